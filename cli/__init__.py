@@ -1,0 +1,1 @@
+"""The ``cmr-reason`` command-line interface."""

@@ -1,0 +1,1 @@
+"""Import every command module so that it registers on the app."""

@@ -1,0 +1,4 @@
+"""Facts layer: read criminal histories and translate them into clingo facts.
+
+No legal judgement lives here; see ``programs/``.
+"""

@@ -1,0 +1,127 @@
+"""Translate a :class:`History` into clingo facts (the schema of ``docs/facts.md``).
+
+The text form is the same one test authors write by hand in ``tests/cases/*.lp``.
+Emission is deterministic: items are written in a stable order and no set is iterated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from cmr_reason.facts.history import Charge, Conviction, History
+
+
+def quote(text: str) -> str:
+    """A clingo string literal."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def day(value: date) -> int:
+    """A date as the integer ``YYYYMMDD``."""
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def subs_term(subsections: tuple[str, ...]) -> str:
+    """Subsections as a clingo tuple: ``()``, ``("a",)``, ``("a","1")``."""
+    if not subsections:
+        return "()"
+    inner = ",".join(quote(s) for s in subsections)
+    return f"({inner},)" if len(subsections) == 1 else f"({inner})"
+
+
+def body_term(body: str) -> str:
+    """A code body as a clingo constant (``hs``), quoted when not a plain identifier."""
+    return body if body.isidentifier() and body[0].islower() else quote(body)
+
+
+def _charge_facts(cid: str, charge: Charge, descriptive: bool) -> Iterable[str]:
+    if charge.parsed:
+        yield (
+            f"charge({cid}, {body_term(charge.body or '')}, {quote(charge.section or '')}, "
+            f"{subs_term(charge.subsections)})."
+        )
+    else:
+        yield f"charge_unparsed({cid})."
+    if charge.attempt:
+        yield f"attempt({cid})."
+    if charge.conspiracy:
+        yield f"conspiracy({cid})."
+    target = charge.target
+    if target is not None and target.parsed:
+        yield (
+            f"target_charge({cid}, {body_term(target.body or '')}, {quote(target.section or '')}, "
+            f"{subs_term(target.subsections)})."
+        )
+    if descriptive:
+        yield f"raw_charge({cid}, {quote(charge.raw)})."
+
+
+def _conviction_facts(pid: str, conv: Conviction, descriptive: bool) -> Iterable[str]:
+    cid = quote(conv.conviction_id)
+    yield f"conviction({cid}, {pid}, {quote(conv.case_id)})."
+    if conv.disposition_date:
+        yield f"disposition_date({cid}, {day(conv.disposition_date)})."
+    if conv.arrest_date:
+        yield f"arrest_date({cid}, {day(conv.arrest_date)})."
+    if conv.offence_date:
+        yield f"offence_date({cid}, {day(conv.offence_date)})."
+    yield from _charge_facts(cid, conv.charge, descriptive)
+    if conv.level is not None:
+        yield f"level({cid}, {conv.level.value})."
+    if conv.arrest_agency.place:
+        yield (
+            f"arrest_agency({cid}, {quote(conv.arrest_agency.kind)}, "
+            f"{quote(conv.arrest_agency.place)})."
+        )
+    for part in conv.sentence:
+        if part.length is not None and part.unit is not None:
+            yield f"sentence({cid}, {part.kind}, {part.length}, {part.unit})."
+        else:
+            yield f"sentence({cid}, {part.kind})."
+    if conv.sentence_end:
+        yield f"sentence_end({cid}, {day(conv.sentence_end)})."
+    for flag in conv.flags:
+        yield f"data_flag({cid}, {flag})."
+
+
+def history_facts(history: History, *, descriptive: bool = True) -> str:
+    """All facts of one person, one per line.
+
+    ``descriptive`` adds facts no rule needs but a reader likes (``raw_charge/2``);
+    the bulk run leaves them out to keep the solver's symbol table small.
+    """
+    person = history.person
+    pid = quote(person.subject_id)
+    lines = [f"person({pid})."]
+    if person.birth_date:
+        lines.append(f"birth({pid}, {day(person.birth_date)}).")
+    if person.deceased_date:
+        lines.append(f"deceased({pid}, {day(person.deceased_date)}).")
+    for flag in history.flags:
+        lines.append(f"person_flag({pid}, {flag}).")
+    for case in history.cases:
+        court = case.court
+        lines.append(
+            f"case({quote(case.case_id)}, {pid}, {quote(case.county)}, {quote(court.description)})."
+        )
+        if court.place:
+            lines.append(f"court({quote(case.case_id)}, {quote(court.kind)}, {quote(court.place)}).")
+    for conv in history.convictions:
+        lines.extend(_conviction_facts(pid, conv, descriptive))
+    for arrest in history.arrests:
+        aid = quote(arrest.arrest_id)
+        lines.append(f"arrest({aid}, {pid}).")
+        if arrest.date:
+            lines.append(f"arrest_on({aid}, {day(arrest.date)}).")
+    for dismissal in history.dismissals:
+        did = quote(dismissal.count_id)
+        lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")
+    for reg in history.registrations:
+        if reg.charge.parsed and reg.date:
+            lines.append(
+                f"registration({pid}, {body_term(reg.charge.body or '')}, "
+                f"{quote(reg.charge.section or '')}, {day(reg.date)})."
+            )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Reasoner: drive clingo over the programs, extract decisions and justifications."""
