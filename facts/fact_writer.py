@@ -107,7 +107,9 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
             f"case({quote(case.case_id)}, {pid}, {quote(case.county)}, {quote(court.description)})."
         )
         if court.place:
-            lines.append(f"court({quote(case.case_id)}, {quote(court.kind)}, {quote(court.place)}).")
+            lines.append(
+                f"court({quote(case.case_id)}, {quote(court.kind)}, {quote(court.place)})."
+            )
     for conv in history.convictions:
         lines.extend(_conviction_facts(pid, conv, descriptive))
     for arrest in history.arrests:

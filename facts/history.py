@@ -7,7 +7,7 @@ offence, a super-strike or a PC 290 offence is a table in ``programs/tables/``.
 
 from __future__ import annotations
 
-from datetime import date
+import datetime as dt
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -108,16 +108,16 @@ class Conviction(Frozen):
     count_order: str
     charge: Charge
     level: Level | None = None
-    disposition_date: date | None = None
-    arrest_date: date | None = None
-    offence_date: date | None = None
+    disposition_date: dt.date | None = None
+    arrest_date: dt.date | None = None
+    offence_date: dt.date | None = None
     county: str = ""
     court: Court = Court()
     arrest_agency: Court = Court()
     case_numbers: tuple[str, ...] = ()
     disposition: str = ""
     sentence: tuple[SentencePart, ...] = ()
-    sentence_end: date | None = None
+    sentence_end: dt.date | None = None
     flags: tuple[str, ...] = ()
     source: Source
 
@@ -126,7 +126,7 @@ class CourtCase(Frozen):
     """One court event (DOJ cycle + step) holding one or more counts."""
 
     case_id: str
-    date: date | None = None
+    date: dt.date | None = None
     county: str = ""
     court: Court = Court()
     case_numbers: tuple[str, ...] = ()
@@ -137,7 +137,7 @@ class Arrest(Frozen):
     """An arrest (or detention/citation) step; its counts may or may not lead to conviction."""
 
     arrest_id: str
-    date: date | None = None
+    date: dt.date | None = None
     county: str = ""
     agency: Court = Court()
     charges: tuple[Charge, ...] = ()
@@ -151,7 +151,7 @@ class Dismissal(Frozen):
     case_id: str
     charge: Charge
     disposition: str
-    date: date | None = None
+    date: dt.date | None = None
     source: Source
 
 
@@ -159,7 +159,7 @@ class Registration(Frozen):
     """A registration step, e.g. PC 290 sex-offender or HS 11590 drug registration."""
 
     charge: Charge
-    date: date | None = None
+    date: dt.date | None = None
     source: Source
 
 
@@ -168,12 +168,12 @@ class Person(Frozen):
 
     subject_id: str
     name: str = ""
-    birth_date: date | None = None
+    birth_date: dt.date | None = None
     gender: str = ""
     race: str = ""
     race_code: str = ""
     cii: str = ""
-    deceased_date: date | None = None
+    deceased_date: dt.date | None = None
     source: Source
 
 
