@@ -1,0 +1,64 @@
+"""What the solver decided for one conviction, with the trace it derived.
+
+Plain dataclasses (not pydantic) because millions are built in a bulk run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A slot value from a trace atom: int, str, or a tuple (functor name, *arguments).
+Value = int | str | tuple
+
+
+@dataclass(frozen=True, slots=True)
+class Firing:
+    """One catalogued rule that fired for a conviction: its id, conclusion and slot values."""
+
+    rule_id: str
+    conclusion: Value
+    args: tuple[tuple[str, Value], ...]
+
+    @property
+    def kind(self) -> str:
+        """The conclusion's functor, e.g. ``outcome``, ``tier``, ``policy_outcome``."""
+        return self.conclusion[0] if isinstance(self.conclusion, tuple) else str(self.conclusion)
+
+    @property
+    def branch(self) -> Value | None:
+        """The branch of an ``outcome``/``now_conduct``/``now_level`` conclusion, if any."""
+        if self.kind in ("outcome", "now_conduct", "now_level"):
+            return self.conclusion[1]  # type: ignore[index]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """A condition the rules checked and found absent from the record."""
+
+    condition: str
+    args: tuple[tuple[str, Value], ...]
+
+
+@dataclass(slots=True)
+class Decision:
+    """The decision for one conviction under a policy, and its statutory decision."""
+
+    conviction_id: str
+    outcome: str = ""
+    reason: str = ""
+    decided_by: str = ""
+    statutory_outcome: str = ""
+    statutory_reason: str = ""
+    statutory_by: str = ""
+    alternatives: list[tuple[str, str]] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    firings: list[Firing] = field(default_factory=list)
+    absences: list[Absence] = field(default_factory=list)
+
+    def sort(self) -> None:
+        """Put every list in a canonical order (output must not depend on solver order)."""
+        self.alternatives.sort()
+        self.flags = sorted(set(self.flags))
+        self.firings.sort(key=lambda f: (f.rule_id, repr(f.conclusion), repr(f.args)))
+        self.absences.sort(key=lambda a: (a.condition, repr(a.args)))
