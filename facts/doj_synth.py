@@ -142,6 +142,25 @@ def _calendar() -> tuple[tuple[str, ...], tuple[int, ...], dict[int, int]]:
 
 
 @dataclass(frozen=True)
+class DemoArgs:
+    """The arguments that produced the bundled demo file (``facts/data/demo_doj.csv``)."""
+
+    people: int = 300
+    seed: int = 2020
+    county: str = "LOS ANGELES"
+    malformed_rate: float = 0.01
+
+
+#: How ``facts/data/demo_doj.csv`` was made; a test regenerates it byte for byte.
+DEMO = DemoArgs()
+
+
+def demo_path() -> Path:
+    """The bundled synthetic demo file (installed with the package)."""
+    return Path(__file__).with_name("data") / "demo_doj.csv"
+
+
+@dataclass(frozen=True)
 class SynthStats:
     """What a generated file holds (counted before any row is damaged)."""
 
