@@ -23,6 +23,13 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    """Automatic record clearance for California cannabis convictions (HS 11361.8)."""
+    # A callback keeps ``cmr-reason <command>`` a command group even while only one
+    # command is registered (typer would otherwise run that command as the root).
+
+
 def _register() -> None:
     """Import the command modules; each adds its commands to :data:`app`."""
     from cmr_reason.cli import commands  # noqa: F401
