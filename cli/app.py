@@ -1,21 +1,36 @@
 """The ``cmr-reason`` command-line application (typer + rich).
 
 Each command lives in its own module and registers itself on :data:`app`.
-Expected problems raise :class:`UserError`, printed as one line with exit status 2;
+Expected problems raise :class:`UserError`, shown as one line with exit status 2;
 tracebacks never show local variables (criminal-history data stays out of them).
 """
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from cmr_reason.cli.console import err_console
 from cmr_reason.facts.errors import UserError
 
+
+class UserErrorGroup(TyperGroup):
+    """A command group that shows a :class:`UserError` as one line, not a traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a UserError becomes one line on stderr and its exit code."""
+        try:
+            return super().invoke(ctx)
+        except UserError as exc:
+            err_console.print(f"[bold red]error:[/] {exc.escaped()}", soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
 app = typer.Typer(
     name="cmr-reason",
+    cls=UserErrorGroup,
     help="Automatic record clearance for California cannabis convictions (HS 11361.8).",
     pretty_exceptions_show_locals=False,
     no_args_is_help=True,
@@ -38,8 +53,4 @@ def _register() -> None:
 def main() -> None:
     """Console-script entry point."""
     _register()
-    try:
-        app()
-    except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.escaped()}")
-        sys.exit(exc.exit_code)
+    app()

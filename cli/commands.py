@@ -1,3 +1,8 @@
 """Import every command module so that it registers on the app."""
 
-from cmr_reason.cli import synth_cmd  # noqa: F401
+from cmr_reason.cli import (  # noqa: F401
+    check_cmd,
+    explain_cmd,
+    rules_cmd,
+    synth_cmd,
+)

@@ -76,7 +76,7 @@ class Charge(Frozen):
         subs = "".join(f"({s})" for s in self.subsections)
         text = f"{self.body.upper()} {self.section}{subs}"  # type: ignore[union-attr]
         if self.attempt:
-            text = f"PC 664/{text}"
+            text = f"{text} (attempt, PC 664)"
         if self.target is not None and self.target.parsed:
             text = f"{text} ({self.target.code_section()})"
         return text

@@ -119,9 +119,12 @@ def _fact_items(
     args: tuple[tuple[str, Value], ...], cid: str, record: Record
 ) -> list[dict[str, str]]:
     items = []
+    prior = next((v for n, v in args if n == "prior" and isinstance(v, str)), None)
     for name, value in args:
         if name == "prior" and isinstance(value, str):
             source = record.source_of(value)
+        elif name == "prior_date" and prior is not None:
+            source = record.source_of(prior)
         elif name in PERSON_SLOTS:
             source = record.person_source()
         elif name in DATE_SLOTS:

@@ -1,0 +1,42 @@
+"""Options shared by several commands (one definition each, as typer ``Annotated`` aliases)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from cmr_reason.facts.errors import UserError
+
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Evaluation date YYYY-MM-DD (ages, completed sentences, look-back windows). "
+        "Every run states it; nothing reads the clock.",
+        show_default=False,
+    ),
+]
+PolicyOption = Annotated[
+    str,
+    typer.Option(
+        "--policy",
+        help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml file.",
+    ),
+]
+EncodingOption = Annotated[
+    str, typer.Option("--encoding", help="Text encoding of DOJ input files, e.g. latin-1.")
+]
+
+
+def parse_as_of(value: str | None, fallback: dt.date | None = None) -> dt.date:
+    """Parse ``--as-of``; without it use ``fallback`` (e.g. a case file's ``as_of``)."""
+    if value is None:
+        if fallback is not None:
+            return fallback
+        raise UserError("give the evaluation date with --as-of YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise UserError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None

@@ -1,0 +1,51 @@
+"""``cmr-reason rules``: the rule catalogue (every rule id, citation and sentence)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cmr_reason.cli.app import app
+from cmr_reason.cli.console import out_console
+from cmr_reason.cli.options import PolicyOption
+from cmr_reason.reasoner.catalogue import load_catalogue
+from cmr_reason.reasoner.program_set import load_program_set
+
+
+@app.command()
+def rules(
+    policy: PolicyOption = "statute",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    rule_id: Annotated[
+        str | None, typer.Option("--id", help="Show only rules whose id starts with this.")
+    ] = None,
+) -> None:
+    """Print the rule catalogue of the statute and a policy."""
+    catalogue = load_catalogue(load_program_set(policy))
+    entries = [e for e in catalogue.rules.values() if not rule_id or e.rule_id.startswith(rule_id)]
+    if as_json:
+        data = [
+            {
+                "id": e.rule_id,
+                "citation": e.citation,
+                "text": e.template,
+                "rank": e.rank,
+                "program": e.program,
+            }
+            for e in entries
+        ]
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        return
+    table = Table(title=f"{len(entries)} rules", show_lines=True)
+    table.add_column("id", no_wrap=True)
+    table.add_column("citation")
+    table.add_column("rule")
+    table.add_column("rank", justify="right")
+    for e in entries:
+        rank = "" if e.rank is None else str(e.rank)
+        table.add_row(escape(e.rule_id), escape(e.citation), escape(e.template), rank)
+    out_console.print(table)

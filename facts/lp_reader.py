@@ -1,0 +1,403 @@
+"""Read hand-written histories and test cases written as clingo facts (``.lp``).
+
+The file holds facts of the schema in ``docs/facts.md``, optionally run settings
+(``as_of/1``, ``policy/1``, ``policy_param/2``, ``scope_county/1``) and, in test cases,
+expectations (``expect/3`` and friends). Anything else is an error with file and line: a
+misspelt predicate must never make a test that cannot fail.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import clingo
+from clingo import ast
+
+from cmr_reason.facts.dates import sentence_end
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import (
+    Arrest,
+    Charge,
+    Conviction,
+    Court,
+    CourtCase,
+    Dismissal,
+    History,
+    Level,
+    Person,
+    Registration,
+    SentencePart,
+    Source,
+)
+
+HISTORY_PREDICATES = {
+    ("person", 1), ("birth", 2), ("deceased", 2), ("person_flag", 2), ("registration", 4),
+    ("case", 4), ("court", 3), ("conviction", 3), ("disposition_date", 2), ("arrest_date", 2),
+    ("offence_date", 2), ("charge", 4), ("charge_unparsed", 1), ("raw_charge", 2),
+    ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
+    ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
+    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3),
+}  # fmt: skip
+SETTING_PREDICATES = {("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1)}
+EXPECT_PREDICATES = {
+    ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_flag", 2),
+    ("expect_alternative", 3), ("expect_no_alternative", 1),
+}  # fmt: skip
+HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact of the file and its line."""
+
+    symbol: clingo.Symbol
+    line: int
+
+
+@dataclass
+class LpDocument:
+    """What an ``.lp`` file holds, split by role."""
+
+    path: Path
+    histories: list[History] = field(default_factory=list)
+    settings: list[Fact] = field(default_factory=list)
+    expectations: list[Fact] = field(default_factory=list)
+    header: dict[str, str] = field(default_factory=dict)
+
+    def setting(self, name: str) -> list[clingo.Symbol]:
+        """The arguments-bearing settings facts named ``name``."""
+        return [f.symbol for f in self.settings if f.symbol.name == name]
+
+
+def _error(path: Path, line: int, message: str) -> UserError:
+    return UserError(f"{path}:{line}: {message}")
+
+
+_IGNORED = {
+    ast.ASTType.Program,
+    *(getattr(ast.ASTType, n) for n in ("Comment",) if hasattr(ast.ASTType, n)),
+}
+
+
+def _parse_facts(path: Path, text: str) -> list[Fact]:
+    facts: list[Fact] = []
+    problems: list[str] = []
+
+    def on_statement(stmt: ast.AST) -> None:
+        line = stmt.location.begin.line
+        if stmt.ast_type in _IGNORED:
+            return
+        if stmt.ast_type != ast.ASTType.Rule or len(stmt.body) != 0:
+            problems.append(f"{path}:{line}: only facts are allowed here, found: {stmt}")
+            return
+        head = stmt.head
+        if head.ast_type != ast.ASTType.Literal or head.sign != ast.Sign.NoSign:
+            problems.append(f"{path}:{line}: not a plain fact: {stmt}")
+            return
+        try:
+            symbol = clingo.parse_term(str(head.atom))
+        except (RuntimeError, ValueError):
+            problems.append(f"{path}:{line}: fact is not ground: {stmt}")
+            return
+        facts.append(Fact(symbol, line))
+
+    messages: list[str] = []
+    try:
+        ast.parse_string(text, on_statement, logger=lambda _c, m: messages.append(m))
+    except RuntimeError:
+        detail = messages[0].strip().replace("<string>", str(path)) if messages else "syntax error"
+        raise UserError(f"cannot parse {path}: {detail}") from None
+    if problems:
+        raise UserError(problems[0])
+    return facts
+
+
+def _text(sym: clingo.Symbol) -> str:
+    """A string or constant argument as text."""
+    if sym.type is clingo.SymbolType.String:
+        return sym.string
+    return str(sym)
+
+
+def _date(sym: clingo.Symbol, path: Path, line: int) -> dt.date:
+    if sym.type is not clingo.SymbolType.Number:
+        raise _error(path, line, f"a date must be an integer YYYYMMDD, got {sym}")
+    value = sym.number
+    try:
+        return dt.date(value // 10000, value // 100 % 100, value % 100)
+    except ValueError:
+        raise _error(path, line, f"impossible date {value}") from None
+
+
+def _subs(sym: clingo.Symbol, path: Path, line: int) -> tuple[str, ...]:
+    if sym.type is not clingo.SymbolType.Function or sym.name:
+        raise _error(path, line, f'subsections must be a tuple like ("a",) or (), got {sym}')
+    return tuple(_text(a).lower() for a in sym.arguments)
+
+
+def _charge(args: list[clingo.Symbol], raw: str, path: Path, line: int, **flags: bool) -> Charge:
+    body, section, subs = _text(args[0]).lower(), _text(args[1]), _subs(args[2], path, line)
+    return Charge(raw=raw, body=body, section=section, subsections=subs, **flags)
+
+
+@dataclass
+class _Builder:
+    """Collects the facts of one file into histories."""
+
+    path: Path
+    by_key: dict[tuple[str, int], list[Fact]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, fact: Fact) -> None:
+        sym = fact.symbol
+        self.by_key[(sym.name, len(sym.arguments))].append(fact)
+
+    def of(self, name: str, arity: int) -> list[Fact]:
+        return self.by_key.get((name, arity), [])
+
+    def keyed(self, name: str, arity: int) -> dict[str, list[Fact]]:
+        """Facts of a predicate grouped by their first argument (an id)."""
+        grouped: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.of(name, arity):
+            grouped[_text(fact.symbol.arguments[0])].append(fact)
+        return grouped
+
+    def one_date(self, name: str, key: str) -> dt.date | None:
+        facts = self.keyed(name, 2).get(key, [])
+        return _date(facts[0].symbol.arguments[1], self.path, facts[0].line) if facts else None
+
+    def histories(self) -> list[History]:
+        path = self.path
+        people = {_text(f.symbol.arguments[0]): f for f in self.of("person", 1)}
+        births = self.keyed("birth", 2)
+        deaths = self.keyed("deceased", 2)
+        person_flags = self.keyed("person_flag", 2)
+        cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
+        courts = self.keyed("court", 3)
+        charges = self.keyed("charge", 4)
+        raws = self.keyed("raw_charge", 2)
+        targets = self.keyed("target_charge", 4)
+        levels = self.keyed("level", 2)
+        agencies = self.keyed("arrest_agency", 3)
+        sentences = self.keyed("sentence", 4)
+        bare_sentences = self.keyed("sentence", 2)
+        data_flags = self.keyed("data_flag", 2)
+        attempts = self.keyed("attempt", 1)
+        conspiracies = self.keyed("conspiracy", 1)
+        unparsed = self.keyed("charge_unparsed", 1)
+        registrations = self.keyed("registration", 4)
+        arrest_dates = self.keyed("arrest_on", 2)
+        convictions_of: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.of("conviction", 3):
+            convictions_of[_text(fact.symbol.arguments[1])].append(fact)
+        arrests_of: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.of("arrest", 2):
+            arrests_of[_text(fact.symbol.arguments[1])].append(fact)
+        dismissals_of: dict[str, list[Fact]] = defaultdict(list)
+        for fact in self.of("dismissed_count", 3):
+            dismissals_of[_text(fact.symbol.arguments[1])].append(fact)
+        for owner in (*convictions_of, *arrests_of, *dismissals_of):
+            if owner not in people:
+                line = convictions_of.get(owner) or arrests_of.get(owner) or dismissals_of[owner]
+                raise _error(path, line[0].line, f"person {owner!r} has no person/1 fact")
+
+        def court_of(key: str) -> Court:
+            found = courts.get(key)
+            if not found:
+                return (
+                    Court(description=_text(cases[key].symbol.arguments[3]))
+                    if key in cases
+                    else Court()
+                )
+            args = found[0].symbol.arguments
+            kind, place = _text(args[1]), _text(args[2])
+            return Court(description=f"{kind} {place}".strip(), kind=kind, place=place)
+
+        result = []
+        for pid in sorted(people):
+            pfact = people[pid]
+            birth = births.get(pid, [])
+            flags = [str(f.symbol.arguments[1]) for f in person_flags.get(pid, [])]
+            if len(birth) > 1:
+                flags.append("conflicting_birth_date")
+            person = Person(
+                subject_id=pid,
+                birth_date=_date(birth[0].symbol.arguments[1], path, birth[0].line)
+                if len(birth) == 1
+                else None,
+                deceased_date=_date(deaths[pid][0].symbol.arguments[1], path, deaths[pid][0].line)
+                if pid in deaths
+                else None,
+                source=Source(file=str(path), lines=(pfact.line,)),
+            )
+            convictions = []
+            case_ids: set[str] = set()
+            for cfact in convictions_of.get(pid, []):
+                cid, kid = _text(cfact.symbol.arguments[0]), _text(cfact.symbol.arguments[2])
+                case_ids.add(kid)
+                raw = _text(raws[cid][0].symbol.arguments[1]) if cid in raws else ""
+                cflags = {"attempt": cid in attempts, "conspiracy": cid in conspiracies}
+                if cid in charges:
+                    cf = charges[cid][0]
+                    args = list(cf.symbol.arguments[1:])
+                    target = None
+                    if cid in targets:
+                        tf = targets[cid][0]
+                        target = _charge(list(tf.symbol.arguments[1:]), "", path, tf.line)
+                    charge = _charge(args, raw, path, cf.line, **cflags).model_copy(
+                        update={"target": target}
+                    )
+                    if not raw:
+                        charge = charge.model_copy(update={"raw": charge.code_section()})
+                elif cid in unparsed:
+                    charge = Charge(raw=raw or "(unreadable)", **cflags)
+                else:
+                    raise _error(path, cfact.line, f"conviction {cid!r} has no charge/4 fact")
+                level = None
+                if cid in levels:
+                    lf = levels[cid][0]
+                    try:
+                        level = Level(_text(lf.symbol.arguments[1]))
+                    except ValueError:
+                        raise _error(
+                            path, lf.line, f"unknown level {lf.symbol.arguments[1]}"
+                        ) from None
+                parts = [
+                    SentencePart(
+                        kind=_text(s.symbol.arguments[1]),
+                        length=s.symbol.arguments[2].number,
+                        unit=_text(s.symbol.arguments[3]),
+                        source_line=s.line,
+                    )
+                    for s in sentences.get(cid, [])
+                ] + [
+                    SentencePart(kind=_text(s.symbol.arguments[1]), source_line=s.line)
+                    for s in bare_sentences.get(cid, [])
+                ]
+                disposition = self.one_date("disposition_date", cid)
+                end = self.one_date("sentence_end", cid)
+                if end is None:
+                    end = sentence_end(disposition, tuple(parts))
+                agency = Court()
+                if cid in agencies:
+                    aargs = agencies[cid][0].symbol.arguments
+                    kind, place = _text(aargs[1]), _text(aargs[2])
+                    agency = Court(description=f"{kind} {place}".strip(), kind=kind, place=place)
+                county = _text(cases[kid].symbol.arguments[2]) if kid in cases else ""
+                convictions.append(
+                    Conviction(
+                        conviction_id=cid,
+                        case_id=kid,
+                        count_order=cid,
+                        charge=charge,
+                        level=level,
+                        disposition_date=disposition,
+                        arrest_date=self.one_date("arrest_date", cid),
+                        offence_date=self.one_date("offence_date", cid),
+                        county=county,
+                        court=court_of(kid),
+                        arrest_agency=agency,
+                        sentence=tuple(parts),
+                        sentence_end=end,
+                        flags=tuple(str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])),
+                        source=Source(file=str(path), lines=(cfact.line,)),
+                    )
+                )
+            court_cases = []
+            for kid in sorted(
+                case_ids | {k for k, f in cases.items() if _text(f.symbol.arguments[1]) == pid}
+            ):
+                kf = cases.get(kid)
+                court_cases.append(
+                    CourtCase(
+                        case_id=kid,
+                        county=_text(kf.symbol.arguments[2]) if kf else "",
+                        court=court_of(kid),
+                        source=Source(file=str(path), lines=(kf.line,) if kf else ()),
+                    )
+                )
+            arrests = [
+                Arrest(
+                    arrest_id=_text(f.symbol.arguments[0]),
+                    date=self.one_date("arrest_on", _text(f.symbol.arguments[0]))
+                    if _text(f.symbol.arguments[0]) in arrest_dates
+                    else None,
+                    source=Source(file=str(path), lines=(f.line,)),
+                )
+                for f in arrests_of.get(pid, [])
+            ]
+            dismissals = [
+                Dismissal(
+                    count_id=_text(f.symbol.arguments[0]),
+                    case_id=_text(f.symbol.arguments[2]),
+                    charge=Charge(raw=""),
+                    disposition="DISMISSED",
+                    source=Source(file=str(path), lines=(f.line,)),
+                )
+                for f in dismissals_of.get(pid, [])
+            ]
+            regs = []
+            for f in registrations.get(pid, []):
+                rargs = f.symbol.arguments
+                body, section = _text(rargs[1]).lower(), _text(rargs[2])
+                regs.append(
+                    Registration(
+                        charge=Charge(raw=f"{section} {body.upper()}", body=body, section=section),
+                        date=_date(rargs[3], path, f.line),
+                        source=Source(file=str(path), lines=(f.line,)),
+                    )
+                )
+            convictions.sort(key=lambda c: (c.disposition_date or dt.date.min, c.conviction_id))
+            result.append(
+                History(
+                    person=person,
+                    cases=tuple(court_cases),
+                    convictions=tuple(convictions),
+                    arrests=tuple(arrests),
+                    dismissals=tuple(dismissals),
+                    registrations=tuple(regs),
+                    flags=tuple(flags),
+                )
+            )
+        return result
+
+
+def _suggest(name: str, arity: int) -> str:
+    known = [f"{n}/{a}" for n, a in HISTORY_PREDICATES | SETTING_PREDICATES | EXPECT_PREDICATES]
+    close = difflib.get_close_matches(f"{name}/{arity}", known, n=3)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def read_lp(path: Path | str) -> LpDocument:
+    """Read a history or test-case file. Raises :class:`UserError` on any unknown fact."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise UserError(f"{path} is not UTF-8 text") from None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    doc = LpDocument(path=path)
+    for raw_line in text.splitlines():
+        match = HEADER.match(raw_line)
+        if match:
+            doc.header.setdefault(match.group(1).lower(), match.group(2))
+    builder = _Builder(path)
+    for fact in _parse_facts(path, text):
+        key = (fact.symbol.name, len(fact.symbol.arguments))
+        if key in HISTORY_PREDICATES:
+            builder.add(fact)
+        elif key in SETTING_PREDICATES:
+            doc.settings.append(fact)
+        elif key in EXPECT_PREDICATES:
+            doc.expectations.append(fact)
+        else:
+            raise _error(path, fact.line, f"unknown predicate {key[0]}/{key[1]}{_suggest(*key)}")
+    doc.histories = builder.histories()
+    return doc

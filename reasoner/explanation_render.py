@@ -1,0 +1,142 @@
+"""Render justification trees: a rich tree for the terminal, Markdown, and JSON.
+
+Every data string is escaped before it reaches rich markup, so charge text such as
+``11357(B) HS-[...]`` is shown as written.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.markup import escape
+from rich.tree import Tree
+
+from cmr_reason.reasoner.justification import outcome_label
+
+OUTCOME_STYLES = {
+    "dismiss_and_seal": "bold green",
+    "redesignate_misdemeanor": "bold cyan",
+    "redesignate_infraction": "bold cyan",
+    "resentence": "bold cyan",
+    "no_relief": "bold yellow",
+    "not_eligible": "bold red",
+    "review": "bold magenta",
+    "not_applicable": "dim",
+}
+
+
+def _facts_line(node: dict[str, Any]) -> str:
+    parts = []
+    for fact in node.get("facts", []):
+        text = f"{fact['name']} = {fact['value']}"
+        if fact["source"]:
+            text += f" [{fact['source']}]"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _rule_label(node: dict[str, Any]) -> str:
+    return (
+        f"{escape(node['text'])} [dim]({escape(node['citation'])}; rule "
+        f"{escape(node['rule_id'])})[/]"
+    )
+
+
+def _add_rule(parent: Tree, node: dict[str, Any]) -> Tree:
+    branch = parent.add(_rule_label(node))
+    facts = _facts_line(node)
+    if facts:
+        branch.add(f"[dim]facts: {escape(facts)}[/]")
+    return branch
+
+
+def conviction_tree(tree: dict[str, Any]) -> Tree:
+    """A rich tree for one conviction's justification."""
+    style = OUTCOME_STYLES.get(tree["outcome"], "bold")
+    head = (
+        f"[bold]{escape(tree['charge'] or tree['raw_charge'] or '?')}[/] "
+        f"{escape(tree['level'])}, {escape(tree['disposition_date'] or 'date unknown')} "
+        f"[dim]({escape(tree['conviction_id'])}, {escape(tree['source'])})[/]\n"
+        f"[{style}]{escape(outcome_label(tree['outcome']))}[/] - {escape(tree['reason_text'])}"
+    )
+    root = Tree(head)
+    if tree["rule"]:
+        _add_rule(root, tree["rule"])
+    stat = tree["statutory"]
+    if stat["outcome"] and stat["outcome"] != tree["outcome"]:
+        node = root.add(
+            f"Under the statute alone: [bold]{escape(outcome_label(stat['outcome']))}[/] - "
+            f"{escape(stat['reason_text'])}"
+        )
+        if stat["rule"]:
+            _add_rule(node, stat["rule"])
+    if tree["because"]:
+        because = root.add("because")
+        for node in tree["because"]:
+            _add_rule(because, node)
+    if tree["checked_absent"]:
+        absent = root.add("checked and absent")
+        for text in tree["checked_absent"]:
+            absent.add(escape(text))
+    if tree["set_aside"]:
+        aside = root.add("set aside by precedence")
+        for node in tree["set_aside"]:
+            sub = aside.add(f"{escape(outcome_label(node['outcome']))}: {_rule_label(node)}")
+            facts = _facts_line(node)
+            if facts:
+                sub.add(f"[dim]facts: {escape(facts)}[/]")
+    for alt in tree["alternatives"]:
+        node = root.add(
+            f"[italic]If {escape(alt['if'])}: {escape(outcome_label(alt['outcome']))}[/]"
+        )
+        if alt["rule"]:
+            _add_rule(node, alt["rule"])
+    if tree["flags"]:
+        flags = root.add("flags")
+        for flag in tree["flags"]:
+            flags.add(f"{escape(flag['flag'])}: {escape(flag['text'])}")
+    return root
+
+
+def person_markdown(report: dict[str, Any]) -> str:
+    """A review packet for one person in Markdown."""
+    lines = [
+        f"# Person {report['subject_id']}",
+        "",
+        f"As of {report['as_of']}, policy `{report['policy']}`.",
+        "",
+    ]
+    for tree in report["convictions"]:
+        lines.append(
+            f"## {tree['charge'] or tree['raw_charge']} ({tree['level'] or 'level unknown'}), "
+            f"{tree['disposition_date'] or 'date unknown'}"
+        )
+        lines.append("")
+        lines.append(f"- Conviction `{tree['conviction_id']}` ({tree['source']})")
+        lines.append(
+            f"- **{outcome_label(tree['outcome'])}** ({tree['reason']}): {tree['reason_text']}"
+        )
+        if tree["rule"]:
+            rule = tree["rule"]
+            lines.append(f"- Rule `{rule['rule_id']}` ({rule['citation']}): {rule['text']}")
+        stat = tree["statutory"]
+        if stat["outcome"] != tree["outcome"]:
+            lines.append(f"- Under the statute alone: {outcome_label(stat['outcome'])}")
+        for node in tree["because"]:
+            lines.append(f"  - because `{node['rule_id']}` ({node['citation']}): {node['text']}")
+        for text in tree["checked_absent"]:
+            lines.append(f"  - checked and absent: {text}")
+        for node in tree["set_aside"]:
+            lines.append(f"  - set aside: {outcome_label(node['outcome'])} (`{node['rule_id']}`)")
+        for alt in tree["alternatives"]:
+            lines.append(f"- If {alt['if']}: {outcome_label(alt['outcome'])}")
+        for flag in tree["flags"]:
+            lines.append(f"- Flag `{flag['flag']}`: {flag['text']}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def person_json(report: dict[str, Any]) -> str:
+    """The person's report as JSON (stable key order)."""
+    return json.dumps(report, indent=2, ensure_ascii=False)

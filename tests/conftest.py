@@ -1,0 +1,73 @@
+"""Shared test set-up: the Hypothesis profile and the collector of legal edge cases.
+
+Every ``tests/cases/**/*.lp`` file is one test item (style.md 2.7): ``-k`` matches its path
+and its ``% name:`` line; a failure shows expected against actual per conviction and the
+rules that fired.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import settings
+
+from cmr_reason.reasoner.case_runner import CaseResult, failure_report, run_case
+
+settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
+settings.load_profile("ci")
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+class CaseFailed(Exception):
+    """A legal edge case did not hold."""
+
+    def __init__(self, result: CaseResult) -> None:
+        super().__init__(failure_report(result))
+        self.result = result
+
+
+class CaseItem(pytest.Item):
+    """One legal edge case file."""
+
+    def __init__(self, *, name: str, parent: pytest.Collector, case_name: str) -> None:
+        super().__init__(name=name, parent=parent)
+        self.case_name = case_name
+        self.add_marker(pytest.mark.legal_case)
+        self.keywords[case_name] = True
+
+    def runtest(self) -> None:
+        result = run_case(self.path)
+        if not result.passed:
+            raise CaseFailed(result)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style=None) -> str:
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        return self.path, 0, f"case: {self.case_name}"
+
+
+class CaseFile(pytest.File):
+    """A ``.lp`` file under ``tests/cases``."""
+
+    def collect(self):
+        name = ""
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            if line.lower().startswith("% name:"):
+                name = line.split(":", 1)[1].strip()
+                break
+        yield CaseItem.from_parent(self, name=self.path.stem, case_name=name)
+
+
+def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Collector | None:
+    if file_path.suffix == ".lp" and CASES_DIR in file_path.parents:
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "legal_case: a legal edge case from tests/cases")
