@@ -55,6 +55,9 @@ class Decision:
     flags: list[str] = field(default_factory=list)
     firings: list[Firing] = field(default_factory=list)
     absences: list[Absence] = field(default_factory=list)
+    record_after: str = ""
+    cannabis_related: bool = False
+    agency: str = ""
 
     def sort(self) -> None:
         """Put every list in a canonical order (output must not depend on solver order)."""
