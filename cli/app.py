@@ -8,14 +8,37 @@ tracebacks never show local variables (criminal-history data stays out of them).
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from cmr_reason.cli.console import err_console
 from cmr_reason.facts.errors import UserError
 
+
+def report(error: UserError) -> None:
+    """Print a user error as one line on stderr."""
+    err_console.print(f"[bold red]error:[/] {error.escaped()}", soft_wrap=True)
+
+
+class _Group(TyperGroup):
+    """Turns a :class:`UserError` raised by any command into one line and its exit status.
+
+    Doing it here rather than only in :func:`main` makes it hold under ``CliRunner`` too.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            report(error)
+            raise typer.Exit(error.exit_code) from None
+
+
 app = typer.Typer(
     name="cmr-reason",
+    cls=_Group,
     help="Automatic record clearance for California cannabis convictions (HS 11361.8).",
     pretty_exceptions_show_locals=False,
     no_args_is_help=True,
@@ -34,5 +57,5 @@ def main() -> None:
     try:
         app()
     except UserError as exc:
-        err_console.print(f"[bold red]error:[/] {exc.escaped()}")
+        report(exc)
         sys.exit(exc.exit_code)
