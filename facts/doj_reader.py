@@ -67,10 +67,10 @@ def parse_date(text: str) -> int | None:
 
 
 def _date_detail(text: str) -> str:
-    """Say what is wrong with a date without echoing arbitrary text (it may be a name)."""
-    if len(text) <= 10 and all(c.isdigit() or c in "-/ " for c in text):
-        return f"not a valid YYYYMMDD date: {text}"
-    return f"not a valid YYYYMMDD date ({len(text)} characters)"
+    """What is wrong with a date, without its value (it may be a birth date or a name)."""
+    if len(text) == 8 and text.isdigit():
+        return "8 digits but not a calendar date"
+    return f"{len(text)} characters, not YYYYMMDD"
 
 
 def _value(row: Sequence[str], index: int) -> str:
@@ -174,16 +174,18 @@ class _FileReader:
     def row(self, raw: list[str], line: int) -> None:
         """Validate one record and keep what a history needs."""
         row = col.fits(raw)
-        if row is None:
+        sid = _value(row, col.SUBJECT_ID) if row is not None else ""
+        if not sid:  # only then look for a blank row: checking every row would cost
             if not any(field.strip() for field in raw):
                 self.account.ignore(line, "blank_row")
                 return
-            raise _RowError("wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}")
+            if row is None:
+                raise _RowError(
+                    "wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}"
+                )
+            raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
         if col.is_header(row):
             raise _RowError("header_row", "a header line inside the data")
-        sid = _value(row, col.SUBJECT_ID)
-        if not sid:
-            raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
         step = _value(row, col.STP_TYPE_DESCR).upper()
         kind = _STEP_KINDS.get(step)
         if kind is not None and step and not (kind == "court" and not _value(row, col.DISP_DESCR)):
