@@ -220,6 +220,11 @@ class _FileReader:
 
     def identity(self, row: Sequence[str], subject: Subject) -> None:
         """Compare the row's person fields with the subject's."""
+        raw = (row[col.PRI_NAME], row[col.PRI_DOB], row[col.GENDER], row[col.RACE_DESCR],
+               row[col.RACE_CODE], row[col.CII_NUMBER])  # fmt: skip
+        if raw == subject.last_identity:
+            return  # the usual case: the same fields as the previous row
+        subject.last_identity = raw
         birth = _value(row, col.PRI_DOB)
         if parse_date(birth) in (None, _BAD):
             if parse_date(birth) == _BAD:

@@ -79,6 +79,7 @@ class Subject:
         "first",
         "flags",
         "identity",
+        "last_identity",
         "registrations",
         "rejected_counts",
     )
@@ -86,6 +87,7 @@ class Subject:
     def __init__(self) -> None:
         self.first: tuple[int, int] | None = None  # (file, line) of the first used row
         self.identity: list[str] = [""] * len(IDENTITY_FIELDS)
+        self.last_identity: tuple[str, ...] = ()  # raw person fields of the last row seen
         self.flags: set[str] = set()
         self.counts: dict[str, list[CourtRow]] = {}
         self.arrests: dict[str, list[ArrestRow]] = {}
