@@ -44,11 +44,11 @@ _BAD = -1  # marks a malformed date
 class _RowError(Exception):
     """A row that cannot be used: the reason code and a detail without personal data."""
 
-    def __init__(self, reason: str, detail: str = "") -> None:
+    def __init__(self, reason: str, detail: str = "", subject_id: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
-        self.subject_id = ""
+        self.subject_id = subject_id
 
 
 @lru_cache(maxsize=1 << 16)
@@ -187,15 +187,15 @@ class _FileReader:
         if col.is_header(row):
             raise _RowError("header_row", "a header line inside the data")
         step = _value(row, col.STP_TYPE_DESCR).upper()
+        if not step:
+            raise _RowError("blank_step_type", "STP_TYPE_DESCR is blank", sid)
         kind = _STEP_KINDS.get(step)
-        if kind is not None and step and not (kind == "court" and not _value(row, col.DISP_DESCR)):
-            self.use(row, line, sid, kind)
-        elif step:
-            self.account.ignore(line, step if kind is None else "court_without_disposition")
+        if kind is None:
+            self.account.ignore(line, step)
+        elif kind == "court" and not _value(row, col.DISP_DESCR):
+            self.account.ignore(line, "court_without_disposition")
         else:
-            problem = _RowError("blank_step_type", "STP_TYPE_DESCR is blank")
-            problem.subject_id = sid
-            raise problem
+            self.use(row, line, sid, kind)
 
     def use(self, row: list[str], line: int, sid: str, kind: str) -> None:
         """Keep a row of a used step type, or reject it; flag its subject if rejected."""
@@ -226,10 +226,11 @@ class _FileReader:
             return  # the usual case: the same fields as the previous row
         subject.last_identity = raw
         birth = _value(row, col.PRI_DOB)
-        if parse_date(birth) in (None, _BAD):
-            if parse_date(birth) == _BAD:
-                subject.flags.add("birth_date_invalid")
-            birth = ""
+        parsed = parse_date(birth)
+        if parsed == _BAD:
+            subject.flags.add("birth_date_invalid")
+        if parsed is None or parsed == _BAD:
+            birth = ""  # missing or invalid: not a value to compare
         subject.note_identity(
             (
                 _value(row, col.PRI_NAME),
