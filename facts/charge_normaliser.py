@@ -1,4 +1,4 @@
-"""Parse charge text such as ``11359(B) HS-POSSESS FOR SALE`` into a :class:`Charge`.
+"""Parse charge text such as ``496(A) PC-RECEIVE STOLEN PROPERTY`` into a :class:`Charge`.
 
 This is notation, not law: the parser says which code body, section and subsections the
 text names, whether it is written as an attempt (PC 664) or a conspiracy (PC 182), and
@@ -26,10 +26,11 @@ UNKNOWN_BODY = "unknown"
 _ATTEMPT = "664"
 _CONSPIRACY = "182"
 # A digit run "664" + a section of four or more digits is an attempt written without a
-# separator (66411357). Shorter runs stay as written: exact numbers only.
+# separator (6644149 = 664 + 4149). Shorter runs stay as written (664487 is section
+# "664487"): exact numbers only.
 _GLUED_ATTEMPT = re.compile(r"664(\d{4,})")
-# "664.11359": a decimal part of four or more digits is a section, not a decimal section
-# (real decimal sections have one to three decimal digits: 11357.5, 186.22, 12022.53).
+# "664.4149": a decimal part of four or more digits is a section, not a decimal section
+# (real decimal sections have one to three decimal digits: 496.3, 186.22, 12022.53).
 _DOTTED_ATTEMPT = re.compile(r"664\.(\d{4,})")
 
 _PREFIX = re.compile(
@@ -46,8 +47,8 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LETTERS = re.compile(r"[A-Z]+")
 _SUB = re.compile(r"\(\s*([A-Z0-9]{1,4})\s*\)")
 _SPACES = re.compile(r"\s*")
-# After a body code, more sections follow only in this shape ("182 PC/11359 HS",
-# "11359 HS/664"); anything else is the description ("11359 HS-1ST OFFENSE").
+# After a body code, more sections follow only in this shape ("182 PC/4149 BP",
+# "487 PC/664"); anything else is the description ("23152 VC-1ST OFFENSE").
 _MORE_SECTIONS = re.compile(
     r"\s*[-/|]\s*[0-9]+(?:\.[0-9]+)?[A-Z]{0,2}\s*(?:\(\s*[A-Z0-9]{1,4}\s*\)\s*)*"
     r"(?:(?:" + "|".join(sorted(BODIES)) + r")\b|[-/|]|$)"
@@ -86,8 +87,8 @@ class _Scan:
 def _section_letters(letters: str) -> tuple[str, str | None, bool]:
     """Split letters glued to a section number into (section suffix, body, rest is text).
 
-    ``288A`` -> suffix ``A``; ``11359HS`` -> body ``HS``; ``288APC`` -> ``A`` + ``PC``;
-    ``11357POSSESS`` -> the letters start the description.
+    ``288A`` -> suffix ``A``; ``4149BP`` -> body ``BP``; ``288APC`` -> ``A`` + ``PC``;
+    ``4149NEEDLES`` -> the letters start the description.
     """
     if not letters:
         return "", None, False
@@ -150,7 +151,7 @@ def _scan(text: str) -> _Scan:
             continue
         word = _LETTERS.match(text, pos)
         if word and word.group() in BODIES and not scan.sections and scan.leading_body is None:
-            scan.leading_body = word.group()  # body written first: "HS 11359"
+            scan.leading_body = word.group()  # body written first: "PC 487"
             pos = word.end()
             continue
         scan.description = text[pos:]
@@ -186,7 +187,7 @@ def _assign_body(pending: list[_Section], body: str) -> None:
 
 
 def _unglue_attempts(section: _Section) -> bool:
-    """Rewrite ``664.11359`` and ``66411359`` into the attempted section; True if rewritten."""
+    """Rewrite ``664.4149`` and ``6644149`` into the attempted section; True if rewritten."""
     rewritten = False
     while True:
         match = _DOTTED_ATTEMPT.fullmatch(section.number) or _GLUED_ATTEMPT.fullmatch(
@@ -215,7 +216,7 @@ def _clean(text: str) -> str:
 def find_charge(text: str) -> Charge | None:
     """The first ``<section> <BODY>`` written anywhere in free text, or None.
 
-    Used for the target of a conspiracy (``CONSPIRACY TO COMMIT 11359 HS``).
+    Used for the target of a conspiracy (``CONSPIRACY TO COMMIT 211 PC``).
     """
     match = _TARGET.search(_clean(text))
     if not match:
@@ -282,8 +283,8 @@ def normalise_charge(text: str) -> Charge:
 def canonical_text(charge: Charge) -> str:
     """A text that :func:`normalise_charge` reads back into the same charge.
 
-    The form is ``[664/]<section>(<sub>)... <BODY>[/<target>]``, e.g. ``664/11359(B) HS``
-    or ``182(A)(1) PC/11359 HS``; an unknown body is left out, an unparsed charge gives
+    The form is ``[664/]<section>(<sub>)... <BODY>[/<target>]``, e.g. ``664/487(A) PC``
+    or ``182(A)(1) PC/4149 BP``; an unknown body is left out, an unparsed charge gives
     its raw text.
     """
     if not charge.parsed:
