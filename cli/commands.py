@@ -3,6 +3,9 @@
 from cmr_reason.cli import (  # noqa: F401
     check_cmd,
     explain_cmd,
+    facts_cmd,
     rules_cmd,
+    run_cmd,
+    summary_cmd,
     synth_cmd,
 )

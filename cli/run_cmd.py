@@ -69,9 +69,7 @@ def run_command(
         typer.Argument(help="DOJ files or .lp histories. Without any, the bundled demo file."),
     ] = None,
     as_of: AsOfOption = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path(
-        "cmr-out"
-    ),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("cmr-out"),
     policy: PolicyOption = "statute",
     county: Annotated[
         str | None,
@@ -89,7 +87,9 @@ def run_command(
     if not inputs:
         inputs = [demo_input()]
         if not quiet:
-            err_console.print(f"No input given: running the bundled synthetic demo file {inputs[0]}")
+            err_console.print(
+                f"No input given: running the bundled synthetic demo file {inputs[0]}"
+            )
     check_inputs(inputs)
     when = parse_as_of(as_of)
     programs = load_program_set(policy)

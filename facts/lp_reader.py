@@ -68,6 +68,7 @@ class LpDocument:
     settings: list[Fact] = field(default_factory=list)
     expectations: list[Fact] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    history_lines: list[int] = field(default_factory=list)
 
     def setting(self, name: str) -> list[clingo.Symbol]:
         """The arguments-bearing settings facts named ``name``."""
@@ -393,6 +394,7 @@ def read_lp(path: Path | str) -> LpDocument:
         key = (fact.symbol.name, len(fact.symbol.arguments))
         if key in HISTORY_PREDICATES:
             builder.add(fact)
+            doc.history_lines.append(fact.line)
         elif key in SETTING_PREDICATES:
             doc.settings.append(fact)
         elif key in EXPECT_PREDICATES:

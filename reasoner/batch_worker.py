@@ -65,7 +65,7 @@ def _catalogue(programs: ProgramSet) -> Catalogue:
 
 
 def peak_rss_kib() -> int:
-    """This process's peak resident memory (``VmHWM``), in KiB; 0 where unavailable."""
+    """Peak resident memory of this process (``VmHWM``), in KiB; 0 where unavailable."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:

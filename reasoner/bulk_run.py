@@ -112,9 +112,7 @@ def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _results(
-    batches: Iterator[list[Item]], spec: BatchSpec, workers: int
-) -> Iterator[BatchResult]:
+def _results(batches: Iterator[list[Item]], spec: BatchSpec, workers: int) -> Iterator[BatchResult]:
     """Batch results in batch order, computed in-process or by a pool of workers."""
     if workers <= 1:
         for index, batch in enumerate(batches):

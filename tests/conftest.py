@@ -10,11 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from cmr_reason.reasoner.case_runner import CaseResult, failure_report, run_case
 
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=200,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("ci")
 
 CASES_DIR = Path(__file__).parent / "cases"
