@@ -263,6 +263,7 @@ def _run_into(
         "as_of": config.as_of.isoformat(),
         "policy": {
             "name": config.programs.policy_name,
+            "argument": config.programs.argument,
             "file": config.programs.policy_file.name,
             "parameters": config.programs.param_facts.strip().splitlines(),
         },

@@ -74,6 +74,7 @@ class ProgramSet:
     policy_file: Path
     param_facts: str = ""
     param_source: Path | None = None
+    argument: str = ""  # the policy as the user gave it (a name or a path)
 
     @property
     def files(self) -> list[Path]:
@@ -104,7 +105,7 @@ def load_program_set(policy: str = "statute") -> ProgramSet:
     if path.suffix == ".lp":
         if not path.is_file():
             raise UserError(f"policy file not found: {policy}")
-        return ProgramSet(policy_name=path.stem, policy_file=path.resolve())
+        return ProgramSet(policy_name=path.stem, policy_file=path.resolve(), argument=policy)
     if path.suffix == ".toml":
         if not path.is_file():
             raise UserError(f"policy file not found: {policy}")
@@ -114,10 +115,11 @@ def load_program_set(policy: str = "statute") -> ProgramSet:
             policy_file=configurable,
             param_facts=toml_params(path),
             param_source=path.resolve(),
+            argument=policy,
         )
     name = policy.strip().lower().replace("_", "-")
     file = PROGRAMS_DIR / "policies" / f"{name.replace('-', '_')}.lp"
     if not file.is_file():
         valid = ", ".join(policy_names())
         raise UserError(f"unknown policy {policy!r}; valid policies: {valid} (or a .lp/.toml path)")
-    return ProgramSet(policy_name=name, policy_file=file)
+    return ProgramSet(policy_name=name, policy_file=file, argument=name)
