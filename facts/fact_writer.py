@@ -101,7 +101,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
         lines.append(f"deceased({pid}, {day(person.deceased_date)}).")
     for flag in history.flags:
         lines.append(f"person_flag({pid}, {flag}).")
-    for case in history.cases:
+    for case in sorted(history.cases, key=lambda k: k.case_id):
         court = case.court
         lines.append(
             f"case({quote(case.case_id)}, {pid}, {quote(case.county)}, {quote(court.description)})."
@@ -112,12 +112,12 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
             )
     for conv in history.convictions:
         lines.extend(_conviction_facts(pid, conv, descriptive))
-    for arrest in history.arrests:
+    for arrest in sorted(history.arrests, key=lambda a: a.arrest_id):
         aid = quote(arrest.arrest_id)
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
             lines.append(f"arrest_on({aid}, {day(arrest.date)}).")
-    for dismissal in history.dismissals:
+    for dismissal in sorted(history.dismissals, key=lambda d: d.count_id):
         did = quote(dismissal.count_id)
         lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")
     for reg in history.registrations:
