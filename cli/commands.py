@@ -3,6 +3,7 @@
 from cmr_reason.cli import (  # noqa: F401
     check_cmd,
     explain_cmd,
+    policies_cmd,
     rules_cmd,
     synth_cmd,
 )
