@@ -94,6 +94,8 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.flags.append(str(args[1]))
     elif name == "absent":
         dec.absences.append(Absence(str(args[1]), to_args(args[2])))
+    elif name == "prosecuting_agency":
+        dec.prosecuting_agency = args[1].string
 
 
 def solve_text(programs: ProgramSet, facts: str) -> SolveResult:
