@@ -1,12 +1,13 @@
 """The ``cmr-reason`` command-line application (typer + rich).
 
 Each command lives in its own module and registers itself on :data:`app`.
-Expected problems raise :class:`UserError`, shown as one line with exit status 2;
+Expected problems raise :class:`UserError`, printed as one line with exit status 2;
 tracebacks never show local variables (criminal-history data stays out of them).
 """
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import typer
@@ -16,33 +17,33 @@ from cmr_reason.cli.console import err_console
 from cmr_reason.facts.errors import UserError
 
 
-class UserErrorGroup(TyperGroup):
-    """A command group that shows a :class:`UserError` as one line, not a traceback."""
+def report(error: UserError) -> None:
+    """Print a user error as one line on stderr."""
+    err_console.print(f"[bold red]error:[/] {error.escaped()}", soft_wrap=True)
 
-    def invoke(self, ctx: Any) -> Any:
-        """Run the command; a UserError becomes one line on stderr and its exit code."""
+
+class _Group(TyperGroup):
+    """Turns a :class:`UserError` raised by any command into one line and its exit status.
+
+    Doing it here rather than only in :func:`main` makes it hold under ``CliRunner`` too.
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except UserError as exc:
-            err_console.print(f"[bold red]error:[/] {exc.escaped()}", soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+        except UserError as error:
+            report(error)
+            raise typer.Exit(error.exit_code) from None
 
 
 app = typer.Typer(
     name="cmr-reason",
-    cls=UserErrorGroup,
+    cls=_Group,
     help="Automatic record clearance for California cannabis convictions (HS 11361.8).",
     pretty_exceptions_show_locals=False,
     no_args_is_help=True,
     add_completion=False,
 )
-
-
-@app.callback()
-def _root() -> None:
-    """Automatic record clearance for California cannabis convictions (HS 11361.8)."""
-    # A callback keeps ``cmr-reason <command>`` a command group even while only one
-    # command is registered (typer would otherwise run that command as the root).
 
 
 def _register() -> None:
@@ -53,4 +54,8 @@ def _register() -> None:
 def main() -> None:
     """Console-script entry point."""
     _register()
-    app()
+    try:
+        app()
+    except UserError as exc:
+        report(exc)
+        sys.exit(exc.exit_code)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmr_reason.facts.history import History
+from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.facts.lp_reader import read_lp
 
 
@@ -19,20 +20,13 @@ class LoadedInput:
 
 
 def load_histories(paths: list[Path], encoding: str = "utf-8") -> LoadedInput:
-    """Read every file; ``.lp`` files as fact histories, anything else as DOJ CSV."""
-    loaded = LoadedInput()
-    doj = [p for p in paths if p.suffix.lower() != ".lp"]
+    """Read every file; an ``.lp`` file may also give the as-of date (``as_of/1``)."""
+    loaded = LoadedInput(histories=list(read_histories(paths, encoding=encoding)))
     for path in paths:
         if path.suffix.lower() == ".lp":
-            doc = read_lp(path)
-            loaded.histories += doc.histories
-            as_of = doc.setting("as_of")
-            if as_of and loaded.as_of is None:
+            as_of = read_lp(path).setting("as_of")
+            if as_of:
                 value = as_of[0].arguments[0].number
                 loaded.as_of = dt.date(value // 10000, value // 100 % 100, value % 100)
-    if doj:
-        from cmr_reason.facts.history_reader import read_histories
-
-        loaded.histories += list(read_histories(doj, encoding=encoding).histories)
-    loaded.histories.sort(key=lambda h: h.subject_id)
+                break
     return loaded

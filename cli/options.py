@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -40,3 +41,13 @@ def parse_as_of(value: str | None, fallback: dt.date | None = None) -> dt.date:
         return dt.date.fromisoformat(value.strip())
     except ValueError:
         raise UserError(f"--as-of must be a date YYYY-MM-DD, got {value!r}") from None
+
+
+InputFiles = Annotated[
+    list[Path],
+    typer.Argument(
+        help="DOJ bulk files (.csv, .txt) or .lp histories; several files are read as one "
+        "record set.",
+        show_default=False,
+    ),
+]

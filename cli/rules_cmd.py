@@ -14,18 +14,26 @@ from cmr_reason.cli.console import out_console
 from cmr_reason.cli.options import PolicyOption
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.rules_doc import rules_markdown
 
 
 @app.command()
 def rules(
     policy: PolicyOption = "statute",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print docs/rules.md (the catalogue as Markdown).")
+    ] = False,
     rule_id: Annotated[
         str | None, typer.Option("--id", help="Show only rules whose id starts with this.")
     ] = None,
 ) -> None:
     """Print the rule catalogue of the statute and a policy."""
-    catalogue = load_catalogue(load_program_set(policy))
+    programs = load_program_set(policy)
+    catalogue = load_catalogue(programs)
+    if markdown:
+        typer.echo(rules_markdown(catalogue, programs.policy_name), nl=False)
+        return
     entries = [e for e in catalogue.rules.values() if not rule_id or e.rule_id.startswith(rule_id)]
     if as_json:
         data = [

@@ -45,7 +45,8 @@ HISTORY_PREDICATES = {
 }  # fmt: skip
 SETTING_PREDICATES = {("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1)}
 EXPECT_PREDICATES = {
-    ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_flag", 2),
+    ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
+    ("expect_flag", 2),
     ("expect_alternative", 3), ("expect_no_alternative", 1),
 }  # fmt: skip
 HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -68,6 +69,7 @@ class LpDocument:
     settings: list[Fact] = field(default_factory=list)
     expectations: list[Fact] = field(default_factory=list)
     header: dict[str, str] = field(default_factory=dict)
+    history_lines: list[int] = field(default_factory=list)
 
     def setting(self, name: str) -> list[clingo.Symbol]:
         """The arguments-bearing settings facts named ``name``."""
@@ -128,6 +130,8 @@ def _date(sym: clingo.Symbol, path: Path, line: int) -> dt.date:
     if sym.type is not clingo.SymbolType.Number:
         raise _error(path, line, f"a date must be an integer YYYYMMDD, got {sym}")
     value = sym.number
+    if not 10000101 <= value <= 99991231:
+        raise _error(path, line, f"a date must have 8 digits YYYYMMDD, got {value}")
     try:
         return dt.date(value // 10000, value // 100 % 100, value % 100)
     except ValueError:
@@ -279,6 +283,14 @@ class _Builder:
                     SentencePart(kind=_text(s.symbol.arguments[1]), source_line=s.line)
                     for s in bare_sentences.get(cid, [])
                 ]
+                cflag_list = [str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])]
+                for pred in ("disposition_date", "arrest_date", "offence_date", "sentence_end"):
+                    if len({str(f.symbol) for f in self.keyed(pred, 2).get(cid, [])}) > 1:
+                        cflag_list.append("conflicting_dates")
+                for key in ("charge", "level"):
+                    table = charges if key == "charge" else levels
+                    if len({str(f.symbol) for f in table.get(cid, [])}) > 1:
+                        cflag_list.append("conflicting_count_rows")
                 disposition = self.one_date("disposition_date", cid)
                 end = self.one_date("sentence_end", cid)
                 if end is None:
@@ -304,7 +316,7 @@ class _Builder:
                         arrest_agency=agency,
                         sentence=tuple(parts),
                         sentence_end=end,
-                        flags=tuple(str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])),
+                        flags=tuple(dict.fromkeys(cflag_list)),
                         source=Source(file=str(path), lines=(cfact.line,)),
                     )
                 )
@@ -395,6 +407,7 @@ def read_lp(path: Path | str) -> LpDocument:
         key = (fact.symbol.name, len(fact.symbol.arguments))
         if key in HISTORY_PREDICATES:
             builder.add(fact)
+            doc.history_lines.append(fact.line)
         elif key in SETTING_PREDICATES:
             doc.settings.append(fact)
         elif key in EXPECT_PREDICATES:

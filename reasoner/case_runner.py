@@ -51,6 +51,13 @@ class CaseResult:
         return not self.problems and all(c.ok for c in self.checks)
 
 
+def _branch_text(branch: object) -> str:
+    """A firing's branch as clingo writes it: ``presumed`` or ``alt(fact)``."""
+    if isinstance(branch, tuple):
+        return f"{branch[0]}({','.join(str(b) for b in branch[1:])})"
+    return str(branch)
+
+
 def _arg(sym: clingo.Symbol) -> str:
     return sym.string if sym.type is clingo.SymbolType.String else str(sym)
 
@@ -120,8 +127,17 @@ def run_case(path: Path | str, policy_override: str | None = None) -> CaseResult
         elif sym.name == "expect_statutory":
             want, got = f"{args[1]}/{args[2]}", f"{dec.statutory_outcome}/{dec.statutory_reason}"
         elif sym.name == "expect_rule":
+            # expect_rule(C, Id) looks at the deciding (presumed) branch; expect_rule(C, Id,
+            # Branch) at one branch, e.g. alt(more_than_six_plants).
             want = _arg(args[1])
-            got = want if want in result.rules_fired[cid] else "(did not fire)"
+            branch = str(args[2]) if len(args) == 3 else None
+            fired = {
+                f.rule_id
+                for f in dec.firings
+                if (f.branch in (None, "presumed") if branch is None
+                    else f.branch is not None and _branch_text(f.branch) == branch)
+            }  # fmt: skip
+            got = want if want in fired else "(did not fire)"
         elif sym.name == "expect_flag":
             want = str(args[1])
             got = want if want in dec.flags else ", ".join(dec.flags) or "(no flags)"

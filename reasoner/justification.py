@@ -233,7 +233,7 @@ def build_tree(
         "checked_absent": absent,
         "set_aside": set_aside,
         "alternatives": alternatives,
-        "prosecuting_agency": decision.prosecuting_agency,
+        "prosecuting_agency": decision.agency,
         "flags": [
             {"flag": f, "text": catalogue.flags.get(f, f.replace("_", " "))} for f in decision.flags
         ],

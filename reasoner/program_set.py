@@ -78,6 +78,7 @@ def toml_program_set(path: Path) -> ProgramSet:
         policy_file=policy_file,
         param_facts=param_facts(spec, params, str(path)),
         param_source=path.resolve(),
+        argument=str(path),
     )
 
 
@@ -89,6 +90,7 @@ class ProgramSet:
     policy_file: Path
     param_facts: str = ""
     param_source: Path | None = None
+    argument: str = ""  # the policy as the user gave it (a name or a path)
 
     @property
     def files(self) -> list[Path]:
@@ -119,10 +121,10 @@ def load_program_set(policy: str = "statute") -> ProgramSet:
     if path.suffix == ".lp":
         if not path.is_file():
             raise UserError(f"policy file not found: {policy}")
-        return ProgramSet(policy_name=path.stem, policy_file=path.resolve())
+        return ProgramSet(policy_name=path.stem, policy_file=path.resolve(), argument=policy)
     if path.suffix == ".toml":
         if not path.is_file():
             raise UserError(f"policy file not found: {policy}")
         return toml_program_set(path)
     name = policy.strip().lower().replace("_", "-")
-    return ProgramSet(policy_name=name, policy_file=_named_policy_file(policy))
+    return ProgramSet(policy_name=name, policy_file=_named_policy_file(policy), argument=name)

@@ -51,6 +51,8 @@ class SolveResult:
     """Decisions by conviction id, plus internal errors and solver messages."""
 
     decisions: dict[str, Decision] = field(default_factory=dict)
+    cannabis_cases: set[str] = field(default_factory=set)
+    sealable_cases: set[str] = field(default_factory=set)
     internal_errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
 
@@ -61,6 +63,10 @@ def settings_facts(as_of: date, scope_county: str | None = None) -> str:
     if scope_county:
         text += f"scope_county({quote(scope_county)}).\n"
     return text
+
+
+def _text(sym: clingo.Symbol) -> str:
+    return sym.string if sym.type is clingo.SymbolType.String else str(sym)
 
 
 def _decision(table: dict[str, Decision], cid: str) -> Decision:
@@ -75,6 +81,12 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
     args = sym.arguments
     if name == "internal_error":
         result.internal_errors.append(str(sym))
+        return
+    if name == "cannabis_case":
+        result.cannabis_cases.add(args[0].string)
+        return
+    if name == "sealable_case":
+        result.sealable_cases.add(args[0].string)
         return
     cid = args[0].string
     dec = _decision(result.decisions, cid)
@@ -94,8 +106,12 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.flags.append(str(args[1]))
     elif name == "absent":
         dec.absences.append(Absence(str(args[1]), to_args(args[2])))
+    elif name == "record_after":
+        dec.record_after = args[1].name
+    elif name == "cannabis_related":
+        dec.cannabis_related = True
     elif name == "prosecuting_agency":
-        dec.prosecuting_agency = args[1].string
+        dec.agency = _text(args[1])
 
 
 def solve_text(programs: ProgramSet, facts: str) -> SolveResult:

@@ -10,11 +10,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 
 from cmr_reason.reasoner.case_runner import CaseResult, failure_report, run_case
 
-settings.register_profile("ci", derandomize=True, deadline=None, max_examples=200)
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=200,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile("ci")
 
 CASES_DIR = Path(__file__).parent / "cases"
@@ -71,3 +77,9 @@ def pytest_collect_file(parent: pytest.Collector, file_path: Path) -> pytest.Col
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "legal_case: a legal edge case from tests/cases")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite tests/golden/*.txt from the output"
+    )

@@ -167,10 +167,10 @@ def test_unknown_policy_name_lists_the_valid_ones() -> None:
 def test_prosecuting_agency_is_on_the_decision() -> None:
     doc = read_lp(POLICY_CASES / "los_angeles_2020" / "misdemeanor__city_attorney_long_beach.lp")
     solved = decide(doc.histories, load_program_set("los-angeles-2020"), dt.date(2020, 7, 1))
-    assert solved.decisions["p:c1"].prosecuting_agency == "City of Long Beach (City Prosecutor)"
+    assert solved.decisions["p:c1"].agency == "City of Long Beach (City Prosecutor)"
     felony = read_lp(POLICY_CASES / "los_angeles_2020" / "age_50__birthday_on_as_of.lp")
     solved = decide(felony.histories, load_program_set("los-angeles-2020"), dt.date(2020, 7, 1))
-    assert solved.decisions["p:c1"].prosecuting_agency == "District Attorney"
+    assert solved.decisions["p:c1"].agency == "District Attorney"
 
 
 def test_cycle_is_written_for_doj_case_ids_and_stated_cycles() -> None:

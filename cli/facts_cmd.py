@@ -1,0 +1,54 @@
+"""``cmr-reason facts``: print the clingo facts of one person or of everyone."""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from collections.abc import Iterable
+from typing import Annotated
+
+import typer
+
+from cmr_reason.cli.app import app
+from cmr_reason.cli.console import err_console
+from cmr_reason.cli.options import EncodingOption, InputFiles
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.fact_writer import history_facts
+from cmr_reason.facts.history import History
+from cmr_reason.facts.history_reader import read_histories
+
+
+def _header(history: History) -> str:
+    source = history.person.source
+    return f"% person {history.subject_id} ({source.file}:{source.first_line})\n"
+
+
+@app.command()
+def facts(
+    files: InputFiles,
+    person: Annotated[
+        str | None, typer.Option("--person", help="Only this subject id.", show_default=False)
+    ] = None,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Print the clingo facts the rules would see, one person after another (plain text)."""
+    read = read_histories(files, encoding)
+    histories: Iterable[History] = read
+    if person is not None:
+        history = read.history(person)
+        if history is None:
+            close = difflib.get_close_matches(person, read.subject_ids, n=5, cutoff=0.5)
+            hint = f"; closest: {', '.join(close)}" if close else ""
+            raise UserError(f"no person with subject id {person!r} in the input{hint}")
+        histories = [history]
+    out = sys.stdout
+    for history in histories:
+        out.write(_header(history))
+        out.write(history_facts(history))
+    rejected = read.account.rows_rejected
+    if rejected:
+        err_console.print(
+            f"note: {rejected} input rows were rejected; `cmr-reason summary` lists them",
+            soft_wrap=True,
+            markup=False,
+        )

@@ -1,0 +1,138 @@
+"""``cmr-reason run``: the bulk run over whole DOJ files, with the impact figures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from cmr_reason.cli.app import app
+from cmr_reason.cli.console import err_console
+from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.bulk_run import (
+    DEFAULT_BATCH,
+    RunConfig,
+    check_inputs,
+    demo_input,
+    run,
+)
+from cmr_reason.reasoner.program_set import load_program_set
+
+
+def summary_table(figures: dict[str, Any]) -> Table:
+    """The headline impact figures as a rich table."""
+    people, convs, rows = figures["people"], figures["convictions"], figures["input"]
+    table = Table(title="Impact", show_header=False, title_justify="left")
+    table.add_column("figure")
+    table.add_column("count", justify="right")
+    lines = [
+        ("People", people["total"]),
+        ("People with a cannabis conviction", people["with_cannabis_conviction"]),
+        ("People relieved", people["relieved"]),
+        ("  left with no felony", people["relieved_no_felony_after"]),
+        ("  left with no conviction", people["relieved_no_conviction_after"]),
+        ("Convictions", convs["total"]),
+        ("Cannabis-related convictions", convs["cannabis_related"]),
+        ("Dismissed and sealed", convs["dismissed"]),
+        ("  felonies", convs["dismissed_felonies"]),
+        ("  misdemeanors", convs["dismissed_misdemeanors"]),
+        ("  infractions", convs["dismissed_infractions"]),
+        ("Redesignated", convs["redesignated"]),
+        ("Resentenced", convs["resentenced"]),
+        ("Needs review", convs["review"]),
+        ("Not eligible", convs["not_eligible"]),
+        ("Input rows (used / irrelevant / rejected)",
+         f"{rows['rows_in']} ({rows['rows_used']} / {rows['rows_irrelevant']} / "
+         f"{rows['rows_rejected']})"),
+    ]  # fmt: skip
+    for label, value in lines:
+        table.add_row(label, str(value))
+    return table
+
+
+@app.command("run")
+def run_command(
+    inputs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="DOJ files or .lp histories. Without any, the bundled demo file."),
+    ] = None,
+    as_of: AsOfOption = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("cmr-out"),
+    policy: PolicyOption = "statute",
+    county: Annotated[
+        str | None,
+        typer.Option(help="Decide only convictions in this county (e.g. 'LOS ANGELES')."),
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    batch_size: Annotated[int, typer.Option(min=1, help="People per clingo grounding.")] = (
+        DEFAULT_BATCH
+    ),
+    force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    encoding: EncodingOption = "utf-8",
+) -> None:
+    """Decide every conviction of the input and write the results, figures and manifest."""
+    if not inputs:
+        inputs = [demo_input()]
+        if not quiet:
+            err_console.print(
+                f"No input given: running the bundled synthetic demo file {inputs[0]}"
+            )
+    check_inputs(inputs)
+    when = parse_as_of(as_of)
+    programs = load_program_set(policy)
+    config = RunConfig(
+        inputs=list(inputs),
+        programs=programs,
+        as_of=when,
+        out_dir=out,
+        county=county.strip().upper() if county else None,
+        workers=workers,
+        batch_size=batch_size,
+        force=force,
+        encoding=encoding,
+    )
+    show_progress = not quiet and sys.stderr.isatty()
+    if show_progress:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed} people"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("deciding", total=None, rate="")
+
+            def on_progress(people: int, convictions: int) -> None:
+                elapsed = bar.tasks[task].elapsed or 1e-9
+                rate = f"{people / elapsed:,.0f} people/s, {convictions / elapsed:,.0f} conv/s"
+                bar.update(task, completed=people, rate=rate)
+
+            report = run(config, on_progress)
+    else:
+        report = run(config)
+    if report.internal_errors:
+        raise UserError(
+            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
+            f"{report.internal_errors[0]}; outputs written to {out}",
+            exit_code=3,
+        )
+    if not quiet:
+        err_console.print(summary_table(report.summary))
+        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
+                          "rejects, manifest)")  # fmt: skip

@@ -1,0 +1,106 @@
+"""``cmr-reason summary``: what the input files hold, and where every row went."""
+
+from __future__ import annotations
+
+from collections import Counter
+from itertools import islice
+
+from rich.markup import escape
+from rich.table import Table
+
+from cmr_reason.cli.app import app
+from cmr_reason.cli.console import out_console
+from cmr_reason.cli.options import EncodingOption, InputFiles
+from cmr_reason.facts.doj_reader import DojRead
+from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.reasoner.cannabis_count import cannabis_conviction_ids
+
+BATCH = 5000  # people per clingo call when classifying cannabis convictions
+SHOWN_REJECTS = 10
+
+
+def conviction_counts(read: DojRead) -> Counter[str]:
+    """People, convictions, cannabis convictions and convictions by level."""
+    counts: Counter[str] = Counter()
+    histories = iter(read)
+    while batch := list(islice(histories, BATCH)):
+        counts["people"] += len(batch)
+        counts["cannabis convictions"] += len(cannabis_conviction_ids(batch))
+        for history in batch:
+            counts["convictions"] += len(history.convictions)
+            for conviction in history.convictions:
+                level = conviction.level.value if conviction.level else "level unknown"
+                counts[level] += 1
+    return counts
+
+
+def _rows_table(read: DojRead) -> Table:
+    table = Table(title="Input rows")
+    for name in ("file", "rows in", "used", "irrelevant", "rejected"):
+        table.add_column(name, justify="left" if name == "file" else "right")
+    for account in read.account.files:
+        table.add_row(
+            escape(account.file),
+            str(account.rows_in),
+            str(account.rows_used),
+            str(account.rows_irrelevant),
+            str(account.rows_rejected),
+        )
+    if len(read.account.files) > 1:
+        total = read.account
+        table.add_row(
+            "all files",
+            str(total.rows_in),
+            str(total.rows_used),
+            str(total.rows_irrelevant),
+            str(total.rows_rejected),
+        )
+    return table
+
+
+def _record_table(counts: Counter[str]) -> Table:
+    table = Table(title="Record")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for name in (
+        "people",
+        "convictions",
+        "cannabis convictions",
+        "felony",
+        "misdemeanor",
+        "infraction",
+        "level unknown",
+    ):
+        table.add_row(name, str(counts[name]))
+    return table
+
+
+def _kinds_table(read: DojRead) -> Table:
+    table = Table(title="Rows by kind")
+    for name in ("row is", "kind", "rows"):
+        table.add_column(name, justify="right" if name == "rows" else "left")
+    groups = (
+        ("used", read.account.used()),
+        ("irrelevant", read.account.irrelevant()),
+        ("rejected", read.account.reject_reasons()),
+    )
+    for label, kinds in groups:
+        for kind, number in sorted(kinds.items()):
+            table.add_row(label, escape(kind), str(number))
+    return table
+
+
+@app.command()
+def summary(files: InputFiles, encoding: EncodingOption = "utf-8") -> None:
+    """Count people, rows and convictions (cannabis, felony, misdemeanor) in DOJ files."""
+    read = read_histories(files, encoding)
+    out_console.print(_rows_table(read))
+    out_console.print(_record_table(conviction_counts(read)))
+    out_console.print(_kinds_table(read))
+    rejects = read.account.rejects()
+    if rejects:
+        shown = rejects[:SHOWN_REJECTS]
+        out_console.print(f"First rejected rows ({len(shown)} of {len(rejects)}):")
+        for reject in shown:
+            line = f"  {escape(reject.label())}  {escape(reject.detail)}"
+            out_console.print(line, soft_wrap=True)

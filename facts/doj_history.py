@@ -1,0 +1,252 @@
+"""Build one subject's :class:`History` from the DOJ rows kept by the reader.
+
+Items are ordered by date then id (an unknown date sorts last), sentence parts by their
+DOJ order, so the output does not depend on the order of the input rows. Values that the
+rows of one count or one person disagree on are flagged, never silently resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+
+from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
+from cmr_reason.facts.dates import sentence_end
+from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.history import (
+    Arrest,
+    Charge,
+    Conviction,
+    Court,
+    CourtCase,
+    Dismissal,
+    History,
+    Level,
+    Person,
+    Registration,
+    SentencePart,
+    Source,
+)
+
+_AGENCY_KIND = re.compile(r"[A-Z]{4}")
+_LAST = dt.date.max
+
+
+def as_date(value: int | None) -> dt.date | None:
+    """A ``YYYYMMDD`` integer (already validated) as a date."""
+    if value is None:
+        return None
+    return dt.date(value // 10000, value // 100 % 100, value % 100)
+
+
+def parse_court(code: str, description: str) -> Court:
+    """Split an ORI description such as ``CASC LOS ANGELES`` into kind and place."""
+    kind, _, place = description.partition(" ")
+    if not (_AGENCY_KIND.fullmatch(kind) and place.strip()):
+        kind, place = "", description
+    return Court(code=code, description=description, kind=kind, place=place.strip())
+
+
+def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow]) -> Source:
+    """The file of the first row and the lines of the rows from that file."""
+    file = rows[0].file
+    return Source(file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file)))
+
+
+def _order_key(value: str) -> tuple[int, str]:
+    return (int(value), value) if value.isdigit() else (1 << 62, value)
+
+
+def _charge(row: CourtRow) -> Charge:
+    """The count's charge; a conspiracy's target may be written in the comment."""
+    charge = normalise_charge(row.charge_text)
+    if charge.conspiracy and charge.target is None and row.charge_column != "COMMENT_TEXT":
+        target = find_charge(row.comment)
+        if target is not None:
+            charge = charge.model_copy(update={"target": target})
+    return charge
+
+
+def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
+    ordered = sorted(
+        (r for r in rows if r.convicted and r.sent_kind),
+        key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line),
+    )
+    return tuple(
+        SentencePart(kind=r.sent_kind, length=r.sent_length, unit=r.sent_unit, source_line=r.line)
+        for r in ordered
+    )
+
+
+def _count_flags(rows: Sequence[CourtRow], first: CourtRow, rejected: bool) -> list[str]:
+    flags = []
+    facts = {(r.charge_text, r.level, r.step_date, r.disp_date, r.disposition) for r in rows}
+    if len(facts) > 1:
+        flags.append("conflicting_count_rows")
+    if rejected:
+        flags.append("some_rows_rejected")
+    if len({r.file for r in rows}) > 1:
+        flags.append("count_rows_in_several_files")
+    if first.level_flag:
+        flags.append(first.level_flag)
+    if first.charge_column == "COMMENT_TEXT":
+        flags.append("charge_from_comment")
+    return flags
+
+
+def _arrests_by_cycle(
+    sid: str, subject: Subject, files: Sequence[str]
+) -> tuple[list[Arrest], dict[str, Arrest]]:
+    arrests = []
+    first_of_cycle: dict[str, Arrest] = {}
+    for step in sorted(subject.arrests):
+        rows = subject.arrests[step]
+        head = rows[0]
+        by_count = sorted(rows, key=lambda r: (r.count_order, r.line))
+        arrest = Arrest(
+            arrest_id=f"{sid}:{step}",
+            date=as_date(head.step_date),
+            county=head.county,
+            agency=parse_court(head.ori_code, head.ori_descr),
+            charges=tuple(normalise_charge(r.charge_text) for r in by_count),
+            source=_source(files, rows),
+        )
+        arrests.append(arrest)
+        first_of_cycle.setdefault(step[:3], arrest)
+    arrests.sort(key=lambda a: (a.date or _LAST, a.arrest_id))
+    return arrests, first_of_cycle
+
+
+def _court_items(
+    sid: str, subject: Subject, files: Sequence[str], first_of_cycle: dict[str, Arrest]
+) -> tuple[list[Conviction], list[Dismissal], list[CourtCase]]:
+    convictions, dismissals = [], []
+    case_rows: dict[str, list[CourtRow]] = {}
+    for cnt in sorted(subject.counts):
+        rows = subject.counts[cnt]
+        case_rows.setdefault(cnt[:6], []).extend(rows)
+        case_id = f"{sid}:{cnt[:6]}"
+        convicted = [r for r in rows if r.convicted]
+        if not convicted:
+            first = rows[0]
+            dismissals.append(
+                Dismissal(
+                    count_id=f"{sid}:{cnt}",
+                    case_id=case_id,
+                    charge=normalise_charge(first.charge_text),
+                    disposition=first.disposition,
+                    date=as_date(first.step_date if first.step_date else first.disp_date),
+                    source=_source(files, rows),
+                )
+            )
+            continue
+        first = convicted[0]
+        flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+        disposition_date = as_date(first.step_date if first.step_date else first.disp_date)
+        if disposition_date is None:
+            flags.append("disposition_date_missing")
+        if first.level is None:
+            flags.append("level_missing")
+        arrest = first_of_cycle.get(cnt[:3])
+        arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
+        parts = _sentence(rows)
+        convictions.append(
+            Conviction(
+                conviction_id=f"{sid}:{cnt}",
+                case_id=case_id,
+                count_order=cnt,
+                charge=_charge(first),
+                level=Level(first.level) if first.level else None,
+                disposition_date=disposition_date,
+                arrest_date=arrest_date,
+                county=first.county,
+                court=parse_court(first.ori_code, first.ori_descr),
+                arrest_agency=arrest.agency if arrest else Court(),
+                case_numbers=(),  # filled from the whole case below
+                disposition=first.disposition,
+                sentence=parts,
+                sentence_end=sentence_end(disposition_date, parts),
+                flags=tuple(sorted(flags)),
+                source=_source(files, rows),
+            )
+        )
+    cases = []
+    numbers: dict[str, tuple[str, ...]] = {}
+    for step, rows in case_rows.items():
+        rows.sort(key=lambda r: (r.file, r.line))
+        head = rows[0]
+        numbers[step] = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
+        cases.append(
+            CourtCase(
+                case_id=f"{sid}:{step}",
+                date=as_date(head.step_date if head.step_date else head.disp_date),
+                county=head.county,
+                court=parse_court(head.ori_code, head.ori_descr),
+                case_numbers=numbers[step],
+                source=_source(files, rows),
+            )
+        )
+    convictions = [
+        c.model_copy(update={"case_numbers": numbers[c.count_order[:6]]}) for c in convictions
+    ]
+    convictions.sort(key=lambda c: (c.disposition_date or _LAST, c.conviction_id))
+    dismissals.sort(key=lambda d: (d.date or _LAST, d.count_id))
+    cases.sort(key=lambda k: (k.date or _LAST, k.case_id))
+    return convictions, dismissals, cases
+
+
+def _deceased(subject: Subject, flags: set[str]) -> dt.date | None:
+    dates = sorted({r.date for r in subject.deaths if r.date is not None})
+    if not subject.deaths:
+        return None
+    if len(dates) > 1:
+        flags.add("conflicting_deceased_date")
+        return None
+    if not dates:
+        flags.add("deceased_date_missing")
+        return None
+    return as_date(dates[0])
+
+
+def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
+    """The history of one subject (``files`` maps the rows' file index to its name)."""
+    flags = set(subject.flags)
+    name, birth, gender, race, race_code, cii = subject.identity
+    birth_date = None
+    if birth and "conflicting_birth_date" not in flags:
+        birth_date = as_date(int(birth))
+    first_file, first_line = subject.first or (0, 0)
+    person = Person(
+        subject_id=sid,
+        name=name,
+        birth_date=birth_date,
+        gender=gender,
+        race=race,
+        race_code=race_code,
+        cii=cii,
+        deceased_date=_deceased(subject, flags),
+        source=Source(file=files[first_file], lines=(first_line,)),
+    )
+    arrests, first_of_cycle = _arrests_by_cycle(sid, subject, files)
+    convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle)
+    registrations = sorted(
+        (
+            Registration(
+                charge=normalise_charge(r.charge_text),
+                date=as_date(r.date),
+                source=Source(file=files[r.file], lines=(r.line,)),
+            )
+            for r in subject.registrations
+        ),
+        key=lambda g: (g.date or _LAST, g.charge.raw, g.source.file, g.source.first_line),
+    )
+    return History(
+        person=person,
+        cases=tuple(cases),
+        convictions=tuple(convictions),
+        arrests=tuple(arrests),
+        dismissals=tuple(dismissals),
+        registrations=tuple(registrations),
+        flags=tuple(sorted(flags)),
+    )

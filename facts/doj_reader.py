@@ -1,0 +1,417 @@
+"""Read DOJ bulk criminal-history files (``doj-format.md``) into histories and a row account.
+
+Files are streamed with :mod:`csv`; each row is validated, counted (used, irrelevant or
+rejected, see :mod:`row_accounting`) and, when used, kept as a compact tuple under its
+``SUBJECT_ID``. Histories are built lazily, one subject at a time, sorted by subject id.
+A rejected row never stops the other rows; only an unreadable file raises
+:class:`UserError`. Messages carry file names, line numbers and subject ids only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from cmr_reason.facts import doj_columns as col
+from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.row_accounting import FileAccount, RowAccount
+
+_SNIFF_BYTES = 1 << 16
+_SEE_COMMENT = "SEE COMMENT FOR CHARGE"
+_STEP_KINDS = {
+    "ARREST/DETAINED/CITED": "arrest",
+    "ARREST": "arrest",
+    "COURT ACTION": "court",
+    "COURT": "court",
+    "REGISTRATION": "registration",
+    "DECEASED": "death",
+}
+_LEVELS = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
+_TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
+_UNITS = {"D": "day", "M": "month", "Y": "year"}
+_SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
+_BAD = -1  # marks a malformed date
+
+
+class _RowError(Exception):
+    """A row that cannot be used: the reason code and a detail without personal data."""
+
+    def __init__(self, reason: str, detail: str = "", subject_id: str = "") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+        self.subject_id = subject_id
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_date(text: str) -> int | None:
+    """``YYYYMMDD`` text as an integer; None when blank or all zeros; ``-1`` when malformed."""
+    if not text or not text.strip("0"):
+        return None
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return _BAD
+    value = int(text)
+    try:
+        dt.date(value // 10000, value // 100 % 100, value % 100)
+    except ValueError:
+        return _BAD
+    return value
+
+
+def _date_detail(text: str) -> str:
+    """What is wrong with a date, without its value (it may be a birth date or a name)."""
+    if len(text) == 8 and text.isdigit():
+        return "8 digits but not a calendar date"
+    return f"{len(text)} characters, not YYYYMMDD"
+
+
+def _value(row: Sequence[str], index: int) -> str:
+    """A stripped field; the literal ``NULL`` counts as blank."""
+    text = row[index].strip()
+    return "" if text == "NULL" else text
+
+
+def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
+    """Parse date columns, raising ``bad_date:<COLUMN>`` on the first malformed one."""
+    found = []
+    for index in columns:
+        text = _value(row, index)
+        value = parse_date(text)
+        if value == _BAD:
+            raise _RowError(f"bad_date:{col.COLUMNS[index]}", _date_detail(text))
+        found.append(value)
+    return found
+
+
+def _count_order(row: Sequence[str]) -> str:
+    cnt = _value(row, col.CNT_ORDER)
+    if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
+        raise _RowError("bad_cnt_order", f"CNT_ORDER has {len(cnt)} characters, not 12 digits")
+    return cnt
+
+
+def _charge_text(row: Sequence[str]) -> tuple[str, str]:
+    """The charge text and the column it came from (doj-format.md "Charge text")."""
+    for index in (col.CONV_OFFENSE_DESCR, col.OFFENSE_DESCR):
+        text = _value(row, index)
+        if text and text.upper() != _SEE_COMMENT:
+            return text, col.COLUMNS[index]
+    return _value(row, col.COMMENT_TEXT), "COMMENT_TEXT"
+
+
+def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
+    """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
+    status = _value(row, col.CONV_STAT_DESCR).upper()
+    if status in _LEVELS:
+        return _LEVELS[status], ""
+    flag = "conviction_status_unrecognised" if status else ""
+    toc = ""
+    if charge_column == "CONV_OFFENSE_DESCR":
+        toc = _value(row, col.CONV_OFFENSE_TOC).upper()
+    toc = toc or _value(row, col.OFFENSE_TOC).upper()
+    return _TOC_LEVELS.get(toc), flag
+
+
+def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
+    """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
+    where = _value(row, col.SENT_LOC_DESCR).upper()
+    length_text = _value(row, col.SENT_LENGTH)
+    unit_code = _value(row, col.SENT_TIME_CODE).upper()
+    length = None
+    if length_text:
+        if not (length_text.isascii() and length_text.isdigit()):
+            raise _RowError("bad_sentence_length", "SENT_LENGTH is not a whole number")
+        length = int(length_text)
+    if unit_code and unit_code not in _UNITS:
+        raise _RowError("bad_sentence_unit", "SENT_TIME_CODE is not D, M or Y")
+    unit = _UNITS.get(unit_code)
+    if not where and length is None:
+        return "", None, None
+    kind = next((k for k in _SENTENCE_KINDS if k.upper() in where), "other")
+    return kind, length, unit
+
+
+@dataclass
+class _FileReader:
+    """Reads one file into the shared subject table."""
+
+    path: Path
+    index: int
+    account: FileAccount
+    subjects: dict[str, Subject]
+    cache: dict[str, str] = field(default_factory=dict)  # one copy of each repeated string
+
+    def keep(self, text: str) -> str:
+        """One shared copy of a repeated value (county, charge, court...)."""
+        return self.cache.setdefault(text, text)
+
+    def read(self, rows: Iterator[list[str]], line_of: Callable[[], int]) -> None:
+        """Account for every record of the file."""
+        account = self.account
+        previous = 0
+        first = True
+        for raw in rows:
+            line = previous + 1
+            previous = line_of()
+            if first:
+                first = False
+                if col.is_header(raw):
+                    col.check_header(raw, account.file)
+                    continue
+            try:
+                self.row(raw, line)
+            except _RowError as problem:
+                account.reject(line, problem.reason, problem.detail, problem.subject_id)
+
+    def row(self, raw: list[str], line: int) -> None:
+        """Validate one record and keep what a history needs."""
+        row = col.fits(raw)
+        sid = _value(row, col.SUBJECT_ID) if row is not None else ""
+        if not sid:  # only then look for a blank row: checking every row would cost
+            if not any(field.strip() for field in raw):
+                self.account.ignore(line, "blank_row")
+                return
+            if row is None:
+                raise _RowError(
+                    "wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}"
+                )
+            raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
+        if col.is_header(row):
+            raise _RowError("header_row", "a header line inside the data")
+        step = _value(row, col.STP_TYPE_DESCR).upper()
+        if not step:
+            raise _RowError("blank_step_type", "STP_TYPE_DESCR is blank", sid)
+        kind = _STEP_KINDS.get(step)
+        if kind is None:
+            self.account.ignore(line, step)
+        elif kind == "court" and not _value(row, col.DISP_DESCR):
+            self.account.ignore(line, "court_without_disposition")
+        else:
+            self.use(row, line, sid, kind)
+
+    def use(self, row: list[str], line: int, sid: str, kind: str) -> None:
+        """Keep a row of a used step type, or reject it; flag its subject if rejected."""
+        subject = self.subjects.get(sid)
+        if subject is None:
+            subject = self.subjects[sid] = Subject()
+        try:
+            used_as = getattr(self, kind)(row, line, subject)
+        except _RowError as problem:
+            problem.subject_id = sid
+            subject.flags.add("some_rows_rejected")
+            if kind == "court" and problem.reason != "bad_cnt_order":
+                subject.rejected_counts.add(_value(row, col.CNT_ORDER))
+            raise
+        self.identity(row, subject)
+        if used_as is None:
+            self.account.ignore(line, "duplicate_row")
+            return
+        if subject.first is None:
+            subject.first = (self.index, line)
+        self.account.use(line, used_as)
+
+    def identity(self, row: Sequence[str], subject: Subject) -> None:
+        """Compare the row's person fields with the subject's."""
+        raw = (row[col.PRI_NAME], row[col.PRI_DOB], row[col.GENDER], row[col.RACE_DESCR],
+               row[col.RACE_CODE], row[col.CII_NUMBER])  # fmt: skip
+        if raw == subject.last_identity:
+            return  # the usual case: the same fields as the previous row
+        subject.last_identity = raw
+        birth = _value(row, col.PRI_DOB)
+        parsed = parse_date(birth)
+        if parsed == _BAD:
+            subject.flags.add("birth_date_invalid")
+        if parsed is None or parsed == _BAD:
+            birth = ""  # missing or invalid: not a value to compare
+        subject.note_identity(
+            (
+                _value(row, col.PRI_NAME),
+                birth,
+                _value(row, col.GENDER).upper(),
+                _value(row, col.RACE_DESCR),
+                _value(row, col.RACE_CODE),
+                _value(row, col.CII_NUMBER),
+            )
+        )
+
+    def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A count of a court action: conviction (with its sentence part) or dismissal."""
+        cnt = _count_order(row)
+        step_date, disp_date, cyc_date = _dates(
+            row, col.STP_EVENT_DATE, col.DISP_DATE, col.CYC_DATE
+        )
+        disposition = _value(row, col.DISP_DESCR).upper()
+        convicted = disposition.startswith("CONVICTED")
+        text, column = _charge_text(row)
+        level, level_flag, sentence = None, "", ("", None, None)
+        if convicted:
+            if not text:
+                raise _RowError(
+                    "empty_charge", "no charge in CONV_OFFENSE_DESCR, OFFENSE_DESCR or COMMENT_TEXT"
+                )
+            level, level_flag = _level(row, column)
+            sentence = _sentence(row)
+        keep = self.keep
+        kept = CourtRow(
+            self.index, line, convicted, keep(disposition), step_date, disp_date, cyc_date,
+            keep(text), column, keep(_value(row, col.COMMENT_TEXT)), level, level_flag,
+            _value(row, col.SENT_ORDER), *sentence,
+            keep(_value(row, col.STP_ORI_CODE)), keep(_value(row, col.STP_ORI_DESCR)),
+            keep(_value(row, col.STP_ORI_CNTY_NAME)), _value(row, col.OFN),
+            _value(row, col.FE_NUM_CRT_CASE),
+        )  # fmt: skip
+        rows = subject.counts.setdefault(cnt, [])
+        if any(kept[2:] == other[2:] for other in rows):
+            return None
+        first_conviction = convicted and not any(other.convicted for other in rows)
+        rows.append(kept)
+        if not convicted:
+            return "dismissal"
+        return "conviction" if first_conviction else "sentence_part"
+
+    def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A count of an arrest, detention or citation step."""
+        cnt = _count_order(row)
+        step_date, cyc_date = _dates(row, col.STP_EVENT_DATE, col.CYC_DATE)
+        text, _ = _charge_text(row)
+        keep = self.keep
+        kept = ArrestRow(
+            self.index, line, cnt, step_date, cyc_date, keep(text),
+            keep(_value(row, col.STP_ORI_CODE)), keep(_value(row, col.STP_ORI_DESCR)),
+            keep(_value(row, col.STP_ORI_CNTY_NAME)),
+        )  # fmt: skip
+        rows = subject.arrests.setdefault(cnt[:6], [])
+        if any(kept[2:] == other[2:] for other in rows):
+            return None
+        rows.append(kept)
+        return "arrest"
+
+    def registration(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A registration step (PC 290, HS 11590, ...)."""
+        (date,) = _dates(row, col.STP_EVENT_DATE)
+        text, _ = _charge_text(row)
+        if not text:
+            raise _RowError("empty_charge", "a registration without its code section")
+        return self.event(subject.registrations, EventRow(self.index, line, date, self.keep(text)))
+
+    def death(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A ``DECEASED`` step."""
+        (date,) = _dates(row, col.STP_EVENT_DATE)
+        return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
+
+    @staticmethod
+    def event(rows: list[EventRow], kept: EventRow, kind: str = "registration") -> str | None:
+        """Keep an event row unless it repeats one already kept."""
+        if any(kept[2:] == other[2:] for other in rows):
+            return None
+        rows.append(kept)
+        return kind
+
+
+@dataclass
+class DojRead:
+    """The result of reading DOJ files: the histories (lazily built) and the row account."""
+
+    files: tuple[str, ...]
+    account: RowAccount
+    subjects: dict[str, Subject]
+    subject_ids: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        # A subject whose rows were all rejected or duplicates has no history.
+        self.subject_ids = sorted(s for s, rows in self.subjects.items() if rows.first)
+
+    def __len__(self) -> int:
+        return len(self.subject_ids)
+
+    def __iter__(self) -> Iterator[History]:
+        for sid in self.subject_ids:
+            yield build_history(sid, self.subjects[sid], self.files)
+
+    def history(self, subject_id: str) -> History | None:
+        """The history of one subject, or None when the id is not in the files."""
+        subject = self.subjects.get(subject_id)
+        return None if subject is None else build_history(subject_id, subject, self.files)
+
+    def items(self) -> Iterator[tuple[str, Subject]]:
+        """Each subject's compact rows, in subject order (cheap to send to a worker)."""
+        for sid in self.subject_ids:
+            yield sid, self.subjects[sid]
+
+
+def _check_encoding(encoding: str) -> str:
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise UserError(f"unknown encoding {encoding!r}; try utf-8 or latin-1") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def _check_file(path: Path, encoding: str) -> None:
+    """Raise :class:`UserError` for a missing, empty or binary file."""
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if not path.is_file():
+        raise UserError(f"{path}: not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head.strip():
+        raise UserError(f"{path}: the file is empty")
+    if b"\x00" in head and not encoding.startswith(("utf-16", "utf-32")):
+        raise UserError(f"{path}: contains NUL bytes; this is not a text CSV file")
+
+
+def _bad_line(path: Path, encoding: str) -> int:
+    """The 1-based line holding the first byte that does not decode (0 if not found)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                decoder.decode(line)
+            except UnicodeDecodeError:
+                return number
+    return 0
+
+
+def _read_file(reader: _FileReader, encoding: str) -> None:
+    path = reader.path
+    with path.open("r", encoding=encoding, newline="") as handle:
+        rows = csv.reader(handle)
+        try:
+            reader.read(rows, lambda: rows.line_num)
+        except UnicodeDecodeError:
+            line = _bad_line(path, encoding)
+            where = f"line {line}" if line else "a line"
+            raise UserError(
+                f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
+                "give the file's encoding with --encoding (e.g. --encoding latin-1)"
+            ) from None
+        except csv.Error as exc:
+            raise UserError(f"{path}: line {rows.line_num}: unreadable CSV ({exc})") from None
+
+
+def read_doj(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead:
+    """Read DOJ files; subjects are grouped across rows and files by ``SUBJECT_ID``."""
+    codec = _check_encoding(encoding)
+    account = RowAccount()
+    subjects: dict[str, Subject] = {}
+    for index, given in enumerate(paths):
+        path = Path(given)
+        _check_file(path, codec)
+        file_account = FileAccount(str(given))
+        account.files.append(file_account)
+        _read_file(_FileReader(path, index, file_account, subjects), codec)
+        if file_account.rows_in == 0:
+            raise UserError(f"{path}: no data rows (only a header)")
+    return DojRead(tuple(str(p) for p in paths), account, subjects)

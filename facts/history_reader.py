@@ -1,0 +1,92 @@
+"""Choose the reader for input files by their suffix: DOJ bulk files or hand-written histories.
+
+Both readers give the same interface: ``files``, ``account`` (where every row or fact went),
+``subject_ids``, iteration over histories, ``history(id)`` and ``items()`` (what the bulk
+run sends to its workers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmr_reason.facts.doj_reader import DojRead, read_doj
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.lp_reader import read_lp
+from cmr_reason.facts.row_accounting import FileAccount, RowAccount
+
+DOJ_SUFFIXES = (".csv", ".txt")
+LP_SUFFIXES = (".lp",)
+
+
+@dataclass
+class LpRead:
+    """Histories read from hand-written ``.lp`` files; every fact line counts as used."""
+
+    files: tuple[str, ...]
+    account: RowAccount
+    histories: dict[str, History] = field(default_factory=dict)
+
+    @property
+    def subject_ids(self) -> list[str]:
+        """Subject ids, sorted."""
+        return sorted(self.histories)
+
+    def __len__(self) -> int:
+        return len(self.histories)
+
+    def __iter__(self) -> Iterator[History]:
+        for sid in self.subject_ids:
+            yield self.histories[sid]
+
+    def history(self, subject_id: str) -> History | None:
+        """The history of one subject, or None."""
+        return self.histories.get(subject_id)
+
+    def items(self) -> Iterator[History]:
+        """The histories in subject order."""
+        return iter(self)
+
+
+def read_lp_histories(paths: Sequence[Path]) -> LpRead:
+    """Read hand-written histories; a subject id used in two files is an error."""
+    account = RowAccount()
+    read = LpRead(files=tuple(str(p) for p in paths), account=account)
+    for path in paths:
+        doc = read_lp(path)
+        file_account = FileAccount(file=str(path))
+        account.files.append(file_account)
+        for history in doc.histories:
+            if history.subject_id in read.histories:
+                raise UserError(f"{path}: person {history.subject_id!r} appears in two files")
+            read.histories[history.subject_id] = history
+        for fact in doc.settings + doc.expectations:
+            file_account.ignore(fact.line, fact.symbol.name)
+        for line in doc.history_lines:
+            file_account.use(line, "fact")
+    return read
+
+
+def read_histories(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead | LpRead:
+    """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed."""
+    if not paths:
+        raise UserError("no input files given")
+    kinds = set()
+    for path in paths:
+        suffix = Path(path).suffix.lower()
+        if suffix in LP_SUFFIXES:
+            kinds.add("lp")
+        elif suffix in DOJ_SUFFIXES:
+            kinds.add("doj")
+        else:
+            raise UserError(
+                f"{path}: unknown input type {suffix or '(no suffix)'}; "
+                "expected a DOJ file (.csv, .txt) or a history (.lp)"
+            )
+    if kinds == {"lp"}:
+        return read_lp_histories([Path(p) for p in paths])
+    if "lp" in kinds:
+        raise UserError("give either DOJ files or .lp histories in one run, not both")
+    return read_doj(paths, encoding)

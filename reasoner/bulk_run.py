@@ -1,0 +1,314 @@
+"""The bulk run: read whole DOJ files, decide every conviction in batches, write the outputs.
+
+Outputs (design.md section 7) are written into a temporary directory beside the target and
+renamed into place at the end, so a crash never leaves half-written files. Files are
+readable by their owner only. The same input gives the same bytes whatever the number of
+workers; timings appear only in ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.row_accounting import RowAccount
+from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, peak_rss_kib, run_batch
+from cmr_reason.reasoner.impact_summary import ImpactSummary
+from cmr_reason.reasoner.program_set import ProgramSet
+from cmr_reason.reasoner.run_rows import (
+    CASE_COLUMNS,
+    CONVICTION_COLUMNS,
+    PEOPLE_COLUMNS,
+    REJECT_COLUMNS,
+)
+
+OUTPUT_FILES = (
+    "convictions.csv",
+    "people.csv",
+    "cases.csv",
+    "summary.json",
+    "rejects.csv",
+    "manifest.json",
+)
+DEFAULT_BATCH = 2000
+# Restart a worker after this many batches: clingo never frees its symbol table.
+BATCHES_PER_WORKER = 25
+
+
+def tool_version() -> str:
+    """The installed cmr-reason version."""
+    try:
+        return version("cmr-reason")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class RunConfig:
+    """Everything a run depends on."""
+
+    inputs: list[Path]
+    programs: ProgramSet
+    as_of: dt.date
+    out_dir: Path
+    county: str | None = None
+    workers: int = 1
+    batch_size: int = DEFAULT_BATCH
+    force: bool = False
+    encoding: str = "utf-8"
+    extra_facts: str = ""
+
+
+@dataclass
+class RunReport:
+    """What a finished run reports back to the CLI."""
+
+    out_dir: Path
+    summary: dict[str, Any]
+    manifest: dict[str, Any]
+    internal_errors: list[str] = field(default_factory=list)
+
+
+ProgressHook = Callable[[int, int], None]  # (people done, convictions done)
+
+
+def _open_private(path: Path) -> Any:
+    """Open a new text file readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+
+def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
+    batch: list[Item] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _results(batches: Iterator[list[Item]], spec: BatchSpec, workers: int) -> Iterator[BatchResult]:
+    """Batch results in batch order, computed in-process or by a pool of workers."""
+    if workers <= 1:
+        for index, batch in enumerate(batches):
+            yield run_batch(index, batch, spec)
+        return
+    context = get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=BATCHES_PER_WORKER
+    ) as pool:
+        pending: list[Future[BatchResult]] = []
+        for index, batch in enumerate(batches):
+            pending.append(pool.submit(run_batch, index, batch, spec))
+            while len(pending) > 2 * workers:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def _prepare_dir(out_dir: Path, force: bool) -> Path:
+    if out_dir.exists() and not force:
+        raise UserError(f"output directory {out_dir} exists; use --force to replace it")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UserError(f"{out_dir} exists and is not a directory")
+    parent = out_dir.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UserError(f"cannot create {parent}: {exc.strerror}") from None
+    temp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
+    if temp.exists():
+        shutil.rmtree(temp)
+    temp.mkdir(mode=0o700)
+    return temp
+
+
+def _write_rejects(path: Path, account: RowAccount) -> None:
+    with _open_private(path) as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(REJECT_COLUMNS)
+        for file_account in account.files:
+            for reject in sorted(file_account.rejects, key=lambda r: r.line):
+                writer.writerow([reject.file, reject.line, reject.reason, reject.detail,
+                                 reject.subject_id])  # fmt: skip
+
+
+def _input_counts(account: RowAccount) -> dict[str, Any]:
+    used: dict[str, int] = {}
+    irrelevant: dict[str, int] = {}
+    rejected: dict[str, int] = {}
+    for fa in account.files:
+        for key, value in fa.used.items():
+            used[key] = used.get(key, 0) + value
+        for key, value in fa.irrelevant.items():
+            irrelevant[key] = irrelevant.get(key, 0) + value
+        for reject in fa.rejects:
+            rejected[reject.reason] = rejected.get(reject.reason, 0) + 1
+    return {
+        "rows_in": sum(fa.rows_in for fa in account.files),
+        "rows_used": sum(fa.rows_used for fa in account.files),
+        "rows_irrelevant": sum(fa.rows_irrelevant for fa in account.files),
+        "rows_rejected": sum(fa.rows_rejected for fa in account.files),
+        "used_by_kind": dict(sorted(used.items())),
+        "irrelevant_by_kind": dict(sorted(irrelevant.items())),
+        "rejected_by_reason": dict(sorted(rejected.items())),
+    }
+
+
+def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
+    """Run the whole job and write the six output files."""
+    started = time.perf_counter()
+    temp = _prepare_dir(config.out_dir, config.force)
+    try:
+        report = _run_into(config, temp, progress, started)
+        if config.out_dir.exists():
+            shutil.rmtree(config.out_dir)
+        temp.rename(config.out_dir)
+        report.out_dir = config.out_dir
+        return report
+    except BaseException:
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+
+
+def _run_into(
+    config: RunConfig, temp: Path, progress: ProgressHook | None, started: float
+) -> RunReport:
+    clock = time.perf_counter
+    read = read_histories(config.inputs, encoding=config.encoding)
+    read_seconds = clock() - started
+    spec = BatchSpec(
+        programs=config.programs,
+        as_of=config.as_of,
+        scope_county=config.county,
+        files=read.files,
+        extra_facts=config.extra_facts,
+    )
+    items: Iterator[Item] = read.items()
+    summary = ImpactSummary()
+    internal_errors: list[str] = []
+    stage_seconds: dict[str, float] = {}
+    people = convictions = 0
+    peak_worker = 0
+    write_seconds = 0.0
+    files = {
+        name: _open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
+    }
+    try:
+        for name, columns in (
+            ("convictions", CONVICTION_COLUMNS),
+            ("people", PEOPLE_COLUMNS),
+            ("cases", CASE_COLUMNS),
+        ):
+            csv.writer(files[name], lineterminator="\n").writerow(columns)
+        for result in _results(_batches(items, config.batch_size), spec, config.workers):
+            t0 = clock()
+            files["convictions"].write(result.convictions_csv)
+            files["people"].write(result.people_csv)
+            files["cases"].write(result.cases_csv)
+            write_seconds += clock() - t0
+            summary.merge(result.summary)
+            internal_errors += result.internal_errors
+            for stage, seconds in result.stage_seconds.items():
+                stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
+            peak_worker = max(peak_worker, result.peak_rss_kib)
+            people += result.people
+            convictions += result.convictions_csv.count("\n") if result.convictions_csv else 0
+            if progress:
+                progress(people, convictions)
+    finally:
+        for handle in files.values():
+            handle.close()
+    if people == 0:
+        raise UserError("the input has no usable rows: no person could be read")
+    _write_rejects(temp / "rejects.csv", read.account)
+    figures = summary.to_dict()
+    figures["input"] = _input_counts(read.account)
+    figures["run"] = {
+        "as_of": config.as_of.isoformat(),
+        "policy": config.programs.policy_name,
+        "county": config.county or "",
+    }
+    with _open_private(temp / "summary.json") as handle:
+        json.dump(figures, handle, indent=2, sort_keys=False)
+        handle.write("\n")
+    manifest = {
+        "tool": "cmr-reason",
+        "tool_version": tool_version(),
+        "as_of": config.as_of.isoformat(),
+        "policy": {
+            "name": config.programs.policy_name,
+            "argument": config.programs.argument,
+            "file": config.programs.policy_file.name,
+            "parameters": config.programs.param_facts.strip().splitlines(),
+        },
+        "rules_sha256": config.programs.sha256,
+        "county": config.county or "",
+        "inputs": [
+            {
+                "path": str(path),
+                "sha256": sha256_of(Path(path)),
+                "rows": next((fa.rows_in for fa in read.account.files if fa.file == str(path)), 0),
+            }
+            for path in read.files
+        ],
+        "counts": {
+            "people": people,
+            "convictions": convictions,
+            "rows_in": figures["input"]["rows_in"],
+            "rows_rejected": figures["input"]["rows_rejected"],
+        },
+        "internal_errors": len(internal_errors),
+        "timings_seconds": {
+            "read_and_group": round(read_seconds, 3),
+            **{k: round(v, 3) for k, v in sorted(stage_seconds.items())},
+            "write": round(write_seconds, 3),
+            "total": round(clock() - started, 3),
+        },
+        "workers": config.workers,
+        "batch_size": config.batch_size,
+        "peak_rss_kib": {"main": peak_rss_kib(), "worker_max": peak_worker},
+    }
+    with _open_private(temp / "manifest.json") as handle:
+        json.dump(manifest, handle, indent=2)
+        handle.write("\n")
+    return RunReport(
+        out_dir=config.out_dir, summary=figures, manifest=manifest, internal_errors=internal_errors
+    )
+
+
+def demo_input() -> Path:
+    """The bundled synthetic demo DOJ file."""
+    return Path(__file__).resolve().parent.parent / "facts" / "data" / "demo_doj.csv"
+
+
+def check_inputs(paths: Sequence[Path]) -> None:
+    """Fail early, with one line, on a missing input."""
+    for path in paths:
+        if not path.exists():
+            raise UserError(f"input file not found: {path}")

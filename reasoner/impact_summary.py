@@ -1,0 +1,141 @@
+"""The impact figures of a run (``summary.json``), accumulated person by person.
+
+Counters only, so partial summaries from batches and worker processes merge by addition and
+the result does not depend on how the work was split.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from cmr_reason.facts.history import History
+from cmr_reason.reasoner.decision import Decision
+from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome
+
+UNKNOWN = "unknown"
+
+
+def decade(year: int | None) -> str:
+    """``1960s`` for 1961; ``unknown`` without a year."""
+    return f"{year // 10 * 10}s" if year else UNKNOWN
+
+
+class ImpactSummary:
+    """Counts behind every figure in ``summary.json``."""
+
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, ...]] = Counter()
+
+    def merge(self, other: ImpactSummary) -> None:
+        """Add another (partial) summary into this one."""
+        self.counts.update(other.counts)
+
+    def add_person(
+        self, history: History, decisions: dict[str, Decision], outcome: PersonOutcome
+    ) -> None:
+        """Count one person and their convictions."""
+        c = self.counts
+        race = history.person.race or UNKNOWN
+        gender = history.person.gender or UNKNOWN
+        relieved = outcome.relieved > 0
+        c[("people", "total")] += 1
+        c[("people", "with_cannabis_conviction")] += outcome.cannabis > 0
+        c[("people", "deceased")] += history.person.deceased_date is not None
+        c[("race", race, "people")] += 1
+        c[("gender", gender, "people")] += 1
+        if relieved:
+            c[("people", "relieved")] += 1
+            c[("race", race, "relieved")] += 1
+            c[("gender", gender, "relieved")] += 1
+            c[("people", "relieved_no_felony_after")] += outcome.felonies_after == 0
+            c[("people", "relieved_no_conviction_after")] += outcome.convictions_after == 0
+            c[("people", "felony_record_cleared")] += (
+                outcome.felonies_before > 0 and outcome.felonies_after == 0
+            )
+            c[("people", "conviction_record_cleared")] += outcome.convictions_after == 0
+        for conv in history.convictions:
+            d = decisions[conv.conviction_id]
+            level = conv.level.value if conv.level else UNKNOWN
+            c[("convictions", "total")] += 1
+            c[("outcome", d.outcome)] += 1
+            c[("statutory_outcome", d.statutory_outcome)] += 1
+            c[("reason", d.outcome, d.reason)] += 1
+            c[("statutory_reason", d.statutory_outcome, d.statutory_reason)] += 1
+            if not d.cannabis_related:
+                continue
+            c[("convictions", "cannabis_related")] += 1
+            year = conv.disposition_date.year if conv.disposition_date else None
+            section = conv.charge.code_section() or UNKNOWN
+            c[("by_level", level, d.outcome)] += 1
+            c[("by_decade", decade(year), d.outcome)] += 1
+            c[("by_code_section", section, d.outcome)] += 1
+            if d.outcome in RELIEF:
+                c[("relieved_by_level", d.outcome, level)] += 1
+
+    def to_dict(self) -> dict[str, Any]:
+        """The figures as nested, sorted plain data."""
+        c = self.counts
+
+        def group(prefix: str) -> dict[str, Any]:
+            nested: dict[str, Any] = {}
+            for key, value in sorted(c.items()):
+                if key[0] != prefix or not value:
+                    continue
+                node = nested
+                for part in key[1:-1]:
+                    node = node.setdefault(part, {})
+                node[key[-1]] = value
+            return nested
+
+        relieved_people = c[("people", "relieved")]
+
+        def shares(kind: str) -> dict[str, Any]:
+            table = group(kind)
+            for row in table.values():
+                row.setdefault("relieved", 0)
+                row["share_of_relieved_people_pct"] = (
+                    round(100 * row["relieved"] / relieved_people, 1) if relieved_people else 0.0
+                )
+            return table
+
+        relieved_by_level = group("relieved_by_level")
+        dismissed = relieved_by_level.get("dismiss_and_seal", {})
+        outcomes = group("outcome")
+        return {
+            "people": {
+                "total": c[("people", "total")],
+                "with_cannabis_conviction": c[("people", "with_cannabis_conviction")],
+                "relieved": relieved_people,
+                "relieved_no_felony_after": c[("people", "relieved_no_felony_after")],
+                "relieved_no_conviction_after": c[("people", "relieved_no_conviction_after")],
+                "felony_record_cleared": c[("people", "felony_record_cleared")],
+                "deceased": c[("people", "deceased")],
+            },
+            "convictions": {
+                "total": c[("convictions", "total")],
+                "cannabis_related": c[("convictions", "cannabis_related")],
+                "relieved": sum(outcomes.get(o, 0) for o in sorted(RELIEF)),
+                "dismissed": outcomes.get("dismiss_and_seal", 0),
+                "dismissed_felonies": dismissed.get("felony", 0),
+                "dismissed_misdemeanors": dismissed.get("misdemeanor", 0),
+                "dismissed_infractions": dismissed.get("infraction", 0),
+                "redesignated": outcomes.get("redesignate_misdemeanor", 0)
+                + outcomes.get("redesignate_infraction", 0),
+                "resentenced": outcomes.get("resentence", 0),
+                "review": outcomes.get("review", 0),
+                "not_eligible": outcomes.get("not_eligible", 0),
+            },
+            "by_outcome": outcomes,
+            "statutory_by_outcome": group("statutory_outcome"),
+            "by_reason": group("reason"),
+            "statutory_by_reason": group("statutory_reason"),
+            "relieved_by_level": relieved_by_level,
+            "reviews_by_reason": group("reason").get("review", {}),
+            "not_eligible_by_reason": group("reason").get("not_eligible", {}),
+            "by_level": group("by_level"),
+            "by_decade": group("by_decade"),
+            "by_code_section": group("by_code_section"),
+            "by_race": shares("race"),
+            "by_gender": shares("gender"),
+        }

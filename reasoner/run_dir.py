@@ -1,0 +1,153 @@
+"""Open a finished run's directory: its files, and the inputs and decisions behind them.
+
+Commands that work after a run (``file``, ``report``, ``serve``) read the output files here.
+When they need more than the files hold (names, case numbers, a justification tree), they
+re-read the input files named in the manifest, after checking their SHA-256, and re-decide
+with the recorded policy and as-of date; the rules' hash must match too, so what they show is
+what the run decided.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
+from cmr_reason.reasoner.decision import Decision
+from cmr_reason.reasoner.justification import build_tree
+from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.solver import SolveResult, decide
+
+REQUIRED = ("convictions.csv", "people.csv", "cases.csv", "summary.json", "manifest.json")
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@dataclass
+class RunDir:
+    """A run's output directory."""
+
+    path: Path
+    manifest: dict[str, Any] = field(repr=False)
+    summary: dict[str, Any] = field(repr=False)
+
+    @cached_property
+    def convictions(self) -> list[dict[str, str]]:
+        """Rows of ``convictions.csv``."""
+        return _read_csv(self.path / "convictions.csv")
+
+    @cached_property
+    def people(self) -> list[dict[str, str]]:
+        """Rows of ``people.csv``."""
+        return _read_csv(self.path / "people.csv")
+
+    @cached_property
+    def cases(self) -> list[dict[str, str]]:
+        """Rows of ``cases.csv``."""
+        return _read_csv(self.path / "cases.csv")
+
+    @cached_property
+    def rejects(self) -> list[dict[str, str]]:
+        """Rows of ``rejects.csv``."""
+        return _read_csv(self.path / "rejects.csv")
+
+    @property
+    def as_of(self) -> dt.date:
+        """The run's as-of date."""
+        return dt.date.fromisoformat(self.manifest["as_of"])
+
+    @property
+    def county(self) -> str | None:
+        """The run's county scope, if any."""
+        return self.manifest.get("county") or None
+
+    @cached_property
+    def programs(self) -> ProgramSet:
+        """The rule programs of the run's policy; their hash must equal the recorded one."""
+        policy = self.manifest["policy"]
+        name = policy["name"]
+        programs = load_program_set(policy.get("argument") or name)
+        if programs.sha256 != self.manifest["rules_sha256"]:
+            raise UserError(
+                f"the rules have changed since the run in {self.path} "
+                f"(policy {name}); re-run it to work from the current rules"
+            )
+        return programs
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        """The rule catalogue of the run's programs."""
+        return load_catalogue(self.programs)
+
+    def input_paths(self) -> list[Path]:
+        """The input files, after checking each still has the recorded SHA-256."""
+        from cmr_reason.reasoner.bulk_run import sha256_of
+
+        paths = []
+        for entry in self.manifest["inputs"]:
+            path = Path(entry["path"])
+            if not path.is_file():
+                raise UserError(f"input file of the run is missing: {path}")
+            if sha256_of(path) != entry["sha256"]:
+                raise UserError(f"input file {path} changed since the run (SHA-256 differs)")
+            paths.append(path)
+        return paths
+
+    @cached_property
+    def _read(self) -> Any:
+        return read_histories(self.input_paths())
+
+    def histories(self) -> Iterator[History]:
+        """Every history of the run's input, in subject order."""
+        return iter(self._read)
+
+    def history(self, subject_id: str) -> History | None:
+        """One person's history, or None."""
+        return self._read.history(subject_id)
+
+    def decide(self, histories: Iterable[History]) -> SolveResult:
+        """Re-decide some people exactly as the run did."""
+        return decide(list(histories), self.programs, self.as_of, self.county)
+
+    def decisions_of(self, subject_id: str) -> tuple[History, dict[str, Decision]]:
+        """One person's history and decisions."""
+        history = self.history(subject_id)
+        if history is None:
+            raise UserError(f"no person {subject_id!r} in this run")
+        return history, self.decide([history]).decisions
+
+    def explain(self, subject_id: str) -> list[dict[str, Any]]:
+        """The justification trees of one person's convictions, in date order."""
+        history, decisions = self.decisions_of(subject_id)
+        return [
+            build_tree(decisions[c.conviction_id], self.catalogue, history)
+            for c in history.convictions
+        ]
+
+
+def open_run(path: Path | str) -> RunDir:
+    """Open a run directory, or explain in one line why it is not one."""
+    path = Path(path)
+    if not path.is_dir():
+        raise UserError(f"not a run directory: {path}")
+    missing = [name for name in REQUIRED if not (path / name).is_file()]
+    if missing:
+        raise UserError(f"{path} is not a complete run (missing {', '.join(missing)})")
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise UserError(f"cannot read the run in {path}: {exc}") from None
+    return RunDir(path=path, manifest=manifest, summary=summary)

@@ -1,0 +1,209 @@
+"""Rows of the bulk run's output files (design.md section 7) for one person.
+
+Everything here reads what the programs decided (outcomes, ``record_after``, sealable cases);
+nothing here decides. Values are plain strings so that the writers stay trivial and the
+output is byte-identical whatever the batch or worker it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from cmr_reason.facts.history import Conviction, History
+from cmr_reason.reasoner.catalogue import Catalogue
+from cmr_reason.reasoner.decision import Decision, Firing
+from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
+
+CONVICTION_COLUMNS = (
+    "subject_id", "case_id", "conviction_id", "source_file", "source_line", "county",
+    "disposition_date", "offence_date", "code_section", "raw_charge", "level",
+    "statutory_outcome", "statutory_reason", "outcome", "reason", "alternative_outcome",
+    "rule_ids", "citations", "flags", "explanation",
+)  # fmt: skip
+PEOPLE_COLUMNS = (
+    "subject_id", "name", "birth_date", "gender", "race", "age_as_of", "convictions",
+    "cannabis_convictions", "relieved_convictions", "felonies_before", "felonies_after",
+    "convictions_before", "convictions_after", "no_felony_after", "no_conviction_after",
+)  # fmt: skip
+CASE_COLUMNS = (
+    "subject_id", "case_id", "county", "court", "case_numbers", "disposition_date",
+    "convictions", "cannabis_convictions", "dismissed_conviction_ids",
+    "remaining_conviction_ids", "sealable",
+)  # fmt: skip
+REJECT_COLUMNS = ("source_file", "source_line", "reason", "detail", "subject_id")
+
+RELIEF = frozenset({"dismiss_and_seal", "redesignate_misdemeanor", "redesignate_infraction",
+                    "resentence"})  # fmt: skip
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+def _stage(firing: Firing) -> int:
+    return STAGES.index(firing.kind) if firing.kind in STAGES else len(STAGES)
+
+
+def _chain(decision: Decision) -> list[Firing]:
+    """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
+    presumed = [f for f in decision.firings if f.branch in (None, "presumed")]
+    presumed.sort(key=lambda f: (f.rule_id != decision.decided_by, _stage(f), f.rule_id))
+    return presumed
+
+
+def _offence_date(decision: Decision) -> str:
+    for firing in decision.firings:
+        if firing.kind == "offence_date":
+            value = str(firing.conclusion[1])  # type: ignore[index]
+            return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
+    return ""
+
+
+def explanation_sentence(
+    decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
+) -> str:
+    """One plain-English sentence: the outcome and the deciding rule's text."""
+    decisive = next((f for f in chain if f.rule_id == decision.decided_by), None)
+    if decisive is not None:
+        because = fill(catalogue.rule(decisive.rule_id).template, decisive.args, record)
+    else:
+        because = catalogue.reason_text(decision.reason)
+    text = f"{outcome_label(decision.outcome)}: {because}"
+    if decision.statutory_outcome and decision.outcome != decision.statutory_outcome:
+        text += f" (Statute alone: {outcome_label(decision.statutory_outcome).lower()}.)"
+    for outcome, fact in decision.alternatives:
+        phrase = catalogue.unknown_facts.get(fact, fact.replace("_", " "))
+        text += f" If {phrase}: {outcome_label(outcome).lower()}."
+    return text
+
+
+def conviction_row(
+    history: History, conv: Conviction, decision: Decision, catalogue: Catalogue
+) -> list[str]:
+    """One row of ``convictions.csv``."""
+    record = Record(history)
+    chain = _chain(decision)
+    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
+    citations = list(dict.fromkeys(catalogue.rule(r).citation for r in rule_ids))
+    alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
+    return [
+        history.subject_id,
+        conv.case_id,
+        conv.conviction_id,
+        conv.source.file,
+        str(conv.source.first_line),
+        conv.county,
+        _iso(conv.disposition_date),
+        _offence_date(decision),
+        conv.charge.code_section(),
+        conv.charge.raw,
+        conv.level.value if conv.level else "",
+        decision.statutory_outcome,
+        decision.statutory_reason,
+        decision.outcome,
+        decision.reason,
+        ";".join(alternatives),
+        ";".join(rule_ids),
+        ";".join(c for c in citations if c),
+        ";".join(decision.flags),
+        explanation_sentence(decision, catalogue, record, chain),
+    ]
+
+
+@dataclass
+class PersonOutcome:
+    """What one person's decisions add up to (for people.csv and the summary)."""
+
+    relieved: int = 0
+    felonies_before: int = 0
+    felonies_after: int = 0
+    convictions_before: int = 0
+    convictions_after: int = 0
+    cannabis: int = 0
+    relieved_by_level: dict[str, int] = field(default_factory=dict)
+
+
+def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOutcome:
+    """Count a person's convictions before and after relief, from ``record_after``."""
+    result = PersonOutcome()
+    for conv in history.convictions:
+        decision = decisions[conv.conviction_id]
+        result.convictions_before += 1
+        result.felonies_before += conv.level is not None and conv.level.value == "felony"
+        after = decision.record_after
+        result.convictions_after += after != "removed"
+        result.felonies_after += after == "felony"
+        result.cannabis += decision.cannabis_related
+        if decision.outcome in RELIEF:
+            result.relieved += 1
+    return result
+
+
+def person_row(history: History, outcome: PersonOutcome, as_of: dt.date) -> list[str]:
+    """One row of ``people.csv``."""
+    person = history.person
+    age = ""
+    if person.birth_date and "conflicting_birth_date" not in history.flags:
+        born = person.birth_date
+        age = str(as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)))
+    return [
+        person.subject_id,
+        person.name,
+        _iso(person.birth_date),
+        person.gender,
+        person.race,
+        age,
+        str(outcome.convictions_before),
+        str(outcome.cannabis),
+        str(outcome.relieved),
+        str(outcome.felonies_before),
+        str(outcome.felonies_after),
+        str(outcome.convictions_before),
+        str(outcome.convictions_after),
+        _yes(outcome.felonies_after == 0),
+        _yes(outcome.convictions_after == 0),
+    ]
+
+
+def case_rows(
+    history: History,
+    decisions: dict[str, Decision],
+    cannabis_cases: set[str],
+    sealable_cases: set[str],
+) -> list[list[str]]:
+    """Rows of ``cases.csv``: each court case of the person holding a cannabis conviction."""
+    by_case: dict[str, list[Conviction]] = {}
+    for conv in history.convictions:
+        by_case.setdefault(conv.case_id, []).append(conv)
+    cases = {c.case_id: c for c in history.cases}
+    rows = []
+    for case_id in sorted(by_case):
+        if case_id not in cannabis_cases:
+            continue
+        convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
+        dismissed = [c.conviction_id for c in convs
+                     if decisions[c.conviction_id].record_after == "removed"]  # fmt: skip
+        remaining = [c.conviction_id for c in convs if c.conviction_id not in dismissed]
+        case = cases.get(case_id)
+        first = convs[0]
+        rows.append(
+            [
+                history.subject_id,
+                case_id,
+                case.county if case else first.county,
+                (case.court.description if case else first.court.description),
+                ";".join(case.case_numbers if case else first.case_numbers),
+                _iso(case.date if case and case.date else first.disposition_date),
+                str(len(convs)),
+                str(sum(decisions[c.conviction_id].cannabis_related for c in convs)),
+                ";".join(dismissed),
+                ";".join(remaining),
+                _yes(case_id in sealable_cases),
+            ]
+        )
+    return rows

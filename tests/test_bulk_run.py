@@ -1,0 +1,172 @@
+"""The bulk run over the bundled demo file: files, figures, row accounting, determinism."""
+
+from __future__ import annotations
+
+import csv
+import json
+import stat
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cmr_reason.cli.app import _register, app
+from cmr_reason.reasoner.bulk_run import OUTPUT_FILES, demo_input
+from cmr_reason.reasoner.run_rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
+
+runner = CliRunner()
+_register()
+AS_OF = "2020-07-01"
+
+
+def _run(out: Path, *extra: str) -> None:
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(out), "-q", *extra])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("runs") / "demo"
+    _run(out)
+    return out
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_writes_exactly_the_contract_files(demo_run: Path) -> None:
+    assert sorted(p.name for p in demo_run.iterdir()) == sorted(OUTPUT_FILES)
+    for path in demo_run.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
+    with (demo_run / "convictions.csv").open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == list(CONVICTION_COLUMNS)
+    with (demo_run / "people.csv").open(encoding="utf-8") as handle:
+        assert next(csv.reader(handle)) == list(PEOPLE_COLUMNS)
+
+
+def test_summary_equals_counts_from_the_csv_files(demo_run: Path) -> None:
+    summary = json.loads((demo_run / "summary.json").read_text())
+    convictions = _rows(demo_run / "convictions.csv")
+    people = _rows(demo_run / "people.csv")
+    outcomes = Counter(r["outcome"] for r in convictions)
+    assert summary["by_outcome"] == dict(sorted(outcomes.items()))
+    assert summary["convictions"]["total"] == len(convictions)
+    dismissed = [r for r in convictions if r["outcome"] == "dismiss_and_seal"]
+    assert summary["convictions"]["dismissed"] == len(dismissed)
+    assert summary["convictions"]["dismissed_felonies"] == sum(
+        r["level"] == "felony" for r in dismissed
+    )
+    assert summary["convictions"]["dismissed_misdemeanors"] == sum(
+        r["level"] == "misdemeanor" for r in dismissed
+    )
+    relieved = [p for p in people if int(p["relieved_convictions"]) > 0]
+    assert summary["people"]["total"] == len(people)
+    assert summary["people"]["relieved"] == len(relieved)
+    assert summary["people"]["relieved_no_felony_after"] == sum(
+        p["no_felony_after"] == "yes" for p in relieved
+    )
+    assert summary["people"]["relieved_no_conviction_after"] == sum(
+        p["no_conviction_after"] == "yes" for p in relieved
+    )
+    reviews = Counter(r["reason"] for r in convictions if r["outcome"] == "review")
+    assert summary["reviews_by_reason"] == dict(sorted(reviews.items()))
+    by_race = Counter(p["race"] or "unknown" for p in relieved)
+    assert {k: v["relieved"] for k, v in summary["by_race"].items() if v["relieved"]} == dict(
+        by_race
+    )
+    # Every conviction row belongs to a person row.
+    assert {r["subject_id"] for r in convictions} <= {p["subject_id"] for p in people}
+    assert sum(int(p["convictions"]) for p in people) == len(convictions)
+
+
+def test_every_input_row_is_accounted_for_once(demo_run: Path) -> None:
+    summary = json.loads((demo_run / "summary.json").read_text())
+    counts = summary["input"]
+    with demo_input().open(encoding="utf-8", newline="") as handle:
+        data_rows = sum(1 for _ in csv.reader(handle)) - 1  # minus the header
+    assert counts["rows_in"] == data_rows
+    assert (
+        counts["rows_in"]
+        == counts["rows_used"] + counts["rows_irrelevant"] + counts["rows_rejected"]
+    )
+    rejects = _rows(demo_run / "rejects.csv")
+    assert len(rejects) == counts["rows_rejected"] > 0
+    assert all(r["source_line"].isdigit() and r["reason"] for r in rejects)
+    manifest = json.loads((demo_run / "manifest.json").read_text())
+    assert manifest["inputs"][0]["rows"] == data_rows
+    assert len(manifest["inputs"][0]["sha256"]) == 64
+
+
+def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path: Path) -> None:
+    _run(tmp_path / "again")
+    _run(tmp_path / "two", "--workers", "2", "--batch-size", "40")
+    for name in OUTPUT_FILES:
+        if name == "manifest.json":
+            continue
+        reference = (demo_run / name).read_bytes()
+        assert (tmp_path / "again" / name).read_bytes() == reference, name
+        assert (tmp_path / "two" / name).read_bytes() == reference, name
+
+
+def test_existing_output_is_refused_without_force(demo_run: Path) -> None:
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(demo_run), "-q"])
+    assert result.exit_code == 2
+    assert "--force" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--as-of", "2020-02-30"], "--as-of must be a date"),
+        (["--as-of", AS_OF, "--policy", "nowhere"], "valid policies"),
+        (["missing.csv", "--as-of", AS_OF], "not found"),
+        ([], "--as-of"),
+    ],
+)
+def test_bad_arguments_give_one_line(tmp_path: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["run", "--out", str(tmp_path / "x"), "-q", *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "x").exists()
+
+
+def test_input_with_no_usable_rows_fails_cleanly(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a,b,c\n1,2,3\n", encoding="utf-8")
+    result = runner.invoke(app, ["run", str(bad), "--as-of", AS_OF, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    assert "no usable rows" in result.output
+    assert not (tmp_path / "o").exists()
+
+
+def test_county_scope_keeps_priors_but_decides_only_that_county(tmp_path: Path) -> None:
+    history = tmp_path / "two_counties.lp"
+    history.write_text(
+        """
+person("p"). birth("p", 19600101).
+case("p:k1", "p", "ORANGE", "CASC ORANGE").
+conviction("p:c1", "p", "p:k1"). disposition_date("p:c1", 19900101).
+charge("p:c1", pc, "187", ()). level("p:c1", felony).
+case("p:k2", "p", "ORANGE", "CASC ORANGE").
+conviction("p:c2", "p", "p:k2"). disposition_date("p:c2", 20000105).
+charge("p:c2", hs, "11359", ()). level("p:c2", felony).
+case("p:k3", "p", "LOS ANGELES", "CASC LOS ANGELES").
+conviction("p:c3", "p", "p:k3"). disposition_date("p:c3", 20050105).
+charge("p:c3", hs, "11359", ()). level("p:c3", felony).
+""",
+        encoding="utf-8",
+    )
+    out = tmp_path / "scoped"
+    _run(out, str(history), "--county", "los angeles")
+    rows = {r["conviction_id"]: r for r in _rows(out / "convictions.csv")}
+    assert rows["p:c2"]["outcome"] == "not_applicable"
+    assert rows["p:c2"]["reason"] == "outside_county"
+    assert rows["p:c2"]["statutory_outcome"] == "not_eligible"
+    # The out-of-county murder conviction still counts as a prior (HS 11359(c)(1)).
+    assert rows["p:c3"]["outcome"] == "not_eligible"
+    assert rows["p:c3"]["reason"] == "prior_superstrike"

@@ -1,0 +1,138 @@
+"""The ``facts`` and ``summary`` commands, and how they report unreadable input."""
+
+import pytest
+from doj_builder import PERSON, arrest, court, csv_text, row, write
+from typer.testing import CliRunner
+
+from cmr_reason.cli.app import _register, app
+
+_register()
+runner = CliRunner()
+
+ROWS = [
+    arrest("001001001000", "20100105"),
+    court("001002001000", "20100301"),
+    court("002002001000", "20120301", SUBJECT_ID="1010", charge="11359 HS-POSSESS FOR SALE",
+          CONV_STAT_DESCR="FELONY"),
+    court("003002001000", "20130301", SUBJECT_ID="1010", charge="4149 BP - NEEDLES"),
+    row(SUBJECT_ID="2020", STP_TYPE_DESCR="CUSTODY"),
+    court("003002001000", "20130301", SUBJECT_ID="1010", SENT_LENGTH="X"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def doj_file(tmp_path):
+    return write(tmp_path / "county.csv", ROWS)
+
+
+def test_facts_prints_every_person_with_a_source_comment(doj_file):
+    result = runner.invoke(app, ["facts", str(doj_file)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    comments = [line for line in lines if line.startswith("%")]
+    assert comments == [f"% person 1001 ({doj_file}:2)", f"% person 1010 ({doj_file}:4)"]
+    assert 'conviction("1001:001002001000", "1001", "1001:001002").' in lines
+    assert 'charge("1010:002002001000", hs, "11359", ()).' in lines
+    assert "\x1b[" not in result.stdout  # plain text, no markup or colour
+    assert "1 input rows were rejected" in result.stderr
+
+
+def test_facts_of_one_person(doj_file):
+    result = runner.invoke(app, ["facts", str(doj_file), "--person", "1010"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"% person 1010 ({doj_file}:4)\n")
+    assert '"1001"' not in result.stdout
+
+
+def test_unknown_person_lists_the_closest_ids(doj_file):
+    result = runner.invoke(app, ["facts", str(doj_file), "--person", "1011"])
+    assert result.exit_code == 2
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1
+    assert "no person with subject id '1011'" in message
+    assert "closest: 1010, 1001" in message
+
+
+def test_summary_counts_rows_and_convictions(doj_file):
+    result = runner.invoke(app, ["summary", str(doj_file)])
+    assert result.exit_code == 0, result.output
+    out = " ".join(result.stdout.split())
+    assert "│ people │ 2 │" in out
+    assert "│ convictions │ 3 │" in out
+    assert "│ cannabis convictions │ 2 │" in out
+    assert "│ felony │ 1 │" in out and "│ misdemeanor │ 2 │" in out
+    assert "│ 6 │ 4 │ 1 │ 1 │" in out  # rows in, used, irrelevant, rejected
+    assert f"{doj_file}:7 bad_sentence_length" in out
+
+
+def _one_line_error(result):
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert message.startswith("error:")
+    return message
+
+
+@pytest.mark.parametrize("command", ["facts", "summary"])
+def test_file_errors_are_one_line(tmp_path, command):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    binary = tmp_path / "binary.csv"
+    binary.write_bytes(b"PK\x03\x04\x00\x00\x00garbage" * 10)
+    latin = tmp_path / "latin-1-file-with-a-long-name-so-the-message-would-wrap.csv"
+    latin.write_bytes(csv_text([court("001002001000", "20100301", PRI_NAME="MUÑOZ,ANA")])
+                      .encode("latin-1"))  # fmt: skip
+    cases = {
+        "missing": (tmp_path / "missing.csv", "file not found"),
+        "empty": (empty, "is empty"),
+        "binary": (binary, "NUL bytes"),
+        "latin-1": (latin, "line 2 is not valid utf-8"),
+    }
+    for path, expected in cases.values():
+        message = _one_line_error(runner.invoke(app, [command, str(path)]))
+        assert expected in message
+    assert "--encoding latin-1" in _one_line_error(runner.invoke(app, [command, str(latin)]))
+    ok = runner.invoke(app, [command, str(latin), "--encoding", "latin-1"])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_lp_history_reads_and_unknown_suffix_fails(tmp_path):
+    history = tmp_path / "case.lp"
+    history.write_text('person("p"). birth("p", 19700101).\n')
+    result = runner.invoke(app, ["facts", str(history)])
+    assert result.exit_code == 0, result.output
+    assert 'birth("p", 19700101).' in result.output
+    typo = tmp_path / "typo.lp"
+    typo.write_text('person("p"). brith("p", 19700101).\n')
+    assert "unknown predicate brith/2" in _one_line_error(runner.invoke(app, ["facts", str(typo)]))
+    other = tmp_path / "data.xlsx"
+    other.write_text("x")
+    assert "unknown input type" in _one_line_error(runner.invoke(app, ["summary", str(other)]))
+
+
+def test_no_name_or_birth_date_in_any_message(tmp_path, doj_file):
+    bad = [
+        court("001002001000", "2010031", PRI_NAME="SECRETNAME,ZED"),
+        court("001002001000", "1970-01-01"),  # a date column holding a birth date's text
+        court("001002001000", "19700132"),
+        court("001002001000", "SECRETNAME"),
+        court("001002001000", "20100301")[:60],
+        court("BADCOUNT", "20100301"),
+    ]
+    path = write(tmp_path / "bad.csv", [*ROWS, *bad])
+    outputs = []
+    for args in (
+        ["summary", str(path)],
+        ["facts", str(path)],
+        ["facts", str(path), "--person", "x"],
+    ):
+        result = runner.invoke(app, args)
+        outputs.append(result.stderr + (result.stdout if args[0] == "summary" else ""))
+    from cmr_reason.facts.doj_reader import read_doj
+
+    outputs += [f"{r.reason} {r.detail}" for r in read_doj([path]).account.rejects()]
+    text = "\n".join(outputs)
+    secrets = (PERSON["PRI_NAME"], "TESTPERSON", "SECRETNAME", "19700101", "1970-01-01", "19700132")
+    for secret in secrets:
+        assert secret not in text

@@ -1,0 +1,437 @@
+"""The DOJ reader: how rows become histories, and how bad rows are accounted for."""
+
+import random
+from pathlib import Path
+
+import pytest
+from doj_builder import arrest, court, csv_text, row, sample_rows, write
+
+from cmr_reason.facts.doj_reader import read_doj
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.fact_writer import history_facts
+
+
+def read_rows(tmp_path, rows, name="doj.csv", **options):
+    return read_doj([write(tmp_path / name, rows, **options)])
+
+
+def only(read):
+    histories = list(read)
+    assert len(histories) == 1
+    return histories[0]
+
+
+def all_facts(read):
+    return "".join(history_facts(h) for h in read)
+
+
+BASIC = [
+    arrest("001001001000", "20100105"),
+    court("001002001000", "20100301"),
+]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"header": True}, {"header": False}, {"header": True, "trailing_comma": True}],
+    ids=["header", "no-header", "96-field"],
+)
+def test_header_is_optional_and_may_have_a_trailing_comma(tmp_path, options):
+    read = read_rows(tmp_path, BASIC, **options)
+    history = only(read)
+    assert [c.conviction_id for c in history.convictions] == ["1001:001002001000"]
+    first_data_line = 2 if options["header"] else 1
+    assert history.arrests[0].source.lines == (first_data_line,)
+    assert history.convictions[0].source.lines == (first_data_line + 1,)
+    assert read.account.rows_in == 2 and read.account.rows_used == 2
+
+
+def test_header_with_other_columns_is_an_error(tmp_path):
+    text = csv_text(BASIC).replace("PRI_NAME", "NAME", 1)
+    path = tmp_path / "odd.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError, match="header column 12 is not PRI_NAME"):
+        read_doj([path])
+
+
+def test_conviction_ids_dates_court_and_arrest(tmp_path):
+    history = only(read_rows(tmp_path, BASIC))
+    conviction = history.convictions[0]
+    assert conviction.case_id == "1001:001002"
+    assert conviction.count_order == "001002001000"
+    assert str(conviction.disposition_date) == "2010-03-01"
+    assert str(conviction.arrest_date) == "2010-01-05"
+    assert (conviction.arrest_agency.kind, conviction.arrest_agency.place) == (
+        "CAPD",
+        "SAN FRANCISCO",
+    )
+    assert (conviction.court.kind, conviction.court.place) == ("CASC", "SAN FRANCISCO")
+    assert conviction.county == "SAN FRANCISCO"
+    assert conviction.case_numbers == ("140193",)
+    assert history.cases[0].case_id == "1001:001002"
+    assert history.person.birth_date.isoformat() == "1970-01-01"
+    assert history.person.race == "WHITE" and history.person.gender == "M"
+
+
+def test_arrest_date_falls_back_to_the_cycle_date(tmp_path):
+    history = only(read_rows(tmp_path, [court("001002001000", "20100301", CYC_DATE="20091224")]))
+    assert str(history.convictions[0].arrest_date) == "2009-12-24"
+
+
+def test_case_numbers_from_ofn_and_court_case_number(tmp_path):
+    rows = [
+        court("001002001000", "20100301", OFN="NULL", FE_NUM_CRT_CASE="SF-2010-1"),
+        court("001002002000", "20100301", OFN="140193"),
+    ]
+    history = only(read_rows(tmp_path, rows))
+    assert history.cases[0].case_numbers == ("140193", "SF-2010-1")
+    assert {c.case_numbers for c in history.convictions} == {("140193", "SF-2010-1")}
+
+
+def test_rows_out_of_order_and_across_files_group_by_subject(tmp_path):
+    a = [
+        court("001002001000", "20100301", SUBJECT_ID="30"),
+        row(SUBJECT_ID="4", STP_TYPE_DESCR="CUSTODY"),
+        court("002002001000", "20150301", SUBJECT_ID="4"),
+        arrest("001001001000", "20100105", SUBJECT_ID="30"),
+    ]
+    b = [court("003002001000", "20180301", SUBJECT_ID="30")]
+    read = read_doj([write(tmp_path / "a.csv", a), write(tmp_path / "b.csv", b)])
+    histories = list(read)
+    assert [h.subject_id for h in histories] == ["30", "4"]
+    person30 = histories[0]
+    assert [c.conviction_id for c in person30.convictions] == [
+        "30:001002001000",
+        "30:003002001000",
+    ]
+    assert person30.convictions[1].source.file.endswith("b.csv")
+    assert str(person30.convictions[0].arrest_date) == "2010-01-05"
+
+
+def test_shuffled_rows_give_the_same_facts(tmp_path):
+    rows = [
+        arrest("001001001000", "20100105"),
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", SENT_LOC_DESCR="JAIL", SENT_LENGTH="10",
+              SENT_TIME_CODE="D", SENT_ORDER="2"),
+        court("001002002000", "20100301", DISP_DESCR="DISMISSED/CHARGE DROPPED"),
+        court("002002001000", "20150301", SUBJECT_ID="77", charge="11360(A) HS-TRANSPORT"),
+        row(STP_TYPE_DESCR="REGISTRATION", STP_EVENT_DATE="19990101", OFFENSE_DESCR="290 PC"),
+        row(STP_TYPE_DESCR="REGISTRATION", STP_EVENT_DATE="19990101", OFFENSE_DESCR="11590 HS"),
+    ]  # fmt: skip
+    expected = all_facts(read_rows(tmp_path, rows))
+    shuffled = rows[:]
+    for seed in range(5):
+        random.Random(seed).shuffle(shuffled)
+        assert all_facts(read_rows(tmp_path, shuffled, name=f"s{seed}.csv")) == expected
+
+
+def test_rows_of_one_count_are_the_parts_of_its_sentence(tmp_path):
+    rows = [
+        court("001002001000", "20100301", SENT_ORDER="1"),
+        court("001002001000", "20100301", SENT_ORDER="2", SENT_LOC_DESCR="JAIL",
+              SENT_LENGTH="90", SENT_TIME_CODE="D"),
+        court("001002001000", "20100301", SENT_ORDER="3", SENT_LOC_DESCR="FINE",
+              SENT_LENGTH="", SENT_TIME_CODE=""),
+    ]  # fmt: skip
+    read = read_rows(tmp_path, rows)
+    conviction = only(read).convictions[0]
+    parts = [(p.kind, p.length, p.unit, p.source_line) for p in conviction.sentence]
+    assert parts == [("probation", 36, "month", 2), ("jail", 90, "day", 3), ("fine", None, None, 4)]
+    assert conviction.source.lines == (2, 3, 4)
+    assert str(conviction.sentence_end) == "2013-03-01"
+    assert read.account.used() == {"conviction": 1, "sentence_part": 2}
+    assert "conflicting_count_rows" not in conviction.flags
+
+
+def test_rows_of_one_count_that_disagree_are_flagged(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", CONV_STAT_DESCR="FELONY", SENT_ORDER="2"),
+    ]
+    assert "conflicting_count_rows" in only(read_rows(tmp_path, rows)).convictions[0].flags
+
+
+def test_convicted_offence_wins_over_the_charged_offence(tmp_path):
+    rows = [
+        court("001002001000", "20100301", charge="11359 HS-POSSESS FOR SALE",
+              CONV_OFFENSE_DESCR="11357(B) HS-POSSESS", CONV_OFFENSE_TOC="M",
+              CONV_STAT_DESCR="", OFFENSE_TOC="F"),
+        court("001002002000", "20100301", charge="11360 HS", CONV_OFFENSE_DESCR="NULL"),
+    ]  # fmt: skip
+    first, second = only(read_rows(tmp_path, rows)).convictions
+    assert (first.charge.section, first.charge.subsections) == ("11357", ("b",))
+    assert first.level.value == "misdemeanor"  # CONV_OFFENSE_TOC goes with the convicted offence
+    assert second.charge.section == "11360"  # literal NULL is blank
+
+
+@pytest.mark.parametrize("offense", ["", "SEE COMMENT FOR CHARGE", "NULL"])
+def test_charge_falls_back_to_the_comment(tmp_path, offense):
+    rows = [court("001002001000", "20100301", charge=offense, COMMENT_TEXT="CHRG 487(A)-664 PC")]
+    conviction = only(read_rows(tmp_path, rows)).convictions[0]
+    assert (conviction.charge.body, conviction.charge.section, conviction.charge.attempt) == (
+        "pc",
+        "487",
+        True,
+    )
+    assert conviction.charge.raw == "CHRG 487(A)-664 PC"
+    assert "charge_from_comment" in conviction.flags
+
+
+def test_conspiracy_target_may_be_in_the_comment(tmp_path):
+    rows = [court("001002001000", "20100301", charge="182(A)(1) PC-CONSPIRACY: COMMIT CRIME",
+                  COMMENT_TEXT="CONSP TO SELL 11359 HS")]  # fmt: skip
+    charge = only(read_rows(tmp_path, rows)).convictions[0].charge
+    assert charge.conspiracy and charge.target.code_section() == "HS 11359"
+
+
+@pytest.mark.parametrize(
+    ("status", "toc", "level", "flags"),
+    [
+        ("FELONY", "M", "felony", set()),
+        ("", "F", "felony", set()),
+        ("NULL", "I", "infraction", set()),
+        ("", "", None, {"level_missing"}),
+        ("UNKNOWN STATUS", "M", "misdemeanor", {"conviction_status_unrecognised"}),
+    ],
+)
+def test_level_falls_back_to_the_type_of_crime(tmp_path, status, toc, level, flags):
+    rows = [court("001002001000", "20100301", CONV_STAT_DESCR=status, OFFENSE_TOC=toc)]
+    conviction = only(read_rows(tmp_path, rows)).convictions[0]
+    assert (conviction.level.value if conviction.level else None) == level
+    assert flags <= set(conviction.flags)
+
+
+@pytest.mark.parametrize("blank", ["", "00000000", "NULL"])
+def test_blank_or_zero_dates_are_missing_not_bad(tmp_path, blank):
+    rows = [court("001002001000", blank, DISP_DATE=blank)]
+    read = read_rows(tmp_path, rows)
+    conviction = only(read).convictions[0]
+    assert conviction.disposition_date is None and conviction.sentence_end is None
+    assert "disposition_date_missing" in conviction.flags
+    assert read.account.rows_rejected == 0
+
+
+def test_disposition_date_falls_back_to_disp_date(tmp_path):
+    rows = [court("001002001000", "", DISP_DATE="20100402")]
+    assert str(only(read_rows(tmp_path, rows)).convictions[0].disposition_date) == "2010-04-02"
+
+
+def test_registration_and_death(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        row(STP_TYPE_DESCR="REGISTRATION", STP_EVENT_DATE="19990601",
+            OFFENSE_DESCR="290 PC-REGISTRATION OF SEX OFFENDER"),
+        row(STP_TYPE_DESCR="REGISTRATION", STP_EVENT_DATE="19980101",
+            OFFENSE_DESCR="11590 HS-REGISTRATION OF NARCOTIC OFFENDER"),
+        row(STP_TYPE_DESCR="DECEASED", STP_EVENT_DATE="20190105"),
+    ]  # fmt: skip
+    history = only(read_rows(tmp_path, rows))
+    assert [(r.charge.body, r.charge.section, str(r.date)) for r in history.registrations] == [
+        ("hs", "11590", "1998-01-01"),
+        ("pc", "290", "1999-06-01"),
+    ]
+    assert str(history.person.deceased_date) == "2019-01-05"
+    facts = history_facts(history)
+    assert 'registration("1001", pc, "290", 19990601).' in facts
+    assert 'deceased("1001", 20190105).' in facts
+
+
+def test_dismissed_counts_and_arrests(tmp_path):
+    rows = [
+        arrest("001001001000", "20100105"),
+        arrest("001001002000", "20100105", charge="11359 HS-POSSESS FOR SALE"),
+        court("001002001000", "20100301", DISP_DESCR="DISMISSED/CHARGE DROPPED"),
+        court("001002002000", "20100301", DISP_DESCR="ACQUITTED"),
+    ]
+    history = only(read_rows(tmp_path, rows))
+    assert history.convictions == ()
+    assert [(d.count_id, d.disposition) for d in history.dismissals] == [
+        ("1001:001002001000", "DISMISSED/CHARGE DROPPED"),
+        ("1001:001002002000", "ACQUITTED"),
+    ]
+    (arrested,) = history.arrests
+    assert arrested.arrest_id == "1001:001001"
+    assert [c.section for c in arrested.charges] == ["11357", "11359"]
+    assert arrested.source.lines == (2, 3)
+
+
+def wrong_width():
+    return row(STP_TYPE_DESCR="COURT ACTION")[:80]
+
+
+REJECTS = {
+    "wrong_field_count": wrong_width(),
+    "blank_subject_id": court("001002001000", "20100301", SUBJECT_ID="  "),
+    "bad_date:STP_EVENT_DATE": court("001002001000", "20091345"),
+    "bad_date:DISP_DATE": court("001002001000", "20090101", DISP_DATE="2009-01-01"),
+    "bad_date:CYC_DATE": arrest("001001001000", "20090101", CYC_DATE="20090230"),
+    "empty_charge": court("001002001000", "20100301", charge="SEE COMMENT FOR CHARGE"),
+    "bad_cnt_order": court("1002001000", "20100301"),
+    "bad_sentence_length": court("001002001000", "20100301", SENT_LENGTH="3 YRS"),
+    "bad_sentence_unit": court("001002001000", "20100301", SENT_TIME_CODE="W"),
+    "blank_step_type": row(STP_TYPE_DESCR=""),
+}
+
+
+@pytest.mark.parametrize("reason", sorted(REJECTS))
+def test_each_reject_reason(tmp_path, reason):
+    good = court("005002001000", "20150301")
+    read = read_rows(tmp_path, [good, REJECTS[reason], [*good[:50], "x", *good[51:]]])
+    (reject,) = [r for r in read.account.rejects() if r.line == 3]
+    assert (reject.line, reason) == (3, reject.reason)
+    assert read.account.rows_in == 3
+    assert read.account.rows_used + read.account.rows_irrelevant + read.account.rows_rejected == 3
+    history = only(read)  # the other rows of the person are still read
+    assert history.convictions[0].conviction_id == "1001:005002001000"
+    if reject.subject_id:
+        assert "some_rows_rejected" in history.flags
+
+
+def test_a_header_inside_the_data_is_rejected(tmp_path):
+    text = csv_text(BASIC) + csv_text(BASIC)
+    path = tmp_path / "twice.csv"
+    path.write_text(text, encoding="utf-8")
+    read = read_doj([path])
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [(4, "header_row")]
+
+
+def test_rejected_row_of_a_count_flags_the_conviction(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", SENT_ORDER="2", SENT_LENGTH="X"),
+    ]
+    conviction = only(read_rows(tmp_path, rows)).convictions[0]
+    assert "some_rows_rejected" in conviction.flags
+
+
+def test_irrelevant_rows_are_counted_by_kind(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        row(STP_TYPE_DESCR="CUSTODY"),
+        row(STP_TYPE_DESCR="PROBATION"),
+        row(STP_TYPE_DESCR="SUPPLEMENTAL ARR"),
+        row(STP_TYPE_DESCR="CUSTODY"),
+        court("001002002000", "20100301", DISP_DESCR=""),
+        [""] * 95,
+    ]
+    read = read_rows(tmp_path, rows)
+    assert read.account.irrelevant() == {
+        "CUSTODY": 2,
+        "PROBATION": 1,
+        "SUPPLEMENTAL ARR": 1,
+        "court_without_disposition": 1,
+        "blank_row": 1,
+    }
+
+
+def test_a_row_repeated_in_a_second_file_is_a_duplicate(tmp_path):
+    rows = [court("001002001000", "20100301"), arrest("001001001000", "20100105")]
+    read = read_doj([write(tmp_path / "la.csv", rows), write(tmp_path / "sf.csv", rows)])
+    conviction = only(read).convictions[0]
+    assert len(conviction.sentence) == 1
+    assert conviction.source.file.endswith("la.csv")
+    assert read.account.files[1].irrelevant == {"duplicate_row": 2}
+
+
+def test_conflicting_birth_date_is_flagged_and_not_guessed(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        court("002002001000", "20120301", PRI_DOB="19710101"),
+    ]
+    history = only(read_rows(tmp_path, rows))
+    assert history.person.birth_date is None
+    assert "conflicting_birth_date" in history.flags
+    assert 'person_flag("1001", conflicting_birth_date).' in history_facts(history)
+    assert "birth(" not in history_facts(history)
+
+
+def test_conflicting_name_gender_race_are_flagged(tmp_path):
+    rows = [
+        court("001002001000", "20100301"),
+        court("002002001000", "20120301", PRI_NAME="OTHER,NAME", GENDER="F", RACE_DESCR="BLACK"),
+    ]
+    flags = set(only(read_rows(tmp_path, rows)).flags)
+    assert {"conflicting_name", "conflicting_gender", "conflicting_race"} <= flags
+
+
+def test_blank_birth_date_is_not_a_conflict_and_bad_one_is_flagged(tmp_path):
+    rows = [court("001002001000", "20100301"), court("002002001000", "20120301", PRI_DOB="")]
+    history = only(read_rows(tmp_path, rows))
+    assert history.flags == () and history.person.birth_date is not None
+    bad = [court("001002001000", "20100301", PRI_DOB="19701301")]
+    history = only(read_rows(tmp_path, bad, name="bad.csv"))
+    assert history.person.birth_date is None and "birth_date_invalid" in history.flags
+
+
+def test_quoted_newline_keeps_physical_line_numbers(tmp_path):
+    rows = [
+        court("001002001000", "20100301", COMMENT_TEXT="FIRST LINE\nSECOND LINE"),
+        court("002002001000", "20110301", SENT_LENGTH="BAD"),
+        court("003002001000", "20120301"),
+    ]
+    read = read_rows(tmp_path, rows)
+    history = only(read)
+    assert [c.source.lines for c in history.convictions] == [(2,), (5,)]
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [(4, "bad_sentence_length")]
+
+
+def test_bom_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(BASIC).encode())
+    assert only(read_doj([path])).convictions
+
+
+def test_latin1_file_reads_with_its_encoding(tmp_path):
+    path = tmp_path / "latin.csv"
+    text = csv_text([court("001002001000", "20100301", PRI_NAME="PEÑA,JOSÉ")])
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(UserError, match=r"line 2 is not valid utf-8.*--encoding latin-1"):
+        read_doj([path])
+    assert only(read_doj([path], encoding="latin-1")).person.name == "PEÑA,JOSÉ"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"  \r\n\r\n", "the file is empty"),
+        (csv_text([]).encode(), "no data rows"),
+        (b"\x00\x01\x02binary\x00", "NUL bytes"),
+    ],
+)
+def test_unreadable_files_are_user_errors(tmp_path, content, message):
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    with pytest.raises(UserError, match=message):
+        read_doj([path])
+
+
+def test_missing_file_and_unknown_encoding(tmp_path):
+    with pytest.raises(UserError, match="file not found"):
+        read_doj([tmp_path / "nope.csv"])
+    with pytest.raises(UserError, match="unknown encoding"):
+        read_doj([write(tmp_path / "a.csv", BASIC)], encoding="no-such-codec")
+
+
+DATA = Path(__file__).parent / "data"
+
+
+def test_sample_fixture_matches_its_builder():
+    # tests/data/sample_doj.csv is written by doj_builder.sample_rows(); regenerate it with
+    # write(DATA / "sample_doj.csv", sample_rows()) after changing the builder.
+    assert (DATA / "sample_doj.csv").read_bytes().decode() == csv_text(sample_rows())
+
+
+def test_sample_fixture_reads_as_expected():
+    read = read_doj([DATA / "sample_doj.csv"])
+    first, second = read
+    assert [c.charge.code_section() for c in first.convictions] == ["HS 11357", "HS 11357(b)"]
+    assert [d.charge.section for d in first.dismissals] == ["11359"]
+    assert first.convictions[1].source.lines == (9,)  # its comment runs on to line 10
+    assert second.person.deceased_date is not None
+    assert second.registrations[0].source.lines == (11,)
+    assert second.convictions[0].charge.attempt
+    assert second.convictions[0].level.value == "felony"
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [(13, "bad_date:STP_EVENT_DATE")]
+    assert read.account.irrelevant() == {"CUSTODY": 1}

@@ -1,0 +1,42 @@
+"""Golden explanations: the English of a few canonical people, reviewed as a diff (style 2.7.5).
+
+Regenerate with ``pytest tests/test_golden.py --update-golden`` and review the diff.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cmr_reason.cli.app import _register, app
+
+_register()
+HERE = Path(__file__).parent
+GOLDEN = HERE / "golden"
+PEOPLE = {
+    "superstrike_11359": ("cases/prop64/possession_for_sale_adult__prior_superstrike.lp", "p"),
+    "cultivation_presumed": ("cases/prop64/cultivation_21__felony_dismissed.lp", "p"),
+    "sale_presumed_gift": ("cases/prop64/sale_transport_21__felony_presumed_gift.lp", "p"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PEOPLE))
+def test_explanation_matches_golden(
+    name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(HERE.parent)
+    case, person = PEOPLE[name]
+    relative = Path("tests") / case
+    result = CliRunner().invoke(
+        app,
+        ["explain", person, "--input", str(relative)],
+        env={"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"},
+    )
+    assert result.exit_code == 0, result.output
+    golden = GOLDEN / f"{name}.txt"
+    if request.config.getoption("--update-golden"):
+        golden.write_text(result.output, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}; run with --update-golden"
+    assert result.output == golden.read_text(encoding="utf-8")
