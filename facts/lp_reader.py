@@ -41,7 +41,7 @@ HISTORY_PREDICATES = {
     ("offence_date", 2), ("charge", 4), ("charge_unparsed", 1), ("raw_charge", 2),
     ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
     ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
-    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3),
+    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3), ("cycle", 2),
 }  # fmt: skip
 SETTING_PREDICATES = {("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1)}
 EXPECT_PREDICATES = {
@@ -182,6 +182,7 @@ class _Builder:
         person_flags = self.keyed("person_flag", 2)
         cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
         courts = self.keyed("court", 3)
+        cycles = self.keyed("cycle", 2)
         charges = self.keyed("charge", 4)
         raws = self.keyed("raw_charge", 2)
         targets = self.keyed("target_charge", 4)
@@ -329,6 +330,7 @@ class _Builder:
                         case_id=kid,
                         county=_text(kf.symbol.arguments[2]) if kf else "",
                         court=court_of(kid),
+                        cycle=_text(cycles[kid][0].symbol.arguments[1]) if kid in cycles else "",
                         source=Source(file=str(path), lines=(kf.line,) if kf else ()),
                     )
                 )

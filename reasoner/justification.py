@@ -39,7 +39,9 @@ STAGES = (
     "policy_fact",
     "policy_outcome",
 )
-DATE_SLOTS = frozenset({"date", "end", "offence", "conviction", "prior_date", "before", "on"})
+DATE_SLOTS = frozenset(
+    {"date", "end", "offence", "conviction", "prior_date", "before", "on", "from", "to"}
+)
 PERSON_SLOTS = frozenset({"age"})
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
@@ -231,6 +233,7 @@ def build_tree(
         "checked_absent": absent,
         "set_aside": set_aside,
         "alternatives": alternatives,
+        "prosecuting_agency": decision.agency,
         "flags": [
             {"flag": f, "text": catalogue.flags.get(f, f.replace("_", " "))} for f in decision.flags
         ],
