@@ -95,7 +95,10 @@ def share_line(s: Summary, sup: Suppression) -> str:
     """People relieved by race in one line, like Los Angeles's published picture."""
     relieved = sup.count(s["people"]["relieved"])
     rows = _share_rows(s["by_race"], sup, relieved, None)
-    return ", ".join(f"{r.label} {r.cells[2].text}" for r in rows)
+    return ", ".join(
+        f"{r.label} (suppressed)" if r.cells[2].suppressed else f"{r.label} {r.cells[2].text}"
+        for r in rows
+    )
 
 
 def _stacked_part(
@@ -105,6 +108,7 @@ def _stacked_part(
     label: Any,
     sup: Suppression,
     outcomes: tuple[str, ...] = OUTCOME_ORDER,
+    title: str = "",
 ) -> Part:
     """Rows of ``data`` (key -> outcome -> n) stacked by outcome, with a total column."""
     present = ordered(sorted({o for k in keys for o in data.get(k, {})}), outcomes)
@@ -113,7 +117,7 @@ def _stacked_part(
     for key in keys:
         values = [data.get(key, {}).get(o, 0) for o in present]
         rows.append(Row(label(key), (*(sup.count(v) for v in values), sup.total(values))))
-    title = f"Cannabis-related convictions by {what}, by outcome"
+    title = title or f"Cannabis-related convictions by {what}, by outcome"
     chart = Chart("stacked", title, series, tuple(rows), "Stacked bars; the total is at the end.")
     columns = (_cap(what), *(s.label for s in series), "Total")
     return Part(chart if rows else None, (Table(title, columns, tuple(rows)),))
@@ -183,10 +187,9 @@ def level_section(s: Summary, sup: Suppression) -> Section:
     for outcome, levels in s["relieved_by_level"].items():
         for level, n in levels.items():
             pivot.setdefault(level, {})[outcome] = n
-    relieved = _stacked_part(
-        pivot, ordered(sorted(pivot), LEVELS), "level", level_label, sup, RELIEF_OUTCOMES
-    )
-    relieved = _retitle(relieved, "Relieved convictions by level, by kind of relief")
+    title = "Relieved convictions by level, by kind of relief"
+    levels = ordered(sorted(pivot), LEVELS)
+    relieved = _stacked_part(pivot, levels, "level", level_label, sup, RELIEF_OUTCOMES, title)
     by_level = s["by_level"]
     every = _stacked_part(by_level, ordered(sorted(by_level), LEVELS), "level", level_label, sup)
     lead = (
@@ -199,14 +202,6 @@ def level_section(s: Summary, sup: Suppression) -> Section:
         lead,
         (relieved, Part(None, every.tables)),
     )
-
-
-def _retitle(part: Part, title: str) -> Part:
-    chart = part.chart
-    if chart is not None:
-        chart = Chart(chart.kind, title, chart.series, chart.rows, chart.note)
-    tables = tuple(Table(title, t.columns, t.rows) for t in part.tables)
-    return Part(chart, tables)
 
 
 def people_section(s: Summary, sup: Suppression) -> Section:

@@ -103,12 +103,13 @@ def _length(cell: Cell, scale: float) -> float:
     return cell.value * scale
 
 
-def _scale(values: list[float], labels: list[str]) -> float:
-    """Pixels per unit, leaving room after the longest bar for the longest value label."""
-    top = max(values, default=0)
+def _scale(values: list[float], labels: list[str], stubs: list[int] | None = None) -> float:
+    """Pixels per unit, leaving room for the longest value label and each bar's stubs."""
     room = max((len(t) for t in labels), default=0) * VALUE_CHAR_W + 16
     area = WIDTH - LABEL_W - room - 8
-    return area / top if top > 0 else 0.0
+    stubs = stubs or [0] * len(values)
+    fits = [(area - n * STUB) / v for v, n in zip(values, stubs, strict=True) if v > 0]
+    return max(min(fits, default=0.0), 0.0)
 
 
 def _value_label(row: Row, cell: Cell) -> str:
@@ -172,6 +173,7 @@ def _stacked(chart_id: str, chart: Chart, y0: float) -> tuple[list[str], float]:
     scale = _scale(
         [sum(c.value or 0 for c in r.cells[:width]) for r in chart.rows],
         [r.cells[width].text for r in chart.rows if len(r.cells) > width],
+        [sum(c.value is None for c in r.cells[:width]) for r in chart.rows],
     )
     body, y = [], y0
     for row in chart.rows:

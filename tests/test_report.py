@@ -56,11 +56,9 @@ class _Page(HTMLParser):
         self.svgs: list[dict[str, str | None]] = []
         self._skip = 0
         self._cell: list[str] | None = None
-        self._tags: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
-        self._tags.append(tag)
         if tag in ("style", "script"):
             self._skip += 1
         if tag == "table":
@@ -346,3 +344,15 @@ def test_report_renders_in_headless_chromium(runs: dict[str, Path], tmp_path: Pa
     ):
         assert expected in dom.stdout
     assert dom.stdout.count("<svg") >= 9
+
+
+@pytest.mark.parametrize("below", [0, 10, 50])
+def test_chart_labels_stay_inside_the_chart(runs: dict[str, Path], below: int) -> None:
+    from cmr_reason.reasoner.svg_charts import VALUE_CHAR_W, WIDTH
+
+    options = ReportOptions(suppress_below=below, compare=open_run(runs["other"]))
+    html = render_report(open_run(runs["statute"]), options)
+    for x, label in re.findall(r'<text x="([\d.]+)" y="[\d.]+" class="value">([^<]*)<', html):
+        assert float(x) + len(label) * VALUE_CHAR_W <= WIDTH, label
+    for x, width in re.findall(r'<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', html):
+        assert float(x) + float(width) <= WIDTH
