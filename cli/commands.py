@@ -5,6 +5,7 @@ from cmr_reason.cli import (  # noqa: F401
     explain_cmd,
     facts_cmd,
     policies_cmd,
+    report_cmd,
     rules_cmd,
     run_cmd,
     summary_cmd,

@@ -164,11 +164,15 @@ class _Builder:
         return self.by_key.get((name, arity), [])
 
     def keyed(self, name: str, arity: int) -> dict[str, list[Fact]]:
-        """Facts of a predicate grouped by their first argument (an id)."""
-        grouped: dict[str, list[Fact]] = defaultdict(list)
-        for fact in self.of(name, arity):
-            grouped[_text(fact.symbol.arguments[0])].append(fact)
-        return grouped
+        """Facts of a predicate grouped by their first argument (an id); computed once."""
+        cache = self.__dict__.setdefault("_keyed", {})
+        found = cache.get((name, arity))
+        if found is None:
+            found = defaultdict(list)
+            for fact in self.of(name, arity):
+                found[_text(fact.symbol.arguments[0])].append(fact)
+            cache[(name, arity)] = found
+        return found
 
     def one_date(self, name: str, key: str) -> dt.date | None:
         facts = self.keyed(name, 2).get(key, [])
@@ -181,6 +185,9 @@ class _Builder:
         deaths = self.keyed("deceased", 2)
         person_flags = self.keyed("person_flag", 2)
         cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
+        cases_of: dict[str, set[str]] = defaultdict(set)
+        for kid, kfact in cases.items():
+            cases_of[_text(kfact.symbol.arguments[1])].add(kid)
         courts = self.keyed("court", 3)
         cycles = self.keyed("cycle", 2)
         charges = self.keyed("charge", 4)
@@ -322,7 +329,7 @@ class _Builder:
                 )
             court_cases = []
             for kid in sorted(
-                case_ids | {k for k, f in cases.items() if _text(f.symbol.arguments[1]) == pid}
+                case_ids | cases_of.get(pid, set())
             ):
                 kf = cases.get(kid)
                 court_cases.append(

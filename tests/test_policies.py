@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from case_results import case_results_under
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.case_runner import case_files, run_case
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.policy_catalogue import bundled_policy_specs
 from cmr_reason.reasoner.program_set import load_program_set
@@ -71,9 +71,8 @@ def test_every_policy_rule_has_a_rank_or_is_explanatory() -> None:
 
 def test_every_policy_rule_fires_in_some_case() -> None:
     fired: set[str] = set()
-    for path in case_files([POLICY_CASES]):
-        result = run_case(path)
-        assert result.passed, path
+    for result in case_results_under(POLICY_CASES):
+        assert result.passed, result.path
         for ids in result.rules_fired.values():
             fired.update(ids)
     for name, prefix in RULE_PREFIX.items():
