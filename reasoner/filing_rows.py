@@ -81,7 +81,7 @@ LIST_COLUMNS = (
 SEALING_COLUMNS = (
     *PERSON,
     Column("disposition_date", "Disposition date", 6.5),
-    Column("convictions_in_case", "Convictions in case", 5.5),
+    Column("convictions_in_case", "Convictions", 6),
     Column("dismissed_in_case", "Dismissed", 5),
     Column("case_sealed", "Case sealed", 4.5),
     Column("remaining_convictions", "Remaining convictions (not dismissed)", 21),

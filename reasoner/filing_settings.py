@@ -93,7 +93,8 @@ class FilingSettings(_Section):
 
 
 def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
+    errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
+    first = errors[0]
     where = ".".join(str(part) for part in first["loc"]) or "(top level)"
     more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
     return f"{where}: {first['msg']}{more}"

@@ -66,8 +66,10 @@ def _caption(document: DocxDocument, doc: Pleading) -> None:
     _single(document.add_paragraph(), after=6)
     table = document.add_table(rows=1, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     left, middle, right = table.rows[0].cells
-    for cell, width in ((left, 3.1), (middle, 0.3), (right, 3.1)):
+    for index, (cell, width) in enumerate(((left, 3.3), (middle, 0.3), (right, 2.9))):
+        table.columns[index].width = Inches(width)
         cell.width = Inches(width)
     left.paragraphs[0].text = ""
     for index, line in enumerate(doc.parties):

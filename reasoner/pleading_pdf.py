@@ -144,14 +144,16 @@ def _body(pdf: FPDF, doc: Pleading) -> None:
 
 
 def _signature(pdf: FPDF, doc: Pleading) -> None:
-    needed = LINE * (2 + len(doc.dated)) + 12 * len(doc.signature)
+    """The date line at the left and the signature lines at the right, side by side."""
+    needed = LINE / 2 + 12 * max(len(doc.signature), len(doc.dated))
     if pdf.get_y() + needed > TOP + LINES * LINE:
         pdf.add_page()
-    pdf.ln(LINE)
+    pdf.ln(LINE / 2)
+    top = pdf.get_y()
     pdf.set_font(FONT, "", 12)
     for line in doc.dated:
-        pdf.cell(SPLIT - LEFT, LINE, latin1(line), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(LINE / 2)
+        pdf.cell(SPLIT - LEFT, 12, latin1(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top)
     for line in doc.signature:
         spaces, text = indent_of(line)
         pdf.set_x(SPLIT + 3.5 * spaces)
