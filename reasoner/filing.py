@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -152,8 +153,6 @@ def make_filing(
         writer.put("filing.json", (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
         put_in_place(temp, out_dir)
     except BaseException:
-        import shutil
-
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return FilingReport(out_dir, counts, sorted(writer.hashes), basis, rows.other_county_rows)
