@@ -4,6 +4,7 @@ from cmr_reason.cli import (  # noqa: F401
     check_cmd,
     explain_cmd,
     facts_cmd,
+    file_cmd,
     policies_cmd,
     report_cmd,
     rules_cmd,
