@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cmr_reason.cli.app import app
-from cmr_reason.cli.console import err_console
+from cmr_reason.cli.console import err_console, out_console
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
@@ -28,7 +29,9 @@ from cmr_reason.reasoner.bulk_run import (
     demo_input,
     run,
 )
+from cmr_reason.reasoner.policy_compare import parse_policy_list
 from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.run_compare import compare_runs
 
 
 def summary_table(figures: dict[str, Any]) -> Table:
@@ -82,6 +85,14 @@ def run_command(
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Run under each of these policies (comma-separated) into OUT/<policy>/ and "
+            "write OUT/comparison.csv and comparison.json: where they decide differently.",
+        ),
+    ] = None,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest."""
     if not inputs:
@@ -92,6 +103,11 @@ def run_command(
             )
     check_inputs(inputs)
     when = parse_as_of(as_of)
+    if compare is not None:
+        _run_compare(
+            compare, inputs, when, out, county, workers, batch_size, force, quiet, encoding
+        )
+        return
     programs = load_program_set(policy)
     config = RunConfig(
         inputs=list(inputs),
@@ -133,6 +149,60 @@ def run_command(
             exit_code=3,
         )
     if not quiet:
-        err_console.print(summary_table(report.summary))
+        out_console.print(summary_table(report.summary))
         err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
                           "rejects, manifest)")  # fmt: skip
+
+
+def _run_compare(
+    compare: str,
+    inputs: list[Path],
+    when: dt.date,
+    out: Path,
+    county: str | None,
+    workers: int,
+    batch_size: int,
+    force: bool,
+    quiet: bool,
+    encoding: str,
+) -> None:
+    """Run each policy into its own folder under ``out`` and compare the results."""
+    policies = parse_policy_list(compare)
+    program_sets = [load_program_set(p) for p in policies]
+    names = [p.policy_name for p in program_sets]
+    if len(set(names)) != len(names):
+        raise UserError(f"--compare lists a policy twice: {compare}")
+    if out.exists() and not force:
+        raise UserError(f"output directory {out} exists; use --force to replace it")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runs = {}
+    for programs in program_sets:
+        target = out / programs.policy_name
+        config = RunConfig(
+            inputs=list(inputs),
+            programs=programs,
+            as_of=when,
+            out_dir=target,
+            county=county.strip().upper() if county else None,
+            workers=workers,
+            batch_size=batch_size,
+            force=True,
+            encoding=encoding,
+        )
+        report = run(config)
+        if report.internal_errors:
+            raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
+        runs[programs.policy_name] = target
+    result = compare_runs(runs, out)
+    if quiet:
+        return
+    table = Table(title=f"Policies compared ({result['differing_convictions']} convictions differ)")
+    table.add_column("figure")
+    for name in names:
+        table.add_column(name, justify="right")
+    for figure in result["headline"][names[0]]:
+        table.add_row(figure, *(str(result["headline"][n][figure]) for n in names))
+    out_console.print(table)
+    out_console.print(
+        f"Wrote {escape(str(out))}/ ({', '.join(names)}, comparison.csv, comparison.json)"
+    )

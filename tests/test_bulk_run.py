@@ -170,3 +170,27 @@ charge("p:c3", hs, "11359", ()). level("p:c3", felony).
     # The out-of-county murder conviction still counts as a prior (HS 11359(c)(1)).
     assert rows["p:c3"]["outcome"] == "not_eligible"
     assert rows["p:c3"]["reason"] == "prior_superstrike"
+
+
+def test_run_compare_writes_each_policy_and_the_differences(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    _run(out, "--compare", "statute,los-angeles-2020")
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["policies"] == ["statute", "los-angeles-2020"]
+    statute = _rows(out / "statute" / "convictions.csv")
+    la = _rows(out / "los-angeles-2020" / "convictions.csv")
+    differing = [
+        (a["conviction_id"], a["outcome"], b["outcome"])
+        for a, b in zip(statute, la, strict=True)
+        if (a["outcome"], a["reason"]) != (b["outcome"], b["reason"])
+    ]
+    rows = _rows(out / "comparison.csv")
+    assert [(r["conviction_id"], r["statute:outcome"], r["los-angeles-2020:outcome"])
+            for r in rows] == differing  # fmt: skip
+    assert comparison["differing_convictions"] == len(differing) > 0
+    # Los Angeles dismisses where the statute only redesignates, never the reverse.
+    assert all(s != "dismiss_and_seal" for _, s, _ in differing)
+    assert (
+        comparison["headline"]["los-angeles-2020"]["convictions.dismissed"]
+        > comparison["headline"]["statute"]["convictions.dismissed"]
+    )
