@@ -4,6 +4,7 @@ from cmr_reason.cli import (  # noqa: F401
     check_cmd,
     explain_cmd,
     facts_cmd,
+    review_cmd,
     rules_cmd,
     run_cmd,
     summary_cmd,

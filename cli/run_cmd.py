@@ -24,11 +24,14 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
     DEFAULT_BATCH,
     RunConfig,
+    RunReport,
     check_inputs,
     demo_input,
     run,
 )
+from cmr_reason.reasoner.decision_facts import PROBLEMS, prepare_decisions, record_in_run
 from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.review_db import preserve_review_files
 
 
 def summary_table(figures: dict[str, Any]) -> Table:
@@ -82,6 +85,14 @@ def run_command(
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="Reviewers' decisions to apply: a review database (RUN_DIR/review.sqlite3) "
+            "or a file exported by `cmr-reason decisions export` (.csv, .json).",
+        ),
+    ] = None,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest."""
     if not inputs:
@@ -104,6 +115,38 @@ def run_command(
         force=force,
         encoding=encoding,
     )
+    reviewed = None
+    if decisions is not None:
+        reviewed = prepare_decisions(decisions, config.inputs, encoding)
+        config.extra_facts = reviewed.facts
+        for item, problem in reviewed.not_applied:
+            err_console.print(
+                f"[yellow]warning:[/] decision {item.id} on conviction "
+                f"{escape(item.conviction_id)} not applied: {PROBLEMS[problem]}"
+            )
+    with preserve_review_files(out):
+        report = _run(config, quiet)
+    if reviewed is not None:
+        record_in_run(out, reviewed)
+        if not quiet:
+            err_console.print(
+                f"Applied {len(reviewed.applied)} reviewer decision(s); "
+                f"{len(reviewed.not_applied)} not applied (listed in manifest.json)"
+            )
+    if report.internal_errors:
+        raise UserError(
+            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
+            f"{report.internal_errors[0]}; outputs written to {out}",
+            exit_code=3,
+        )
+    if not quiet:
+        err_console.print(summary_table(report.summary))
+        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
+                          "rejects, manifest)")  # fmt: skip
+
+
+def _run(config: RunConfig, quiet: bool) -> RunReport:
+    """The bulk run, with a progress bar when stderr is a terminal."""
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
         with Progress(
@@ -123,16 +166,5 @@ def run_command(
                 rate = f"{people / elapsed:,.0f} people/s, {convictions / elapsed:,.0f} conv/s"
                 bar.update(task, completed=people, rate=rate)
 
-            report = run(config, on_progress)
-    else:
-        report = run(config)
-    if report.internal_errors:
-        raise UserError(
-            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
-            f"{report.internal_errors[0]}; outputs written to {out}",
-            exit_code=3,
-        )
-    if not quiet:
-        err_console.print(summary_table(report.summary))
-        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
-                          "rejects, manifest)")  # fmt: skip
+            return run(config, on_progress)
+    return run(config)

@@ -41,6 +41,8 @@ STAGES = (
 )
 DATE_SLOTS = frozenset({"date", "end", "offence", "conviction", "prior_date", "before", "on"})
 PERSON_SLOTS = frozenset({"age"})
+# Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
+VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
@@ -102,10 +104,14 @@ def render_value(name: str, value: Value, record: Record) -> str:
         return str(value).upper()
     if name == "tier":
         return TIER_WORDS.get(str(value), str(value))
+    if name == "relief" and isinstance(value, str):
+        return outcome_label(value).lower()
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return (
-        str(value).replace("_", " ") if isinstance(value, str) and name != "county" else str(value)
+        str(value).replace("_", " ")
+        if isinstance(value, str) and name not in VERBATIM_SLOTS
+        else str(value)
     )
 
 
