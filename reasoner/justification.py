@@ -40,6 +40,8 @@ STAGES = (
     "policy_outcome",
 )
 DATE_SLOTS = frozenset({"date", "end", "offence", "conviction", "prior_date", "before", "on"})
+# Dates that come from the review database, not from the input file (no source line).
+AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
 # Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
 VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
@@ -94,7 +96,7 @@ class Record:
 
 def render_value(name: str, value: Value, record: Record) -> str:
     """A slot value in words."""
-    if name in DATE_SLOTS and isinstance(value, int):
+    if (name in DATE_SLOTS or name in AUDIT_DATE_SLOTS) and isinstance(value, int):
         return iso(value)
     if name == "prior" and isinstance(value, str):
         return record.describe(value)

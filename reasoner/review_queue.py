@@ -27,8 +27,8 @@ IMPACT_LABELS = {
 STATUS_LABELS = {
     "open": "open",
     "more_information": "more information asked",
-    "decided": "decided, not yet in a run",
-    "applied": "decided and applied in this run",
+    "decided": "decided, awaiting a run",
+    "applied": "applied in this run",
 }
 
 
