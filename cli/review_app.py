@@ -44,27 +44,60 @@ ViewFunc = Callable[..., Any]
 
 
 @dataclass
+class RunIndex:
+    """The run's rows by person and case, so that a page reads one person's rows only."""
+
+    people: dict[str, dict[str, str]]
+    convictions: dict[str, list[dict[str, str]]]
+    courts: dict[str, str]
+
+    @classmethod
+    def of(cls, run: RunDir) -> RunIndex:
+        """Index a run's output files."""
+        convictions: dict[str, list[dict[str, str]]] = {}
+        for row in run.convictions:
+            convictions.setdefault(row["subject_id"], []).append(row)
+        return cls(
+            people={p["subject_id"]: p for p in run.people},
+            convictions=convictions,
+            courts={c["case_id"]: c["court"] for c in run.cases},
+        )
+
+
+@dataclass
 class RunHolder:
     """The run the app shows, reopened when the run directory is replaced by a new run."""
 
     path: Path
     _run: RunDir | None = None
+    _index: RunIndex | None = None
     _stamp: tuple[int, int] = (0, 0)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
-    def _manifest_stamp(self) -> tuple[int, int]:
-        stat = (self.path / "manifest.json").stat()
+    def _manifest_stamp(self) -> tuple[int, int] | None:
+        try:
+            stat = (self.path / "manifest.json").stat()
+        except OSError:  # a new run is replacing the directory right now
+            return None
         return stat.st_ino, stat.st_mtime_ns
 
     def current(self) -> RunDir:
         """The run, reopened (and its inputs re-read) if its manifest changed."""
         with self.lock:
             stamp = self._manifest_stamp()
-            if self._run is None or stamp != self._stamp:
+            if self._run is None or (stamp is not None and stamp != self._stamp):
                 run = open_run(self.path)
                 warm_up(run)
-                self._run, self._stamp = run, stamp
+                self._run, self._index = run, RunIndex.of(run)
+                self._stamp = stamp or (0, 0)
             return self._run
+
+    def index(self) -> RunIndex:
+        """The current run's index."""
+        with self.lock:
+            self.current()
+            assert self._index is not None
+            return self._index
 
 
 def warm_up(run: RunDir) -> None:

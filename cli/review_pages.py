@@ -100,10 +100,11 @@ def _filter_from_args() -> QueueFilter:
 
 
 def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
-    person = next((p for p in run.people if p["subject_id"] == subject_id), None)
+    index = current_app.config["REVIEW_RUN"].index()
+    person = index.people.get(subject_id)
     if person is None:
         abort(404, description=f"No person {subject_id} in this run.")
-    rows = [r for r in run.convictions if r["subject_id"] == subject_id]
+    rows = index.convictions.get(subject_id, [])
     with current_app.config["REVIEW_RUN"].lock:
         history, decisions = run.decisions_of(subject_id)
     trees = {
@@ -116,12 +117,14 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     for item in db.decisions(subject_id=subject_id):
         trail.setdefault(item.conviction_id, []).append(item)
     applied = applied_ids(run)
-    courts = {c["case_id"]: c["court"] for c in run.cases if c["subject_id"] == subject_id}
+    courts = index.courts
     convictions = []
     for row in rows:
         cid = row["conviction_id"]
         decided = trail.get(cid, [])
-        decidable = (
+        # Outside the run's county the scope rule decides; a reviewer's decision would not
+        # be applied there (programs/core/review_decisions.lp, precedence).
+        decidable = row["reason"] != "outside_county" and (
             row["outcome"] in QUEUE_OUTCOMES
             or row["statutory_outcome"] not in ("", "not_applicable")
             or bool(decided)
@@ -204,7 +207,8 @@ def register_pages(app: Flask) -> None:
         except ValueError:
             number = 1
         page = page_of(items, wanted, number)
-        names = {p["subject_id"]: p["name"] for p in run.people}
+        people = current_app.config["REVIEW_RUN"].index().people
+        names = {item.subject_id: people[item.subject_id]["name"] for item in page.items}
         query = {k: v for k, v in request.args.items() if k != "page" and v}
         return render_template(
             "queue.html",
@@ -246,11 +250,14 @@ def register_pages(app: Flask) -> None:
             history, decisions = run.decisions_of(subject_id)
         conv = _conviction(history, cid)
         relief_now = statute_relief(decisions[cid], run)
+        index = current_app.config["REVIEW_RUN"].index()
+        row = next(r for r in index.convictions.get(subject_id, []) if r["conviction_id"] == cid)
         problem = _validate(form, conv, relief_now)
+        if row["reason"] == "outside_county":
+            problem = "This conviction is outside the run's county; its own prosecutor decides it."
         if problem:
             flash(problem, "error")
             return redirect(anchor)
-        row = next(r for r in run.convictions if r["conviction_id"] == cid)
         latest_seen = int(form["latest_seen"]) if form["latest_seen"].isdigit() else None
         try:
             stored = _db().add_decision(
