@@ -7,6 +7,7 @@ from cmr_reason.cli import (  # noqa: F401
     file_cmd,
     policies_cmd,
     report_cmd,
+    review_cmd,
     rules_cmd,
     run_cmd,
     summary_cmd,

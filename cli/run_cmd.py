@@ -25,12 +25,15 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
     DEFAULT_BATCH,
     RunConfig,
+    RunReport,
     check_inputs,
     demo_input,
     run,
 )
+from cmr_reason.reasoner.decision_facts import PROBLEMS, prepare_decisions, record_in_run
 from cmr_reason.reasoner.policy_compare import parse_policy_list
-from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.review_db import preserve_review_files
 from cmr_reason.reasoner.run_compare import compare_runs
 
 
@@ -85,6 +88,14 @@ def run_command(
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="Reviewers' decisions to apply: a review database (RUN_DIR/review.sqlite3) "
+            "or a file exported by `cmr-reason decisions export` (.csv, .json).",
+        ),
+    ] = None,
     compare: Annotated[
         str | None,
         typer.Option(
@@ -104,9 +115,11 @@ def run_command(
     check_inputs(inputs)
     when = parse_as_of(as_of)
     if compare is not None:
-        _run_compare(
-            compare, inputs, when, out, county, workers, batch_size, force, quiet, encoding
-        )
+        if decisions is not None:
+            raise UserError("give --compare or --decisions, not both")
+        program_sets = [load_program_set(p) for p in parse_policy_list(compare)]
+        settings = (county, workers, batch_size, force, quiet, encoding)
+        _run_compare(program_sets, inputs, when, out, *settings)
         return
     programs = load_program_set(policy)
     config = RunConfig(
@@ -120,6 +133,38 @@ def run_command(
         force=force,
         encoding=encoding,
     )
+    reviewed = None
+    if decisions is not None:
+        reviewed = prepare_decisions(decisions, config.inputs, encoding)
+        config.extra_facts = reviewed.facts
+        for item, problem in reviewed.not_applied:
+            err_console.print(
+                f"[yellow]warning:[/] decision {item.id} on conviction "
+                f"{escape(item.conviction_id)} not applied: {PROBLEMS[problem]}"
+            )
+    with preserve_review_files(out):
+        report = _run(config, quiet)
+    if reviewed is not None:
+        record_in_run(out, reviewed)
+        if not quiet:
+            err_console.print(
+                f"Applied {len(reviewed.applied)} reviewer decision(s); "
+                f"{len(reviewed.not_applied)} not applied (listed in manifest.json)"
+            )
+    if report.internal_errors:
+        raise UserError(
+            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
+            f"{report.internal_errors[0]}; outputs written to {out}",
+            exit_code=3,
+        )
+    if not quiet:
+        out_console.print(summary_table(report.summary))
+        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
+                          "rejects, manifest)")  # fmt: skip
+
+
+def _run(config: RunConfig, quiet: bool) -> RunReport:
+    """The bulk run, with a progress bar when stderr is a terminal."""
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
         with Progress(
@@ -139,23 +184,12 @@ def run_command(
                 rate = f"{people / elapsed:,.0f} people/s, {convictions / elapsed:,.0f} conv/s"
                 bar.update(task, completed=people, rate=rate)
 
-            report = run(config, on_progress)
-    else:
-        report = run(config)
-    if report.internal_errors:
-        raise UserError(
-            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
-            f"{report.internal_errors[0]}; outputs written to {out}",
-            exit_code=3,
-        )
-    if not quiet:
-        out_console.print(summary_table(report.summary))
-        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
-                          "rejects, manifest)")  # fmt: skip
+            return run(config, on_progress)
+    return run(config)
 
 
 def _run_compare(
-    compare: str,
+    program_sets: list[ProgramSet],
     inputs: list[Path],
     when: dt.date,
     out: Path,
@@ -167,11 +201,9 @@ def _run_compare(
     encoding: str,
 ) -> None:
     """Run each policy into its own folder under ``out`` and compare the results."""
-    policies = parse_policy_list(compare)
-    program_sets = [load_program_set(p) for p in policies]
     names = [p.policy_name for p in program_sets]
     if len(set(names)) != len(names):
-        raise UserError(f"--compare lists a policy twice: {compare}")
+        raise UserError(f"--compare lists a policy twice: {', '.join(names)}")
     if out.exists() and not force:
         raise UserError(f"output directory {out} exists; use --force to replace it")
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -189,7 +221,7 @@ def _run_compare(
             force=True,
             encoding=encoding,
         )
-        report = run(config)
+        report = _run(config, quiet)
         if report.internal_errors:
             raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
         runs[programs.policy_name] = target
@@ -203,6 +235,5 @@ def _run_compare(
     for figure in result["headline"][names[0]]:
         table.add_row(figure, *(str(result["headline"][n][figure]) for n in names))
     out_console.print(table)
-    out_console.print(
-        f"Wrote {escape(str(out))}/ ({', '.join(names)}, comparison.csv, comparison.json)"
-    )
+    listed = ", ".join(names)
+    out_console.print(f"Wrote {escape(str(out))}/ ({listed}, comparison.csv, comparison.json)")

@@ -43,7 +43,11 @@ HISTORY_PREDICATES = {
     ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
     ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3), ("cycle", 2),
 }  # fmt: skip
-SETTING_PREDICATES = {("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1)}
+# Reviewer decisions (docs/review.md) are run settings too: a case may hold them.
+SETTING_PREDICATES = {
+    ("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1),
+    ("reviewer_decision", 7), ("reviewer_note", 2),
+}  # fmt: skip
 EXPECT_PREDICATES = {
     ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
     ("expect_flag", 2),

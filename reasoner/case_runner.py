@@ -83,6 +83,9 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
     params = "".join(
         f"policy_param({f.arguments[0]}, {f.arguments[1]}).\n" for f in doc.setting("policy_param")
     )
+    params += "".join(
+        f"{f}.\n" for name in ("reviewer_decision", "reviewer_note") for f in doc.setting(name)
+    )
     return when, policy, scope, params
 
 

@@ -42,7 +42,11 @@ STAGES = (
 DATE_SLOTS = frozenset(
     {"date", "end", "offence", "conviction", "prior_date", "before", "on", "from", "to"}
 )
+# Dates that come from the review database, not from the input file (no source line).
+AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
+# Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
+VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
@@ -94,7 +98,7 @@ class Record:
 
 def render_value(name: str, value: Value, record: Record) -> str:
     """A slot value in words."""
-    if name in DATE_SLOTS and isinstance(value, int):
+    if (name in DATE_SLOTS or name in AUDIT_DATE_SLOTS) and isinstance(value, int):
         return iso(value)
     if name == "prior" and isinstance(value, str):
         return record.describe(value)
@@ -104,10 +108,14 @@ def render_value(name: str, value: Value, record: Record) -> str:
         return str(value).upper()
     if name == "tier":
         return TIER_WORDS.get(str(value), str(value))
+    if name == "relief" and isinstance(value, str):
+        return outcome_label(value).lower()
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return (
-        str(value).replace("_", " ") if isinstance(value, str) and name != "county" else str(value)
+        str(value).replace("_", " ")
+        if isinstance(value, str) and name not in VERBATIM_SLOTS
+        else str(value)
     )
 
 
