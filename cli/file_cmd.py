@@ -47,6 +47,7 @@ def report_table(report: FilingReport) -> Table:
         ("  as infractions", redesignation["to_infraction"]),
         ("Convictions challenged (HS 11361.9(d))", report.counts["challenge"]),
         ("Convictions awaiting review", report.counts["review"]),
+        ("Still serving: recall or dismissal of sentence", report.counts["resentence"]),
     ]
     for label, value in lines:
         table.add_row(label, f"{value:,}")

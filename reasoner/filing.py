@@ -34,6 +34,8 @@ TABLE_TITLES = {
     "sealing_list": "CASES TO SEAL, AND CASES THAT CANNOT BE SEALED",
     "challenge_list": "CONVICTIONS THE PEOPLE CHALLENGE (HS 11361.9(d))",
     "review_list": "CONVICTIONS AWAITING REVIEW BEFORE FILING",
+    "resentence_list": "CONVICTIONS STILL BEING SERVED: RECALL OR DISMISSAL OF SENTENCE "
+    "(HS 11361.8(A)-(B))",
 }
 
 
@@ -124,6 +126,7 @@ def make_filing(
         "redesignation": redesignation_counts(rows),
         "challenge": len(rows.challenge.rows),
         "review": len(rows.review.rows),
+        "resentence": len(rows.resentence.rows),
         "sealing_cases": len(rows.sealing.rows),
     }
     temp = prepare_dir(out_dir, force)
@@ -136,6 +139,7 @@ def make_filing(
         writer.table(rows.sealing, "case")
         writer.table(rows.challenge, "conviction")
         writer.table(rows.review, "conviction")
+        writer.table(rows.resentence, "conviction")
         record = {
             "tool": "cmr-reason",
             "run": str(run.path.resolve()),

@@ -74,6 +74,7 @@ def expected_from_summary(summary: dict[str, Any]) -> dict[str, int]:
         "redesignate_infraction": outcomes.get("redesignate_infraction", 0),
         "challenge": convs.get("not_eligible", 0),
         "review": convs.get("review", 0),
+        "resentence": convs.get("resentenced", 0),
     }
 
 
@@ -91,6 +92,7 @@ def actual(rows: FilingRows) -> dict[str, int]:
         "redesignate_infraction": redesignation["to_infraction"],
         "challenge": len(rows.challenge.rows),
         "review": len(rows.review.rows),
+        "resentence": len(rows.resentence.rows),
     }
 
 
@@ -114,6 +116,7 @@ def check_counts(rows: FilingRows, summary: dict[str, Any], run_county: str | No
             "redesignate_infraction": outcomes["redesignate_infraction"],
             "challenge": len(source["challenge"]),
             "review": len(source["review"]),
+            "resentence": len(source["resentence"]),
         }
         basis = "convictions.csv"
     wrong = [f"{key} {got[key]} != {want[key]}" for key in want if got[key] != want[key]]

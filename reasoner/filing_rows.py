@@ -18,7 +18,8 @@ from cmr_reason.reasoner.run_dir import RunDir
 DEFAULT_AGENCY = "District Attorney"
 DISMISS = ("dismiss_and_seal",)
 REDESIGNATE = ("redesignate_misdemeanor", "redesignate_infraction")
-FILED = (*DISMISS, *REDESIGNATE, "not_eligible", "review")
+RESENTENCE = ("resentence",)
+FILED = (*DISMISS, *REDESIGNATE, *RESENTENCE, "not_eligible", "review")
 RELIEF_LABEL = {
     "dismiss_and_seal": "Dismiss and seal",
     "redesignate_misdemeanor": "Redesignate as misdemeanor",
@@ -128,6 +129,7 @@ class FilingRows:
     sealing: Table
     challenge: Table
     review: Table
+    resentence: Table
     source_rows: dict[str, list[dict[str, str]]]
     other_county_rows: int = 0
 
@@ -218,6 +220,9 @@ class _Gatherer:
             "challenge": Table("challenge_list",
                                "Convictions the People challenge (HS 11361.9(d))", LIST_COLUMNS),
             "review": Table("review_list", "Convictions awaiting review", LIST_COLUMNS),
+            "resentence": Table("resentence_list",
+                                "Convictions still being served: recall or dismissal of sentence "
+                                "(HS 11361.8(a)-(b))", LIST_COLUMNS),
         }  # fmt: skip
         wanted = {r["conviction_id"] for r in mine}
         dismissed_cases: dict[str, tuple[History, Conviction]] = {}
@@ -238,7 +243,9 @@ class _Gatherer:
                         dismissed_cases.setdefault(conv.case_id, (history, conv))
                 else:
                     cells.update(self.ground(row))
-                    kind = "challenge" if outcome == "not_eligible" else "review"
+                    kind = {"not_eligible": "challenge", "resentence": "resentence"}.get(
+                        outcome, "review"
+                    )
                 tables[kind].rows.append(cells)
         for history, conv in dismissed_cases.values():
             tables["sealing"].rows.append(self.sealing_cells(history, conv))
@@ -250,7 +257,8 @@ class _Gatherer:
                          for kind, outcomes in (("dismissal", DISMISS),
                                                 ("redesignation", REDESIGNATE),
                                                 ("challenge", ("not_eligible",)),
-                                                ("review", ("review",)))},
+                                                ("review", ("review",)),
+                                                ("resentence", RESENTENCE))},
             other_county_rows=other,
             **tables,
         )  # fmt: skip

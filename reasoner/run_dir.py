@@ -126,9 +126,7 @@ class RunDir:
 
     def decide(self, histories: Iterable[History]) -> SolveResult:
         """Re-decide some people exactly as the run did (with the decisions it applied)."""
-        return decide(
-            list(histories), self.programs, self.as_of, self.county, self.decision_facts
-        )
+        return decide(list(histories), self.programs, self.as_of, self.county, self.decision_facts)
 
     def decisions_of(self, subject_id: str) -> tuple[History, dict[str, Decision]]:
         """One person's history and decisions."""

@@ -29,7 +29,7 @@ _register()
 
 DOCUMENTS = ("dismissal_motion", "dismissal_order", "redesignation_motion", "redesignation_order")
 TABLES = ("dismissal_exhibit1", "redesignation_exhibit1", "sealing_list", "challenge_list",
-          "review_list")  # fmt: skip
+          "review_list", "resentence_list")  # fmt: skip
 CITY_ATTORNEY = "Hermosa Beach City Prosecutor"
 
 
@@ -158,6 +158,9 @@ def test_other_lists_match_summary(filing: tuple[Path, str], la_run: Path) -> No
     assert all(r["ground"] and r["citation"].startswith(("HS", "PC")) for r in challenges)
     reviews = read_csv(out / "review_list.csv")
     assert len(reviews) == figures["convictions"]["review"]
+    resentence = read_csv(out / "resentence_list.csv")
+    assert len(resentence) == figures["convictions"]["resentenced"]
+    assert all(r["citation"].startswith("HS 11361.8(a)") for r in resentence)
     assert all(r["ground"] for r in reviews)
 
 

@@ -73,7 +73,9 @@ def _target(run: Path, outcome: str, reason: str, section: str = "HS") -> dict[s
     return next(
         r
         for r in _rows(run / "convictions.csv")
-        if r["outcome"] == outcome and r["reason"] == reason and r["level"] == "felony"
+        if r["outcome"] == outcome
+        and r["reason"] == reason
+        and r["level"] == "felony"
         and r["code_section"].startswith(section)
     )
 
@@ -137,8 +139,15 @@ def test_notes_lose_control_characters() -> None:
     assert clean_note("line one\nline\ttwo\x00\u202e.") == "line one line two"
     fact = decision_fact(
         StoredDecision(
-            id=3, conviction_id='a"b', subject_id="a", action="grant", relief="", ground="",
-            note='say "no"\\', reviewer="ann", decided_at="2024-05-02T10:00:00+00:00",
+            id=3,
+            conviction_id='a"b',
+            subject_id="a",
+            action="grant",
+            relief="",
+            ground="",
+            note='say "no"\\',
+            reviewer="ann",
+            decided_at="2024-05-02T10:00:00+00:00",
             fingerprint="f",
         )
     )
