@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,17 +114,9 @@ def run_command(
             )
     check_inputs(inputs)
     when = parse_as_of(as_of)
-    if compare is not None:
-        if decisions is not None:
-            raise UserError("give --compare or --decisions, not both")
-        program_sets = [load_program_set(p) for p in parse_policy_list(compare)]
-        settings = (county, workers, batch_size, force, quiet, encoding)
-        _run_compare(program_sets, inputs, when, out, *settings)
-        return
-    programs = load_program_set(policy)
     config = RunConfig(
         inputs=list(inputs),
-        programs=programs,
+        programs=load_program_set(policy),
         as_of=when,
         out_dir=out,
         county=county.strip().upper() if county else None,
@@ -133,6 +125,11 @@ def run_command(
         force=force,
         encoding=encoding,
     )
+    if compare is not None:
+        if decisions is not None:
+            raise UserError("give --compare or --decisions, not both")
+        _run_compare([load_program_set(p) for p in parse_policy_list(compare)], config, quiet)
+        return
     reviewed = None
     if decisions is not None:
         reviewed = prepare_decisions(decisions, config.inputs, encoding)
@@ -188,40 +185,19 @@ def _run(config: RunConfig, quiet: bool) -> RunReport:
     return run(config)
 
 
-def _run_compare(
-    program_sets: list[ProgramSet],
-    inputs: list[Path],
-    when: dt.date,
-    out: Path,
-    county: str | None,
-    workers: int,
-    batch_size: int,
-    force: bool,
-    quiet: bool,
-    encoding: str,
-) -> None:
-    """Run each policy into its own folder under ``out`` and compare the results."""
+def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -> None:
+    """Run each policy into its own folder under ``base.out_dir`` and compare the results."""
+    out = base.out_dir
     names = [p.policy_name for p in program_sets]
     if len(set(names)) != len(names):
         raise UserError(f"--compare lists a policy twice: {', '.join(names)}")
-    if out.exists() and not force:
+    if out.exists() and not base.force:
         raise UserError(f"output directory {out} exists; use --force to replace it")
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     runs = {}
     for programs in program_sets:
         target = out / programs.policy_name
-        config = RunConfig(
-            inputs=list(inputs),
-            programs=programs,
-            as_of=when,
-            out_dir=target,
-            county=county.strip().upper() if county else None,
-            workers=workers,
-            batch_size=batch_size,
-            force=True,
-            encoding=encoding,
-        )
-        report = _run(config, quiet)
+        report = _run(replace(base, programs=programs, out_dir=target, force=True), quiet)
         if report.internal_errors:
             raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
         runs[programs.policy_name] = target
