@@ -42,6 +42,8 @@ STAGES = (
 DATE_SLOTS = frozenset(
     {"date", "end", "offence", "conviction", "prior_date", "before", "on", "from", "to"}
 )
+# Dates taken from the run (the as-of date and windows counted from it): no input line.
+RUN_DATE_SLOTS = frozenset({"on", "from", "to"})
 # Dates that come from the review database, not from the input file (no source line).
 AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
@@ -137,7 +139,7 @@ def _fact_items(
             source = record.source_of(prior)
         elif name in PERSON_SLOTS:
             source = record.person_source()
-        elif name in DATE_SLOTS:
+        elif name in DATE_SLOTS and name not in RUN_DATE_SLOTS:
             source = record.source_of(cid)
         else:
             source = ""
