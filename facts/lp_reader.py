@@ -50,7 +50,7 @@ SETTING_PREDICATES = {
 }  # fmt: skip
 EXPECT_PREDICATES = {
     ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
-    ("expect_flag", 2),
+    ("expect_flag", 2), ("expect_no_flag", 2),
     ("expect_alternative", 3), ("expect_no_alternative", 1),
 }  # fmt: skip
 HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
