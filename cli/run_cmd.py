@@ -20,9 +20,11 @@ from rich.table import Table
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
     DEFAULT_BATCH,
+    ENGINES,
     RunConfig,
     check_inputs,
     demo_input,
@@ -82,6 +84,17 @@ def run_command(
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
+    engine: Annotated[
+        str, typer.Option(help="Where batches run: local (worker processes) or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (with --engine dask); default a LocalCluster."),
+    ] = None,
+    memory_budget: Annotated[
+        int,
+        typer.Option(min=16, help="MiB of input rows held in memory before spilling to disk."),
+    ] = DEFAULT_BUDGET_BYTES >> 20,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest."""
     if not inputs:
@@ -91,6 +104,10 @@ def run_command(
                 f"No input given: running the bundled synthetic demo file {inputs[0]}"
             )
     check_inputs(inputs)
+    if engine.strip().lower() not in ENGINES:
+        raise UserError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scheduler and engine.strip().lower() != "dask":
+        raise UserError("--scheduler needs --engine dask")
     when = parse_as_of(as_of)
     programs = load_program_set(policy)
     config = RunConfig(
@@ -103,6 +120,9 @@ def run_command(
         batch_size=batch_size,
         force=force,
         encoding=encoding,
+        engine=engine.strip().lower(),
+        scheduler=scheduler,
+        memory_budget=memory_budget << 20,
     )
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
