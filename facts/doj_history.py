@@ -3,6 +3,10 @@
 Items are ordered by date then id (an unknown date sorts last), sentence parts by their
 DOJ order, so the output does not depend on the order of the input rows. Values that the
 rows of one count or one person disagree on are flagged, never silently resolved.
+
+The reader has already validated and typed every value, so the models are built with
+``model_construct`` (no second validation: a bulk run builds millions of them);
+``tests/test_doj_stream.py`` checks that validating the result changes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
 from cmr_reason.facts.dates import sentence_end
@@ -40,18 +45,21 @@ def as_date(value: int | None) -> dt.date | None:
     return dt.date(value // 10000, value // 100 % 100, value % 100)
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_court(code: str, description: str) -> Court:
     """Split an ORI description such as ``CASC LOS ANGELES`` into kind and place."""
     kind, _, place = description.partition(" ")
     if not (_AGENCY_KIND.fullmatch(kind) and place.strip()):
         kind, place = "", description
-    return Court(code=code, description=description, kind=kind, place=place.strip())
+    return Court.model_construct(code=code, description=description, kind=kind, place=place.strip())
 
 
 def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow]) -> Source:
     """The file of the first row and the lines of the rows from that file."""
     file = rows[0].file
-    return Source(file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file)))
+    return Source.model_construct(
+        file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file))
+    )
 
 
 def _order_key(value: str) -> tuple[int, str]:
@@ -74,7 +82,9 @@ def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
         key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line),
     )
     return tuple(
-        SentencePart(kind=r.sent_kind, length=r.sent_length, unit=r.sent_unit, source_line=r.line)
+        SentencePart.model_construct(
+            kind=r.sent_kind, length=r.sent_length, unit=r.sent_unit, source_line=r.line
+        )
         for r in ordered
     )
 
@@ -104,7 +114,7 @@ def _arrests_by_cycle(
         rows = subject.arrests[step]
         head = rows[0]
         by_count = sorted(rows, key=lambda r: (r.count_order, r.line))
-        arrest = Arrest(
+        arrest = Arrest.model_construct(
             arrest_id=f"{sid}:{step}",
             date=as_date(head.step_date),
             county=head.county,
@@ -131,7 +141,7 @@ def _court_items(
         if not convicted:
             first = rows[0]
             dismissals.append(
-                Dismissal(
+                Dismissal.model_construct(
                     count_id=f"{sid}:{cnt}",
                     case_id=case_id,
                     charge=normalise_charge(first.charge_text),
@@ -152,7 +162,7 @@ def _court_items(
         arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
         parts = _sentence(rows)
         convictions.append(
-            Conviction(
+            Conviction.model_construct(
                 conviction_id=f"{sid}:{cnt}",
                 case_id=case_id,
                 count_order=cnt,
@@ -178,7 +188,7 @@ def _court_items(
         head = rows[0]
         numbers[step] = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         cases.append(
-            CourtCase(
+            CourtCase.model_construct(
                 case_id=f"{sid}:{step}",
                 date=as_date(head.step_date if head.step_date else head.disp_date),
                 county=head.county,
@@ -217,7 +227,7 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
     if birth and "conflicting_birth_date" not in flags:
         birth_date = as_date(int(birth))
     first_file, first_line = subject.first or (0, 0)
-    person = Person(
+    person = Person.model_construct(
         subject_id=sid,
         name=name,
         birth_date=birth_date,
@@ -226,22 +236,22 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
         race_code=race_code,
         cii=cii,
         deceased_date=_deceased(subject, flags),
-        source=Source(file=files[first_file], lines=(first_line,)),
+        source=Source.model_construct(file=files[first_file], lines=(first_line,)),
     )
     arrests, first_of_cycle = _arrests_by_cycle(sid, subject, files)
     convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle)
     registrations = sorted(
         (
-            Registration(
+            Registration.model_construct(
                 charge=normalise_charge(r.charge_text),
                 date=as_date(r.date),
-                source=Source(file=files[r.file], lines=(r.line,)),
+                source=Source.model_construct(file=files[r.file], lines=(r.line,)),
             )
             for r in subject.registrations
         ),
         key=lambda g: (g.date or _LAST, g.charge.raw, g.source.file, g.source.first_line),
     )
-    return History(
+    return History.model_construct(
         person=person,
         cases=tuple(cases),
         convictions=tuple(convictions),

@@ -355,6 +355,8 @@ def _decide_and_write(
         "peak_rss_kib": {
             "main": peak_rss_kib(),
             "worker_max": max(worker_peaks.values(), default=0),
+            # The largest peaks of as many processes as run at once: a bound on their sum.
+            "worker_sum": sum(sorted(worker_peaks.values())[-max(config.workers, 1) :]),
             "worker_processes": len(worker_peaks),
         },
     }

@@ -196,6 +196,13 @@ class _LeanReader:
 
     def __init__(self) -> None:
         self.firings: dict[str, Firing | None] = {}
+        self.values: dict[str, list[Value]] = {}
+
+    def terms(self, rest: str) -> list[Value]:
+        found = self.values.get(rest)
+        if found is None:
+            found = self.values[rest] = [_as_value(v) for v in _parse_terms(rest)]
+        return found
 
     def firing(self, rest: str) -> Firing | None:
         found = self.firings.get(rest, False)
@@ -237,22 +244,23 @@ class _LeanReader:
         if name == "cannabis_related":
             dec.cannabis_related = True
             return
-        values = _parse_terms(rest)
+        if name == "flag":
+            dec.flags.append(rest)
+            return
+        values = self.terms(rest)
         if name == "decision":
-            dec.outcome, dec.reason = _as_value(values[0]), _as_value(values[1])  # type: ignore[assignment]
+            dec.outcome, dec.reason = values  # type: ignore[assignment]
         elif name == "statutory_decision":
-            dec.statutory_outcome, dec.statutory_reason = _as_value(values[0]), _as_value(values[1])  # type: ignore[assignment]
+            dec.statutory_outcome, dec.statutory_reason = values  # type: ignore[assignment]
         elif name == "decided_by":
             dec.decided_by = values[0]  # type: ignore[assignment]
         elif name == "statutory_by":
             dec.statutory_by = values[0]  # type: ignore[assignment]
         elif name == "alternative":
             _, fact = rest.split(",", 1)
-            dec.alternatives.append((_as_value(values[0]), fact))  # type: ignore[arg-type]
-        elif name == "flag":
-            dec.flags.append(rest)
+            dec.alternatives.append((values[0], fact))  # type: ignore[arg-type]
         elif name == "record_after":
-            dec.record_after = _as_value(values[0])  # type: ignore[assignment]
+            dec.record_after = values[0]  # type: ignore[assignment]
         elif name == "prosecuting_agency":
             value = values[0]
             dec.agency = value if isinstance(value, str) else rest

@@ -72,3 +72,13 @@ def test_a_field_holding_the_separator_survives(tmp_path):
     histories, _, _ = _streamed([path], 1, tmp_path)
     assert histories[0].convictions[0].case_numbers == ("A\x1fB",)
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+
+
+def test_built_histories_survive_validation():
+    """build_history skips pydantic validation; validating its result changes nothing."""
+    from cmr_reason.facts.history import History
+
+    for history in read_doj([demo_input()]):
+        again = History.model_validate(history.model_dump())
+        assert again == history
+        assert again.model_dump() == history.model_dump()
