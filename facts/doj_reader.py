@@ -119,11 +119,16 @@ def _value(row: Sequence[str], index: int) -> str:
     return "" if text == "NULL" else text
 
 
+def _clean(fields: Iterable[str]) -> list[str]:
+    """Projected fields stripped, the literal ``NULL`` as blank (what ``_value`` gives)."""
+    return ["" if (text := f.strip()) == "NULL" else text for f in fields]
+
+
 def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
     """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
     found = []
     for index in columns:
-        text = _value(row, index)
+        text = row[index]
         value = parse_date(text)
         if value == _BAD:
             raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
@@ -132,7 +137,7 @@ def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
 
 
 def _count_order(row: Sequence[str]) -> str:
-    cnt = _value(row, _K.CNT_ORDER)
+    cnt = row[_K.CNT_ORDER]
     if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
         raise _RowError("bad_cnt_order", f"CNT_ORDER has {len(cnt)} characters, not 12 digits")
     return cnt
@@ -141,30 +146,30 @@ def _count_order(row: Sequence[str]) -> str:
 def _charge_text(row: Sequence[str]) -> tuple[str, str]:
     """The charge text and the column it came from (doj-format.md "Charge text")."""
     for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
-        text = _value(row, index)
+        text = row[index]
         if text and text.upper() != _SEE_COMMENT:
             return text, _KEPT_COLUMNS[index]
-    return _value(row, _K.COMMENT_TEXT), "COMMENT_TEXT"
+    return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
 
 def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
     """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
-    status = _value(row, _K.CONV_STAT_DESCR).upper()
+    status = row[_K.CONV_STAT_DESCR].upper()
     if status in _LEVELS:
         return _LEVELS[status], ""
     flag = "conviction_status_unrecognised" if status else ""
     toc = ""
     if charge_column == "CONV_OFFENSE_DESCR":
-        toc = _value(row, _K.CONV_OFFENSE_TOC).upper()
-    toc = toc or _value(row, _K.OFFENSE_TOC).upper()
+        toc = row[_K.CONV_OFFENSE_TOC].upper()
+    toc = toc or row[_K.OFFENSE_TOC].upper()
     return _TOC_LEVELS.get(toc), flag
 
 
 def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
     """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
-    where = _value(row, _K.SENT_LOC_DESCR).upper()
-    length_text = _value(row, _K.SENT_LENGTH)
-    unit_code = _value(row, _K.SENT_TIME_CODE).upper()
+    where = row[_K.SENT_LOC_DESCR].upper()
+    length_text = row[_K.SENT_LENGTH]
+    unit_code = row[_K.SENT_TIME_CODE].upper()
     length = None
     if length_text:
         if not (length_text.isascii() and length_text.isdigit()):
@@ -243,10 +248,10 @@ class _FileReader:
             self.routed += 1
             self.sink(sid, kind, line, _project(row), self.index)
         else:
-            self.use(_project(row), line, sid, kind)
+            self.use(_clean(_project(row)), line, sid, kind)
 
     def use(self, row: Sequence[str], line: int, sid: str, kind: str) -> None:
-        """Keep a projected row of a used step type, or reject it (flagging its subject)."""
+        """Keep a projected, cleaned row of a used step, or reject it (flagging its subject)."""
         subject = self.subjects.get(sid)
         if subject is None:
             subject = self.subjects[sid] = Subject()
@@ -256,7 +261,7 @@ class _FileReader:
             problem.subject_id = sid
             subject.flags.add("some_rows_rejected")
             if kind == "court" and problem.reason != "bad_cnt_order":
-                subject.rejected_counts.add(_value(row, _K.CNT_ORDER))
+                subject.rejected_counts.add(row[_K.CNT_ORDER])
             raise
         self.identity(row, subject)
         if used_as is None:
@@ -273,7 +278,7 @@ class _FileReader:
         if raw == subject.last_identity:
             return  # the usual case: the same fields as the previous row
         subject.last_identity = raw
-        birth = _value(row, _K.PRI_DOB)
+        birth = row[_K.PRI_DOB]
         parsed = parse_date(birth)
         if parsed == _BAD:
             subject.flags.add("birth_date_invalid")
@@ -281,12 +286,12 @@ class _FileReader:
             birth = ""  # missing or invalid: not a value to compare
         subject.note_identity(
             (
-                _value(row, _K.PRI_NAME),
+                row[_K.PRI_NAME],
                 birth,
-                _value(row, _K.GENDER).upper(),
-                _value(row, _K.RACE_DESCR),
-                _value(row, _K.RACE_CODE),
-                _value(row, _K.CII_NUMBER),
+                row[_K.GENDER].upper(),
+                row[_K.RACE_DESCR],
+                row[_K.RACE_CODE],
+                row[_K.CII_NUMBER],
             )
         )
 
@@ -296,7 +301,7 @@ class _FileReader:
         step_date, disp_date, cyc_date = _dates(
             row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE
         )
-        disposition = _value(row, _K.DISP_DESCR).upper()
+        disposition = row[_K.DISP_DESCR].upper()
         convicted = disposition.startswith("CONVICTED")
         text, column = _charge_text(row)
         level, level_flag, sentence = None, "", ("", None, None)
@@ -310,11 +315,11 @@ class _FileReader:
         keep = self.keep
         kept = CourtRow(
             self.index, line, convicted, keep(disposition), step_date, disp_date, cyc_date,
-            keep(text), column, keep(_value(row, _K.COMMENT_TEXT)), level, level_flag,
-            _value(row, _K.SENT_ORDER), *sentence,
-            keep(_value(row, _K.STP_ORI_CODE)), keep(_value(row, _K.STP_ORI_DESCR)),
-            keep(_value(row, _K.STP_ORI_CNTY_NAME)), _value(row, _K.OFN),
-            _value(row, _K.FE_NUM_CRT_CASE),
+            keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
+            row[_K.SENT_ORDER], *sentence,
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]), row[_K.OFN],
+            row[_K.FE_NUM_CRT_CASE],
         )  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
         if any(kept[2:] == other[2:] for other in rows):
@@ -333,8 +338,8 @@ class _FileReader:
         keep = self.keep
         kept = ArrestRow(
             self.index, line, cnt, step_date, cyc_date, keep(text),
-            keep(_value(row, _K.STP_ORI_CODE)), keep(_value(row, _K.STP_ORI_DESCR)),
-            keep(_value(row, _K.STP_ORI_CNTY_NAME)),
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]),
         )  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
         if any(kept[2:] == other[2:] for other in rows):
@@ -468,7 +473,7 @@ def read_doj(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead:
 # --- Streaming: bounded memory for files of any size ---------------------------------------
 
 #: Default memory budget for routed rows held before they are spilled to a run file.
-DEFAULT_BUDGET_BYTES = 384 << 20
+DEFAULT_BUDGET_BYTES = 192 << 20
 _ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
 _SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
 _RUN_CHUNK = 2000  # subjects per pickle record in a run file
@@ -485,11 +490,13 @@ def _pack(kind: str, line: int, fields: tuple[str, ...], index: int) -> Packed:
     return f"{index}{_PART_SEP}{line}{_PART_SEP}{kind}{_PART_SEP}{text}"
 
 
-def _unpack(packed: Packed) -> tuple[int, int, str, Sequence[str]]:
+def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
+    """A packed row's file, line, kind and cleaned fields."""
     if isinstance(packed, tuple):
-        return packed
+        index, line, kind, fields = packed
+        return index, line, kind, _clean(fields)
     index, line, kind, text = packed.split(_PART_SEP, 3)
-    return int(index), int(line), kind, text.split(_FIELD_SEP)
+    return int(index), int(line), kind, _clean(text.split(_FIELD_SEP))
 
 
 def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:

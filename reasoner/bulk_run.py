@@ -45,9 +45,9 @@ OUTPUT_FILES = (
     "rejects.csv",
     "manifest.json",
 )
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 1000
 # Restart a worker after this many batches: clingo never frees its symbol table.
-BATCHES_PER_WORKER = 25
+BATCHES_PER_WORKER = 10
 ENGINES = ("local", "dask")
 
 

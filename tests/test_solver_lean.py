@@ -35,3 +35,16 @@ def test_several_terms_in_a_row():
     assert rule_id == "p64.date.arrest"
     assert _as_value(conclusion) == ("offence_date", 20090717)
     assert _as_args(args) == (("date", 20090717),)
+
+
+def test_fast_model_texts_equal_str_of_symbols():
+    from cmr_reason.reasoner.solver import _texts_fast, _texts_plain
+
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], 'p("a \\\\ \\"b\\"", (1,), f(x, "y")). q(-3). r("' + "z" * 2000 + '").')
+    ctl.add("base", [], "#show p/3. #show q/1. #show r/1.")
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        model = next(iter(handle))
+        assert _texts_fast(model) == _texts_plain(model)
+        assert len(_texts_fast(model)) == 3
