@@ -431,8 +431,8 @@ def write_report(
         "",
         "## Machine",
         "",
-        *(f"- {k}: {v}" for k, v in info.items()),
-        f"- run: {dt.datetime.now().strftime('%Y-%m-%d %H:%M')}, `--workers {args.workers}`, "
+        *(f"- {k}: {v}" for k, v in info.items() if k != "run"),
+        f"- run: {info.get('run', '')}, `--workers {args.workers}`, "
         f"seed {args.seed}, as-of {AS_OF}, memory budget {args.memory_budget} MiB",
         "",
         "## Full run (`cmr-reason run`, explanations included)",
@@ -514,6 +514,23 @@ def write_report(
     out.write_text("\n".join(lines), encoding="utf-8")
 
 
+def _policies(wanted: str) -> tuple[list[str], list[str]]:
+    """The wanted policies that are bundled, and a note for each one that is not."""
+    from cmr_reason.reasoner.program_set import policy_names
+
+    known = policy_names()
+    policies, skipped = [], []
+    for policy in wanted.split(","):
+        if policy in known:
+            policies.append(policy)
+        else:
+            skipped.append(
+                f"policy `{policy}` skipped: not among the bundled policies "
+                f"({', '.join(known)}) on this branch"
+            )
+    return policies, skipped
+
+
 def main() -> None:
     """Run the benchmark."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -535,21 +552,34 @@ def main() -> None:
         "--notes", type=Path, default=None, help="Markdown file whose text is added to the report"
     )
     parser.add_argument("--no-big-person", action="store_true")
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        default=None,
+        help="Rewrite the report from a saved performance.json, without running anything",
+    )
     args = parser.parse_args()
+    notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    policies, skipped = _policies(args.policies)
+    if args.report_only:
+        saved = json.loads(args.report_only.read_text(encoding="utf-8"))
+        args.sizes = sorted({r["people"] for r in saved["results"]})
+        for key, value in saved.get("settings", {}).items():
+            setattr(args, key, value)
+        write_report(
+            args.out,
+            args,
+            saved["machine"],
+            saved["results"],
+            saved["floors"],
+            saved["big"],
+            saved.get("skipped", skipped),
+            notes,
+        )
+        print(f"wrote {args.out}")
+        return
     args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
-    from cmr_reason.reasoner.program_set import policy_names
-
-    known = policy_names()
-    policies, skipped = [], []
-    for policy in args.policies.split(","):
-        if policy in known:
-            policies.append(policy)
-        else:
-            skipped.append(
-                f"policy `{policy}` skipped: not among the bundled policies "
-                f"({', '.join(known)}) on this branch"
-            )
     info = machine()
     results, floors = [], []
     for size in args.sizes:
@@ -567,12 +597,23 @@ def main() -> None:
                 flush=True,
             )
     big = [] if args.no_big_person else big_person(args.data_dir, "statute")
-    notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
-    write_report(args.out, args, info, results, floors, big, skipped, notes)
+    info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    settings = {"workers": args.workers, "seed": args.seed, "memory_budget": args.memory_budget}
     (args.out.with_suffix(".json")).write_text(
-        json.dumps({"machine": info, "results": results, "floors": floors, "big": big}, indent=2)
+        json.dumps(
+            {
+                "machine": info,
+                "settings": settings,
+                "results": results,
+                "floors": floors,
+                "big": big,
+                "skipped": skipped,
+            },
+            indent=2,
+        )
         + "\n"
     )
+    write_report(args.out, args, info, results, floors, big, skipped, notes)
     print(f"wrote {args.out}")
 
 
