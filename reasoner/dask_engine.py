@@ -37,7 +37,7 @@ def _client(distributed: Any, workers: int, scheduler: str | None) -> tuple[Any,
     """A client on the given scheduler, or on a new LocalCluster (returned to close)."""
     if scheduler:
         try:
-            return distributed.Client(scheduler, timeout="30s"), None
+            return distributed.Client(scheduler, timeout="10s"), None
         except OSError as exc:
             raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
     cluster = distributed.LocalCluster(
