@@ -382,11 +382,19 @@ def verdicts(
             f"people x {large // small} (target ≤ x {bound:.0f}): "
             f"**{'met' if ok else 'missed'}**"
         )
+    if big:
+        a = big[0]
+        lines.append(
+            f"- one person with {a['convictions']} convictions: ground {a['ground']:.2f} s, "
+            f"solve {a['solve']:.2f} s, peak {a['hwm'] / 1024:,.0f} MiB: "
+            f"**{'met' if a['ground'] < 5 and a['hwm'] < 1 << 20 else 'missed'}** (priors are "
+            "joined within one person, never across the batch)"
+        )
     if len(big) == 2:
         a, b = big
         ratio = b["ground"] / max(a["ground"], 1e-9)
         times = b["convictions"] // a["convictions"]
-        shape = "about linear" if ratio < 2 * times else "super-linear"
+        shape = "about linear" if ratio < 2 * times else "quadratic within the person"
         lines.append(
             f"- one person, {a['convictions']} → {b['convictions']} convictions: "
             f"grounding x {ratio:.1f} for convictions x {times} ({shape})"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import gc
 import heapq
 import os
 import pickle
@@ -663,6 +664,8 @@ def stream_doj(
     account = RowAccount()
     groups = _Groups(budget_bytes, temp_dir)
     stream = DojStream(tuple(str(p) for p in paths), account, groups)
+    collecting = gc.isenabled()
+    gc.disable()  # routing makes no reference cycles; scanning millions of lists costs 3-4 %
     try:
         for index, given in enumerate(paths):
             path = Path(given)
@@ -677,4 +680,7 @@ def stream_doj(
     except BaseException:
         groups.close()
         raise
+    finally:
+        if collecting:
+            gc.enable()
     return stream
