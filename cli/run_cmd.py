@@ -21,9 +21,11 @@ from rich.table import Table
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console, out_console
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
     DEFAULT_BATCH,
+    ENGINES,
     RunConfig,
     RunReport,
     check_inputs,
@@ -104,6 +106,17 @@ def run_command(
             "write OUT/comparison.csv and comparison.json: where they decide differently.",
         ),
     ] = None,
+    engine: Annotated[
+        str, typer.Option(help="Where batches run: local (worker processes) or dask.")
+    ] = "local",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(help="Dask scheduler address (with --engine dask); default a LocalCluster."),
+    ] = None,
+    memory_budget: Annotated[
+        int,
+        typer.Option(min=16, help="MiB of input rows held in memory before spilling to disk."),
+    ] = DEFAULT_BUDGET_BYTES >> 20,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest."""
     if not inputs:
@@ -113,6 +126,10 @@ def run_command(
                 f"No input given: running the bundled synthetic demo file {inputs[0]}"
             )
     check_inputs(inputs)
+    if engine.strip().lower() not in ENGINES:
+        raise UserError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
+    if scheduler and engine.strip().lower() != "dask":
+        raise UserError("--scheduler needs --engine dask")
     when = parse_as_of(as_of)
     config = RunConfig(
         inputs=list(inputs),
@@ -124,6 +141,9 @@ def run_command(
         batch_size=batch_size,
         force=force,
         encoding=encoding,
+        engine=engine.strip().lower(),
+        scheduler=scheduler,
+        memory_budget=memory_budget << 20,
     )
     if compare is not None:
         if decisions is not None:

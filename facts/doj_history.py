@@ -3,6 +3,11 @@
 Items are ordered by date then id (an unknown date sorts last), sentence parts by their
 DOJ order, so the output does not depend on the order of the input rows. Values that the
 rows of one count or one person disagree on are flagged, never silently resolved.
+
+The reader has already validated and typed every value, so the models are built without a
+second validation (:func:`_make`, what pydantic's ``model_construct`` does for these plain
+frozen models, at a third of its cost: a bulk run builds millions of them);
+``tests/test_doj_stream.py`` checks that validating the result changes nothing.
 """
 
 from __future__ import annotations
@@ -10,6 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
 
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
 from cmr_reason.facts.dates import sentence_end
@@ -29,6 +38,32 @@ from cmr_reason.facts.history import (
     Source,
 )
 
+M = TypeVar("M", bound=BaseModel)
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_MISSING = object()
+_set_attribute = object.__setattr__
+
+
+def _make(cls: type[M], **values: Any) -> M:
+    """A model from trusted values, as ``cls.model_construct(**values)`` builds it.
+
+    For models without aliases, private attributes or post-init hooks (all of
+    :mod:`cmr_reason.facts.history`): the field defaults are looked up once per class.
+    """
+    fields = _DEFAULTS.get(cls)
+    if fields is None:
+        fields = _DEFAULTS[cls] = tuple(
+            (name, _MISSING if info.is_required() else info.get_default(call_default_factory=True))
+            for name, info in cls.__pydantic_fields__.items()  # type: ignore[attr-defined]
+        )
+    model = cls.__new__(cls)
+    _set_attribute(model, "__dict__", {name: values.get(name, d) for name, d in fields})
+    _set_attribute(model, "__pydantic_fields_set__", set(values))
+    _set_attribute(model, "__pydantic_extra__", None)
+    _set_attribute(model, "__pydantic_private__", None)
+    return model
+
+
 _AGENCY_KIND = re.compile(r"[A-Z]{4}")
 _LAST = dt.date.max
 
@@ -40,18 +75,21 @@ def as_date(value: int | None) -> dt.date | None:
     return dt.date(value // 10000, value // 100 % 100, value % 100)
 
 
+@lru_cache(maxsize=1 << 14)
 def parse_court(code: str, description: str) -> Court:
     """Split an ORI description such as ``CASC LOS ANGELES`` into kind and place."""
     kind, _, place = description.partition(" ")
     if not (_AGENCY_KIND.fullmatch(kind) and place.strip()):
         kind, place = "", description
-    return Court(code=code, description=description, kind=kind, place=place.strip())
+    return _make(Court, code=code, description=description, kind=kind, place=place.strip())
 
 
 def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow]) -> Source:
     """The file of the first row and the lines of the rows from that file."""
     file = rows[0].file
-    return Source(file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file)))
+    return _make(
+        Source, file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file))
+    )
 
 
 def _order_key(value: str) -> tuple[int, str]:
@@ -74,7 +112,13 @@ def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
         key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line),
     )
     return tuple(
-        SentencePart(kind=r.sent_kind, length=r.sent_length, unit=r.sent_unit, source_line=r.line)
+        _make(
+            SentencePart,
+            kind=r.sent_kind,
+            length=r.sent_length,
+            unit=r.sent_unit,
+            source_line=r.line,
+        )
         for r in ordered
     )
 
@@ -104,7 +148,8 @@ def _arrests_by_cycle(
         rows = subject.arrests[step]
         head = rows[0]
         by_count = sorted(rows, key=lambda r: (r.count_order, r.line))
-        arrest = Arrest(
+        arrest = _make(
+            Arrest,
             arrest_id=f"{sid}:{step}",
             date=as_date(head.step_date),
             county=head.county,
@@ -131,7 +176,8 @@ def _court_items(
         if not convicted:
             first = rows[0]
             dismissals.append(
-                Dismissal(
+                _make(
+                    Dismissal,
                     count_id=f"{sid}:{cnt}",
                     case_id=case_id,
                     charge=normalise_charge(first.charge_text),
@@ -152,7 +198,8 @@ def _court_items(
         arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
         parts = _sentence(rows)
         convictions.append(
-            Conviction(
+            _make(
+                Conviction,
                 conviction_id=f"{sid}:{cnt}",
                 case_id=case_id,
                 count_order=cnt,
@@ -178,7 +225,8 @@ def _court_items(
         head = rows[0]
         numbers[step] = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         cases.append(
-            CourtCase(
+            _make(
+                CourtCase,
                 case_id=f"{sid}:{step}",
                 date=as_date(head.step_date if head.step_date else head.disp_date),
                 county=head.county,
@@ -217,7 +265,8 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
     if birth and "conflicting_birth_date" not in flags:
         birth_date = as_date(int(birth))
     first_file, first_line = subject.first or (0, 0)
-    person = Person(
+    person = _make(
+        Person,
         subject_id=sid,
         name=name,
         birth_date=birth_date,
@@ -226,22 +275,24 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
         race_code=race_code,
         cii=cii,
         deceased_date=_deceased(subject, flags),
-        source=Source(file=files[first_file], lines=(first_line,)),
+        source=_make(Source, file=files[first_file], lines=(first_line,)),
     )
     arrests, first_of_cycle = _arrests_by_cycle(sid, subject, files)
     convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle)
     registrations = sorted(
         (
-            Registration(
+            _make(
+                Registration,
                 charge=normalise_charge(r.charge_text),
                 date=as_date(r.date),
-                source=Source(file=files[r.file], lines=(r.line,)),
+                source=_make(Source, file=files[r.file], lines=(r.line,)),
             )
             for r in subject.registrations
         ),
         key=lambda g: (g.date or _LAST, g.charge.raw, g.source.file, g.source.first_line),
     )
-    return History(
+    return _make(
+        History,
         person=person,
         cases=tuple(cases),
         convictions=tuple(convictions),

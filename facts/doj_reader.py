@@ -5,6 +5,15 @@ rejected, see :mod:`row_accounting`) and, when used, kept as a compact tuple und
 ``SUBJECT_ID``. Histories are built lazily, one subject at a time, sorted by subject id.
 A rejected row never stops the other rows; only an unreadable file raises
 :class:`UserError`. Messages carry file names, line numbers and subject ids only.
+
+Reading a row has two steps: *routing* (field count, subject id, step type: rows that belong
+to no subject are accounted for at once) and *using* (validating and keeping the row in its
+subject's record). :func:`read_doj` does both at once and holds every subject in memory.
+The bulk run uses :func:`stream_doj` instead: it routes the rows, keeps each routed row as
+one compact string of the columns a history needs, spills them to sorted temporary run files
+above a memory budget, and yields subjects in id order; the *using* step then runs per
+subject (in a worker) over that subject's rows in file order, which gives the same subjects
+and the same row account as :func:`read_doj` (``tests/test_doj_stream.py``).
 """
 
 from __future__ import annotations
@@ -12,9 +21,17 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import gc
+import heapq
+import os
+import pickle
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
 
 from cmr_reason.facts import doj_columns as col
@@ -39,6 +56,30 @@ _TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
 _UNITS = {"D": "day", "M": "month", "Y": "year"}
 _SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
 _BAD = -1  # marks a malformed date
+
+# The columns the *using* step reads, in this order: a kept row is projected onto them.
+_KEPT_COLUMNS = (
+    "PRI_NAME", "PRI_DOB", "GENDER", "RACE_DESCR", "RACE_CODE", "CII_NUMBER", "CYC_DATE",
+    "STP_EVENT_DATE", "STP_ORI_CODE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "CNT_ORDER",
+    "DISP_DATE", "OFN", "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_OFFENSE_DESCR", "CONV_OFFENSE_TOC",
+    "FE_NUM_CRT_CASE", "DISP_DESCR", "CONV_STAT_DESCR", "SENT_ORDER", "SENT_LOC_DESCR",
+    "SENT_LENGTH", "SENT_TIME_CODE", "COMMENT_TEXT",
+)  # fmt: skip
+_project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
+
+
+class _K:
+    """Positions in a projected row (``_KEPT_COLUMNS``)."""
+
+    (PRI_NAME, PRI_DOB, GENDER, RACE_DESCR, RACE_CODE, CII_NUMBER, CYC_DATE, STP_EVENT_DATE,
+     STP_ORI_CODE, STP_ORI_DESCR, STP_ORI_CNTY_NAME, CNT_ORDER, DISP_DATE, OFN, OFFENSE_DESCR,
+     OFFENSE_TOC, CONV_OFFENSE_DESCR, CONV_OFFENSE_TOC, FE_NUM_CRT_CASE, DISP_DESCR,
+     CONV_STAT_DESCR, SENT_ORDER, SENT_LOC_DESCR, SENT_LENGTH, SENT_TIME_CODE,
+     COMMENT_TEXT) = range(len(_KEPT_COLUMNS))  # fmt: skip
+
+
+_FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
+_PART_SEP = "\x1e"
 
 
 class _RowError(Exception):
@@ -79,20 +120,25 @@ def _value(row: Sequence[str], index: int) -> str:
     return "" if text == "NULL" else text
 
 
+def _clean(fields: Iterable[str]) -> list[str]:
+    """Projected fields stripped, the literal ``NULL`` as blank (what ``_value`` gives)."""
+    return ["" if (text := f.strip()) == "NULL" else text for f in fields]
+
+
 def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
-    """Parse date columns, raising ``bad_date:<COLUMN>`` on the first malformed one."""
+    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
     found = []
     for index in columns:
-        text = _value(row, index)
+        text = row[index]
         value = parse_date(text)
         if value == _BAD:
-            raise _RowError(f"bad_date:{col.COLUMNS[index]}", _date_detail(text))
+            raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
         found.append(value)
     return found
 
 
 def _count_order(row: Sequence[str]) -> str:
-    cnt = _value(row, col.CNT_ORDER)
+    cnt = row[_K.CNT_ORDER]
     if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
         raise _RowError("bad_cnt_order", f"CNT_ORDER has {len(cnt)} characters, not 12 digits")
     return cnt
@@ -100,31 +146,31 @@ def _count_order(row: Sequence[str]) -> str:
 
 def _charge_text(row: Sequence[str]) -> tuple[str, str]:
     """The charge text and the column it came from (doj-format.md "Charge text")."""
-    for index in (col.CONV_OFFENSE_DESCR, col.OFFENSE_DESCR):
-        text = _value(row, index)
+    for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
+        text = row[index]
         if text and text.upper() != _SEE_COMMENT:
-            return text, col.COLUMNS[index]
-    return _value(row, col.COMMENT_TEXT), "COMMENT_TEXT"
+            return text, _KEPT_COLUMNS[index]
+    return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
 
 def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
     """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
-    status = _value(row, col.CONV_STAT_DESCR).upper()
+    status = row[_K.CONV_STAT_DESCR].upper()
     if status in _LEVELS:
         return _LEVELS[status], ""
     flag = "conviction_status_unrecognised" if status else ""
     toc = ""
     if charge_column == "CONV_OFFENSE_DESCR":
-        toc = _value(row, col.CONV_OFFENSE_TOC).upper()
-    toc = toc or _value(row, col.OFFENSE_TOC).upper()
+        toc = row[_K.CONV_OFFENSE_TOC].upper()
+    toc = toc or row[_K.OFFENSE_TOC].upper()
     return _TOC_LEVELS.get(toc), flag
 
 
 def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
     """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
-    where = _value(row, col.SENT_LOC_DESCR).upper()
-    length_text = _value(row, col.SENT_LENGTH)
-    unit_code = _value(row, col.SENT_TIME_CODE).upper()
+    where = row[_K.SENT_LOC_DESCR].upper()
+    length_text = row[_K.SENT_LENGTH]
+    unit_code = row[_K.SENT_TIME_CODE].upper()
     length = None
     if length_text:
         if not (length_text.isascii() and length_text.isdigit()):
@@ -139,15 +185,20 @@ def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
     return kind, length, unit
 
 
+Sink = Callable[[str, str, int, tuple[str, ...], int], None]
+
+
 @dataclass
 class _FileReader:
-    """Reads one file into the shared subject table."""
+    """Reads one file: routes each row, then keeps it in its subject's record (or sinks it)."""
 
     path: Path
     index: int
     account: FileAccount
     subjects: dict[str, Subject]
     cache: dict[str, str] = field(default_factory=dict)  # one copy of each repeated string
+    sink: Sink | None = None  # when set, routed rows go here instead of being used
+    routed: int = 0  # rows handed to the sink
 
     def keep(self, text: str) -> str:
         """One shared copy of a repeated value (county, charge, court...)."""
@@ -172,7 +223,7 @@ class _FileReader:
                 account.reject(line, problem.reason, problem.detail, problem.subject_id)
 
     def row(self, raw: list[str], line: int) -> None:
-        """Validate one record and keep what a history needs."""
+        """Route one record: account for it now, or keep what a history needs."""
         row = col.fits(raw)
         sid = _value(row, col.SUBJECT_ID) if row is not None else ""
         if not sid:  # only then look for a blank row: checking every row would cost
@@ -194,11 +245,14 @@ class _FileReader:
             self.account.ignore(line, step)
         elif kind == "court" and not _value(row, col.DISP_DESCR):
             self.account.ignore(line, "court_without_disposition")
+        elif self.sink is not None:
+            self.routed += 1
+            self.sink(sid, kind, line, _project(row), self.index)
         else:
-            self.use(row, line, sid, kind)
+            self.use(_clean(_project(row)), line, sid, kind)
 
-    def use(self, row: list[str], line: int, sid: str, kind: str) -> None:
-        """Keep a row of a used step type, or reject it; flag its subject if rejected."""
+    def use(self, row: Sequence[str], line: int, sid: str, kind: str) -> None:
+        """Keep a projected, cleaned row of a used step, or reject it (flagging its subject)."""
         subject = self.subjects.get(sid)
         if subject is None:
             subject = self.subjects[sid] = Subject()
@@ -208,7 +262,7 @@ class _FileReader:
             problem.subject_id = sid
             subject.flags.add("some_rows_rejected")
             if kind == "court" and problem.reason != "bad_cnt_order":
-                subject.rejected_counts.add(_value(row, col.CNT_ORDER))
+                subject.rejected_counts.add(row[_K.CNT_ORDER])
             raise
         self.identity(row, subject)
         if used_as is None:
@@ -220,12 +274,12 @@ class _FileReader:
 
     def identity(self, row: Sequence[str], subject: Subject) -> None:
         """Compare the row's person fields with the subject's."""
-        raw = (row[col.PRI_NAME], row[col.PRI_DOB], row[col.GENDER], row[col.RACE_DESCR],
-               row[col.RACE_CODE], row[col.CII_NUMBER])  # fmt: skip
+        raw = (row[_K.PRI_NAME], row[_K.PRI_DOB], row[_K.GENDER], row[_K.RACE_DESCR],
+               row[_K.RACE_CODE], row[_K.CII_NUMBER])  # fmt: skip
         if raw == subject.last_identity:
             return  # the usual case: the same fields as the previous row
         subject.last_identity = raw
-        birth = _value(row, col.PRI_DOB)
+        birth = row[_K.PRI_DOB]
         parsed = parse_date(birth)
         if parsed == _BAD:
             subject.flags.add("birth_date_invalid")
@@ -233,12 +287,12 @@ class _FileReader:
             birth = ""  # missing or invalid: not a value to compare
         subject.note_identity(
             (
-                _value(row, col.PRI_NAME),
+                row[_K.PRI_NAME],
                 birth,
-                _value(row, col.GENDER).upper(),
-                _value(row, col.RACE_DESCR),
-                _value(row, col.RACE_CODE),
-                _value(row, col.CII_NUMBER),
+                row[_K.GENDER].upper(),
+                row[_K.RACE_DESCR],
+                row[_K.RACE_CODE],
+                row[_K.CII_NUMBER],
             )
         )
 
@@ -246,9 +300,9 @@ class _FileReader:
         """A count of a court action: conviction (with its sentence part) or dismissal."""
         cnt = _count_order(row)
         step_date, disp_date, cyc_date = _dates(
-            row, col.STP_EVENT_DATE, col.DISP_DATE, col.CYC_DATE
+            row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE
         )
-        disposition = _value(row, col.DISP_DESCR).upper()
+        disposition = row[_K.DISP_DESCR].upper()
         convicted = disposition.startswith("CONVICTED")
         text, column = _charge_text(row)
         level, level_flag, sentence = None, "", ("", None, None)
@@ -262,11 +316,11 @@ class _FileReader:
         keep = self.keep
         kept = CourtRow(
             self.index, line, convicted, keep(disposition), step_date, disp_date, cyc_date,
-            keep(text), column, keep(_value(row, col.COMMENT_TEXT)), level, level_flag,
-            _value(row, col.SENT_ORDER), *sentence,
-            keep(_value(row, col.STP_ORI_CODE)), keep(_value(row, col.STP_ORI_DESCR)),
-            keep(_value(row, col.STP_ORI_CNTY_NAME)), _value(row, col.OFN),
-            _value(row, col.FE_NUM_CRT_CASE),
+            keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
+            row[_K.SENT_ORDER], *sentence,
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]), row[_K.OFN],
+            row[_K.FE_NUM_CRT_CASE],
         )  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
         if any(kept[2:] == other[2:] for other in rows):
@@ -280,13 +334,13 @@ class _FileReader:
     def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of an arrest, detention or citation step."""
         cnt = _count_order(row)
-        step_date, cyc_date = _dates(row, col.STP_EVENT_DATE, col.CYC_DATE)
+        step_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text, _ = _charge_text(row)
         keep = self.keep
         kept = ArrestRow(
             self.index, line, cnt, step_date, cyc_date, keep(text),
-            keep(_value(row, col.STP_ORI_CODE)), keep(_value(row, col.STP_ORI_DESCR)),
-            keep(_value(row, col.STP_ORI_CNTY_NAME)),
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]),
         )  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
         if any(kept[2:] == other[2:] for other in rows):
@@ -296,7 +350,7 @@ class _FileReader:
 
     def registration(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A registration step (PC 290, HS 11590, ...)."""
-        (date,) = _dates(row, col.STP_EVENT_DATE)
+        (date,) = _dates(row, _K.STP_EVENT_DATE)
         text, _ = _charge_text(row)
         if not text:
             raise _RowError("empty_charge", "a registration without its code section")
@@ -304,7 +358,7 @@ class _FileReader:
 
     def death(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A ``DECEASED`` step."""
-        (date,) = _dates(row, col.STP_EVENT_DATE)
+        (date,) = _dates(row, _K.STP_EVENT_DATE)
         return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
 
     @staticmethod
@@ -415,3 +469,218 @@ def read_doj(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead:
         if file_account.rows_in == 0:
             raise UserError(f"{path}: no data rows (only a header)")
     return DojRead(tuple(str(p) for p in paths), account, subjects)
+
+
+# --- Streaming: bounded memory for files of any size ---------------------------------------
+
+#: Default memory budget for routed rows held before they are spilled to a run file.
+DEFAULT_BUDGET_BYTES = 192 << 20
+_ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
+_SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
+_RUN_CHUNK = 2000  # subjects per pickle record in a run file
+
+#: A routed row kept for the *using* step: ``"file<RS>line<RS>kind<RS>field<US>field..."``,
+#: or a tuple ``(file, line, kind, fields)`` when a field holds the separator.
+Packed = str | tuple[int, int, str, tuple[str, ...]]
+
+
+def _pack(kind: str, line: int, fields: tuple[str, ...], index: int) -> Packed:
+    text = _FIELD_SEP.join(fields)
+    if text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
+        return (index, line, kind, fields)
+    return f"{index}{_PART_SEP}{line}{_PART_SEP}{kind}{_PART_SEP}{text}"
+
+
+def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
+    """A packed row's file, line, kind and cleaned fields."""
+    if isinstance(packed, tuple):
+        index, line, kind, fields = packed
+        return index, line, kind, _clean(fields)
+    index, line, kind, text = packed.split(_PART_SEP, 3)
+    return int(index), int(line), kind, _clean(text.split(_FIELD_SEP))
+
+
+def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                chunk = pickle.load(handle)
+            except EOFError:
+                return
+            yield from chunk
+
+
+class _Groups:
+    """Routed rows by subject; above the budget, spilled to sorted run files on disk."""
+
+    def __init__(self, budget_bytes: int, temp_root: str | None) -> None:
+        self.budget = max(budget_bytes, 1)
+        self.temp_root = temp_root
+        self.temp_dir: Path | None = None
+        self.groups: dict[str, list[Packed]] = {}
+        self.size = 0
+        self.runs: list[Path] = []
+
+    def add(self, sid: str, kind: str, line: int, fields: tuple[str, ...], index: int) -> None:
+        """Keep one routed row under its subject."""
+        packed = _pack(kind, line, fields, index)
+        rows = self.groups.get(sid)
+        if rows is None:
+            self.groups[sid] = [packed]
+            self.size += _SUBJECT_OVERHEAD
+        else:
+            rows.append(packed)
+        self.size += _ROW_OVERHEAD + (len(packed) if isinstance(packed, str) else 2000)
+        if self.size > self.budget:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write the held subjects, sorted by id, to a new run file and forget them."""
+        if not self.groups:
+            return
+        if self.temp_dir is None:
+            self.temp_dir = Path(tempfile.mkdtemp(prefix="cmr-reason-runs-", dir=self.temp_root))
+        path = self.temp_dir / f"run-{len(self.runs):05d}.pickle"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            chunk: list[tuple[str, list[Packed]]] = []
+            for sid in sorted(self.groups):
+                chunk.append((sid, self.groups[sid]))
+                if len(chunk) >= _RUN_CHUNK:
+                    pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.groups = {}
+        self.size = 0
+
+    def __iter__(self) -> Iterator[tuple[str, list[Packed]]]:
+        if not self.runs:
+            groups, self.groups = self.groups, {}
+            for sid in sorted(groups):
+                yield sid, groups.pop(sid)
+            return
+        self.spill()
+        merged = heapq.merge(*(_read_run(p) for p in self.runs), key=itemgetter(0))
+        for sid, parts in groupby(merged, key=itemgetter(0)):
+            rows: list[Packed] = []
+            for _, part in parts:  # runs in reading order, so rows stay in file order
+                rows.extend(part)
+            yield sid, rows
+
+    def close(self) -> None:
+        """Remove the run files."""
+        if self.temp_dir is not None:
+            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self.temp_dir = None
+        self.groups = {}
+
+
+@dataclass
+class DojStream:
+    """Routed DOJ files: the row account so far and the subjects' rows, in subject order.
+
+    ``items()`` yields ``(subject_id, rows)``; :func:`use_rows` turns a list of them into
+    subjects and the rest of the row account, which :meth:`absorb` adds to ``account``.
+    """
+
+    files: tuple[str, ...]
+    account: RowAccount
+    groups: _Groups = field(repr=False)
+    routed_rows: int = 0
+    spilled_runs: int = 0
+
+    def items(self) -> Iterator[tuple[str, list[Packed]]]:
+        """Each subject's routed rows, in subject order (cheap to send to a worker)."""
+        self.spilled_runs = len(self.groups.runs)
+        return iter(self.groups)
+
+    def absorb(self, parts: Sequence[FileAccount]) -> None:
+        """Add the row account of some subjects' *using* step."""
+        for mine, part in zip(self.account.files, parts, strict=True):
+            merge_account(mine, part)
+
+    def close(self) -> None:
+        """Remove temporary files."""
+        self.groups.close()
+
+    def __enter__(self) -> DojStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def merge_account(into: FileAccount, part: FileAccount) -> None:
+    """Add a partial account of the same file."""
+    into.used.update(part.used)
+    into.irrelevant.update(part.irrelevant)
+    into.rejects.extend(part.rejects)
+    into.used_lines.extend(part.used_lines)
+    into.irrelevant_lines.extend(part.irrelevant_lines)
+
+
+def use_rows(
+    items: Iterable[tuple[str, Sequence[Packed]]], files: Sequence[str]
+) -> tuple[list[tuple[str, Subject]], list[FileAccount]]:
+    """The *using* step for some subjects: their records and their rows' account.
+
+    Subjects whose rows were all rejected or duplicates are left out, as in :class:`DojRead`.
+    """
+    accounts = [FileAccount(name) for name in files]
+    subjects: dict[str, Subject] = {}
+    cache: dict[str, str] = {}
+    readers = [
+        _FileReader(Path(name), index, accounts[index], subjects, cache)
+        for index, name in enumerate(files)
+    ]
+    kept: list[tuple[str, Subject]] = []
+    for sid, rows in items:
+        for packed in rows:
+            index, line, kind, fields = _unpack(packed)
+            reader = readers[index]
+            try:
+                reader.use(fields, line, sid, kind)
+            except _RowError as problem:
+                reader.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+        subject = subjects.pop(sid, None)
+        if subject is not None and subject.first is not None:
+            kept.append((sid, subject))
+    return kept, accounts
+
+
+def stream_doj(
+    paths: Sequence[str | Path],
+    encoding: str = "utf-8",
+    budget_bytes: int = DEFAULT_BUDGET_BYTES,
+    temp_dir: str | None = None,
+) -> DojStream:
+    """Route DOJ files, holding at most ``budget_bytes`` of rows in memory (the rest on disk).
+
+    Close the result (or use it as a context manager) to remove its temporary files.
+    """
+    codec = _check_encoding(encoding)
+    account = RowAccount()
+    groups = _Groups(budget_bytes, temp_dir)
+    stream = DojStream(tuple(str(p) for p in paths), account, groups)
+    collecting = gc.isenabled()
+    gc.disable()  # routing makes no reference cycles; scanning millions of lists costs 3-4 %
+    try:
+        for index, given in enumerate(paths):
+            path = Path(given)
+            _check_file(path, codec)
+            file_account = FileAccount(str(given))
+            account.files.append(file_account)
+            reader = _FileReader(path, index, file_account, {}, sink=groups.add)
+            _read_file(reader, codec)
+            stream.routed_rows += reader.routed
+            if file_account.rows_in + reader.routed == 0:
+                raise UserError(f"{path}: no data rows (only a header)")
+    except BaseException:
+        groups.close()
+        raise
+    finally:
+        if collecting:
+            gc.enable()
+    return stream

@@ -69,8 +69,8 @@ def read_lp_histories(paths: Sequence[Path]) -> LpRead:
     return read
 
 
-def read_histories(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead | LpRead:
-    """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed."""
+def input_kind(paths: Sequence[str | Path]) -> str:
+    """``doj`` or ``lp``: the kind of every input file (mixing them is an error)."""
     if not paths:
         raise UserError("no input files given")
     kinds = set()
@@ -86,7 +86,14 @@ def read_histories(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojR
                 "expected a DOJ file (.csv, .txt) or a history (.lp)"
             )
     if kinds == {"lp"}:
-        return read_lp_histories([Path(p) for p in paths])
+        return "lp"
     if "lp" in kinds:
         raise UserError("give either DOJ files or .lp histories in one run, not both")
+    return "doj"
+
+
+def read_histories(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead | LpRead:
+    """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed."""
+    if input_kind(paths) == "lp":
+        return read_lp_histories([Path(p) for p in paths])
     return read_doj(paths, encoding)

@@ -1,31 +1,36 @@
 """Decide one batch of people and render its output rows (runs in a worker process).
 
-A batch is a list of people in subject order; the worker builds their histories, grounds
-them together in one clingo control, and returns CSV text plus counts. The parent writes the
-pieces in batch order, so the output is the same whatever the number of workers.
+A batch is a list of people in subject order: built histories (hand-written input) or a DOJ
+subject's routed rows, which the worker turns into a record (the reader's *using* step) and a
+history. The worker grounds the batch in one clingo control and returns CSV text, counts and
+the row account of its rows. The parent writes the pieces in batch order, so the output is
+the same whatever the number of workers or the engine (local processes or Dask).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_rows import Subject
+from cmr_reason.facts.doj_reader import Packed, use_rows
 from cmr_reason.facts.history import History
+from cmr_reason.facts.row_accounting import FileAccount
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.impact_summary import ImpactSummary
 from cmr_reason.reasoner.program_set import ProgramSet
 from cmr_reason.reasoner.run_rows import case_rows, conviction_row, person_outcome, person_row
 from cmr_reason.reasoner.solver import decide
 
-# Either a built history (hand-written input) or a DOJ subject's compact rows.
-Item = History | tuple[str, Subject]
+# Either a built history (hand-written input) or a DOJ subject's routed rows.
+Item = History | tuple[str, list[Packed]]
 
 
 @dataclass
@@ -52,6 +57,9 @@ class BatchResult:
     internal_errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_kib: int = 0
+    convictions: int = 0
+    accounts: list[FileAccount] | None = None  # the row account of the batch's DOJ rows
+    pid: int = 0
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
@@ -80,24 +88,44 @@ def _writer(buffer: io.StringIO) -> csv.DictWriter | csv.writer:  # type: ignore
     return csv.writer(buffer, lineterminator="\n")
 
 
+def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], Any]:
+    built = [item for item in items if isinstance(item, History)]
+    rows = [item for item in items if not isinstance(item, History)]
+    if not rows:
+        return built, None
+    subjects, accounts = use_rows(rows, spec.files)  # type: ignore[arg-type]
+    return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
+
+
 def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
     """Decide a batch and render its rows."""
+    enabled = gc.isenabled()
+    gc.disable()  # a batch makes many objects that live until it ends: no cycle hunting
+    try:
+        return _run_batch(index, items, spec)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
     clock = time.perf_counter
-    result = BatchResult(index=index)
+    result = BatchResult(index=index, pid=os.getpid())
     started = clock()
-    histories = [
-        item if isinstance(item, History) else build_history(item[0], item[1], spec.files)
-        for item in items
-    ]
+    histories, result.accounts = _histories(items, spec)
     built = clock()
-    solved = decide(histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts)
+    solved = decide(
+        histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
+    )
     solved_at = clock()
     catalogue = _catalogue(spec.programs)
     conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
     conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
     decisions = solved.decisions
+    convictions = 0
     for history in histories:
         mine = {c.conviction_id: decisions[c.conviction_id] for c in history.convictions}
+        convictions += len(mine)
         for conv in history.convictions:
             conv_out.writerow(conviction_row(history, conv, mine[conv.conviction_id], catalogue))
         outcome = person_outcome(history, mine)
@@ -106,13 +134,16 @@ def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult
             case_out.writerow(row)
         result.summary.add_person(history, mine, outcome)
     result.people = len(histories)
+    result.convictions = convictions
     result.convictions_csv = conv_buf.getvalue()
     result.people_csv = people_buf.getvalue()
     result.cases_csv = case_buf.getvalue()
     result.internal_errors = solved.internal_errors
+    seconds = solved.seconds
     result.stage_seconds = {
-        "facts": built - started,
-        "solve": solved_at - built,
+        "facts": built - started + seconds.get("facts", 0.0),
+        "ground": seconds.get("ground", 0.0),
+        "solve": seconds.get("solve", 0.0),
         "render": clock() - solved_at,
     }
     result.peak_rss_kib = peak_rss_kib()

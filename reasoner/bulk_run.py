@@ -23,8 +23,9 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES, DojStream, stream_doj
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.row_accounting import RowAccount
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, peak_rss_kib, run_batch
 from cmr_reason.reasoner.impact_summary import ImpactSummary
@@ -44,9 +45,10 @@ OUTPUT_FILES = (
     "rejects.csv",
     "manifest.json",
 )
-DEFAULT_BATCH = 2000
+DEFAULT_BATCH = 1000
 # Restart a worker after this many batches: clingo never frees its symbol table.
-BATCHES_PER_WORKER = 25
+BATCHES_PER_WORKER = 10
+ENGINES = ("local", "dask")
 
 
 def tool_version() -> str:
@@ -80,6 +82,10 @@ class RunConfig:
     force: bool = False
     encoding: str = "utf-8"
     extra_facts: str = ""
+    engine: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address (None: a LocalCluster)
+    memory_budget: int = DEFAULT_BUDGET_BYTES  # bytes of input rows held before spilling
+    temp_dir: str | None = None  # where spilled run files go (default: the system's)
 
 
 @dataclass
@@ -112,8 +118,16 @@ def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
-def _results(batches: Iterator[list[Item]], spec: BatchSpec, workers: int) -> Iterator[BatchResult]:
-    """Batch results in batch order, computed in-process or by a pool of workers."""
+def _results(
+    batches: Iterator[list[Item]], spec: BatchSpec, config: RunConfig
+) -> Iterator[BatchResult]:
+    """Batch results in batch order: in-process, by a pool of workers, or on Dask."""
+    workers = config.workers
+    if config.engine == "dask":
+        from cmr_reason.reasoner.dask_engine import dask_results
+
+        yield from dask_results(batches, spec, workers, config.scheduler)
+        return
     if workers <= 1:
         for index, batch in enumerate(batches):
             yield run_batch(index, batch, spec)
@@ -196,11 +210,54 @@ def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
         raise
 
 
+def _open_inputs(config: RunConfig) -> DojStream | LpRead:
+    if input_kind(config.inputs) == "lp":
+        return read_lp_histories(config.inputs)
+    return stream_doj(
+        config.inputs, config.encoding, budget_bytes=config.memory_budget,
+        temp_dir=config.temp_dir,
+    )  # fmt: skip
+
+
+class _Timed:
+    """Wraps an iterator and adds the time spent in it to ``seconds``."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self.items = items
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[Any]:
+        return self
+
+    def __next__(self) -> Any:
+        started = time.perf_counter()
+        try:
+            return next(self.items)
+        finally:
+            self.seconds += time.perf_counter() - started
+
+
 def _run_into(
     config: RunConfig, temp: Path, progress: ProgressHook | None, started: float
 ) -> RunReport:
+    if config.engine not in ENGINES:
+        raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
+    read = _open_inputs(config)
+    try:
+        return _decide_and_write(config, read, temp, progress, started)
+    finally:
+        if isinstance(read, DojStream):
+            read.close()
+
+
+def _decide_and_write(
+    config: RunConfig,
+    read: DojStream | LpRead,
+    temp: Path,
+    progress: ProgressHook | None,
+    started: float,
+) -> RunReport:
     clock = time.perf_counter
-    read = read_histories(config.inputs, encoding=config.encoding)
     read_seconds = clock() - started
     spec = BatchSpec(
         programs=config.programs,
@@ -209,12 +266,12 @@ def _run_into(
         files=read.files,
         extra_facts=config.extra_facts,
     )
-    items: Iterator[Item] = read.items()
+    batches = _Timed(_batches(read.items(), config.batch_size))
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
     people = convictions = 0
-    peak_worker = 0
+    worker_peaks: dict[int, int] = {}
     write_seconds = 0.0
     files = {
         name: _open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
@@ -226,19 +283,21 @@ def _run_into(
             ("cases", CASE_COLUMNS),
         ):
             csv.writer(files[name], lineterminator="\n").writerow(columns)
-        for result in _results(_batches(items, config.batch_size), spec, config.workers):
+        for result in _results(batches, spec, config):
             t0 = clock()
             files["convictions"].write(result.convictions_csv)
             files["people"].write(result.people_csv)
             files["cases"].write(result.cases_csv)
             write_seconds += clock() - t0
             summary.merge(result.summary)
+            if result.accounts is not None and isinstance(read, DojStream):
+                read.absorb(result.accounts)
             internal_errors += result.internal_errors
             for stage, seconds in result.stage_seconds.items():
                 stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
-            peak_worker = max(peak_worker, result.peak_rss_kib)
+            worker_peaks[result.pid] = max(worker_peaks.get(result.pid, 0), result.peak_rss_kib)
             people += result.people
-            convictions += result.convictions_csv.count("\n") if result.convictions_csv else 0
+            convictions += result.convictions
             if progress:
                 progress(people, convictions)
     finally:
@@ -285,14 +344,21 @@ def _run_into(
         },
         "internal_errors": len(internal_errors),
         "timings_seconds": {
-            "read_and_group": round(read_seconds, 3),
+            "read_and_group": round(read_seconds + batches.seconds, 3),
             **{k: round(v, 3) for k, v in sorted(stage_seconds.items())},
             "write": round(write_seconds, 3),
             "total": round(clock() - started, 3),
         },
+        "engine": config.engine,
         "workers": config.workers,
         "batch_size": config.batch_size,
-        "peak_rss_kib": {"main": peak_rss_kib(), "worker_max": peak_worker},
+        "peak_rss_kib": {
+            "main": peak_rss_kib(),
+            "worker_max": max(worker_peaks.values(), default=0),
+            # The largest peaks of as many processes as run at once: a bound on their sum.
+            "worker_sum": sum(sorted(worker_peaks.values())[-max(config.workers, 1) :]),
+            "worker_processes": len(worker_peaks),
+        },
     }
     with _open_private(temp / "manifest.json") as handle:
         json.dump(manifest, handle, indent=2)

@@ -3,10 +3,18 @@
 One clingo control per batch (never one per person): the batch's facts are built as text
 and added in one call, then the programs decide every conviction together. The programs
 are stratified, so there is exactly one answer set.
+
+Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
+*lean*: only what the output files use (no ``absent/3``, no firings on an ``alt`` branch),
+each atom printed once by clingo and parsed here from its text, with the parsed trace of a
+rule firing shared by every conviction that has the same one. ``tests/test_solver_lean.py``
+checks that lean and full reads agree on everything the output files hold.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -55,6 +63,7 @@ class SolveResult:
     sealable_cases: set[str] = field(default_factory=set)
     internal_errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # facts, ground, solve
 
 
 def settings_facts(as_of: date, scope_county: str | None = None) -> str:
@@ -114,25 +123,235 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.agency = _text(args[1])
 
 
-def solve_text(programs: ProgramSet, facts: str) -> SolveResult:
-    """Solve the programs over ``facts`` (histories and settings) and collect decisions."""
+# --- Lean reading: parse the printed atoms ----------------------------------------------
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+|#?[A-Za-z_\'][A-Za-z0-9_\']*|[(),]')
+_ATOM = re.compile(r'([a-z_]+)\("((?:[^"\\]|\\.)*)"(?:,(.*))?\)$', re.DOTALL)
+_ESCAPES = re.compile(r"\\(.)")
+
+
+def _unquote(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPES.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+def _parse_terms(text: str) -> list[Value]:
+    """Comma-separated clingo terms as printed, as :func:`to_value` would give them.
+
+    A function or tuple is kept as ``[name, args]`` until :func:`_as_value` converts it.
+    """
+    stack: list[list] = [["", []]]
+    pending_name: str | None = None
+    for token in _TOKEN.findall(text):
+        first = token[0]
+        if token == "(":
+            stack.append([pending_name or "", []])
+            pending_name = None
+            continue
+        if pending_name is not None:  # a constant: a name not followed by "("
+            stack[-1][1].append([pending_name, []])
+            pending_name = None
+        if token == ")":
+            done = stack.pop()
+            stack[-1][1].append(done)
+        elif token == ",":
+            continue
+        elif first == '"':
+            stack[-1][1].append(_unquote(token[1:-1]))
+        elif first == "-" or first.isdigit():
+            stack[-1][1].append(int(token))
+        else:
+            pending_name = token
+    if pending_name is not None:
+        stack[-1][1].append([pending_name, []])
+    return stack[0][1]
+
+
+def _as_value(item: Value | list) -> Value:
+    if isinstance(item, list):
+        name, args = item
+        if not args:
+            return name
+        return (name, *(_as_value(a) for a in args))
+    return item
+
+
+def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
+    pairs: list[tuple[str, Value]] = []
+    for arg in item[1] if isinstance(item, list) else ():
+        if isinstance(arg, list) and arg[0] and len(arg[1]) == 1:
+            pairs.append((arg[0], _as_value(arg[1][0])))
+        elif isinstance(arg, list) and arg[0] and arg[1]:
+            pairs.append((arg[0], tuple(_as_value(a) for a in arg[1])))
+        else:
+            pairs.append(("", _as_value(arg)))
+    return tuple(pairs)
+
+
+_SKIP = frozenset({"absent"})
+
+
+def _texts_plain(model: clingo.Model) -> list[str]:
+    return [str(sym) for sym in model.symbols(shown=True)]
+
+
+def _texts_fast(model: clingo.Model) -> list[str]:
+    """The shown atoms as text, through clingo's C API with one reused buffer.
+
+    The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
+    Python ``Symbol`` and a fresh buffer per atom; a third of the time.
+    """
+    ffi, lib = _CFFI  # type: ignore[misc]
+    show = lib.clingo_show_type_shown
+    p_size = ffi.new("size_t*")
+    if not lib.clingo_model_symbols_size(model._rep, show, p_size):
+        return _texts_plain(model)
+    count = p_size[0]
+    symbols = ffi.new("clingo_symbol_t[]", count)
+    if not lib.clingo_model_symbols(model._rep, show, symbols, count):
+        return _texts_plain(model)
+    capacity = 512
+    buffer = ffi.new("char[]", capacity)
+    to_size, to_string, string = (
+        lib.clingo_symbol_to_string_size,
+        lib.clingo_symbol_to_string,
+        ffi.string,
+    )
+    texts: list[str] = []
+    append = texts.append
+    for symbol in symbols:
+        if not to_size(symbol, p_size):
+            return _texts_plain(model)
+        size = p_size[0]
+        if size > capacity:
+            capacity = 2 * size
+            buffer = ffi.new("char[]", capacity)
+        if not to_string(symbol, buffer, size):
+            return _texts_plain(model)
+        append(string(buffer, size).decode())
+    return texts
+
+
+try:  # clingo's own cffi handles; fall back to the public API if they move
+    from clingo._internal import _ffi, _lib
+
+    _CFFI = (_ffi, _lib)
+    shown_texts = _texts_fast
+except ImportError:  # pragma: no cover
+    shown_texts = _texts_plain
+
+
+class _LeanReader:
+    """Reads shown atoms from their text; firings are parsed once per distinct trace."""
+
+    def __init__(self) -> None:
+        self.firings: dict[str, Firing | None] = {}
+        self.values: dict[str, list[Value]] = {}
+
+    def terms(self, rest: str) -> list[Value]:
+        found = self.values.get(rest)
+        if found is None:
+            found = self.values[rest] = [_as_value(v) for v in _parse_terms(rest)]
+        return found
+
+    def firing(self, rest: str) -> Firing | None:
+        found = self.firings.get(rest, False)
+        if found is not False:
+            return found  # type: ignore[return-value]
+        rule_id, conclusion, args = _parse_terms(rest)
+        value = _as_value(conclusion)
+        firing: Firing | None = Firing(rule_id, value, _as_args(args))  # type: ignore[arg-type]
+        if firing.branch not in (None, "presumed"):  # type: ignore[union-attr]
+            firing = None  # an alternative branch: the output files use alternative/3
+        self.firings[rest] = firing
+        return firing
+
+    def absorb(self, text: str, result: SolveResult) -> None:
+        match = _ATOM.match(text)
+        if match is None:  # not an atom about a conviction or case
+            if text.startswith("internal_error("):
+                result.internal_errors.append(text)
+            return
+        name, key, rest = match.groups()
+        if name in _SKIP:
+            return
+        if name == "internal_error":
+            result.internal_errors.append(text)
+            return
+        key = _unquote(key)
+        if name == "cannabis_case":
+            result.cannabis_cases.add(key)
+            return
+        if name == "sealable_case":
+            result.sealable_cases.add(key)
+            return
+        dec = _decision(result.decisions, key)
+        if name == "fired":
+            firing = self.firing(rest)
+            if firing is not None:
+                dec.firings.append(firing)
+            return
+        if name == "cannabis_related":
+            dec.cannabis_related = True
+            return
+        if name == "flag":
+            dec.flags.append(rest)
+            return
+        values = self.terms(rest)
+        if name == "decision":
+            dec.outcome, dec.reason = values  # type: ignore[assignment]
+        elif name == "statutory_decision":
+            dec.statutory_outcome, dec.statutory_reason = values  # type: ignore[assignment]
+        elif name == "decided_by":
+            dec.decided_by = values[0]  # type: ignore[assignment]
+        elif name == "statutory_by":
+            dec.statutory_by = values[0]  # type: ignore[assignment]
+        elif name == "alternative":
+            _, fact = rest.split(",", 1)
+            dec.alternatives.append((values[0], fact))  # type: ignore[arg-type]
+        elif name == "record_after":
+            dec.record_after = values[0]  # type: ignore[assignment]
+        elif name == "prosecuting_agency":
+            value = values[0]
+            dec.agency = value if isinstance(value, str) else rest
+
+
+def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> SolveResult:
+    """Solve the programs over ``facts`` (histories and settings) and collect decisions.
+
+    ``lean`` reads only what the bulk run's output files use (see the module docstring).
+    """
     result = SolveResult()
 
     def log(code: clingo.MessageCode, message: str) -> None:
         result.messages.append(f"{code.name}: {message.strip()}")
 
+    clock = time.perf_counter
+    started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
     ctl.add("base", [], programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])])
+    grounded = clock()
     with ctl.solve(yield_=True) as handle:
         for model in handle:
-            for sym in model.symbols(shown=True):
-                _absorb(sym, result)
+            if lean:
+                reader = _LeanReader()
+                for text in shown_texts(model):
+                    reader.absorb(text, result)
+            else:
+                for sym in model.symbols(shown=True):
+                    _absorb(sym, result)
     for dec in result.decisions.values():
         dec.sort()
     result.internal_errors.sort()
+    result.seconds = {"ground": grounded - started, "solve": clock() - grounded}
     return result
+
+
+def batch_facts(histories: Iterable[History]) -> str:
+    """The facts of many people, as the bulk run grounds them (no descriptive facts)."""
+    return "".join(history_facts(h, descriptive=False) for h in histories)
 
 
 def decide(
@@ -141,7 +360,19 @@ def decide(
     as_of: date,
     scope_county: str | None = None,
     extra_facts: str = "",
+    *,
+    lean: bool = False,
 ) -> SolveResult:
-    """Decide every conviction of ``histories`` in one grounding."""
-    facts = "".join(history_facts(h, descriptive=False) for h in histories)
-    return solve_text(programs, facts + settings_facts(as_of, scope_county) + extra_facts)
+    """Decide every conviction of ``histories`` in one grounding.
+
+    ``result.seconds`` reports the time to build the facts, to ground and to solve (the
+    solve time includes reading the answer back).
+    """
+    started = time.perf_counter()
+    facts = batch_facts(histories)
+    built = time.perf_counter() - started
+    result = solve_text(
+        programs, facts + settings_facts(as_of, scope_county) + extra_facts, lean=lean
+    )
+    result.seconds = {"facts": built, **result.seconds}
+    return result

@@ -1,0 +1,64 @@
+"""``--engine dask`` on a LocalCluster gives the local engine's bytes."""
+
+from __future__ import annotations
+
+import builtins
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cmr_reason.cli.app import _register, app
+from cmr_reason.reasoner.bulk_run import OUTPUT_FILES
+
+runner = CliRunner()
+_register()
+AS_OF = "2020-07-01"
+
+
+def _run(out: Path, *extra: str) -> None:
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(out), "-q", *extra])
+    assert result.exit_code == 0, result.output
+
+
+def test_dask_local_cluster_equals_local_engine(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    _run(tmp_path / "local", "--batch-size", "60")
+    _run(tmp_path / "dask", "--engine", "dask", "--workers", "2", "--batch-size", "60")
+    for name in OUTPUT_FILES:
+        if name == "manifest.json":
+            continue
+        local = (tmp_path / "local" / name).read_bytes()
+        assert (tmp_path / "dask" / name).read_bytes() == local, name
+    manifest = (tmp_path / "dask" / "manifest.json").read_text(encoding="utf-8")
+    assert '"engine": "dask"' in manifest
+
+
+def test_dask_missing_gives_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_import = builtins.__import__
+
+    def no_distributed(name: str, *args, **kwargs):
+        if name == "distributed" or name.startswith("distributed."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_distributed)
+    out = tmp_path / "x"
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(out), "-q",
+                                 "--engine", "dask"])  # fmt: skip
+    assert result.exit_code == 2
+    assert "pip install 'cmr-reason[dask]'" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_bad_engine_and_scheduler_without_dask(tmp_path: Path) -> None:
+    for args, message in (
+        (["--engine", "spark"], "unknown engine"),
+        (["--scheduler", "tcp://127.0.0.1:8786"], "--scheduler needs --engine dask"),
+    ):
+        result = runner.invoke(
+            app, ["run", "--as-of", AS_OF, "--out", str(tmp_path / "o"), "-q", *args]
+        )
+        assert result.exit_code == 2, result.output
+        assert message in result.output

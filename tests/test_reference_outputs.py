@@ -1,0 +1,87 @@
+"""The optimised bulk run (streamed rows, lean answer reading, workers) against a reference.
+
+The reference renders the output files the plain way: every history read in memory by
+``read_doj``, every answer read through clingo's symbol API (``decide(lean=False)``), one
+batch, one process. The bulk run must give the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cmr_reason.cli.app import _register, app
+from cmr_reason.facts.doj_reader import read_doj
+from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.reasoner.catalogue import load_catalogue
+from cmr_reason.reasoner.impact_summary import ImpactSummary
+from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.run_rows import (
+    CASE_COLUMNS,
+    CONVICTION_COLUMNS,
+    PEOPLE_COLUMNS,
+    case_rows,
+    conviction_row,
+    person_outcome,
+    person_row,
+)
+from cmr_reason.reasoner.solver import decide
+
+AS_OF = dt.date(2020, 7, 1)
+runner = CliRunner()
+_register()
+
+
+def reference_outputs(path: Path, policy: str = "statute") -> dict[str, str]:
+    programs = load_program_set(policy)
+    histories = list(read_doj([path]))
+    solved = decide(histories, programs, AS_OF)
+    catalogue = load_catalogue(programs)
+    buffers = {name: io.StringIO() for name in ("convictions", "people", "cases")}
+    out = {name: csv.writer(b, lineterminator="\n") for name, b in buffers.items()}
+    out["convictions"].writerow(CONVICTION_COLUMNS)
+    out["people"].writerow(PEOPLE_COLUMNS)
+    out["cases"].writerow(CASE_COLUMNS)
+    summary = ImpactSummary()
+    for history in histories:
+        mine = {c.conviction_id: solved.decisions[c.conviction_id] for c in history.convictions}
+        for conv in history.convictions:
+            out["convictions"].writerow(
+                conviction_row(history, conv, mine[conv.conviction_id], catalogue)
+            )
+        outcome = person_outcome(history, mine)
+        out["people"].writerow(person_row(history, outcome, AS_OF))
+        for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
+            out["cases"].writerow(row)
+        summary.add_person(history, mine, outcome)
+    texts = {f"{name}.csv": b.getvalue() for name, b in buffers.items()}
+    texts["summary"] = json.dumps(
+        {k: v for k, v in summary.to_dict().items()}, indent=2, sort_keys=False
+    )
+    return texts
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["--workers", "2", "--batch-size", "37", "--memory-budget", "16"]],
+    ids=["one-process", "two-workers-spilled"],
+)
+def test_bulk_run_equals_the_reference(tmp_path: Path, extra: list[str]) -> None:
+    out = tmp_path / "run"
+    result = runner.invoke(
+        app, ["run", "--as-of", AS_OF.isoformat(), "--out", str(out), "-q", *extra]
+    )
+    assert result.exit_code == 0, result.output
+    reference = reference_outputs(demo_input())
+    for name in ("convictions.csv", "people.csv", "cases.csv"):
+        assert (out / name).read_text(encoding="utf-8") == reference[name], name
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    summary.pop("input")
+    summary.pop("run")
+    assert json.dumps(summary, indent=2) == reference["summary"]

@@ -1,0 +1,50 @@
+"""Lean answer reading parses printed atoms exactly as the symbol API reads them."""
+
+import clingo
+import pytest
+
+from cmr_reason.reasoner.solver import _as_args, _as_value, _parse_terms, to_args, to_value
+
+TERMS = [
+    'outcome(presumed,not_eligible,two_priors)',
+    'outcome(alt(sale_or_more_than_28_5_grams),review,attempt)',
+    '(count(2),)',
+    '()',
+    '(charge(pc,"496"),source("tables/x.lp"))',
+    '(age(25),date(20100301))',
+    '"a \\"quoted\\" \\\\ back\\nslash, (paren)"',
+    '-17',
+    'f(1,(2,3),g,"h")',
+    '(prior("1:001002001000"),clause(viii),prior_date(19900101))',
+    '(county("LOS ANGELES"),scope("ORANGE"))',
+]
+
+
+@pytest.mark.parametrize("text", TERMS)
+def test_parsed_text_equals_symbol_api(text):
+    symbol = clingo.parse_term(text)
+    (parsed,) = _parse_terms(str(symbol))
+    assert _as_value(parsed) == to_value(symbol)
+    if symbol.type is clingo.SymbolType.Function and symbol.name == "":
+        assert _as_args(parsed) == to_args(symbol)
+
+
+def test_several_terms_in_a_row():
+    text = '"p64.date.arrest",offence_date(20090717),(date(20090717),)'
+    rule_id, conclusion, args = _parse_terms(text)
+    assert rule_id == "p64.date.arrest"
+    assert _as_value(conclusion) == ("offence_date", 20090717)
+    assert _as_args(args) == (("date", 20090717),)
+
+
+def test_fast_model_texts_equal_str_of_symbols():
+    from cmr_reason.reasoner.solver import _texts_fast, _texts_plain
+
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], 'p("a \\\\ \\"b\\"", (1,), f(x, "y")). q(-3). r("' + "z" * 2000 + '").')
+    ctl.add("base", [], "#show p/3. #show q/1. #show r/1.")
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        model = next(iter(handle))
+        assert _texts_fast(model) == _texts_plain(model)
+        assert len(_texts_fast(model)) == 3
