@@ -15,6 +15,7 @@ from rich.progress import (
     SpinnerColumn,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from rich.table import Table
 
@@ -188,18 +189,20 @@ def _run(config: RunConfig, quiet: bool) -> RunReport:
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed} people"),
+            TextColumn("{task.fields[people]} people"),
             TextColumn("{task.fields[rate]}"),
             TimeElapsedColumn(),
+            TextColumn("ETA"),
+            TimeRemainingColumn(),
             console=err_console,
             transient=True,
         ) as bar:
-            task = bar.add_task("deciding", total=None, rate="")
+            task = bar.add_task("deciding", total=None, people=0, rate="")
 
-            def on_progress(people: int, convictions: int) -> None:
+            def on_progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
                 elapsed = bar.tasks[task].elapsed or 1e-9
-                rate = f"{people / elapsed:,.0f} people/s, {convictions / elapsed:,.0f} conv/s"
-                bar.update(task, completed=people, rate=rate)
+                rate = f"{rows / elapsed:,.0f} rows/s, {people / elapsed:,.0f} people/s"
+                bar.update(task, completed=rows, total=rows_total, people=people, rate=rate)
 
             return run(config, on_progress)
     return run(config)

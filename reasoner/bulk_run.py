@@ -98,7 +98,8 @@ class RunReport:
     internal_errors: list[str] = field(default_factory=list)
 
 
-ProgressHook = Callable[[int, int], None]  # (people done, convictions done)
+# (people done, convictions done, input rows done, input rows in all); rows give the ETA.
+ProgressHook = Callable[[int, int, int, int], None]
 
 
 def _open_private(path: Path) -> Any:
@@ -270,7 +271,8 @@ def _decide_and_write(
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
-    people = convictions = 0
+    people = convictions = rows_done = 0
+    rows_total = read.routed_rows if isinstance(read, DojStream) else read.account.rows_in
     worker_peaks: dict[int, int] = {}
     write_seconds = 0.0
     files = {
@@ -298,8 +300,12 @@ def _decide_and_write(
             worker_peaks[result.pid] = max(worker_peaks.get(result.pid, 0), result.peak_rss_kib)
             people += result.people
             convictions += result.convictions
+            if result.accounts is not None:
+                rows_done += sum(part.rows_in for part in result.accounts)
+            else:
+                rows_done = rows_total * people // max(len(read), 1)
             if progress:
-                progress(people, convictions)
+                progress(people, convictions, rows_done, rows_total)
     finally:
         for handle in files.values():
             handle.close()
