@@ -557,7 +557,10 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument(
-        "--notes", type=Path, default=None, help="Markdown file whose text is added to the report"
+        "--notes",
+        type=Path,
+        default=ROOT / "bench" / "analysis.md",
+        help="Markdown added to the report (default bench/analysis.md; '' for none)",
     )
     parser.add_argument("--no-big-person", action="store_true")
     parser.add_argument(
@@ -567,7 +570,9 @@ def main() -> None:
         help="Rewrite the report from a saved performance.json, without running anything",
     )
     args = parser.parse_args()
-    notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    notes = ""
+    if args.notes and str(args.notes) and args.notes.is_file():
+        notes = args.notes.read_text(encoding="utf-8")
     policies, skipped = _policies(args.policies)
     if args.report_only:
         saved = json.loads(args.report_only.read_text(encoding="utf-8"))
