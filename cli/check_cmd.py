@@ -27,7 +27,7 @@ def check(
     failed = [r for r in results if not r.passed]
     table = Table(title=f"{len(results)} case(s), {len(failed)} failed", show_lines=False)
     for column in ("result", "case", "conviction", "check", "expected", "got"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for result in results:
         if result.passed and not verbose:
             continue

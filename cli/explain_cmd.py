@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import json
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
@@ -17,7 +20,8 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.explanation_render import conviction_tree, person_json, person_markdown
-from cmr_reason.reasoner.justification import build_tree
+from cmr_reason.reasoner.justification import build_tree, outcome_label
+from cmr_reason.reasoner.policy_compare import compare_policies, parse_policy_list
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.solver import decide
 
@@ -74,10 +78,22 @@ def explain(
     policy: PolicyOption = "statute",
     output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
     encoding: EncodingOption = "utf-8",
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Decide under each of these comma-separated policies (e.g. "
+            "statute,los-angeles-2020) and show where they differ, with totals.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Explain the decision on each of one person's convictions, in date order."""
     loaded = load_histories(input_file, encoding)
     history = find_person(loaded.histories, person)
+    if compare is not None:
+        print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
+        return
     report = person_report(history, policy, as_of, loaded.as_of)
     if output_format is Format.json:
         typer.echo(person_json(report))
@@ -93,3 +109,54 @@ def explain(
         out_console.print(conviction_tree(tree))
     if not report["convictions"]:
         out_console.print("No convictions on this record.")
+
+
+def print_comparison(
+    history: History,
+    policies: list[str],
+    as_of_text: str | None,
+    fallback_as_of: Any,
+    output_format: Format,
+) -> None:
+    """Decide one person under several policies; print where they differ and the totals."""
+    as_of = parse_as_of(as_of_text, fallback_as_of)
+    result = compare_policies([history], policies, as_of)
+    if output_format is Format.json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        return
+    differing = result.differing
+    out_console.print(
+        f"[bold]Person {escape(history.subject_id)}[/] - as of {as_of.isoformat()}: "
+        f"{len(differing)} of {len(result.convictions)} conviction(s) decided differently"
+    )
+    if differing:
+        table = Table(show_lines=False)
+        table.add_column("conviction")
+        table.add_column("charge")
+        table.add_column("date")
+        for policy in policies:
+            table.add_column(escape(policy))
+        for conv in differing:
+            cells = [
+                f"{escape(outcome_label(o))}\n[dim]{escape(r)}[/]"
+                for o, r in (conv.decisions[p] for p in policies)
+            ]
+            table.add_row(
+                escape(conv.conviction_id),
+                escape(conv.charge),
+                conv.disposition_date,
+                *cells,
+            )
+        out_console.print(table)
+    totals = Table(title="totals (convictions by outcome)")
+    totals.add_column("outcome")
+    for policy in policies:
+        totals.add_column(escape(policy), justify="right")
+    outcomes = sorted({o for t in result.totals.values() for o in t})
+    for outcome in outcomes:
+        totals.add_row(
+            escape(outcome_label(outcome)), *(str(result.totals[p][outcome]) for p in policies)
+        )
+    out_console.print(totals)
+    for error in result.internal_errors:
+        out_console.print(f"[red]internal error:[/] {escape(error)}")

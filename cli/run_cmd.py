@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cmr_reason.cli.app import app
-from cmr_reason.cli.console import err_console
+from cmr_reason.cli.console import err_console, out_console
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
 from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
@@ -26,11 +27,16 @@ from cmr_reason.reasoner.bulk_run import (
     DEFAULT_BATCH,
     ENGINES,
     RunConfig,
+    RunReport,
     check_inputs,
     demo_input,
     run,
 )
-from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.decision_facts import PROBLEMS, prepare_decisions, record_in_run
+from cmr_reason.reasoner.policy_compare import parse_policy_list
+from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.review_db import preserve_review_files
+from cmr_reason.reasoner.run_compare import compare_runs
 
 
 def summary_table(figures: dict[str, Any]) -> Table:
@@ -84,6 +90,22 @@ def run_command(
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
+    decisions: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions",
+            help="Reviewers' decisions to apply: a review database (RUN_DIR/review.sqlite3) "
+            "or a file exported by `cmr-reason decisions export` (.csv, .json).",
+        ),
+    ] = None,
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Run under each of these policies (comma-separated) into OUT/<policy>/ and "
+            "write OUT/comparison.csv and comparison.json: where they decide differently.",
+        ),
+    ] = None,
     engine: Annotated[
         str, typer.Option(help="Where batches run: local (worker processes) or dask.")
     ] = "local",
@@ -109,10 +131,9 @@ def run_command(
     if scheduler and engine.strip().lower() != "dask":
         raise UserError("--scheduler needs --engine dask")
     when = parse_as_of(as_of)
-    programs = load_program_set(policy)
     config = RunConfig(
         inputs=list(inputs),
-        programs=programs,
+        programs=load_program_set(policy),
         as_of=when,
         out_dir=out,
         county=county.strip().upper() if county else None,
@@ -124,6 +145,43 @@ def run_command(
         scheduler=scheduler,
         memory_budget=memory_budget << 20,
     )
+    if compare is not None:
+        if decisions is not None:
+            raise UserError("give --compare or --decisions, not both")
+        _run_compare([load_program_set(p) for p in parse_policy_list(compare)], config, quiet)
+        return
+    reviewed = None
+    if decisions is not None:
+        reviewed = prepare_decisions(decisions, config.inputs, encoding)
+        config.extra_facts = reviewed.facts
+        for item, problem in reviewed.not_applied:
+            err_console.print(
+                f"[yellow]warning:[/] decision {item.id} on conviction "
+                f"{escape(item.conviction_id)} not applied: {PROBLEMS[problem]}"
+            )
+    with preserve_review_files(out):
+        report = _run(config, quiet)
+    if reviewed is not None:
+        record_in_run(out, reviewed)
+        if not quiet:
+            err_console.print(
+                f"Applied {len(reviewed.applied)} reviewer decision(s); "
+                f"{len(reviewed.not_applied)} not applied (listed in manifest.json)"
+            )
+    if report.internal_errors:
+        raise UserError(
+            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
+            f"{report.internal_errors[0]}; outputs written to {out}",
+            exit_code=3,
+        )
+    if not quiet:
+        out_console.print(summary_table(report.summary))
+        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
+                          "rejects, manifest)")  # fmt: skip
+
+
+def _run(config: RunConfig, quiet: bool) -> RunReport:
+    """The bulk run, with a progress bar when stderr is a terminal."""
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
         with Progress(
@@ -143,16 +201,35 @@ def run_command(
                 rate = f"{people / elapsed:,.0f} people/s, {convictions / elapsed:,.0f} conv/s"
                 bar.update(task, completed=people, rate=rate)
 
-            report = run(config, on_progress)
-    else:
-        report = run(config)
-    if report.internal_errors:
-        raise UserError(
-            f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
-            f"{report.internal_errors[0]}; outputs written to {out}",
-            exit_code=3,
-        )
-    if not quiet:
-        err_console.print(summary_table(report.summary))
-        err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
-                          "rejects, manifest)")  # fmt: skip
+            return run(config, on_progress)
+    return run(config)
+
+
+def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -> None:
+    """Run each policy into its own folder under ``base.out_dir`` and compare the results."""
+    out = base.out_dir
+    names = [p.policy_name for p in program_sets]
+    if len(set(names)) != len(names):
+        raise UserError(f"--compare lists a policy twice: {', '.join(names)}")
+    if out.exists() and not base.force:
+        raise UserError(f"output directory {out} exists; use --force to replace it")
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runs = {}
+    for programs in program_sets:
+        target = out / programs.policy_name
+        report = _run(replace(base, programs=programs, out_dir=target, force=True), quiet)
+        if report.internal_errors:
+            raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
+        runs[programs.policy_name] = target
+    result = compare_runs(runs, out)
+    if quiet:
+        return
+    table = Table(title=f"Policies compared ({result['differing_convictions']} convictions differ)")
+    table.add_column("figure")
+    for name in names:
+        table.add_column(name, justify="right")
+    for figure in result["headline"][names[0]]:
+        table.add_row(figure, *(str(result["headline"][n][figure]) for n in names))
+    out_console.print(table)
+    listed = ", ".join(names)
+    out_console.print(f"Wrote {escape(str(out))}/ ({listed}, comparison.csv, comparison.json)")

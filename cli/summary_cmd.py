@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import islice
+from pathlib import Path
+from typing import Annotated
 
+import typer
 from rich.markup import escape
 from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
-from cmr_reason.cli.options import EncodingOption, InputFiles
+from cmr_reason.cli.options import EncodingOption
 from cmr_reason.facts.doj_reader import DojRead
 from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.reasoner.bulk_run import demo_input
 from cmr_reason.reasoner.cannabis_count import cannabis_conviction_ids
 
 BATCH = 5000  # people per clingo call when classifying cannabis convictions
@@ -91,9 +95,15 @@ def _kinds_table(read: DojRead) -> Table:
 
 
 @app.command()
-def summary(files: InputFiles, encoding: EncodingOption = "utf-8") -> None:
+def summary(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="DOJ files or .lp histories. Without any, the bundled demo file."),
+    ] = None,
+    encoding: EncodingOption = "utf-8",
+) -> None:
     """Count people, rows and convictions (cannabis, felony, misdemeanor) in DOJ files."""
-    read = read_histories(files, encoding)
+    read = read_histories(files or [demo_input()], encoding)
     out_console.print(_rows_table(read))
     out_console.print(_record_table(conviction_counts(read)))
     out_console.print(_kinds_table(read))

@@ -6,10 +6,11 @@ Emission is deterministic: items are written in a stable order and no set is ite
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
-from cmr_reason.facts.history import Charge, Conviction, History
+from cmr_reason.facts.history import Charge, Conviction, CourtCase, History
 
 
 def quote(text: str) -> str:
@@ -34,6 +35,23 @@ def subs_term(subsections: tuple[str, ...]) -> str:
 def body_term(body: str) -> str:
     """A code body as a clingo constant (``hs``), quoted when not a plain identifier."""
     return body if body.isidentifier() and body[0].islower() else quote(body)
+
+
+DOJ_CASE_ID = re.compile(r"^(?P<subject>.+):(?P<cycle>\d{3})\d{3}$")
+
+
+def case_cycle(subject_id: str, case: CourtCase) -> str:
+    """The arrest cycle of a case: as given, or the first three digits of a DOJ case id.
+
+    A DOJ case id is ``SUBJECT_ID:`` plus the first six digits of ``CNT_ORDER`` (cycle,
+    then step), so its cycle is ``SUBJECT_ID:`` plus the first three (doj-format.md).
+    """
+    if case.cycle:
+        return case.cycle
+    match = DOJ_CASE_ID.match(case.case_id)
+    if match and match.group("subject") == subject_id:
+        return f"{subject_id}:{match.group('cycle')}"
+    return ""
 
 
 def _charge_facts(cid: str, charge: Charge, descriptive: bool) -> Iterable[str]:
@@ -101,7 +119,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
         lines.append(f"deceased({pid}, {day(person.deceased_date)}).")
     for flag in history.flags:
         lines.append(f"person_flag({pid}, {flag}).")
-    for case in history.cases:
+    for case in sorted(history.cases, key=lambda k: k.case_id):
         court = case.court
         lines.append(
             f"case({quote(case.case_id)}, {pid}, {quote(case.county)}, {quote(court.description)})."
@@ -110,14 +128,17 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
             lines.append(
                 f"court({quote(case.case_id)}, {quote(court.kind)}, {quote(court.place)})."
             )
+        cycle = case_cycle(person.subject_id, case)
+        if cycle:
+            lines.append(f"cycle({quote(case.case_id)}, {quote(cycle)}).")
     for conv in history.convictions:
         lines.extend(_conviction_facts(pid, conv, descriptive))
-    for arrest in history.arrests:
+    for arrest in sorted(history.arrests, key=lambda a: a.arrest_id):
         aid = quote(arrest.arrest_id)
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
             lines.append(f"arrest_on({aid}, {day(arrest.date)}).")
-    for dismissal in history.dismissals:
+    for dismissal in sorted(history.dismissals, key=lambda d: d.count_id):
         did = quote(dismissal.count_id)
         lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")
     for reg in history.registrations:

@@ -130,6 +130,7 @@ class CourtCase(Frozen):
     county: str = ""
     court: Court = Court()
     case_numbers: tuple[str, ...] = ()
+    cycle: str = ""  # arrest cycle; empty: derived from a DOJ case id, or unknown
     source: Source
 
 

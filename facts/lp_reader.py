@@ -41,12 +41,16 @@ HISTORY_PREDICATES = {
     ("offence_date", 2), ("charge", 4), ("charge_unparsed", 1), ("raw_charge", 2),
     ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
     ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
-    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3),
+    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3), ("cycle", 2),
 }  # fmt: skip
-SETTING_PREDICATES = {("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1)}
+# Reviewer decisions (docs/review.md) are run settings too: a case may hold them.
+SETTING_PREDICATES = {
+    ("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1),
+    ("reviewer_decision", 7), ("reviewer_note", 2),
+}  # fmt: skip
 EXPECT_PREDICATES = {
     ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
-    ("expect_flag", 2),
+    ("expect_flag", 2), ("expect_no_flag", 2),
     ("expect_alternative", 3), ("expect_no_alternative", 1),
 }  # fmt: skip
 HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -164,11 +168,15 @@ class _Builder:
         return self.by_key.get((name, arity), [])
 
     def keyed(self, name: str, arity: int) -> dict[str, list[Fact]]:
-        """Facts of a predicate grouped by their first argument (an id)."""
-        grouped: dict[str, list[Fact]] = defaultdict(list)
-        for fact in self.of(name, arity):
-            grouped[_text(fact.symbol.arguments[0])].append(fact)
-        return grouped
+        """Facts of a predicate grouped by their first argument (an id); computed once."""
+        cache = self.__dict__.setdefault("_keyed", {})
+        found = cache.get((name, arity))
+        if found is None:
+            found = defaultdict(list)
+            for fact in self.of(name, arity):
+                found[_text(fact.symbol.arguments[0])].append(fact)
+            cache[(name, arity)] = found
+        return found
 
     def one_date(self, name: str, key: str) -> dt.date | None:
         facts = self.keyed(name, 2).get(key, [])
@@ -181,7 +189,11 @@ class _Builder:
         deaths = self.keyed("deceased", 2)
         person_flags = self.keyed("person_flag", 2)
         cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
+        cases_of: dict[str, set[str]] = defaultdict(set)
+        for kid, kfact in cases.items():
+            cases_of[_text(kfact.symbol.arguments[1])].add(kid)
         courts = self.keyed("court", 3)
+        cycles = self.keyed("cycle", 2)
         charges = self.keyed("charge", 4)
         raws = self.keyed("raw_charge", 2)
         targets = self.keyed("target_charge", 4)
@@ -321,7 +333,7 @@ class _Builder:
                 )
             court_cases = []
             for kid in sorted(
-                case_ids | {k for k, f in cases.items() if _text(f.symbol.arguments[1]) == pid}
+                case_ids | cases_of.get(pid, set())
             ):
                 kf = cases.get(kid)
                 court_cases.append(
@@ -329,6 +341,7 @@ class _Builder:
                         case_id=kid,
                         county=_text(kf.symbol.arguments[2]) if kf else "",
                         court=court_of(kid),
+                        cycle=_text(cycles[kid][0].symbol.arguments[1]) if kid in cycles else "",
                         source=Source(file=str(path), lines=(kf.line,) if kf else ()),
                     )
                 )

@@ -83,6 +83,9 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
     params = "".join(
         f"policy_param({f.arguments[0]}, {f.arguments[1]}).\n" for f in doc.setting("policy_param")
     )
+    params += "".join(
+        f"{f}.\n" for name in ("reviewer_decision", "reviewer_note") for f in doc.setting(name)
+    )
     return when, policy, scope, params
 
 
@@ -141,6 +144,9 @@ def run_case(path: Path | str, policy_override: str | None = None) -> CaseResult
         elif sym.name == "expect_flag":
             want = str(args[1])
             got = want if want in dec.flags else ", ".join(dec.flags) or "(no flags)"
+        elif sym.name == "expect_no_flag":
+            want = f"not {args[1]}"
+            got = want if str(args[1]) not in dec.flags else f"{args[1]} is flagged"
         elif sym.name == "expect_alternative":
             want = f"{args[1]} if {args[2]}"
             alts = [f"{o} if {f}" for o, f in dec.alternatives]

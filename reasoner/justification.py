@@ -39,8 +39,16 @@ STAGES = (
     "policy_fact",
     "policy_outcome",
 )
-DATE_SLOTS = frozenset({"date", "end", "offence", "conviction", "prior_date", "before", "on"})
+DATE_SLOTS = frozenset(
+    {"date", "end", "offence", "conviction", "prior_date", "before", "on", "from", "to"}
+)
+# Dates taken from the run (the as-of date and windows counted from it): no input line.
+RUN_DATE_SLOTS = frozenset({"on", "from", "to"})
+# Dates that come from the review database, not from the input file (no source line).
+AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
+# Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
+VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
@@ -92,7 +100,7 @@ class Record:
 
 def render_value(name: str, value: Value, record: Record) -> str:
     """A slot value in words."""
-    if name in DATE_SLOTS and isinstance(value, int):
+    if (name in DATE_SLOTS or name in AUDIT_DATE_SLOTS) and isinstance(value, int):
         return iso(value)
     if name == "prior" and isinstance(value, str):
         return record.describe(value)
@@ -102,10 +110,14 @@ def render_value(name: str, value: Value, record: Record) -> str:
         return str(value).upper()
     if name == "tier":
         return TIER_WORDS.get(str(value), str(value))
+    if name == "relief" and isinstance(value, str):
+        return outcome_label(value).lower()
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return (
-        str(value).replace("_", " ") if isinstance(value, str) and name != "county" else str(value)
+        str(value).replace("_", " ")
+        if isinstance(value, str) and name not in VERBATIM_SLOTS
+        else str(value)
     )
 
 
@@ -127,7 +139,7 @@ def _fact_items(
             source = record.source_of(prior)
         elif name in PERSON_SLOTS:
             source = record.person_source()
-        elif name in DATE_SLOTS:
+        elif name in DATE_SLOTS and name not in RUN_DATE_SLOTS:
             source = record.source_of(cid)
         else:
             source = ""
@@ -231,6 +243,7 @@ def build_tree(
         "checked_absent": absent,
         "set_aside": set_aside,
         "alternatives": alternatives,
+        "prosecuting_agency": decision.agency,
         "flags": [
             {"flag": f, "text": catalogue.flags.get(f, f.replace("_", " "))} for f in decision.flags
         ],

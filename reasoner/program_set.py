@@ -1,8 +1,9 @@
 """Which clingo programs a run loads: the core, the tables, the statute and one policy.
 
 A policy is named (``statute``, ``los-angeles-2020``), or given as a path to an ``.lp``
-file, or as a ``.toml`` file of parameters for ``policies/configurable.lp``. The set is
-read once per process; its text and SHA-256 go into the run's manifest.
+file, or as a ``.toml`` parameter file for a bundled policy (``configurable`` unless the
+file names another), checked against the policy's parameters. The set is read once per
+process; its text and SHA-256 go into the run's manifest.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.fact_writer import quote
+from cmr_reason.reasoner.policy_catalogue import param_facts, read_policy_spec
 from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
 
 BASE_DIRS = ("core", "tables", "statutes")
@@ -25,22 +26,27 @@ def policy_names() -> list[str]:
     return sorted(p.stem.replace("_", "-") for p in (PROGRAMS_DIR / "policies").glob("*.lp"))
 
 
-def _param_value(value: object, where: str) -> str:
-    """A TOML value as a clingo term: integers, booleans (yes/no), strings, lists."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return quote(value)
-    raise UserError(f"{where}: unsupported value {value!r} (use integers, true/false or text)")
+TOML_KEYS = ("policy", "params")
 
 
-def toml_params(path: Path) -> str:
-    """``policy_param/2`` facts from a TOML parameter file (``[params]`` table or top level).
+def _named_policy_file(policy: str) -> Path:
+    """The bundled file of a policy name, or a one-line error listing the valid names."""
+    name = policy.strip().lower().replace("_", "-")
+    file = PROGRAMS_DIR / "policies" / f"{name.replace('-', '_')}.lp"
+    if not file.is_file():
+        valid = ", ".join(policy_names())
+        raise UserError(f"unknown policy {policy!r}; valid policies: {valid} (or a .lp/.toml path)")
+    return file
 
-    A list value gives one fact per element; a table of tables (e.g. per-section
-    settings) gives ``policy_param(Name, (Key, Value))`` facts.
+
+def toml_program_set(path: Path) -> ProgramSet:
+    """A policy set by a TOML parameter file.
+
+    The file names the policy it tunes (``policy = "los-angeles-2020"``; default
+    ``configurable``, or a path to an ``.lp`` file relative to the TOML file) and sets
+    parameters in a ``[params]`` table. Every parameter is checked against the policy's
+    ``default_param/2`` facts: an unknown name or a value of the wrong kind is a one-line
+    error listing the valid ones.
     """
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
@@ -48,22 +54,32 @@ def toml_params(path: Path) -> str:
         raise UserError(f"cannot read policy file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UserError(f"policy file {path} is not valid TOML: {exc}") from None
-    params = data.get("params", data)
-    lines: list[str] = []
-    for name in sorted(params):
-        if not name.replace("_", "").isalnum() or not name[0].isalpha():
-            raise UserError(f"{path}: bad parameter name {name!r}")
-        value = params[name]
-        where = f"{path}: parameter {name}"
-        if isinstance(value, list):
-            lines += [f"policy_param({name.lower()}, {_param_value(v, where)})." for v in value]
-        elif isinstance(value, dict):
-            for key in sorted(value):
-                term = f"({quote(str(key))}, {_param_value(value[key], where)})"
-                lines.append(f"policy_param({name.lower()}, {term}).")
-        else:
-            lines.append(f"policy_param({name.lower()}, {_param_value(value, where)}).")
-    return "\n".join(lines) + "\n"
+    unknown = sorted(k for k in data if k not in TOML_KEYS)
+    if unknown:
+        raise UserError(
+            f"{path}: unknown key(s) {', '.join(unknown)}; a policy file has "
+            f"'policy = NAME' and a [params] table"
+        )
+    base = data.get("policy", "configurable")
+    if not isinstance(base, str):
+        raise UserError(f"{path}: 'policy' must be a policy name, got {base!r}")
+    if base.endswith(".lp"):
+        policy_file = (path.parent / base).resolve()
+        if not policy_file.is_file():
+            raise UserError(f"{path}: policy file not found: {base}")
+    else:
+        policy_file = _named_policy_file(base)
+    params = data.get("params", {})
+    if not isinstance(params, dict):
+        raise UserError(f"{path}: 'params' must be a table ([params])")
+    spec = read_policy_spec(policy_file.resolve())
+    return ProgramSet(
+        policy_name=path.stem,
+        policy_file=policy_file,
+        param_facts=param_facts(spec, params, str(path)),
+        param_source=path.resolve(),
+        argument=str(path),
+    )
 
 
 @dataclass(frozen=True)
@@ -109,17 +125,6 @@ def load_program_set(policy: str = "statute") -> ProgramSet:
     if path.suffix == ".toml":
         if not path.is_file():
             raise UserError(f"policy file not found: {policy}")
-        configurable = PROGRAMS_DIR / "policies" / "configurable.lp"
-        return ProgramSet(
-            policy_name=path.stem,
-            policy_file=configurable,
-            param_facts=toml_params(path),
-            param_source=path.resolve(),
-            argument=policy,
-        )
+        return toml_program_set(path)
     name = policy.strip().lower().replace("_", "-")
-    file = PROGRAMS_DIR / "policies" / f"{name.replace('-', '_')}.lp"
-    if not file.is_file():
-        valid = ", ".join(policy_names())
-        raise UserError(f"unknown policy {policy!r}; valid policies: {valid} (or a .lp/.toml path)")
-    return ProgramSet(policy_name=name, policy_file=file, argument=name)
+    return ProgramSet(policy_name=name, policy_file=_named_policy_file(policy), argument=name)

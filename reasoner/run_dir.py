@@ -117,9 +117,16 @@ class RunDir:
         """One person's history, or None."""
         return self._read.history(subject_id)
 
+    @cached_property
+    def decision_facts(self) -> str:
+        """The reviewers' decisions the run applied (``run --decisions``), as facts."""
+        from cmr_reason.reasoner.decision_facts import run_facts
+
+        return run_facts(self.path, self.manifest)
+
     def decide(self, histories: Iterable[History]) -> SolveResult:
-        """Re-decide some people exactly as the run did."""
-        return decide(list(histories), self.programs, self.as_of, self.county)
+        """Re-decide some people exactly as the run did (with the decisions it applied)."""
+        return decide(list(histories), self.programs, self.as_of, self.county, self.decision_facts)
 
     def decisions_of(self, subject_id: str) -> tuple[History, dict[str, Decision]]:
         """One person's history and decisions."""

@@ -170,3 +170,31 @@ charge("p:c3", hs, "11359", ()). level("p:c3", felony).
     # The out-of-county murder conviction still counts as a prior (HS 11359(c)(1)).
     assert rows["p:c3"]["outcome"] == "not_eligible"
     assert rows["p:c3"]["reason"] == "prior_superstrike"
+
+
+def test_run_compare_writes_each_policy_and_the_differences(tmp_path: Path) -> None:
+    out = tmp_path / "cmp"
+    _run(out, "--compare", "statute,los-angeles-2020")
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["policies"] == ["statute", "los-angeles-2020"]
+    statute = _rows(out / "statute" / "convictions.csv")
+    la = _rows(out / "los-angeles-2020" / "convictions.csv")
+    differing = [
+        (a["conviction_id"], a["outcome"], b["outcome"])
+        for a, b in zip(statute, la, strict=True)
+        if (a["outcome"], a["reason"]) != (b["outcome"], b["reason"])
+    ]
+    rows = _rows(out / "comparison.csv")
+    assert [(r["conviction_id"], r["statute:outcome"], r["los-angeles-2020:outcome"])
+            for r in rows] == differing  # fmt: skip
+    assert comparison["differing_convictions"] == len(differing) > 0
+    # In its county, Los Angeles dismisses where the statute only redesignates, never the
+    # reverse; convictions of other counties are left to their prosecutors.
+    la_reason = {r["conviction_id"]: r["reason"] for r in la}
+    in_county = [d for d in differing if la_reason[d[0]] != "outside_county"]
+    assert in_county
+    assert all(s != "dismiss_and_seal" for _, s, _ in in_county)
+    assert (
+        comparison["headline"]["los-angeles-2020"]["convictions.dismissed"]
+        > comparison["headline"]["statute"]["convictions.dismissed"]
+    )

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
+from case_results import all_case_results
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.case_runner import case_files, run_case
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.program_set import load_program_set, policy_names
 from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
@@ -65,7 +65,7 @@ def test_outcome_rules_have_ranks() -> None:
 
 
 def _all_case_results():
-    return [run_case(p) for p in case_files([ROOT / "tests" / "cases"])]
+    return all_case_results()
 
 
 def test_templates_get_every_slot_they_name() -> None:

@@ -1,0 +1,1 @@
+"""Templates and static files (CSS, JS) of the reviewers' workbench; no Python code."""
