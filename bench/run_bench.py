@@ -564,6 +564,12 @@ def main() -> None:
     )
     parser.add_argument("--no-big-person", action="store_true")
     parser.add_argument(
+        "--others-up-to",
+        type=int,
+        default=0,
+        help="Run policies after the first only up to this many people (0: every size)",
+    )
+    parser.add_argument(
         "--report-only",
         type=Path,
         default=None,
@@ -600,7 +606,9 @@ def main() -> None:
         print(f"{size:,} people ({rows:,} rows): floor ...", flush=True)
         found = floor(path, args.memory_budget)
         floors.append({**found, "people": size, "rows": rows})
-        for policy in policies:
+        for number, policy in enumerate(policies):
+            if number and args.others_up_to and size > args.others_up_to:
+                continue
             print(f"  run {policy} ...", flush=True)
             result = full_run(path, policy, args.workers, args.batch_size, args.memory_budget)
             results.append({**result, "policy": policy})
