@@ -557,9 +557,18 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
     parser.add_argument(
-        "--notes", type=Path, default=None, help="Markdown file whose text is added to the report"
+        "--notes",
+        type=Path,
+        default=ROOT / "bench" / "analysis.md",
+        help="Markdown added to the report (default bench/analysis.md; '' for none)",
     )
     parser.add_argument("--no-big-person", action="store_true")
+    parser.add_argument(
+        "--others-up-to",
+        type=int,
+        default=0,
+        help="Run policies after the first only up to this many people (0: every size)",
+    )
     parser.add_argument(
         "--report-only",
         type=Path,
@@ -567,7 +576,9 @@ def main() -> None:
         help="Rewrite the report from a saved performance.json, without running anything",
     )
     args = parser.parse_args()
-    notes = args.notes.read_text(encoding="utf-8") if args.notes else ""
+    notes = ""
+    if args.notes and str(args.notes) and args.notes.is_file():
+        notes = args.notes.read_text(encoding="utf-8")
     policies, skipped = _policies(args.policies)
     if args.report_only:
         saved = json.loads(args.report_only.read_text(encoding="utf-8"))
@@ -595,7 +606,9 @@ def main() -> None:
         print(f"{size:,} people ({rows:,} rows): floor ...", flush=True)
         found = floor(path, args.memory_budget)
         floors.append({**found, "people": size, "rows": rows})
-        for policy in policies:
+        for number, policy in enumerate(policies):
+            if number and args.others_up_to and size > args.others_up_to:
+                continue
             print(f"  run {policy} ...", flush=True)
             result = full_run(path, policy, args.workers, args.batch_size, args.memory_budget)
             results.append({**result, "policy": policy})

@@ -27,6 +27,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -540,6 +541,8 @@ class _Groups:
             return
         if self.temp_dir is None:
             self.temp_dir = Path(tempfile.mkdtemp(prefix="cmr-reason-runs-", dir=self.temp_root))
+            # Rows are confidential: removed on close(), else when collected or at exit.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.temp_dir, True)
         path = self.temp_dir / f"run-{len(self.runs):05d}.pickle"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
@@ -572,7 +575,7 @@ class _Groups:
     def close(self) -> None:
         """Remove the run files."""
         if self.temp_dir is not None:
-            shutil.rmtree(self.temp_dir, ignore_errors=True)
+            self._cleanup()
             self.temp_dir = None
         self.groups = {}
 

@@ -47,7 +47,7 @@ OUTPUT_FILES = (
 )
 DEFAULT_BATCH = 1000
 # Restart a worker after this many batches: clingo never frees its symbol table.
-BATCHES_PER_WORKER = 10
+BATCHES_PER_WORKER = 6
 ENGINES = ("local", "dask")
 
 

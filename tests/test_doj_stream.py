@@ -82,3 +82,16 @@ def test_built_histories_survive_validation():
         again = History.model_validate(history.model_dump())
         assert again == history
         assert again.model_dump() == history.model_dump()
+
+
+def test_run_files_are_removed_even_without_close(tmp_path):
+    import gc
+
+    text, _ = generate(seed=7, people=40)
+    path = tmp_path / "g.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    stream = stream_doj([path], budget_bytes=1, temp_dir=str(tmp_path))
+    assert list(tmp_path.glob("cmr-reason-runs-*"))
+    del stream
+    gc.collect()
+    assert not list(tmp_path.glob("cmr-reason-runs-*"))
