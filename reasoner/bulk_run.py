@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,6 +28,7 @@ from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_historie
 from cmr_reason.facts.row_accounting import RowAccount
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, peak_rss_kib, run_batch
 from cmr_reason.reasoner.impact_summary import ImpactSummary
+from cmr_reason.reasoner.private_files import open_private, prepare_dir, put_in_place
 from cmr_reason.reasoner.program_set import ProgramSet
 from cmr_reason.reasoner.run_rows import (
     CASE_COLUMNS,
@@ -102,12 +102,6 @@ class RunReport:
 ProgressHook = Callable[[int, int, int, int], None]
 
 
-def _open_private(path: Path) -> Any:
-    """Open a new text file readable and writable by its owner only."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    return os.fdopen(fd, "w", encoding="utf-8", newline="")
-
-
 def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     batch: list[Item] = []
     for item in items:
@@ -146,25 +140,8 @@ def _results(
             yield future.result()
 
 
-def _prepare_dir(out_dir: Path, force: bool) -> Path:
-    if out_dir.exists() and not force:
-        raise UserError(f"output directory {out_dir} exists; use --force to replace it")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise UserError(f"{out_dir} exists and is not a directory")
-    parent = out_dir.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create {parent}: {exc.strerror}") from None
-    temp = parent / f".{out_dir.name}.tmp-{os.getpid()}"
-    if temp.exists():
-        shutil.rmtree(temp)
-    temp.mkdir(mode=0o700)
-    return temp
-
-
 def _write_rejects(path: Path, account: RowAccount) -> None:
-    with _open_private(path) as handle:
+    with open_private(path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(REJECT_COLUMNS)
         for file_account in account.files:
@@ -198,12 +175,10 @@ def _input_counts(account: RowAccount) -> dict[str, Any]:
 def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
     """Run the whole job and write the six output files."""
     started = time.perf_counter()
-    temp = _prepare_dir(config.out_dir, config.force)
+    temp = prepare_dir(config.out_dir, config.force)
     try:
         report = _run_into(config, temp, progress, started)
-        if config.out_dir.exists():
-            shutil.rmtree(config.out_dir)
-        temp.rename(config.out_dir)
+        put_in_place(temp, config.out_dir)
         report.out_dir = config.out_dir
         return report
     except BaseException:
@@ -276,7 +251,7 @@ def _decide_and_write(
     worker_peaks: dict[int, int] = {}
     write_seconds = 0.0
     files = {
-        name: _open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
+        name: open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
     }
     try:
         for name, columns in (
@@ -319,7 +294,7 @@ def _decide_and_write(
         "policy": config.programs.policy_name,
         "county": config.county or "",
     }
-    with _open_private(temp / "summary.json") as handle:
+    with open_private(temp / "summary.json") as handle:
         json.dump(figures, handle, indent=2, sort_keys=False)
         handle.write("\n")
     manifest = {
@@ -366,7 +341,7 @@ def _decide_and_write(
             "worker_processes": len(worker_peaks),
         },
     }
-    with _open_private(temp / "manifest.json") as handle:
+    with open_private(temp / "manifest.json") as handle:
         json.dump(manifest, handle, indent=2)
         handle.write("\n")
     return RunReport(

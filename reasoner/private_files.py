@@ -1,5 +1,7 @@
 """Output files only their owner can read: a 700 directory filled, then renamed into place.
 
+Used by the bulk run (its six files) and the court filing.
+
 The filing's files carry names and dates of birth (PC 11105, 13300), so each is created
 with mode 600 inside a directory of mode 700, whatever the umask.
 """
@@ -9,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import TextIO
 
 from cmr_reason.facts.errors import UserError
 
@@ -37,6 +40,12 @@ def put_in_place(temp: Path, out_dir: Path) -> None:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     temp.rename(out_dir)
+
+
+def open_private(path: Path) -> TextIO:
+    """Open a new text file readable and writable by its owner only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "w", encoding="utf-8", newline="")
 
 
 def write_private(path: Path, data: bytes) -> None:
