@@ -6,14 +6,14 @@ import pytest
 from cmr_reason.reasoner.solver import _as_args, _as_value, _parse_terms, to_args, to_value
 
 TERMS = [
-    'outcome(presumed,not_eligible,two_priors)',
-    'outcome(alt(sale_or_more_than_28_5_grams),review,attempt)',
-    '(count(2),)',
-    '()',
+    "outcome(presumed,not_eligible,two_priors)",
+    "outcome(alt(sale_or_more_than_28_5_grams),review,attempt)",
+    "(count(2),)",
+    "()",
     '(charge(pc,"496"),source("tables/x.lp"))',
-    '(age(25),date(20100301))',
+    "(age(25),date(20100301))",
     '"a \\"quoted\\" \\\\ back\\nslash, (paren)"',
-    '-17',
+    "-17",
     'f(1,(2,3),g,"h")',
     '(prior("1:001002001000"),clause(viii),prior_date(19900101))',
     '(county("LOS ANGELES"),scope("ORANGE"))',
