@@ -43,8 +43,8 @@ def _rule_label(node: dict[str, Any]) -> str:
     )
 
 
-def _add_rule(parent: Tree, node: dict[str, Any]) -> Tree:
-    branch = parent.add(_rule_label(node))
+def _add_rule(parent: Tree, node: dict[str, Any], prefix: str = "") -> Tree:
+    branch = parent.add(prefix + _rule_label(node))
     facts = _facts_line(node)
     if facts:
         branch.add(f"[dim]facts: {escape(facts)}[/]")
@@ -82,10 +82,7 @@ def conviction_tree(tree: dict[str, Any]) -> Tree:
     if tree["set_aside"]:
         aside = root.add("set aside by precedence")
         for node in tree["set_aside"]:
-            sub = aside.add(f"{escape(outcome_label(node['outcome']))}: {_rule_label(node)}")
-            facts = _facts_line(node)
-            if facts:
-                sub.add(f"[dim]facts: {escape(facts)}[/]")
+            _add_rule(aside, node, f"{escape(outcome_label(node['outcome']))}: ")
     for alt in tree["alternatives"]:
         node = root.add(
             f"[italic]If {escape(alt['if'])}: {escape(outcome_label(alt['outcome']))}[/]"

@@ -9,6 +9,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from cli_runs import AS_OF
+from cli_runs import run_cli as _run
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
@@ -17,12 +19,6 @@ from cmr_reason.reasoner.run_rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
 runner = CliRunner()
 _register()
-AS_OF = "2020-07-01"
-
-
-def _run(out: Path, *extra: str) -> None:
-    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(out), "-q", *extra])
-    assert result.exit_code == 0, result.output
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,8 @@ import builtins
 from pathlib import Path
 
 import pytest
+from cli_runs import AS_OF
+from cli_runs import run_cli as _run
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
@@ -13,12 +15,6 @@ from cmr_reason.reasoner.bulk_run import OUTPUT_FILES
 
 runner = CliRunner()
 _register()
-AS_OF = "2020-07-01"
-
-
-def _run(out: Path, *extra: str) -> None:
-    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(out), "-q", *extra])
-    assert result.exit_code == 0, result.output
 
 
 def test_dask_local_cluster_equals_local_engine(tmp_path: Path) -> None:
