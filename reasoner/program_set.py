@@ -99,17 +99,33 @@ class ProgramSet:
         return [*base, self.policy_file]
 
     @cached_property
-    def text(self) -> str:
-        """The concatenated program text (and parameter facts)."""
+    def law_text(self) -> str:
+        """The concatenated rule programs (and parameter facts), without a view."""
         parts = [f"% file: {p.name}\n{p.read_text(encoding='utf-8')}" for p in self.files]
         if self.param_facts:
             parts.append(f"% parameters: {self.param_source}\n{self.param_facts}")
         return "\n".join(parts)
 
     @cached_property
+    def text(self) -> str:
+        """The programs with the full view (``views/full.lp``): every explanation atom."""
+        return self.law_text + _view("full")
+
+    @cached_property
+    def bulk_text(self) -> str:
+        """The programs with the bulk run's packed view (``views/bulk.lp``)."""
+        return self.law_text + _view("bulk")
+
+    @cached_property
     def sha256(self) -> str:
-        """SHA-256 of the program text: what the manifest records."""
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+        """SHA-256 of the programs and both views: what the manifest records."""
+        whole = self.law_text + _view("full") + _view("bulk")
+        return hashlib.sha256(whole.encode("utf-8")).hexdigest()
+
+
+def _view(name: str) -> str:
+    path = PROGRAMS_DIR / "views" / f"{name}.lp"
+    return f"\n% file: views/{path.name}\n{path.read_text(encoding='utf-8')}"
 
 
 def load_program_set(policy: str = "statute") -> ProgramSet:

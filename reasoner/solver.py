@@ -5,10 +5,12 @@ and added in one call, then the programs decide every conviction together. The p
 are stratified, so there is exactly one answer set.
 
 Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
-*lean*: only what the output files use (no ``absent/3``, no firings on an ``alt`` branch),
-each atom printed once by clingo and parsed here from its text, with the parsed trace of a
-rule firing shared by every conviction that has the same one. ``tests/test_solver_lean.py``
-checks that lean and full reads agree on everything the output files hold.
+*lean*: the programs' bulk view (``programs/views/bulk.lp``) shows only what the output
+files use (no ``absent/3``, no firings on an ``alt`` branch, a conviction's decisions packed
+into one ``result/8`` atom), each atom printed once by clingo and parsed here from its text,
+with the parsed trace of a rule firing shared by every conviction that has the same one.
+``tests/test_reference_outputs.py`` checks that lean and full reads give the same output
+files.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from datetime import date
 
 import clingo
 
-from cmr_reason.facts.fact_writer import day, history_facts, quote
+from cmr_reason.facts.fact_writer import day, packed_facts, quote
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.decision import Absence, Decision, Firing, Value
 from cmr_reason.reasoner.program_set import ProgramSet
@@ -298,7 +300,10 @@ class _LeanReader:
             dec.flags.append(rest)
             return
         values = self.terms(rest)
-        if name == "decision":
+        if name == "result":
+            (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
+             dec.statutory_reason, dec.statutory_by, dec.record_after) = values  # type: ignore[assignment]  # fmt: skip
+        elif name == "decision":
             dec.outcome, dec.reason = values  # type: ignore[assignment]
         elif name == "statutory_decision":
             dec.statutory_outcome, dec.statutory_reason = values  # type: ignore[assignment]
@@ -329,7 +334,7 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     clock = time.perf_counter
     started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-    ctl.add("base", [], programs.text)
+    ctl.add("base", [], programs.bulk_text if lean else programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])])
     grounded = clock()
@@ -350,8 +355,8 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
 
 
 def batch_facts(histories: Iterable[History]) -> str:
-    """The facts of many people, as the bulk run grounds them (no descriptive facts)."""
-    return "".join(history_facts(h, descriptive=False) for h in histories)
+    """The facts of many people, packed as the bulk run grounds them (no descriptive facts)."""
+    return "".join(packed_facts(h) for h in histories)
 
 
 def decide(
