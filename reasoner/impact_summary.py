@@ -11,7 +11,7 @@ from typing import Any
 
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.decision import Decision
-from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome
+from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome, code_section
 
 UNKNOWN = "unknown"
 
@@ -66,7 +66,7 @@ class ImpactSummary:
                 continue
             c[("convictions", "cannabis_related")] += 1
             year = conv.disposition_date.year if conv.disposition_date else None
-            section = conv.charge.code_section() or UNKNOWN
+            section = code_section(conv.charge) or UNKNOWN
             c[("by_level", level, d.outcome)] += 1
             c[("by_decade", decade(year), d.outcome)] += 1
             c[("by_code_section", section, d.outcome)] += 1

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from cmr_reason.facts.history import Conviction, History
+from cmr_reason.facts.history import Charge, Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
 from cmr_reason.reasoner.decision import Decision, Firing
 from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
@@ -45,15 +46,27 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
+_STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
+_PRESUMED = (None, "presumed")
+
+
 def _stage(firing: Firing) -> int:
-    return STAGES.index(firing.kind) if firing.kind in STAGES else len(STAGES)
+    return _STAGE_OF.get(firing.kind, len(STAGES))
 
 
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
-    presumed = [f for f in decision.firings if f.branch in (None, "presumed")]
-    presumed.sort(key=lambda f: (f.rule_id != decision.decided_by, _stage(f), f.rule_id))
+    presumed = [f for f in decision.firings if f.branch in _PRESUMED]
+    if len(presumed) > 1:
+        decided_by = decision.decided_by
+        presumed.sort(key=lambda f: (f.rule_id != decided_by, _stage(f), f.rule_id))
     return presumed
+
+
+@lru_cache(maxsize=1 << 14)
+def code_section(charge: Charge) -> str:
+    """``charge.code_section()``, once per charge (charges repeat across people)."""
+    return charge.code_section()
 
 
 def _offence_date(decision: Decision) -> str:
@@ -67,8 +80,11 @@ def _offence_date(decision: Decision) -> str:
 def explanation_sentence(
     decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
 ) -> str:
-    """One plain-English sentence: the outcome and the deciding rule's text."""
-    decisive = next((f for f in chain if f.rule_id == decision.decided_by), None)
+    """One plain-English sentence: the outcome and the deciding rule's text.
+
+    ``chain`` is :func:`_chain`'s order, so the deciding rule, if it fired, comes first.
+    """
+    decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
     if decisive is not None:
         because = fill(catalogue.rule(decisive.rule_id).template, decisive.args, record)
     else:
@@ -100,7 +116,7 @@ def conviction_row(
         conv.county,
         _iso(conv.disposition_date),
         _offence_date(decision),
-        conv.charge.code_section(),
+        code_section(conv.charge),
         conv.charge.raw,
         conv.level.value if conv.level else "",
         decision.statutory_outcome,
