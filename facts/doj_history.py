@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -76,6 +77,8 @@ def _make(cls: type[M], **values: Any) -> M:
 
 _AGENCY_KIND = re.compile(r"[A-Z]{4}")
 _LAST = dt.date.max
+_by_file_line = attrgetter("file", "line")
+_by_count_order = attrgetter("count_order", "line")
 _LEVEL_OF = {level.value: level for level in Level}
 _NO_AGENCY = Court()  # frozen: one shared copy for every conviction without an arrest
 
@@ -122,10 +125,11 @@ def _charge(row: CourtRow) -> Charge:
 
 
 def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
-    ordered = sorted(
-        (r for r in rows if r.convicted and r.sent_kind),
-        key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line),
-    )
+    ordered = [r for r in rows if r.convicted and r.sent_kind]
+    if len(ordered) > 1:
+        ordered.sort(
+            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
+        )
     return tuple(
         _make(
             SentencePart,
@@ -162,7 +166,7 @@ def _arrests_by_cycle(
     for step in sorted(subject.arrests):
         rows = subject.arrests[step]
         head = rows[0]
-        by_count = sorted(rows, key=lambda r: (r.count_order, r.line))
+        by_count = sorted(rows, key=_by_count_order)
         arrest = _make(
             Arrest,
             arrest_id=f"{sid}:{step}",
@@ -241,7 +245,7 @@ def _cases(
     cases = []
     numbers: dict[str, tuple[str, ...]] = {}
     for step, rows in case_rows.items():
-        rows.sort(key=lambda r: (r.file, r.line))
+        rows.sort(key=_by_file_line)
         head = rows[0]
         numbers[step] = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         cases.append(

@@ -104,8 +104,8 @@ def conviction_row(
     """One row of ``convictions.csv``."""
     record = Record(history)
     chain = _chain(decision)
-    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
-    citations = list(dict.fromkeys(catalogue.rule(r).citation for r in rule_ids))
+    rule_ids = list(dict.fromkeys([f.rule_id for f in chain]))
+    citations = dict.fromkeys([catalogue.rule(r).citation for r in rule_ids])
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
         history.subject_id,
@@ -125,7 +125,7 @@ def conviction_row(
         decision.reason,
         ";".join(alternatives),
         ";".join(rule_ids),
-        ";".join(c for c in citations if c),
+        ";".join(filter(None, citations)),
         ";".join(decision.flags),
         explanation_sentence(decision, catalogue, record, chain),
     ]
@@ -150,7 +150,7 @@ def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOu
     for conv in history.convictions:
         decision = decisions[conv.conviction_id]
         result.convictions_before += 1
-        result.felonies_before += conv.level is not None and conv.level.value == "felony"
+        result.felonies_before += conv.level == "felony"  # a Level is its value
         after = decision.record_after
         result.convictions_after += after != "removed"
         result.felonies_after += after == "felony"
@@ -195,16 +195,20 @@ def case_rows(
     """Rows of ``cases.csv``: each court case of the person holding a cannabis conviction."""
     by_case: dict[str, list[Conviction]] = {}
     for conv in history.convictions:
-        by_case.setdefault(conv.case_id, []).append(conv)
+        if conv.case_id in cannabis_cases:
+            by_case.setdefault(conv.case_id, []).append(conv)
+    if not by_case:
+        return []
     cases = {c.case_id: c for c in history.cases}
     rows = []
     for case_id in sorted(by_case):
-        if case_id not in cannabis_cases:
-            continue
         convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
-        dismissed = [c.conviction_id for c in convs
-                     if decisions[c.conviction_id].record_after == "removed"]  # fmt: skip
-        remaining = [c.conviction_id for c in convs if c.conviction_id not in dismissed]
+        dismissed, remaining, cannabis = [], [], 0
+        for conv in convs:
+            decision = decisions[conv.conviction_id]
+            cannabis += decision.cannabis_related
+            removed = decision.record_after == "removed"
+            (dismissed if removed else remaining).append(conv.conviction_id)
         case = cases.get(case_id)
         first = convs[0]
         rows.append(
@@ -216,7 +220,7 @@ def case_rows(
                 ";".join(case.case_numbers if case else first.case_numbers),
                 _iso(case.date if case and case.date else first.disposition_date),
                 str(len(convs)),
-                str(sum(decisions[c.conviction_id].cannabis_related for c in convs)),
+                str(cannabis),
                 ";".join(dismissed),
                 ";".join(remaining),
                 _yes(case_id in sealable_cases),
