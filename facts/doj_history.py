@@ -105,9 +105,8 @@ def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow
     file = rows[0].file
     if len(rows) == 1:
         return _make(Source, file=files[file], lines=(rows[0].line,))
-    return _make(
-        Source, file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file))
-    )
+    lines = sorted([r.line for r in rows if r.file == file])
+    return _make(Source, file=files[file], lines=tuple(lines))
 
 
 def _order_key(value: str) -> tuple[int, str]:

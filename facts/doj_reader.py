@@ -274,7 +274,9 @@ class _FileReader:
             if kind == "court" and problem.reason != "bad_cnt_order":
                 subject.rejected_counts.add(row[_K.CNT_ORDER])
             raise
-        self.identity(row, subject)
+        person = _person_fields(row)
+        if person != subject.last_identity:  # usually the same as the previous row's
+            self.identity(person, subject)
         if used_as is None:
             self.account.ignore(line, "duplicate_row")
             return
@@ -282,28 +284,17 @@ class _FileReader:
             subject.first = (self.index, line)
         self.account.use(line, used_as)
 
-    def identity(self, row: Sequence[str], subject: Subject) -> None:
-        """Compare the row's person fields with the subject's."""
-        raw = _person_fields(row)
-        if raw == subject.last_identity:
-            return  # the usual case: the same fields as the previous row
-        subject.last_identity = raw
-        birth = row[_K.PRI_DOB]
+    @staticmethod
+    def identity(person: tuple[str, ...], subject: Subject) -> None:
+        """Compare a row's person fields (``_person_fields``) with the subject's."""
+        subject.last_identity = person
+        name, birth, gender, race, race_code, cii = person
         parsed = parse_date(birth)
         if parsed == _BAD:
             subject.flags.add("birth_date_invalid")
         if parsed is None or parsed == _BAD:
             birth = ""  # missing or invalid: not a value to compare
-        subject.note_identity(
-            (
-                row[_K.PRI_NAME],
-                birth,
-                row[_K.GENDER].upper(),
-                row[_K.RACE_DESCR],
-                row[_K.RACE_CODE],
-                row[_K.CII_NUMBER],
-            )
-        )
+        subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
 
     def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of a court action: conviction (with its sentence part) or dismissal."""

@@ -7,6 +7,7 @@ the result does not depend on how the work was split.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 from cmr_reason.facts.history import Conviction, History
@@ -21,29 +22,44 @@ def decade(year: int | None) -> str:
     return f"{year // 10 * 10}s" if year else UNKNOWN
 
 
-def _conviction_keys(conv: Conviction, d: Decision) -> list[tuple[str, ...]]:
+def _conviction_keys(conv: Conviction, d: Decision) -> tuple[tuple[str, ...], ...]:
     """The counts one conviction adds one to."""
+    cannabis = None
+    if d.cannabis_related:
+        level = conv.level.value if conv.level else UNKNOWN
+        year = conv.disposition_date.year if conv.disposition_date else None
+        cannabis = (level, decade(year), code_section(conv.charge) or UNKNOWN)
+    return _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
+
+
+@lru_cache(maxsize=1 << 14)
+def _keys(
+    outcome: str,
+    reason: str,
+    statutory_outcome: str,
+    statutory_reason: str,
+    cannabis: tuple[str, str, str] | None,
+) -> tuple[tuple[str, ...], ...]:
+    """:func:`_conviction_keys` by outcome, reason and, for cannabis, level, decade and section."""
     keys = [
         ("convictions", "total"),
-        ("outcome", d.outcome),
-        ("statutory_outcome", d.statutory_outcome),
-        ("reason", d.outcome, d.reason),
-        ("statutory_reason", d.statutory_outcome, d.statutory_reason),
+        ("outcome", outcome),
+        ("statutory_outcome", statutory_outcome),
+        ("reason", outcome, reason),
+        ("statutory_reason", statutory_outcome, statutory_reason),
     ]
-    if not d.cannabis_related:
-        return keys
-    level = conv.level.value if conv.level else UNKNOWN
-    year = conv.disposition_date.year if conv.disposition_date else None
-    section = code_section(conv.charge) or UNKNOWN
+    if cannabis is None:
+        return tuple(keys)
+    level, decade_name, section = cannabis
     keys += [
         ("convictions", "cannabis_related"),
-        ("by_level", level, d.outcome),
-        ("by_decade", decade(year), d.outcome),
-        ("by_code_section", section, d.outcome),
+        ("by_level", level, outcome),
+        ("by_decade", decade_name, outcome),
+        ("by_code_section", section, outcome),
     ]
-    if d.outcome in RELIEF:
-        keys.append(("relieved_by_level", d.outcome, level))
-    return keys
+    if outcome in RELIEF:
+        keys.append(("relieved_by_level", outcome, level))
+    return tuple(keys)
 
 
 class ImpactSummary:

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from cmr_reason.facts.history import Charge, Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
-from cmr_reason.reasoner.decision import Decision, Firing
+from cmr_reason.reasoner.decision import Decision, Firing, Value
 from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
 
 CONVICTION_COLUMNS = (
@@ -50,17 +50,28 @@ _STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
 _PRESUMED = (None, "presumed")
 
 
-def _stage(firing: Firing) -> int:
-    return _STAGE_OF.get(firing.kind, len(STAGES))
+@lru_cache(maxsize=1 << 14)
+def _shape(conclusion: Value) -> tuple[str, bool]:
+    """The kind of a firing with this conclusion, and whether it is on the presumed branch.
+
+    Conclusions repeat from conviction to conviction; ``Firing`` says what they mean.
+    """
+    firing = Firing("", conclusion, ())
+    return firing.kind, firing.branch in _PRESUMED
 
 
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
-    presumed = [f for f in decision.firings if f.branch in _PRESUMED]
-    if len(presumed) > 1:
-        decided_by = decision.decided_by
-        presumed.sort(key=lambda f: (f.rule_id != decided_by, _stage(f), f.rule_id))
-    return presumed
+    decided_by = decision.decided_by
+    keyed = []
+    for index, firing in enumerate(decision.firings):
+        kind, presumed = _shape(firing.conclusion)
+        if presumed:
+            stage = _STAGE_OF.get(kind, len(STAGES))
+            # the index keeps equal keys in their order (a stable sort), firings uncompared
+            keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
+    keyed.sort()
+    return [entry[-1] for entry in keyed]
 
 
 @lru_cache(maxsize=1 << 14)
@@ -71,7 +82,7 @@ def code_section(charge: Charge) -> str:
 
 def _offence_date(decision: Decision) -> str:
     for firing in decision.firings:
-        if firing.kind == "offence_date":
+        if _shape(firing.conclusion)[0] == "offence_date":
             value = str(firing.conclusion[1])  # type: ignore[index]
             return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     return ""
