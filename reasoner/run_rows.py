@@ -88,6 +88,38 @@ def _offence_date(decision: Decision) -> str:
     return ""
 
 
+class _RuleColumns:
+    """The ``rule_ids`` and ``citations`` columns of each chain of rules, for one catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.known: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def of(self, chain: list[Firing]) -> tuple[str, str]:
+        """The two columns for ``chain`` (the same chains recur from row to row)."""
+        key = tuple([f.rule_id for f in chain])
+        found = self.known.get(key)
+        if found is None:
+            if len(self.known) >= _MEMO_SIZE:
+                self.known.clear()
+            rule_ids = list(dict.fromkeys(key))
+            citations = dict.fromkeys([self.catalogue.rule(r).citation for r in rule_ids])
+            found = self.known[key] = (";".join(rule_ids), ";".join(filter(None, citations)))
+        return found
+
+
+_MEMO_SIZE = 1 << 14
+_RULE_COLUMNS: dict[int, _RuleColumns] = {}
+
+
+def _rule_columns(catalogue: Catalogue) -> _RuleColumns:
+    """The memo of ``catalogue``, found by identity (a catalogue holds dicts: it has no hash)."""
+    memo = _RULE_COLUMNS.get(id(catalogue))
+    if memo is None or memo.catalogue is not catalogue:
+        memo = _RULE_COLUMNS[id(catalogue)] = _RuleColumns(catalogue)
+    return memo
+
+
 def explanation_sentence(
     decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
 ) -> str:
@@ -115,8 +147,7 @@ def conviction_row(
     """One row of ``convictions.csv``."""
     record = Record(history)
     chain = _chain(decision)
-    rule_ids = list(dict.fromkeys([f.rule_id for f in chain]))
-    citations = dict.fromkeys([catalogue.rule(r).citation for r in rule_ids])
+    rule_ids, citations = _rule_columns(catalogue).of(chain)
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
         history.subject_id,
@@ -135,8 +166,8 @@ def conviction_row(
         decision.outcome,
         decision.reason,
         ";".join(alternatives),
-        ";".join(rule_ids),
-        ";".join(filter(None, citations)),
+        rule_ids,
+        citations,
         ";".join(decision.flags),
         explanation_sentence(decision, catalogue, record, chain),
     ]
