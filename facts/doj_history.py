@@ -130,14 +130,16 @@ def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
             key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
         )
     return tuple(
-        _make(
-            SentencePart,
-            kind=r.sent_kind,
-            length=r.sent_length,
-            unit=r.sent_unit,
-            source_line=r.line,
-        )
-        for r in ordered
+        [
+            _make(
+                SentencePart,
+                kind=r.sent_kind,
+                length=r.sent_length,
+                unit=r.sent_unit,
+                source_line=r.line,
+            )
+            for r in ordered
+        ]
     )
 
 
@@ -172,7 +174,7 @@ def _arrests_by_cycle(
             date=as_date(head.step_date),
             county=head.county,
             agency=parse_court(head.ori_code, head.ori_descr),
-            charges=tuple(normalise_charge(r.charge_text) for r in by_count),
+            charges=tuple([normalise_charge(r.charge_text) for r in by_count]),
             source=_source(files, rows),
         )
         arrests.append(arrest)
@@ -235,11 +237,11 @@ def _conviction(
 
 
 def _cases(
-    sid: str, subject: Subject, files: Sequence[str]
+    sid: str, subject: Subject, files: Sequence[str], counts: list[str]
 ) -> tuple[list[CourtCase], dict[str, tuple[str, ...]]]:
     """The court cases (a count's first six digits) and each case's numbers."""
     case_rows: dict[str, list[CourtRow]] = {}
-    for cnt in sorted(subject.counts):
+    for cnt in counts:
         case_rows.setdefault(cnt[:6], []).extend(subject.counts[cnt])
     cases = []
     numbers: dict[str, tuple[str, ...]] = {}
@@ -265,10 +267,11 @@ def _cases(
 def _court_items(
     sid: str, subject: Subject, files: Sequence[str], first_of_cycle: dict[str, Arrest]
 ) -> tuple[list[Conviction], list[Dismissal], list[CourtCase]]:
-    cases, numbers = _cases(sid, subject, files)
+    counts = sorted(subject.counts)
+    cases, numbers = _cases(sid, subject, files, counts)
     context = (subject, files, first_of_cycle, numbers)
     convictions, dismissals = [], []
-    for cnt in sorted(subject.counts):
+    for cnt in counts:
         rows = subject.counts[cnt]
         convicted = [r for r in rows if r.convicted]
         if convicted:
