@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
+from functools import lru_cache
 
 from cmr_reason.facts.history import SentencePart
 
@@ -21,8 +22,12 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
+@lru_cache(maxsize=1 << 14)
 def add_period(start: date, length: int, unit: str) -> date | None:
-    """Add ``length`` days, months or years to ``start``; None when it cannot be represented."""
+    """Add ``length`` days, months or years to ``start``; None when it cannot be represented.
+
+    Cached: the same judgment dates and sentence lengths recur across people.
+    """
     try:
         if unit == "day":
             return start + timedelta(days=length)

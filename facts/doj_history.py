@@ -16,6 +16,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
@@ -39,35 +40,50 @@ from cmr_reason.facts.history import (
 )
 
 M = TypeVar("M", bound=BaseModel)
-_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+_TEMPLATES: dict[type, dict[str, Any]] = {}
 _MISSING = object()
-_set_attribute = object.__setattr__
+# The slots every pydantic model has, set straight through their descriptors.
+_set_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+
+
+def _template(cls: type[BaseModel]) -> dict[str, Any]:
+    """The field defaults of ``cls`` in field order (``_MISSING`` for a required field)."""
+    return {
+        name: _MISSING if info.is_required() else info.get_default(call_default_factory=True)
+        for name, info in cls.__pydantic_fields__.items()  # type: ignore[attr-defined]
+    }
 
 
 def _make(cls: type[M], **values: Any) -> M:
     """A model from trusted values, as ``cls.model_construct(**values)`` builds it.
 
     For models without aliases, private attributes or post-init hooks (all of
-    :mod:`cmr_reason.facts.history`): the field defaults are looked up once per class.
+    :mod:`cmr_reason.facts.history`), given only field names: the field defaults are
+    looked up once per class, and the merged dict keeps the field order.
     """
-    fields = _DEFAULTS.get(cls)
-    if fields is None:
-        fields = _DEFAULTS[cls] = tuple(
-            (name, _MISSING if info.is_required() else info.get_default(call_default_factory=True))
-            for name, info in cls.__pydantic_fields__.items()  # type: ignore[attr-defined]
-        )
+    template = _TEMPLATES.get(cls)
+    if template is None:
+        template = _TEMPLATES[cls] = _template(cls)
     model = cls.__new__(cls)
-    _set_attribute(model, "__dict__", {name: values.get(name, d) for name, d in fields})
-    _set_attribute(model, "__pydantic_fields_set__", set(values))
-    _set_attribute(model, "__pydantic_extra__", None)
-    _set_attribute(model, "__pydantic_private__", None)
+    _set_dict(model, {**template, **values})
+    _set_fields_set(model, set(values))
+    _set_extra(model, None)
+    _set_private(model, None)
     return model
 
 
 _AGENCY_KIND = re.compile(r"[A-Z]{4}")
 _LAST = dt.date.max
+_by_file_line = attrgetter("file", "line")
+_by_count_order = attrgetter("count_order", "line")
+_LEVEL_OF = {level.value: level for level in Level}
+_NO_AGENCY = Court()  # frozen: one shared copy for every conviction without an arrest
 
 
+@lru_cache(maxsize=1 << 16)
 def as_date(value: int | None) -> dt.date | None:
     """A ``YYYYMMDD`` integer (already validated) as a date."""
     if value is None:
@@ -87,9 +103,10 @@ def parse_court(code: str, description: str) -> Court:
 def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow]) -> Source:
     """The file of the first row and the lines of the rows from that file."""
     file = rows[0].file
-    return _make(
-        Source, file=files[file], lines=tuple(sorted(r.line for r in rows if r.file == file))
-    )
+    if len(rows) == 1:
+        return _make(Source, file=files[file], lines=(rows[0].line,))
+    lines = sorted([r.line for r in rows if r.file == file])
+    return _make(Source, file=files[file], lines=tuple(lines))
 
 
 def _order_key(value: str) -> tuple[int, str]:
@@ -107,19 +124,22 @@ def _charge(row: CourtRow) -> Charge:
 
 
 def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
-    ordered = sorted(
-        (r for r in rows if r.convicted and r.sent_kind),
-        key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line),
-    )
-    return tuple(
-        _make(
-            SentencePart,
-            kind=r.sent_kind,
-            length=r.sent_length,
-            unit=r.sent_unit,
-            source_line=r.line,
+    ordered = [r for r in rows if r.convicted and r.sent_kind]
+    if len(ordered) > 1:
+        ordered.sort(
+            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
         )
-        for r in ordered
+    return tuple(
+        [
+            _make(
+                SentencePart,
+                kind=r.sent_kind,
+                length=r.sent_length,
+                unit=r.sent_unit,
+                source_line=r.line,
+            )
+            for r in ordered
+        ]
     )
 
 
@@ -147,14 +167,14 @@ def _arrests_by_cycle(
     for step in sorted(subject.arrests):
         rows = subject.arrests[step]
         head = rows[0]
-        by_count = sorted(rows, key=lambda r: (r.count_order, r.line))
+        by_count = sorted(rows, key=_by_count_order)
         arrest = _make(
             Arrest,
             arrest_id=f"{sid}:{step}",
             date=as_date(head.step_date),
             county=head.county,
             agency=parse_court(head.ori_code, head.ori_descr),
-            charges=tuple(normalise_charge(r.charge_text) for r in by_count),
+            charges=tuple([normalise_charge(r.charge_text) for r in by_count]),
             source=_source(files, rows),
         )
         arrests.append(arrest)
@@ -163,65 +183,70 @@ def _arrests_by_cycle(
     return arrests, first_of_cycle
 
 
-def _court_items(
-    sid: str, subject: Subject, files: Sequence[str], first_of_cycle: dict[str, Arrest]
-) -> tuple[list[Conviction], list[Dismissal], list[CourtCase]]:
-    convictions, dismissals = [], []
+def _dismissal(sid: str, cnt: str, rows: list[CourtRow], files: Sequence[str]) -> Dismissal:
+    first = rows[0]
+    return _make(
+        Dismissal,
+        count_id=f"{sid}:{cnt}",
+        case_id=f"{sid}:{cnt[:6]}",
+        charge=normalise_charge(first.charge_text),
+        disposition=first.disposition,
+        date=as_date(first.step_date if first.step_date else first.disp_date),
+        source=_source(files, rows),
+    )
+
+
+def _conviction(
+    sid: str,
+    cnt: str,
+    rows: list[CourtRow],
+    convicted: list[CourtRow],
+    context: tuple[Subject, Sequence[str], dict[str, Arrest], dict[str, tuple[str, ...]]],
+) -> Conviction:
+    """A convicted count: ``context`` is the subject, files, arrests and case numbers."""
+    subject, files, first_of_cycle, numbers = context
+    first = convicted[0]
+    flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+    disposition_date = as_date(first.step_date if first.step_date else first.disp_date)
+    if disposition_date is None:
+        flags.append("disposition_date_missing")
+    if first.level is None:
+        flags.append("level_missing")
+    arrest = first_of_cycle.get(cnt[:3])
+    arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
+    parts = _sentence(rows)
+    return _make(
+        Conviction,
+        conviction_id=f"{sid}:{cnt}",
+        case_id=f"{sid}:{cnt[:6]}",
+        count_order=cnt,
+        charge=_charge(first),
+        level=_LEVEL_OF[first.level] if first.level else None,
+        disposition_date=disposition_date,
+        arrest_date=arrest_date,
+        county=first.county,
+        court=parse_court(first.ori_code, first.ori_descr),
+        arrest_agency=arrest.agency if arrest else _NO_AGENCY,
+        case_numbers=numbers[cnt[:6]],
+        disposition=first.disposition,
+        sentence=parts,
+        sentence_end=sentence_end(disposition_date, parts),
+        flags=tuple(sorted(flags)),
+        source=_source(files, rows),
+    )
+
+
+def _cases(
+    sid: str, subject: Subject, files: Sequence[str], counts: list[str]
+) -> tuple[list[CourtCase], dict[str, tuple[str, ...]]]:
+    """The court cases (a count's first six digits) and each case's numbers."""
     case_rows: dict[str, list[CourtRow]] = {}
-    for cnt in sorted(subject.counts):
-        rows = subject.counts[cnt]
-        case_rows.setdefault(cnt[:6], []).extend(rows)
-        case_id = f"{sid}:{cnt[:6]}"
-        convicted = [r for r in rows if r.convicted]
-        if not convicted:
-            first = rows[0]
-            dismissals.append(
-                _make(
-                    Dismissal,
-                    count_id=f"{sid}:{cnt}",
-                    case_id=case_id,
-                    charge=normalise_charge(first.charge_text),
-                    disposition=first.disposition,
-                    date=as_date(first.step_date if first.step_date else first.disp_date),
-                    source=_source(files, rows),
-                )
-            )
-            continue
-        first = convicted[0]
-        flags = _count_flags(rows, first, cnt in subject.rejected_counts)
-        disposition_date = as_date(first.step_date if first.step_date else first.disp_date)
-        if disposition_date is None:
-            flags.append("disposition_date_missing")
-        if first.level is None:
-            flags.append("level_missing")
-        arrest = first_of_cycle.get(cnt[:3])
-        arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
-        parts = _sentence(rows)
-        convictions.append(
-            _make(
-                Conviction,
-                conviction_id=f"{sid}:{cnt}",
-                case_id=case_id,
-                count_order=cnt,
-                charge=_charge(first),
-                level=Level(first.level) if first.level else None,
-                disposition_date=disposition_date,
-                arrest_date=arrest_date,
-                county=first.county,
-                court=parse_court(first.ori_code, first.ori_descr),
-                arrest_agency=arrest.agency if arrest else Court(),
-                case_numbers=(),  # filled from the whole case below
-                disposition=first.disposition,
-                sentence=parts,
-                sentence_end=sentence_end(disposition_date, parts),
-                flags=tuple(sorted(flags)),
-                source=_source(files, rows),
-            )
-        )
+    for cnt in counts:
+        case_rows.setdefault(cnt[:6], []).extend(subject.counts[cnt])
     cases = []
     numbers: dict[str, tuple[str, ...]] = {}
     for step, rows in case_rows.items():
-        rows.sort(key=lambda r: (r.file, r.line))
+        rows.sort(key=_by_file_line)
         head = rows[0]
         numbers[step] = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         cases.append(
@@ -235,12 +260,26 @@ def _court_items(
                 source=_source(files, rows),
             )
         )
-    convictions = [
-        c.model_copy(update={"case_numbers": numbers[c.count_order[:6]]}) for c in convictions
-    ]
+    cases.sort(key=lambda k: (k.date or _LAST, k.case_id))
+    return cases, numbers
+
+
+def _court_items(
+    sid: str, subject: Subject, files: Sequence[str], first_of_cycle: dict[str, Arrest]
+) -> tuple[list[Conviction], list[Dismissal], list[CourtCase]]:
+    counts = sorted(subject.counts)
+    cases, numbers = _cases(sid, subject, files, counts)
+    context = (subject, files, first_of_cycle, numbers)
+    convictions, dismissals = [], []
+    for cnt in counts:
+        rows = subject.counts[cnt]
+        convicted = [r for r in rows if r.convicted]
+        if convicted:
+            convictions.append(_conviction(sid, cnt, rows, convicted, context))
+        else:
+            dismissals.append(_dismissal(sid, cnt, rows, files))
     convictions.sort(key=lambda c: (c.disposition_date or _LAST, c.conviction_id))
     dismissals.sort(key=lambda d: (d.date or _LAST, d.count_id))
-    cases.sort(key=lambda k: (k.date or _LAST, k.case_id))
     return convictions, dismissals, cases
 
 

@@ -34,6 +34,7 @@ from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
+from sys import intern
 
 from cmr_reason.facts import doj_columns as col
 from cmr_reason.facts.doj_history import build_history
@@ -79,6 +80,9 @@ class _K:
      COMMENT_TEXT) = range(len(_KEPT_COLUMNS))  # fmt: skip
 
 
+_person_fields = itemgetter(
+    _K.PRI_NAME, _K.PRI_DOB, _K.GENDER, _K.RACE_DESCR, _K.RACE_CODE, _K.CII_NUMBER
+)
 _FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
 _PART_SEP = "\x1e"
 
@@ -123,7 +127,10 @@ def _value(row: Sequence[str], index: int) -> str:
 
 def _clean(fields: Iterable[str]) -> list[str]:
     """Projected fields stripped, the literal ``NULL`` as blank (what ``_value`` gives)."""
-    return ["" if (text := f.strip()) == "NULL" else text for f in fields]
+    cleaned = list(map(str.strip, fields))
+    if "NULL" in cleaned:  # rare: only then look at each field
+        return ["" if text == "NULL" else text for text in cleaned]
+    return cleaned
 
 
 def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
@@ -169,9 +176,16 @@ def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
 
 def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
     """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
-    where = row[_K.SENT_LOC_DESCR].upper()
-    length_text = row[_K.SENT_LENGTH]
-    unit_code = row[_K.SENT_TIME_CODE].upper()
+    return _sentence_of(row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE])
+
+
+@lru_cache(maxsize=1 << 12)
+def _sentence_of(
+    where: str, length_text: str, unit_code: str
+) -> tuple[str, int | None, str | None]:
+    """:func:`_sentence` from the three sentence columns (a handful of values repeat)."""
+    where = where.upper()
+    unit_code = unit_code.upper()
     length = None
     if length_text:
         if not (length_text.isascii() and length_text.isdigit()):
@@ -197,13 +211,8 @@ class _FileReader:
     index: int
     account: FileAccount
     subjects: dict[str, Subject]
-    cache: dict[str, str] = field(default_factory=dict)  # one copy of each repeated string
     sink: Sink | None = None  # when set, routed rows go here instead of being used
     routed: int = 0  # rows handed to the sink
-
-    def keep(self, text: str) -> str:
-        """One shared copy of a repeated value (county, charge, court...)."""
-        return self.cache.setdefault(text, text)
 
     def read(self, rows: Iterator[list[str]], line_of: Callable[[], int]) -> None:
         """Account for every record of the file."""
@@ -265,7 +274,9 @@ class _FileReader:
             if kind == "court" and problem.reason != "bad_cnt_order":
                 subject.rejected_counts.add(row[_K.CNT_ORDER])
             raise
-        self.identity(row, subject)
+        person = _person_fields(row)
+        if person != subject.last_identity:  # usually the same as the previous row's
+            self.identity(person, subject)
         if used_as is None:
             self.account.ignore(line, "duplicate_row")
             return
@@ -273,29 +284,17 @@ class _FileReader:
             subject.first = (self.index, line)
         self.account.use(line, used_as)
 
-    def identity(self, row: Sequence[str], subject: Subject) -> None:
-        """Compare the row's person fields with the subject's."""
-        raw = (row[_K.PRI_NAME], row[_K.PRI_DOB], row[_K.GENDER], row[_K.RACE_DESCR],
-               row[_K.RACE_CODE], row[_K.CII_NUMBER])  # fmt: skip
-        if raw == subject.last_identity:
-            return  # the usual case: the same fields as the previous row
-        subject.last_identity = raw
-        birth = row[_K.PRI_DOB]
+    @staticmethod
+    def identity(person: tuple[str, ...], subject: Subject) -> None:
+        """Compare a row's person fields (``_person_fields``) with the subject's."""
+        subject.last_identity = person
+        name, birth, gender, race, race_code, cii = person
         parsed = parse_date(birth)
         if parsed == _BAD:
             subject.flags.add("birth_date_invalid")
         if parsed is None or parsed == _BAD:
             birth = ""  # missing or invalid: not a value to compare
-        subject.note_identity(
-            (
-                row[_K.PRI_NAME],
-                birth,
-                row[_K.GENDER].upper(),
-                row[_K.RACE_DESCR],
-                row[_K.RACE_CODE],
-                row[_K.CII_NUMBER],
-            )
-        )
+        subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
 
     def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of a court action: conviction (with its sentence part) or dismissal."""
@@ -314,7 +313,7 @@ class _FileReader:
                 )
             level, level_flag = _level(row, column)
             sentence = _sentence(row)
-        keep = self.keep
+        keep = intern  # one shared copy of a repeated value (county, charge, court...)
         kept = CourtRow(
             self.index, line, convicted, keep(disposition), step_date, disp_date, cyc_date,
             keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
@@ -324,7 +323,7 @@ class _FileReader:
             row[_K.FE_NUM_CRT_CASE],
         )  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
-        if any(kept[2:] == other[2:] for other in rows):
+        if rows and any(kept[2:] == other[2:] for other in rows):
             return None
         first_conviction = convicted and not any(other.convicted for other in rows)
         rows.append(kept)
@@ -337,14 +336,14 @@ class _FileReader:
         cnt = _count_order(row)
         step_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text, _ = _charge_text(row)
-        keep = self.keep
+        keep = intern
         kept = ArrestRow(
             self.index, line, cnt, step_date, cyc_date, keep(text),
             keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
             keep(row[_K.STP_ORI_CNTY_NAME]),
         )  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
-        if any(kept[2:] == other[2:] for other in rows):
+        if rows and any(kept[2:] == other[2:] for other in rows):
             return None
         rows.append(kept)
         return "arrest"
@@ -355,7 +354,7 @@ class _FileReader:
         text, _ = _charge_text(row)
         if not text:
             raise _RowError("empty_charge", "a registration without its code section")
-        return self.event(subject.registrations, EventRow(self.index, line, date, self.keep(text)))
+        return self.event(subject.registrations, EventRow(self.index, line, date, intern(text)))
 
     def death(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A ``DECEASED`` step."""
@@ -633,9 +632,8 @@ def use_rows(
     """
     accounts = [FileAccount(name) for name in files]
     subjects: dict[str, Subject] = {}
-    cache: dict[str, str] = {}
     readers = [
-        _FileReader(Path(name), index, accounts[index], subjects, cache)
+        _FileReader(Path(name), index, accounts[index], subjects)
         for index, name in enumerate(files)
     ]
     kept: list[tuple[str, Subject]] = []

@@ -7,11 +7,12 @@ the result does not depend on how the work was split.
 from __future__ import annotations
 
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
-from cmr_reason.facts.history import History
+from cmr_reason.facts.history import Conviction, History
 from cmr_reason.reasoner.decision import Decision
-from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome
+from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome, code_section
 
 UNKNOWN = "unknown"
 
@@ -19,6 +20,46 @@ UNKNOWN = "unknown"
 def decade(year: int | None) -> str:
     """``1960s`` for 1961; ``unknown`` without a year."""
     return f"{year // 10 * 10}s" if year else UNKNOWN
+
+
+def _conviction_keys(conv: Conviction, d: Decision) -> tuple[tuple[str, ...], ...]:
+    """The counts one conviction adds one to."""
+    cannabis = None
+    if d.cannabis_related:
+        level = conv.level.value if conv.level else UNKNOWN
+        year = conv.disposition_date.year if conv.disposition_date else None
+        cannabis = (level, decade(year), code_section(conv.charge) or UNKNOWN)
+    return _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
+
+
+@lru_cache(maxsize=1 << 14)
+def _keys(
+    outcome: str,
+    reason: str,
+    statutory_outcome: str,
+    statutory_reason: str,
+    cannabis: tuple[str, str, str] | None,
+) -> tuple[tuple[str, ...], ...]:
+    """:func:`_conviction_keys` by outcome, reason and, for cannabis, level, decade and section."""
+    keys = [
+        ("convictions", "total"),
+        ("outcome", outcome),
+        ("statutory_outcome", statutory_outcome),
+        ("reason", outcome, reason),
+        ("statutory_reason", statutory_outcome, statutory_reason),
+    ]
+    if cannabis is None:
+        return tuple(keys)
+    level, decade_name, section = cannabis
+    keys += [
+        ("convictions", "cannabis_related"),
+        ("by_level", level, outcome),
+        ("by_decade", decade_name, outcome),
+        ("by_code_section", section, outcome),
+    ]
+    if outcome in RELIEF:
+        keys.append(("relieved_by_level", outcome, level))
+    return tuple(keys)
 
 
 class ImpactSummary:
@@ -38,16 +79,12 @@ class ImpactSummary:
         c = self.counts
         race = history.person.race or UNKNOWN
         gender = history.person.gender or UNKNOWN
-        relieved = outcome.relieved > 0
-        c[("people", "total")] += 1
+        keys = [("people", "total"), ("race", race, "people"), ("gender", gender, "people")]
         c[("people", "with_cannabis_conviction")] += outcome.cannabis > 0
         c[("people", "deceased")] += history.person.deceased_date is not None
-        c[("race", race, "people")] += 1
-        c[("gender", gender, "people")] += 1
-        if relieved:
-            c[("people", "relieved")] += 1
-            c[("race", race, "relieved")] += 1
-            c[("gender", gender, "relieved")] += 1
+        if outcome.relieved > 0:
+            keys += [("people", "relieved"), ("race", race, "relieved"),
+                     ("gender", gender, "relieved")]  # fmt: skip
             c[("people", "relieved_no_felony_after")] += outcome.felonies_after == 0
             c[("people", "relieved_no_conviction_after")] += outcome.convictions_after == 0
             c[("people", "felony_record_cleared")] += (
@@ -55,23 +92,8 @@ class ImpactSummary:
             )
             c[("people", "conviction_record_cleared")] += outcome.convictions_after == 0
         for conv in history.convictions:
-            d = decisions[conv.conviction_id]
-            level = conv.level.value if conv.level else UNKNOWN
-            c[("convictions", "total")] += 1
-            c[("outcome", d.outcome)] += 1
-            c[("statutory_outcome", d.statutory_outcome)] += 1
-            c[("reason", d.outcome, d.reason)] += 1
-            c[("statutory_reason", d.statutory_outcome, d.statutory_reason)] += 1
-            if not d.cannabis_related:
-                continue
-            c[("convictions", "cannabis_related")] += 1
-            year = conv.disposition_date.year if conv.disposition_date else None
-            section = conv.charge.code_section() or UNKNOWN
-            c[("by_level", level, d.outcome)] += 1
-            c[("by_decade", decade(year), d.outcome)] += 1
-            c[("by_code_section", section, d.outcome)] += 1
-            if d.outcome in RELIEF:
-                c[("relieved_by_level", d.outcome, level)] += 1
+            keys += _conviction_keys(conv, decisions[conv.conviction_id])
+        c.update(keys)  # one pass in C for every count that goes up by one
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as nested, sorted plain data."""

@@ -10,6 +10,7 @@ the unknown fact that would bring it. Only catalogued rules appear.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cmr_reason.facts.history import Conviction, History
@@ -98,6 +99,9 @@ class Record:
         return self.history.person.source.label() if self.history else ""
 
 
+_NO_RECORD = Record(None)
+
+
 def render_value(name: str, value: Value, record: Record) -> str:
     """A slot value in words."""
     if (name in DATE_SLOTS or name in AUDIT_DATE_SLOTS) and isinstance(value, int):
@@ -123,8 +127,20 @@ def render_value(name: str, value: Value, record: Record) -> str:
 
 def fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> str:
     """Fill a template's named slots from a trace atom's arguments."""
+    if any(name == "prior" for name, _ in args):  # the one slot that reads the record
+        return _fill(template, args, record)
+    return _fill_plain(template, args)
+
+
+def _fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> str:
     values = {name: render_value(name, value, record) for name, value in args}
     return SLOT.sub(lambda m: values.get(m.group(1), "{" + m.group(1) + "}"), template)
+
+
+@lru_cache(maxsize=1 << 14)
+def _fill_plain(template: str, args: tuple[tuple[str, Value], ...]) -> str:
+    """:func:`fill` for arguments that need no record (most repeat from person to person)."""
+    return _fill(template, args, _NO_RECORD)
 
 
 def _fact_items(

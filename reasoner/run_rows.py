@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from cmr_reason.facts.history import Conviction, History
+from cmr_reason.facts.history import Charge, Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
-from cmr_reason.reasoner.decision import Decision, Firing
+from cmr_reason.reasoner.decision import Decision, Firing, Value
 from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
 
 CONVICTION_COLUMNS = (
@@ -45,30 +46,88 @@ def _yes(flag: bool) -> str:
     return "yes" if flag else "no"
 
 
-def _stage(firing: Firing) -> int:
-    return STAGES.index(firing.kind) if firing.kind in STAGES else len(STAGES)
+_STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
+_PRESUMED = (None, "presumed")
+
+
+@lru_cache(maxsize=1 << 14)
+def _shape(conclusion: Value) -> tuple[str, bool]:
+    """The kind of a firing with this conclusion, and whether it is on the presumed branch.
+
+    Conclusions repeat from conviction to conviction; ``Firing`` says what they mean.
+    """
+    firing = Firing("", conclusion, ())
+    return firing.kind, firing.branch in _PRESUMED
 
 
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
-    presumed = [f for f in decision.firings if f.branch in (None, "presumed")]
-    presumed.sort(key=lambda f: (f.rule_id != decision.decided_by, _stage(f), f.rule_id))
-    return presumed
+    decided_by = decision.decided_by
+    keyed = []
+    for index, firing in enumerate(decision.firings):
+        kind, presumed = _shape(firing.conclusion)
+        if presumed:
+            stage = _STAGE_OF.get(kind, len(STAGES))
+            # the index keeps equal keys in their order (a stable sort), firings uncompared
+            keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
+    keyed.sort()
+    return [entry[-1] for entry in keyed]
+
+
+@lru_cache(maxsize=1 << 14)
+def code_section(charge: Charge) -> str:
+    """``charge.code_section()``, once per charge (charges repeat across people)."""
+    return charge.code_section()
 
 
 def _offence_date(decision: Decision) -> str:
     for firing in decision.firings:
-        if firing.kind == "offence_date":
+        if _shape(firing.conclusion)[0] == "offence_date":
             value = str(firing.conclusion[1])  # type: ignore[index]
             return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     return ""
 
 
+class _RuleColumns:
+    """The ``rule_ids`` and ``citations`` columns of each chain of rules, for one catalogue."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.known: dict[tuple[str, ...], tuple[str, str]] = {}
+
+    def of(self, chain: list[Firing]) -> tuple[str, str]:
+        """The two columns for ``chain`` (the same chains recur from row to row)."""
+        key = tuple([f.rule_id for f in chain])
+        found = self.known.get(key)
+        if found is None:
+            if len(self.known) >= _MEMO_SIZE:
+                self.known.clear()
+            rule_ids = list(dict.fromkeys(key))
+            citations = dict.fromkeys([self.catalogue.rule(r).citation for r in rule_ids])
+            found = self.known[key] = (";".join(rule_ids), ";".join(filter(None, citations)))
+        return found
+
+
+_MEMO_SIZE = 1 << 14
+_RULE_COLUMNS: dict[int, _RuleColumns] = {}
+
+
+def _rule_columns(catalogue: Catalogue) -> _RuleColumns:
+    """The memo of ``catalogue``, found by identity (a catalogue holds dicts: it has no hash)."""
+    memo = _RULE_COLUMNS.get(id(catalogue))
+    if memo is None or memo.catalogue is not catalogue:
+        memo = _RULE_COLUMNS[id(catalogue)] = _RuleColumns(catalogue)
+    return memo
+
+
 def explanation_sentence(
     decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
 ) -> str:
-    """One plain-English sentence: the outcome and the deciding rule's text."""
-    decisive = next((f for f in chain if f.rule_id == decision.decided_by), None)
+    """One plain-English sentence: the outcome and the deciding rule's text.
+
+    ``chain`` is :func:`_chain`'s order, so the deciding rule, if it fired, comes first.
+    """
+    decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
     if decisive is not None:
         because = fill(catalogue.rule(decisive.rule_id).template, decisive.args, record)
     else:
@@ -88,8 +147,7 @@ def conviction_row(
     """One row of ``convictions.csv``."""
     record = Record(history)
     chain = _chain(decision)
-    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
-    citations = list(dict.fromkeys(catalogue.rule(r).citation for r in rule_ids))
+    rule_ids, citations = _rule_columns(catalogue).of(chain)
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
         history.subject_id,
@@ -100,7 +158,7 @@ def conviction_row(
         conv.county,
         _iso(conv.disposition_date),
         _offence_date(decision),
-        conv.charge.code_section(),
+        code_section(conv.charge),
         conv.charge.raw,
         conv.level.value if conv.level else "",
         decision.statutory_outcome,
@@ -108,8 +166,8 @@ def conviction_row(
         decision.outcome,
         decision.reason,
         ";".join(alternatives),
-        ";".join(rule_ids),
-        ";".join(c for c in citations if c),
+        rule_ids,
+        citations,
         ";".join(decision.flags),
         explanation_sentence(decision, catalogue, record, chain),
     ]
@@ -134,7 +192,7 @@ def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOu
     for conv in history.convictions:
         decision = decisions[conv.conviction_id]
         result.convictions_before += 1
-        result.felonies_before += conv.level is not None and conv.level.value == "felony"
+        result.felonies_before += conv.level == "felony"  # a Level is its value
         after = decision.record_after
         result.convictions_after += after != "removed"
         result.felonies_after += after == "felony"
@@ -179,16 +237,20 @@ def case_rows(
     """Rows of ``cases.csv``: each court case of the person holding a cannabis conviction."""
     by_case: dict[str, list[Conviction]] = {}
     for conv in history.convictions:
-        by_case.setdefault(conv.case_id, []).append(conv)
+        if conv.case_id in cannabis_cases:
+            by_case.setdefault(conv.case_id, []).append(conv)
+    if not by_case:
+        return []
     cases = {c.case_id: c for c in history.cases}
     rows = []
     for case_id in sorted(by_case):
-        if case_id not in cannabis_cases:
-            continue
         convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
-        dismissed = [c.conviction_id for c in convs
-                     if decisions[c.conviction_id].record_after == "removed"]  # fmt: skip
-        remaining = [c.conviction_id for c in convs if c.conviction_id not in dismissed]
+        dismissed, remaining, cannabis = [], [], 0
+        for conv in convs:
+            decision = decisions[conv.conviction_id]
+            cannabis += decision.cannabis_related
+            removed = decision.record_after == "removed"
+            (dismissed if removed else remaining).append(conv.conviction_id)
         case = cases.get(case_id)
         first = convs[0]
         rows.append(
@@ -200,7 +262,7 @@ def case_rows(
                 ";".join(case.case_numbers if case else first.case_numbers),
                 _iso(case.date if case and case.date else first.disposition_date),
                 str(len(convs)),
-                str(sum(decisions[c.conviction_id].cannabis_related for c in convs)),
+                str(cannabis),
                 ";".join(dismissed),
                 ";".join(remaining),
                 _yes(case_id in sealable_cases),

@@ -84,6 +84,19 @@ def test_built_histories_survive_validation():
         assert again.model_dump() == history.model_dump()
 
 
+def test_fast_models_are_what_model_construct_builds():
+    """``_make`` gives model_construct's field values, field order and set fields."""
+    from cmr_reason.facts.doj_history import _make
+    for history in read_doj([demo_input()]):
+        for model in (history, history.person, *history.convictions, *history.cases):
+            given = {name: model.__dict__[name] for name in sorted(model.model_fields_set)}
+            made = _make(type(model), **given)
+            built = type(model).model_construct(**given)
+            assert list(made.__dict__.items()) == list(built.__dict__.items())
+            assert made.model_fields_set == built.model_fields_set
+            assert (made.__pydantic_extra__, made.__pydantic_private__) == (None, None)
+
+
 def test_run_files_are_removed_even_without_close(tmp_path):
     import gc
 
