@@ -42,6 +42,7 @@ class BatchSpec:
     scope_county: str | None
     files: tuple[str, ...]
     extra_facts: str = ""
+    catalogue: Catalogue | None = None  # the parent's, so a fresh worker need not load it
 
 
 @dataclass
@@ -118,7 +119,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
     )
     solved_at = clock()
-    catalogue = _catalogue(spec.programs)
+    catalogue = spec.catalogue or _catalogue(spec.programs)
     conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
     conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
     decisions = solved.decisions

@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from multiprocessing import get_context
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.row_accounting import RowAccount
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, peak_rss_kib, run_batch
+from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.impact_summary import ImpactSummary
 from cmr_reason.reasoner.private_files import open_private, prepare_dir, put_in_place
 from cmr_reason.reasoner.program_set import ProgramSet
@@ -46,7 +48,8 @@ OUTPUT_FILES = (
     "manifest.json",
 )
 DEFAULT_BATCH = 1000
-# Restart a worker after this many batches: clingo never frees its symbol table.
+# Where workers are spawned (no fork server), restart one after this many batches: clingo
+# never frees its symbol table, and grounding slows down as the table grows.
 BATCHES_PER_WORKER = 6
 ENGINES = ("local", "dask")
 
@@ -113,6 +116,22 @@ def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
         yield batch
 
 
+def _pool_context() -> tuple[BaseContext, int]:
+    """How worker processes start, and how many batches each runs before it is replaced.
+
+    Where the platform has a fork server, every batch runs in a fresh process forked from a
+    server that has already imported the worker: clingo's symbol table, which never
+    shrinks, starts empty for each batch (grounding a batch in a fresh process is about a
+    fifth faster than in one that has ground several; docs/performance.md), for a few
+    milliseconds a fork. Elsewhere workers are spawned and restarted every few batches.
+    """
+    if "forkserver" in get_all_start_methods():
+        context = get_context("forkserver")
+        context.set_forkserver_preload(["cmr_reason.reasoner.batch_worker"])
+        return context, 1
+    return get_context("spawn"), BATCHES_PER_WORKER
+
+
 def _results(
     batches: Iterator[list[Item]], spec: BatchSpec, config: RunConfig
 ) -> Iterator[BatchResult]:
@@ -127,9 +146,9 @@ def _results(
         for index, batch in enumerate(batches):
             yield run_batch(index, batch, spec)
         return
-    context = get_context("spawn")
+    context, batches_per_worker = _pool_context()
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=BATCHES_PER_WORKER
+        max_workers=workers, mp_context=context, max_tasks_per_child=batches_per_worker
     ) as pool:
         pending: list[Future[BatchResult]] = []
         for index, batch in enumerate(batches):
@@ -241,6 +260,7 @@ def _decide_and_write(
         scope_county=config.county,
         files=read.files,
         extra_facts=config.extra_facts,
+        catalogue=load_catalogue(config.programs),
     )
     batches = _Timed(_batches(read.items(), config.batch_size))
     summary = ImpactSummary()
