@@ -58,6 +58,7 @@ class BatchResult:
     internal_errors: list[str] = field(default_factory=list)
     stage_seconds: dict[str, float] = field(default_factory=dict)
     peak_rss_kib: int = 0
+    cpu_seconds: float = 0.0  # CPU time the batch took in its worker
     convictions: int = 0
     accounts: list[FileAccount] | None = None  # the row account of the batch's DOJ rows
     pid: int = 0
@@ -111,6 +112,7 @@ def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult
 
 def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
     clock = time.perf_counter
+    cpu_started = time.process_time()
     result = BatchResult(index=index, pid=os.getpid())
     started = clock()
     histories, result.accounts = _histories(items, spec)
@@ -148,6 +150,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         "render": clock() - solved_at,
     }
     result.peak_rss_kib = peak_rss_kib()
+    result.cpu_seconds = time.process_time() - cpu_started
     return result
 
 

@@ -269,6 +269,7 @@ def _decide_and_write(
     people = convictions = rows_done = 0
     rows_total = read.routed_rows if isinstance(read, DojStream) else read.account.rows_in
     worker_peaks: dict[int, int] = {}
+    worker_cpu = 0.0
     write_seconds = 0.0
     files = {
         name: open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
@@ -293,6 +294,7 @@ def _decide_and_write(
             for stage, seconds in result.stage_seconds.items():
                 stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
             worker_peaks[result.pid] = max(worker_peaks.get(result.pid, 0), result.peak_rss_kib)
+            worker_cpu += result.cpu_seconds
             people += result.people
             convictions += result.convictions
             if result.accounts is not None:
@@ -359,6 +361,12 @@ def _decide_and_write(
             # The largest peaks of as many processes as run at once: a bound on their sum.
             "worker_sum": sum(sorted(worker_peaks.values())[-max(config.workers, 1) :]),
             "worker_processes": len(worker_peaks),
+        },
+        # CPU of the parent, and of the batches wherever they ran (in the parent itself
+        # with one worker, so there the first includes the second).
+        "cpu_seconds": {
+            "main": round(time.process_time(), 3),
+            "batches": round(worker_cpu, 3),
         },
     }
     with open_private(temp / "manifest.json") as handle:

@@ -85,3 +85,18 @@ def test_bulk_run_equals_the_reference(tmp_path: Path, extra: list[str]) -> None
     summary.pop("input")
     summary.pop("run")
     assert json.dumps(summary, indent=2) == reference["summary"]
+
+
+def test_bulk_run_equals_the_reference_under_a_county_policy(tmp_path: Path) -> None:
+    """The bulk view (programs/views/bulk.lp) reads a policy's decisions as the full view."""
+    out = tmp_path / "run"
+    policy = "los-angeles-2020"
+    result = runner.invoke(
+        app,
+        ["run", "--as-of", AS_OF.isoformat(), "--policy", policy, "--out", str(out), "-q"],
+    )
+    assert result.exit_code == 0, result.output
+    reference = reference_outputs(demo_input(), policy)
+    for name in ("convictions.csv", "people.csv", "cases.csv"):
+        assert (out / name).read_text(encoding="utf-8") == reference[name], name
+    assert "la2020." in reference["convictions.csv"]  # the policy decided some convictions
