@@ -14,7 +14,7 @@ from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
-from cmr_reason.cli.inputs import load_histories
+from cmr_reason.cli.inputs import LoadedInput, load_histories
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
@@ -34,15 +34,15 @@ class Format(StrEnum):
     md = "md"
 
 
-def find_person(histories: list[History], subject_id: str) -> History:
+def find_person(loaded: LoadedInput, subject_id: str) -> History:
     """The history of ``subject_id``, or a one-line error naming the closest ids."""
-    for history in histories:
+    for history in loaded.histories:
         if history.subject_id == subject_id:
             return history
-    ids = [h.subject_id for h in histories]
-    close = difflib.get_close_matches(subject_id, ids, n=5, cutoff=0.5)
+    close = difflib.get_close_matches(subject_id, loaded.known_ids, n=5, cutoff=0.5)
     hint = f"; closest ids: {', '.join(close)}" if close else ""
-    raise UserError(f"no person {subject_id!r} in the input ({len(ids)} people){hint}")
+    count = len(loaded.known_ids)
+    raise UserError(f"no person {subject_id!r} in the input ({count} people){hint}")
 
 
 def person_report(
@@ -89,8 +89,8 @@ def explain(
     ] = None,
 ) -> None:
     """Explain the decision on each of one person's convictions, in date order."""
-    loaded = load_histories(input_file, encoding)
-    history = find_person(loaded.histories, person)
+    loaded = load_histories(input_file, encoding, only=[person])
+    history = find_person(loaded, person)
     if compare is not None:
         print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
         return

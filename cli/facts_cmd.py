@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
 from collections.abc import Iterable
 from typing import Annotated
@@ -15,7 +14,7 @@ from cmr_reason.cli.options import EncodingOption, InputFiles
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
 from cmr_reason.facts.history import History
-from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.history_reader import closest_ids, read_histories
 
 
 def _header(history: History) -> str:
@@ -32,12 +31,12 @@ def facts(
     encoding: EncodingOption = "utf-8",
 ) -> None:
     """Print the clingo facts the rules would see, one person after another (plain text)."""
-    read = read_histories(files, encoding)
+    read = read_histories(files, encoding, only=None if person is None else [person])
     histories: Iterable[History] = read
     if person is not None:
         history = read.history(person)
         if history is None:
-            close = difflib.get_close_matches(person, read.subject_ids, n=5, cutoff=0.5)
+            close = closest_ids(read, person)
             hint = f"; closest: {', '.join(close)}" if close else ""
             raise UserError(f"no person with subject id {person!r} in the input{hint}")
         histories = [history]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,11 +18,21 @@ class LoadedInput:
 
     histories: list[History] = field(default_factory=list)
     as_of: dt.date | None = None
+    known_ids: list[str] = field(default_factory=list)  # every subject id in the input
 
 
-def load_histories(paths: list[Path], encoding: str = "utf-8") -> LoadedInput:
-    """Read every file; an ``.lp`` file may also give the as-of date (``as_of/1``)."""
-    loaded = LoadedInput(histories=list(read_histories(paths, encoding=encoding)))
+def load_histories(
+    paths: list[Path], encoding: str = "utf-8", only: Iterable[str] | None = None
+) -> LoadedInput:
+    """Read every file; an ``.lp`` file may also give the as-of date (``as_of/1``).
+
+    ``only`` keeps just those subjects of DOJ files: one pass over a large file, holding
+    only their rows.
+    """
+    read = read_histories(paths, encoding=encoding, only=only)
+    loaded = LoadedInput(
+        histories=list(read), known_ids=sorted({*read.subject_ids, *read.other_ids})
+    )
     for path in paths:
         if path.suffix.lower() == ".lp":
             as_of = read_lp(path).setting("as_of")

@@ -104,8 +104,7 @@ def warm_up(run: RunDir) -> None:
     """Load what every page needs, so errors show at start and pages stay quick."""
     _ = run.programs, run.catalogue, run.decision_facts
     _ = run.convictions, run.people, run.cases
-    run.input_paths()
-    run.history("")
+    run.load_input()
 
 
 def short_source(label: str) -> str:

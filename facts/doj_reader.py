@@ -213,6 +213,8 @@ class _FileReader:
     subjects: dict[str, Subject]
     sink: Sink | None = None  # when set, routed rows go here instead of being used
     routed: int = 0  # rows handed to the sink
+    only: frozenset[str] | None = None  # when set, keep only these subjects' rows
+    seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
 
     def read(self, rows: Iterator[list[str]], line_of: Callable[[], int]) -> None:
         """Account for every record of the file."""
@@ -245,6 +247,10 @@ class _FileReader:
                     "wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}"
                 )
             raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
+        if self.only is not None and sid not in self.only:
+            self.seen.add(sid)
+            self.account.ignore(line, "other_subject")
+            return None
         if col.is_header(row):
             raise _RowError("header_row", "a header line inside the data")
         step = _value(row, col.STP_TYPE_DESCR).upper()
@@ -378,6 +384,7 @@ class DojRead:
     account: RowAccount
     subjects: dict[str, Subject]
     subject_ids: list[str] = field(init=False)
+    other_ids: frozenset[str] = frozenset()  # subjects a filtered read met and left out
 
     def __post_init__(self) -> None:
         # A subject whose rows were all rejected or duplicates has no history.
@@ -455,20 +462,29 @@ def _read_file(reader: _FileReader, encoding: str) -> None:
             raise UserError(f"{path}: line {rows.line_num}: unreadable CSV ({exc})") from None
 
 
-def read_doj(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead:
-    """Read DOJ files; subjects are grouped across rows and files by ``SUBJECT_ID``."""
+def read_doj(
+    paths: Sequence[str | Path], encoding: str = "utf-8", only: Iterable[str] | None = None
+) -> DojRead:
+    """Read DOJ files; subjects are grouped across rows and files by ``SUBJECT_ID``.
+
+    With ``only``, the rows of other subjects are counted as ``other_subject`` and not kept,
+    so one person of a large file is read in one pass and little memory.
+    """
     codec = _check_encoding(encoding)
     account = RowAccount()
     subjects: dict[str, Subject] = {}
+    wanted = None if only is None else frozenset(only)
+    others: set[str] = set()
     for index, given in enumerate(paths):
         path = Path(given)
         _check_file(path, codec)
         file_account = FileAccount(str(given))
         account.files.append(file_account)
-        _read_file(_FileReader(path, index, file_account, subjects), codec)
+        reader = _FileReader(path, index, file_account, subjects, only=wanted, seen=others)
+        _read_file(reader, codec)
         if file_account.rows_in == 0:
             raise UserError(f"{path}: no data rows (only a header)")
-    return DojRead(tuple(str(p) for p in paths), account, subjects)
+    return DojRead(tuple(str(p) for p in paths), account, subjects, frozenset(others))
 
 
 # --- Streaming: bounded memory for files of any size ---------------------------------------

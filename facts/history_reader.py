@@ -7,11 +7,14 @@ run sends to its workers).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import difflib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import DojRead, read_doj
+from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_reader import DojRead, read_doj, stream_doj, use_rows
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.lp_reader import read_lp
@@ -44,6 +47,11 @@ class LpRead:
     def history(self, subject_id: str) -> History | None:
         """The history of one subject, or None."""
         return self.histories.get(subject_id)
+
+    @property
+    def other_ids(self) -> frozenset[str]:
+        """Subjects left out by a filtered read: none (hand-written files are read whole)."""
+        return frozenset()
 
     def items(self) -> Iterator[History]:
         """The histories in subject order."""
@@ -92,8 +100,39 @@ def input_kind(paths: Sequence[str | Path]) -> str:
     return "doj"
 
 
-def read_histories(paths: Sequence[str | Path], encoding: str = "utf-8") -> DojRead | LpRead:
-    """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed."""
+def read_histories(
+    paths: Sequence[str | Path], encoding: str = "utf-8", only: Iterable[str] | None = None
+) -> DojRead | LpRead:
+    """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed.
+
+    ``only`` keeps just those subjects of DOJ files (one pass, little memory; see
+    :func:`read_doj`); ``.lp`` files are small and always read whole.
+    """
     if input_kind(paths) == "lp":
         return read_lp_histories([Path(p) for p in paths])
-    return read_doj(paths, encoding)
+    return read_doj(paths, encoding, only)
+
+
+def stream_histories(
+    paths: Sequence[str | Path], encoding: str = "utf-8", chunk: int = 1000
+) -> Iterator[History]:
+    """Every history of ``paths`` in subject order, holding a bounded share of the input.
+
+    DOJ files are streamed as the bulk run reads them (:func:`stream_doj`: rows spilled to
+    sorted runs above a memory budget); histories are built ``chunk`` subjects at a time.
+    """
+    if input_kind(paths) == "lp":
+        yield from read_lp_histories([Path(p) for p in paths])
+        return
+    with stream_doj(paths, encoding) as stream:
+        items = stream.items()
+        while part := list(islice(items, chunk)):
+            subjects, _ = use_rows(part, stream.files)
+            for sid, subject in subjects:
+                yield build_history(sid, subject, stream.files)
+
+
+def closest_ids(read: DojRead | LpRead, subject_id: str) -> list[str]:
+    """Subject ids of the input that look like ``subject_id`` (for "did you mean")."""
+    known = [*read.subject_ids, *sorted(read.other_ids)]
+    return difflib.get_close_matches(subject_id, known, n=5, cutoff=0.5)

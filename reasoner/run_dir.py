@@ -20,7 +20,7 @@ from typing import Any
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
-from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.history_reader import read_histories, stream_histories
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.justification import build_tree
@@ -109,13 +109,21 @@ class RunDir:
     def _read(self) -> Any:
         return read_histories(self.input_paths())
 
+    def load_input(self) -> None:
+        """Hold the whole input in memory, for many :meth:`history` calls (the workbench)."""
+        _ = self._read
+
     def histories(self) -> Iterator[History]:
-        """Every history of the run's input, in subject order."""
-        return iter(self._read)
+        """Every history of the run's input, in subject order (streamed unless loaded)."""
+        if "_read" in self.__dict__:
+            return iter(self._read)
+        return stream_histories(self.input_paths())
 
     def history(self, subject_id: str) -> History | None:
-        """One person's history, or None."""
-        return self._read.history(subject_id)
+        """One person's history, or None: from memory when loaded, else by one pass."""
+        if "_read" in self.__dict__:
+            return self._read.history(subject_id)
+        return read_histories(self.input_paths(), only=[subject_id]).history(subject_id)
 
     @cached_property
     def decision_facts(self) -> str:

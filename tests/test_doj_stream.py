@@ -7,6 +7,7 @@ from test_row_accounting import generate
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_reader import read_doj, stream_doj, use_rows
 from cmr_reason.facts.fact_writer import history_facts
+from cmr_reason.facts.history_reader import stream_histories
 from cmr_reason.reasoner.bulk_run import demo_input
 
 
@@ -108,3 +109,27 @@ def test_run_files_are_removed_even_without_close(tmp_path):
     del stream
     gc.collect()
     assert not list(tmp_path.glob("cmr-reason-runs-*"))
+
+
+def test_a_filtered_read_keeps_one_subject_as_the_whole_read_builds_it(tmp_path):
+    """``read_doj(only=...)``: the wanted person's history, nothing else held, every row counted."""
+    text, _ = generate(seed=7, people=60)
+    path = tmp_path / "g7.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    whole = read_doj([path])
+    wanted = whole.subject_ids[len(whole.subject_ids) // 2]
+    one = read_doj([path], only=[wanted])
+    assert one.subject_ids == [wanted]
+    assert one.history(wanted).model_dump() == whole.history(wanted).model_dump()
+    assert one.other_ids == frozenset(whole.subjects) - {wanted}
+    (mine,), (full,) = one.account.files, whole.account.files
+    assert mine.rows_in == full.rows_in
+    assert mine.rows_in == mine.rows_used + mine.rows_irrelevant + mine.rows_rejected
+    assert mine.irrelevant["other_subject"] > 0
+
+
+def test_stream_histories_gives_every_history_in_order():
+    """``stream_histories`` (what the filing and the report read) equals the whole read."""
+    reference = read_doj([demo_input()])
+    streamed = list(stream_histories([demo_input()], chunk=37))
+    assert [h.model_dump() for h in streamed] == [h.model_dump() for h in reference]
