@@ -525,7 +525,8 @@ def write_report(
         "",
         "```sh",
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
-        f".venv/bin/python bench/run_bench.py --sizes {sizes} --workers {args.workers}",
+        f".venv/bin/python bench/run_bench.py --sizes {sizes} --workers {args.workers}"
+        + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
         "```",
         "",
         "Generated files are cached in `--data-dir` (default a folder in the system's temporary",
@@ -632,7 +633,12 @@ def main() -> None:
             )
     big = [] if args.no_big_person else big_person(args.data_dir, "statute")
     info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    settings = {"workers": args.workers, "seed": args.seed, "memory_budget": args.memory_budget}
+    settings = {
+        "workers": args.workers,
+        "seed": args.seed,
+        "memory_budget": args.memory_budget,
+        "others_up_to": args.others_up_to,
+    }
     (args.out.with_suffix(".json")).write_text(
         json.dumps(
             {
