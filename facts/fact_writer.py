@@ -62,10 +62,9 @@ def _charge_args(charge: Charge) -> str:
     )
 
 
-def _charge_facts(cid: str, charge: Charge, descriptive: bool) -> Iterable[str]:
-    if charge.parsed:
-        yield f"charge({cid}, {_charge_args(charge)})."
-    else:
+def _charge_marks(cid: str, charge: Charge) -> Iterable[str]:
+    """``charge_unparsed/1``, ``attempt/1``, ``conspiracy/1`` and ``target_charge/4``."""
+    if not charge.parsed:
         yield f"charge_unparsed({cid})."
     if charge.attempt:
         yield f"attempt({cid})."
@@ -74,6 +73,25 @@ def _charge_facts(cid: str, charge: Charge, descriptive: bool) -> Iterable[str]:
     target = charge.target
     if target is not None and target.parsed:
         yield f"target_charge({cid}, {_charge_args(target)})."
+
+
+def _sentence_facts(cid: str, conv: Conviction) -> Iterable[str]:
+    for part in conv.sentence:
+        if part.length is not None and part.unit is not None:
+            yield f"sentence({cid}, {part.kind}, {part.length}, {part.unit})."
+        else:
+            yield f"sentence({cid}, {part.kind})."
+
+
+def _flag_facts(cid: str, conv: Conviction) -> Iterable[str]:
+    for flag in conv.flags:
+        yield f"data_flag({cid}, {flag})."
+
+
+def _charge_facts(cid: str, charge: Charge, descriptive: bool) -> Iterable[str]:
+    if charge.parsed:
+        yield f"charge({cid}, {_charge_args(charge)})."
+    yield from _charge_marks(cid, charge)
     if descriptive:
         yield f"raw_charge({cid}, {quote(charge.raw)})."
 
@@ -95,15 +113,10 @@ def _conviction_facts(pid: str, conv: Conviction, descriptive: bool) -> Iterable
             f"arrest_agency({cid}, {quote(conv.arrest_agency.kind)}, "
             f"{quote(conv.arrest_agency.place)})."
         )
-    for part in conv.sentence:
-        if part.length is not None and part.unit is not None:
-            yield f"sentence({cid}, {part.kind}, {part.length}, {part.unit})."
-        else:
-            yield f"sentence({cid}, {part.kind})."
+    yield from _sentence_facts(cid, conv)
     if conv.sentence_end:
         yield f"sentence_end({cid}, {day(conv.sentence_end)})."
-    for flag in conv.flags:
-        yield f"data_flag({cid}, {flag})."
+    yield from _flag_facts(cid, conv)
 
 
 def _charge_term(charge: Charge) -> str:
@@ -126,23 +139,9 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
     )
     if conv.offence_date:
         yield f"offence_date({cid}, {day(conv.offence_date)})."
-    charge = conv.charge
-    if not charge.parsed:
-        yield f"charge_unparsed({cid})."
-    if charge.attempt:
-        yield f"attempt({cid})."
-    if charge.conspiracy:
-        yield f"conspiracy({cid})."
-    target = charge.target
-    if target is not None and target.parsed:
-        yield f"target_charge({cid}, {_charge_args(target)})."
-    for part in conv.sentence:
-        if part.length is not None and part.unit is not None:
-            yield f"sentence({cid}, {part.kind}, {part.length}, {part.unit})."
-        else:
-            yield f"sentence({cid}, {part.kind})."
-    for flag in conv.flags:
-        yield f"data_flag({cid}, {flag})."
+    yield from _charge_marks(cid, conv.charge)
+    yield from _sentence_facts(cid, conv)
+    yield from _flag_facts(cid, conv)
 
 
 def packed_facts(history: History) -> str:
