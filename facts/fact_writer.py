@@ -144,6 +144,23 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
     yield from _flag_facts(cid, conv)
 
 
+def _person_marks(pid: str, history: History) -> Iterable[str]:
+    """``deceased/2`` and ``person_flag/2``."""
+    if history.person.deceased_date:
+        yield f"deceased({pid}, {day(history.person.deceased_date)})."
+    for flag in history.flags:
+        yield f"person_flag({pid}, {flag})."
+
+
+def _registration_facts(pid: str, history: History) -> Iterable[str]:
+    for reg in history.registrations:
+        if reg.charge.parsed and reg.date:
+            yield (
+                f"registration({pid}, {body_term(reg.charge.body or '')}, "
+                f"{quote(reg.charge.section or '')}, {day(reg.date)})."
+            )
+
+
 def packed_facts(history: History) -> str:
     """The facts the rules read, packed as the bulk run grounds them.
 
@@ -156,10 +173,7 @@ def packed_facts(history: History) -> str:
     person = history.person
     pid = quote(person.subject_id)
     lines = [f"packed_person({pid}, {_day_or_none(person.birth_date)})."]
-    if person.deceased_date:
-        lines.append(f"deceased({pid}, {day(person.deceased_date)}).")
-    for flag in history.flags:
-        lines.append(f"person_flag({pid}, {flag}).")
+    lines.extend(_person_marks(pid, history))
     for case in sorted(history.cases, key=lambda k: k.case_id):
         court = case.court
         cycle = case_cycle(person.subject_id, case)
@@ -170,12 +184,7 @@ def packed_facts(history: History) -> str:
         )
     for conv in history.convictions:
         lines.extend(_packed_conviction(pid, conv))
-    for reg in history.registrations:
-        if reg.charge.parsed and reg.date:
-            lines.append(
-                f"registration({pid}, {body_term(reg.charge.body or '')}, "
-                f"{quote(reg.charge.section or '')}, {day(reg.date)})."
-            )
+    lines.extend(_registration_facts(pid, history))
     return "\n".join(lines) + "\n"
 
 
@@ -190,10 +199,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
     lines = [f"person({pid})."]
     if person.birth_date:
         lines.append(f"birth({pid}, {day(person.birth_date)}).")
-    if person.deceased_date:
-        lines.append(f"deceased({pid}, {day(person.deceased_date)}).")
-    for flag in history.flags:
-        lines.append(f"person_flag({pid}, {flag}).")
+    lines.extend(_person_marks(pid, history))
     for case in sorted(history.cases, key=lambda k: k.case_id):
         court = case.court
         lines.append(
@@ -216,10 +222,5 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
     for dismissal in sorted(history.dismissals, key=lambda d: d.count_id):
         did = quote(dismissal.count_id)
         lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")
-    for reg in history.registrations:
-        if reg.charge.parsed and reg.date:
-            lines.append(
-                f"registration({pid}, {body_term(reg.charge.body or '')}, "
-                f"{quote(reg.charge.section or '')}, {day(reg.date)})."
-            )
+    lines.extend(_registration_facts(pid, history))
     return "\n".join(lines) + "\n"
