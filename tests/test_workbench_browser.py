@@ -59,6 +59,7 @@ from selenium import webdriver  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
+from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 from waitress import create_server  # noqa: E402
 
@@ -126,6 +127,18 @@ def _wait(driver: WebDriver, css: str) -> None:
     WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
 
 
+def _submit(driver: WebDriver, button: str, then: str) -> None:
+    """Click ``button`` and wait for the next page to show ``then`` (not the old page's)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    driver.find_element(By.CSS_SELECTOR, button).click()
+    WebDriverWait(driver, 15).until(staleness_of(old))
+    _wait(driver, then)
+
+
+def _apply_filters(driver: WebDriver) -> None:
+    _submit(driver, "#apply-filters", "#queue")
+
+
 def _shot(driver: WebDriver, folder: Path, name: str) -> None:
     """A screenshot of the whole page."""
     driver.execute_script("window.scrollTo(0, 0)")
@@ -158,8 +171,7 @@ def _decide(driver: WebDriver, cid: str, action: str, note: str, **choice: str) 
     other = "ground" if action != "challenge" else "relief"
     assert not form.find_element(By.NAME, other).is_enabled()
     form.find_element(By.NAME, "note").send_keys(note)
-    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    _wait(driver, ".flash.info")
+    _submit(driver, f'form.decide[data-conviction="{cid}"] button[type=submit]', ".flash.info")
 
 
 def test_review_in_the_browser_then_rerun(
@@ -188,8 +200,7 @@ def test_review_in_the_browser_then_rerun(
     assert "relief could leave no conviction" in rows[0].text
     _shot(browser, shots, "02-queue")
     Select(browser.find_element(By.NAME, "reason")).select_by_value("attempt")
-    browser.find_element(By.ID, "apply-filters").click()
-    _wait(browser, "#queue")
+    _apply_filters(browser)
     rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
     assert rows and all("attempt" in r.text for r in rows)
     _shot(browser, shots, "03-queue-attempts")
@@ -253,8 +264,7 @@ def test_review_in_the_browser_then_rerun(
     _wait(browser, "#queue")
     assert "2 reviewer decision(s) applied" in browser.page_source
     Select(browser.find_element(By.NAME, "status")).select_by_value("decided")
-    browser.find_element(By.ID, "apply-filters").click()
-    _wait(browser, "#queue")
+    _apply_filters(browser)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")) == 2
     assert "applied in this run" in browser.page_source
     _shot(browser, shots, "06-queue-decided")
@@ -264,8 +274,7 @@ def test_review_in_the_browser_then_rerun(
     assert "Redesignate as a misdemeanor" in section.text and "applied" in section.text
     assert "review.grant" in section.text and "HS 11361.9(b), (d), (f)" in section.text
     Select(browser.find_element(By.NAME, "assignee")).select_by_value("rita")
-    browser.find_element(By.CSS_SELECTOR, "#assign-form button").click()
-    _wait(browser, ".flash.info")
+    _submit(browser, "#assign-form button", ".flash.info")
     assert browser.find_element(By.ID, "assignee").text == "rita"
     _shot(browser, shots, "07-person-applied")
     assert ReviewDB(run_dir / "review.sqlite3").assignments()[attempt["subject_id"]] == "rita"
