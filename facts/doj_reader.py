@@ -29,6 +29,7 @@ import shutil
 import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
@@ -216,11 +217,12 @@ class _FileReader:
     only: frozenset[str] | None = None  # when set, keep only these subjects' rows
     seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
 
-    def read(self, rows: Iterator[list[str]], line_of: Callable[[], int]) -> None:
-        """Account for every record of the file."""
+    def read(
+        self, rows: Iterator[list[str]], line_of: Callable[[], int], first: bool = True
+    ) -> None:
+        """Account for every record of the file (``first``: the rows begin with its first)."""
         account = self.account
-        previous = 0
-        first = True
+        previous = line_of()
         for raw in rows:
             line = previous + 1
             previous = line_of()
@@ -529,13 +531,31 @@ def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
 class _Groups:
     """Routed rows by subject; above the budget, spilled to sorted run files on disk."""
 
-    def __init__(self, budget_bytes: int, temp_root: str | None) -> None:
+    def __init__(
+        self,
+        budget_bytes: int,
+        temp_root: str | None,
+        run_dir: Path | None = None,
+        run_tag: str = "",
+    ) -> None:
         self.budget = max(budget_bytes, 1)
         self.temp_root = temp_root
         self.temp_dir: Path | None = None
+        self.given_dir = run_dir  # another's folder (a range reader's): not removed here
+        self.run_tag = run_tag
         self.groups: dict[str, list[Packed]] = {}
         self.size = 0
         self.runs: list[Path] = []
+
+    def run_directory(self) -> Path:
+        """The folder of the run files, made (owner-only) on first use."""
+        if self.given_dir is not None:
+            return self.given_dir
+        if self.temp_dir is None:
+            self.temp_dir = Path(tempfile.mkdtemp(prefix="cmr-reason-runs-", dir=self.temp_root))
+            # Rows are confidential: removed on close(), else when collected or at exit.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.temp_dir, True)
+        return self.temp_dir
 
     def add(self, sid: str, kind: str, line: int, fields: tuple[str, ...], index: int) -> None:
         """Keep one routed row under its subject."""
@@ -554,11 +574,7 @@ class _Groups:
         """Write the held subjects, sorted by id, to a new run file and forget them."""
         if not self.groups:
             return
-        if self.temp_dir is None:
-            self.temp_dir = Path(tempfile.mkdtemp(prefix="cmr-reason-runs-", dir=self.temp_root))
-            # Rows are confidential: removed on close(), else when collected or at exit.
-            self._cleanup = weakref.finalize(self, shutil.rmtree, self.temp_dir, True)
-        path = self.temp_dir / f"run-{len(self.runs):05d}.pickle"
+        path = self.run_directory() / f"run-{self.run_tag}{len(self.runs):05d}.pickle"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as handle:
             chunk: list[tuple[str, list[Packed]]] = []
@@ -667,15 +683,33 @@ def use_rows(
     return kept, accounts
 
 
+def _route_parts(
+    path: Path, index: int, codec: str, groups: _Groups, pool: Executor | None, parts: int
+) -> tuple[FileAccount, int] | None:
+    """Route a large file in byte ranges on ``pool``; None to read it serially."""
+    if pool is None or parts < 2:
+        return None
+    from cmr_reason.facts.doj_split import route_in_parallel, split
+
+    ranges = split(path, codec, parts)
+    if len(ranges) < 2:
+        return None
+    return route_in_parallel(path, index, codec, groups, pool, ranges)
+
+
 def stream_doj(
     paths: Sequence[str | Path],
     encoding: str = "utf-8",
     budget_bytes: int = DEFAULT_BUDGET_BYTES,
     temp_dir: str | None = None,
+    pool: Executor | None = None,
+    parts: int = 1,
 ) -> DojStream:
     """Route DOJ files, holding at most ``budget_bytes`` of rows in memory (the rest on disk).
 
-    Close the result (or use it as a context manager) to remove its temporary files.
+    With a process ``pool``, a large file is cut into ``parts`` byte ranges routed at once
+    (:mod:`cmr_reason.facts.doj_split`); the result is the same as a serial read's. Close
+    the result (or use it as a context manager) to remove its temporary files.
     """
     codec = _check_encoding(encoding)
     account = RowAccount()
@@ -687,12 +721,16 @@ def stream_doj(
         for index, given in enumerate(paths):
             path = Path(given)
             _check_file(path, codec)
-            file_account = FileAccount(str(given))
+            routed = _route_parts(path, index, codec, groups, pool, parts)
+            if routed is None:
+                file_account = FileAccount(str(given))
+                reader = _FileReader(path, index, file_account, {}, sink=groups.add)
+                _read_file(reader, codec)
+                routed = file_account, reader.routed
+            file_account = routed[0]
             account.files.append(file_account)
-            reader = _FileReader(path, index, file_account, {}, sink=groups.add)
-            _read_file(reader, codec)
-            stream.routed_rows += reader.routed
-            if file_account.rows_in + reader.routed == 0:
+            stream.routed_rows += routed[1]
+            if file_account.rows_in + routed[1] == 0:
                 raise UserError(f"{path}: no data rows (only a header)")
     except BaseException:
         groups.close()

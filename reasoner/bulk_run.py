@@ -208,10 +208,18 @@ def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
 def _open_inputs(config: RunConfig) -> DojStream | LpRead:
     if input_kind(config.inputs) == "lp":
         return read_lp_histories(config.inputs)
-    return stream_doj(
-        config.inputs, config.encoding, budget_bytes=config.memory_budget,
-        temp_dir=config.temp_dir,
-    )  # fmt: skip
+    if config.workers < 2 or config.engine != "local":
+        return stream_doj(
+            config.inputs, config.encoding, budget_bytes=config.memory_budget,
+            temp_dir=config.temp_dir,
+        )  # fmt: skip
+    # Large files are routed in byte ranges by as many processes as the run has workers.
+    context, _ = _pool_context()
+    with ProcessPoolExecutor(max_workers=config.workers, mp_context=context) as pool:
+        return stream_doj(
+            config.inputs, config.encoding, budget_bytes=config.memory_budget,
+            temp_dir=config.temp_dir, pool=pool, parts=config.workers,
+        )  # fmt: skip
 
 
 class _Timed:

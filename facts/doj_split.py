@@ -1,0 +1,182 @@
+"""Route one large DOJ file in several processes, each reading a byte range of it.
+
+The bulk run's read is otherwise serial: no batch can start before a file's last row is
+routed, because a person's last row may be anywhere in it. A large file is cut at line
+ends into ranges that the worker processes route at once, each into sorted run files of its
+own; the parent merges them with its other runs, in reading order, so the subjects and the
+row account are the same as those of a serial read.
+
+A cut must fall between two records. It is placed at a line end where the number of quote
+characters since the start of the file is even, which is outside any quoted field unless a
+stray quote sits in an unquoted field. Each range then reports whether its last record was
+left open (its last field runs into the cut, so it ends with the line end); if any was, the
+ranges are thrown away and the file is read serially. ``tests/test_doj_split.py`` checks
+both paths against the serial read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+
+from cmr_reason.facts.doj_reader import FileAccount, _FileReader, _Groups
+from cmr_reason.facts.errors import UserError
+
+#: Files smaller than this are read serially: a process start would cost more.
+MIN_SPLIT_BYTES = 64 << 20
+_BLOCK = 1 << 24  # bytes scanned at a time when counting quotes and line ends
+_BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bytes ``start`` to ``end`` of a file; ``lines_before`` line ends precede ``start``."""
+
+    start: int
+    end: int
+    lines_before: int
+
+
+@dataclass
+class RangeResult:
+    """What routing one range gave: run files, the rows' account, and whether it fits."""
+
+    runs: list[Path]
+    account: FileAccount
+    routed: int
+    last_open: bool  # the last record ran into the cut: the cut was not between records
+    failed: bool = False  # the range could not be decoded or parsed
+
+
+def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
+    """Ranges of about equal size cut at line ends outside quotes; one range when too small."""
+    size = path.stat().st_size
+    whole = [Range(0, size, 0)]
+    smallest = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
+    if parts < 2 or size < smallest or codecs.lookup(codec).name not in _BYTE_SAFE:
+        return whole
+    if b"\n" not in _head(path):
+        return whole  # not \n line ends: leave the file to the serial reader
+    targets = [size * k // parts for k in range(1, parts)]
+    cuts: list[tuple[int, int]] = []  # (offset just after a line end, line ends before it)
+    quotes = lines = offset = 0
+    with path.open("rb") as handle:
+        while targets and (block := handle.read(_BLOCK)):
+            position = 0
+            while targets:
+                wanted = max(targets[0] - offset, position)
+                newline = block.find(b"\n", wanted) if wanted < len(block) else -1
+                if newline < 0:
+                    break
+                quotes += block.count(b'"', position, newline + 1)
+                lines += block.count(b"\n", position, newline + 1)
+                position = newline + 1
+                if quotes % 2 == 0:  # outside a quoted field: a cut
+                    cuts.append((offset + position, lines))
+                    targets.pop(0)
+            quotes += block.count(b'"', position)
+            lines += block.count(b"\n", position)
+            offset += len(block)
+    starts = [(0, 0), *cuts]
+    ends = [cut for cut, _ in cuts] + [size]
+    return [Range(s, e, n) for (s, n), e in zip(starts, ends, strict=True) if e > s]
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(1 << 16)
+
+
+def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
+    """The range's lines, decoded (a byte order mark only at the start of the file)."""
+    decode = codecs.getdecoder(codec if part.start == 0 else codec.removesuffix("-sig"))
+    with path.open("rb") as handle:
+        handle.seek(part.start)
+        remaining = part.end - part.start
+        for raw in handle:
+            if remaining <= 0:
+                return
+            remaining -= len(raw)
+            yield decode(raw)[0]
+
+
+def route_range(
+    path: Path, index: int, part: Range, codec: str, budget: int, temp_dir: str, tag: str
+) -> RangeResult:
+    """Route one range into sorted run files in ``temp_dir`` (runs in a worker process)."""
+    account = FileAccount(str(path))
+    groups = _Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
+    reader = _FileReader(path, index, account, {}, sink=groups.add)
+    rows = csv.reader(_lines(path, part, codec))
+    last: list[list[str]] = [[]]
+
+    def records() -> Iterator[list[str]]:
+        for record in rows:
+            last[0] = record
+            yield record
+
+    failed = False
+    try:
+        reader.read(records(), lambda: part.lines_before + rows.line_num, first=part.start == 0)
+    except (UnicodeDecodeError, csv.Error, UserError):
+        failed = True  # the serial read reports it, with its line
+    groups.spill()
+    open_end = part.end < path.stat().st_size and any(field.endswith("\n") for field in last[0])
+    return RangeResult(groups.runs, account, reader.routed, open_end, failed)
+
+
+def route_in_parallel(
+    path: Path,
+    index: int,
+    codec: str,
+    groups: _Groups,
+    pool: Executor,
+    parts: list[Range],
+) -> tuple[FileAccount, int] | None:
+    """Route ``parts`` of one file on ``pool``, or None to read the file serially.
+
+    None when a cut fell inside a record or a range could not be read (the serial read then
+    says what is wrong, with its line). The ranges' run files join ``groups`` in reading
+    order; their accounts are merged.
+    """
+    groups.spill()  # rows held from earlier files go first: runs merge in reading order
+    temp_dir = groups.run_directory()
+    futures = [
+        pool.submit(
+            route_range, path, index, part, codec, groups.budget, str(temp_dir), f"{index}-{k}-"
+        )
+        for k, part in enumerate(parts)
+    ]
+    results = [future.result() for future in futures]
+    if any(result.last_open or result.failed for result in results):
+        _remove(results)
+        return None
+    account = FileAccount(str(path))
+    for result in results:
+        _merge(account, result.account)
+        groups.runs.extend(result.runs)
+    return account, sum(result.routed for result in results)
+
+
+def _merge(into: FileAccount, part: FileAccount) -> None:
+    into.used.update(part.used)
+    into.irrelevant.update(part.irrelevant)
+    into.rejects.extend(part.rejects)
+    into.used_lines.extend(part.used_lines)
+    into.irrelevant_lines.extend(part.irrelevant_lines)
+
+
+def _remove(results: list[RangeResult]) -> None:
+    for result in results:
+        for run in result.runs:
+            run.unlink(missing_ok=True)
+
+
+def worker_count() -> int:
+    """How many ranges to cut a large file into by default: the machine's cores."""
+    return max(os.cpu_count() or 1, 1)

@@ -1,0 +1,153 @@
+"""Routing a file in byte ranges gives what the serial read gives (facts/doj_split.py)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from itertools import pairwise
+
+import pytest
+from doj_builder import court, csv_text
+from test_doj_stream import _account, _streamed
+from test_row_accounting import generate
+
+from cmr_reason.facts import doj_split
+from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_reader import read_doj, stream_doj, use_rows
+
+
+def _split_stream(paths, tmp_path, parts=3):
+    """Histories and account through stream_doj with ranges routed on a pool of threads."""
+    with ThreadPoolExecutor(max_workers=parts) as pool:
+        stream = stream_doj(paths, budget_bytes=30_000, temp_dir=str(tmp_path), pool=pool,
+                            parts=parts)  # fmt: skip
+    with stream:
+        histories = []
+        for sid, rows in stream.items():
+            subjects, accounts = use_rows([(sid, rows)], stream.files)
+            stream.absorb(accounts)
+            histories += [build_history(s, subject, stream.files) for s, subject in subjects]
+        return histories, stream.account, stream.routed_rows
+
+
+@pytest.fixture
+def small_cuts(monkeypatch):
+    """Cut files of any size, and record what the parallel routing returned."""
+    monkeypatch.setattr(doj_split, "MIN_SPLIT_BYTES", 1)
+    returned = []
+    real = doj_split.route_in_parallel
+
+    def spy(*args, **kwargs):
+        result = real(*args, **kwargs)
+        returned.append(result is not None)
+        return result
+
+    monkeypatch.setattr(doj_split, "route_in_parallel", spy)
+    return returned
+
+
+def test_cuts_fall_at_line_ends_outside_quotes(tmp_path):
+    text, _ = generate(seed=11, people=150)  # CRLF line ends, quoted fields over two lines
+    path = tmp_path / "g.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    ranges = doj_split.split(path, "utf-8", 4, min_bytes=1)
+    data = path.read_bytes()
+    assert len(ranges) == 4
+    assert ranges[0].start == 0 and ranges[-1].end == len(data)
+    for before, after in pairwise(ranges):
+        assert before.end == after.start
+        assert data[after.start - 1 : after.start] == b"\n"
+        assert data[: after.start].count(b'"') % 2 == 0
+        assert data[: after.start].count(b"\n") == after.lines_before
+
+
+def test_small_files_and_one_part_are_not_cut(tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text(csv_text([court("001002001000", "20100301")]), encoding="utf-8")
+    assert len(doj_split.split(path, "utf-8", 2)) == 1  # below MIN_SPLIT_BYTES
+    assert len(doj_split.split(path, "utf-8", 1, min_bytes=1)) == 1
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_ranges_give_the_serial_read(tmp_path, small_cuts, parts):
+    paths = []
+    for seed in (12, 13):
+        text, _ = generate(seed=seed, people=150)
+        path = tmp_path / f"g{seed}.csv"
+        path.write_text(text, encoding="utf-8", newline="")
+        paths.append(path)
+    reference = read_doj(paths)
+    histories, account, routed = _split_stream(paths, tmp_path, parts)
+    assert small_cuts == [True, True]  # both files were routed in ranges
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)  # rejects keep their lines
+    with stream_doj(paths, budget_bytes=30_000, temp_dir=str(tmp_path)) as serial_stream:
+        assert routed == serial_stream.routed_rows
+    serial, serial_account, _ = _streamed(paths, 30_000, tmp_path)
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in serial]
+    assert _account(account) == _account(serial_account)
+
+
+def test_a_cut_inside_a_record_falls_back_to_the_serial_read(tmp_path, small_cuts):
+    """A stray quote makes the quote count lie; the range sees its record run on."""
+    rows = [
+        court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n), PRI_NAME="DOE JO")
+        for n in range(40)
+    ]  # no field needs quotes
+    text = csv_text(rows)
+    lines = text.split("\r\n")
+    # A stray quote in an unquoted field, then a field over many lines across the middle.
+    lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)
+    middle = len(lines) // 2
+    lines[middle - 5] = lines[middle - 5].replace(",140193", ',"140193', 1)
+    lines[middle + 5] = lines[middle + 5].replace(",140193", ',140193"', 1)
+    path = tmp_path / "stray.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    reference = read_doj([path])
+    histories, account, _ = _split_stream([path], tmp_path, parts=2)
+    assert small_cuts == [False]  # the ranges were thrown away
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)
+
+
+def test_a_byte_order_mark_and_an_undecodable_line_read_as_serially(tmp_path, small_cuts):
+    rows = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(30)]
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + csv_text(rows).encode("utf-8"))
+    reference = read_doj([path])
+    histories, account, _ = _split_stream([path], tmp_path, parts=3)
+    assert small_cuts == [True]
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)
+    bad = tmp_path / "bad.csv"
+    data = csv_text(rows).encode("utf-8")
+    bad.write_bytes(data.replace(b"SAN FRANCISCO", b"SAN FRANC\xe9SCO", 1))
+    with pytest.raises(Exception, match="not valid utf-8"):
+        _split_stream([bad], tmp_path, parts=3)
+
+
+def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(
+    tmp_path, small_cuts
+):
+    """The real path: ranges routed by forked processes, then decided by two workers."""
+    from typer.testing import CliRunner
+
+    from cmr_reason.cli.app import _register, app
+
+    _register()
+    text, _ = generate(seed=14, people=120)
+    path = tmp_path / "g.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        result = CliRunner().invoke(
+            app,
+            ["run", str(path), "--as-of", "2020-07-01", "--out", str(out), "--workers", workers,
+             "-q"],
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        outputs[workers] = {
+            name: (out / name).read_bytes()
+            for name in ("convictions.csv", "people.csv", "cases.csv", "rejects.csv",
+                         "summary.json")
+        }  # fmt: skip
+    assert small_cuts == [True]  # only the two-worker run cuts the file
+    assert outputs["1"] == outputs["2"]
