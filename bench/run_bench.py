@@ -55,7 +55,7 @@ def _run_cpu(manifest: dict, workers: int, waited: float) -> float:
     cpu = manifest.get("cpu_seconds")
     if not cpu:
         return waited
-    return cpu["main"] + (cpu["batches"] if workers > 1 else 0.0)
+    return cpu["main"] + cpu.get("readers", 0.0) + (cpu["batches"] if workers > 1 else 0.0)
 
 
 def _children_cpu() -> float:
@@ -272,7 +272,9 @@ def full_run(
         "main_kib": peaks["main"],
         "worker_max_kib": peaks["worker_max"],
         "worker_sum_kib": peaks.get("worker_sum", peaks["worker_max"]),
-        "total_kib": peaks["main"] + peaks.get("worker_sum", peaks["worker_max"]),
+        # Range readers run before the batch workers start: the larger of the two sums.
+        "total_kib": peaks["main"]
+        + max(peaks.get("worker_sum", peaks["worker_max"]), peaks.get("readers_sum", 0)),
         "batch_size": manifest["batch_size"],
     }
 

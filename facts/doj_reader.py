@@ -624,6 +624,8 @@ class DojStream:
     groups: _Groups = field(repr=False)
     routed_rows: int = 0
     spilled_runs: int = 0
+    reader_peaks_kib: list[int] = field(default_factory=list)  # processes that read ranges
+    reader_cpu_seconds: float = 0.0
 
     def items(self) -> Iterator[tuple[str, list[Packed]]]:
         """Each subject's routed rows, in subject order (cheap to send to a worker)."""
@@ -685,8 +687,11 @@ def use_rows(
 
 def _route_parts(
     path: Path, index: int, codec: str, groups: _Groups, pool: Executor | None, parts: int
-) -> tuple[FileAccount, int] | None:
-    """Route a large file in byte ranges on ``pool``; None to read it serially."""
+) -> tuple[FileAccount, int, list[int], float] | None:
+    """Route a large file in byte ranges on ``pool``; None to read it serially.
+
+    Returns the file's account, the rows routed, and the readers' peak memory and CPU.
+    """
     if pool is None or parts < 2:
         return None
     from cmr_reason.facts.doj_split import route_in_parallel, split
@@ -694,7 +699,10 @@ def _route_parts(
     ranges = split(path, codec, parts)
     if len(ranges) < 2:
         return None
-    return route_in_parallel(path, index, codec, groups, pool, ranges)
+    done = route_in_parallel(path, index, codec, groups, pool, ranges)
+    if done is None:
+        return None
+    return done.account, done.rows, done.peaks_kib, done.cpu_seconds
 
 
 def stream_doj(
@@ -726,11 +734,13 @@ def stream_doj(
                 file_account = FileAccount(str(given))
                 reader = _FileReader(path, index, file_account, {}, sink=groups.add)
                 _read_file(reader, codec)
-                routed = file_account, reader.routed
-            file_account = routed[0]
+                routed = file_account, reader.routed, [], 0.0
+            file_account, rows, peaks, cpu = routed
             account.files.append(file_account)
-            stream.routed_rows += routed[1]
-            if file_account.rows_in + routed[1] == 0:
+            stream.routed_rows += rows
+            stream.reader_peaks_kib += peaks
+            stream.reader_cpu_seconds += cpu
+            if file_account.rows_in + rows == 0:
                 raise UserError(f"{path}: no data rows (only a header)")
     except BaseException:
         groups.close()

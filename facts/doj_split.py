@@ -19,6 +19,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from pathlib import Path
 
 from cmr_reason.facts.doj_reader import FileAccount, _FileReader, _Groups
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.process_stats import peak_rss_kib
 
 #: Files smaller than this are read serially: a process start would cost more.
 MIN_SPLIT_BYTES = 64 << 20
@@ -51,6 +53,18 @@ class RangeResult:
     routed: int
     last_open: bool  # the last record ran into the cut: the cut was not between records
     failed: bool = False  # the range could not be decoded or parsed
+    peak_kib: int = 0  # the reading process's peak memory
+    cpu_seconds: float = 0.0  # CPU time the range took
+
+
+@dataclass
+class Routed:
+    """A file routed in ranges: its row account, rows routed, and what the readers used."""
+
+    account: FileAccount
+    rows: int
+    peaks_kib: list[int]
+    cpu_seconds: float
 
 
 def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
@@ -109,6 +123,7 @@ def route_range(
     path: Path, index: int, part: Range, codec: str, budget: int, temp_dir: str, tag: str
 ) -> RangeResult:
     """Route one range into sorted run files in ``temp_dir`` (runs in a worker process)."""
+    cpu_started = time.process_time()
     account = FileAccount(str(path))
     groups = _Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
     reader = _FileReader(path, index, account, {}, sink=groups.add)
@@ -127,7 +142,8 @@ def route_range(
         failed = True  # the serial read reports it, with its line
     groups.spill()
     open_end = part.end < path.stat().st_size and any(field.endswith("\n") for field in last[0])
-    return RangeResult(groups.runs, account, reader.routed, open_end, failed)
+    cpu = time.process_time() - cpu_started
+    return RangeResult(groups.runs, account, reader.routed, open_end, failed, peak_rss_kib(), cpu)
 
 
 def route_in_parallel(
@@ -137,7 +153,7 @@ def route_in_parallel(
     groups: _Groups,
     pool: Executor,
     parts: list[Range],
-) -> tuple[FileAccount, int] | None:
+) -> Routed | None:
     """Route ``parts`` of one file on ``pool``, or None to read the file serially.
 
     None when a cut fell inside a record or a range could not be read (the serial read then
@@ -160,7 +176,12 @@ def route_in_parallel(
     for result in results:
         _merge(account, result.account)
         groups.runs.extend(result.runs)
-    return account, sum(result.routed for result in results)
+    return Routed(
+        account,
+        sum(result.routed for result in results),
+        [result.peak_kib for result in results],
+        sum(result.cpu_seconds for result in results),
+    )
 
 
 def _merge(into: FileAccount, part: FileAccount) -> None:

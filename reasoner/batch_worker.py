@@ -22,6 +22,7 @@ from typing import Any
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_reader import Packed, use_rows
 from cmr_reason.facts.history import History
+from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import FileAccount
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.impact_summary import ImpactSummary
@@ -72,18 +73,6 @@ def _catalogue(programs: ProgramSet) -> Catalogue:
     if found is None:
         found = _CATALOGUES[programs.sha256] = load_catalogue(programs)
     return found
-
-
-def peak_rss_kib() -> int:
-    """Peak resident memory of this process (``VmHWM``), in KiB; 0 where unavailable."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        return 0
-    return 0
 
 
 def _writer(buffer: io.StringIO) -> csv.DictWriter | csv.writer:  # type: ignore[type-arg]

@@ -26,8 +26,9 @@ from typing import Any
 from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES, DojStream, stream_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
+from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import RowAccount
-from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, peak_rss_kib, run_batch
+from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.impact_summary import ImpactSummary
 from cmr_reason.reasoner.private_files import open_private, prepare_dir, put_in_place
@@ -278,6 +279,7 @@ def _decide_and_write(
     rows_total = read.routed_rows if isinstance(read, DojStream) else read.account.rows_in
     worker_peaks: dict[int, int] = {}
     worker_cpu = 0.0
+    readers = read.reader_peaks_kib if isinstance(read, DojStream) else []
     write_seconds = 0.0
     files = {
         name: open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
@@ -369,11 +371,14 @@ def _decide_and_write(
             # The largest peaks of as many processes as run at once: a bound on their sum.
             "worker_sum": sum(sorted(worker_peaks.values())[-max(config.workers, 1) :]),
             "worker_processes": len(worker_peaks),
+            # Processes that routed byte ranges of a large file, before any batch ran.
+            "readers_sum": sum(sorted(readers)[-max(config.workers, 1) :]),
         },
-        # CPU of the parent, and of the batches wherever they ran (in the parent itself
-        # with one worker, so there the first includes the second).
+        # CPU of the parent, of the processes that read byte ranges, and of the batches
+        # wherever they ran (in the parent itself with one worker: then main includes them).
         "cpu_seconds": {
             "main": round(time.process_time(), 3),
+            "readers": round(read.reader_cpu_seconds if isinstance(read, DojStream) else 0.0, 3),
             "batches": round(worker_cpu, 3),
         },
     }
