@@ -25,7 +25,7 @@ from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import FileAccount, _FileReader, _Groups
+from cmr_reason.facts.doj_reader import FileAccount, _FileReader, _Groups, merge_account
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.process_stats import peak_rss_kib
 
@@ -174,7 +174,7 @@ def route_in_parallel(
         return None
     account = FileAccount(str(path))
     for result in results:
-        _merge(account, result.account)
+        merge_account(account, result.account)
         groups.runs.extend(result.runs)
     return Routed(
         account,
@@ -182,14 +182,6 @@ def route_in_parallel(
         [result.peak_kib for result in results],
         sum(result.cpu_seconds for result in results),
     )
-
-
-def _merge(into: FileAccount, part: FileAccount) -> None:
-    into.used.update(part.used)
-    into.irrelevant.update(part.irrelevant)
-    into.rejects.extend(part.rejects)
-    into.used_lines.extend(part.used_lines)
-    into.irrelevant_lines.extend(part.irrelevant_lines)
 
 
 def _remove(results: list[RangeResult]) -> None:

@@ -5,7 +5,7 @@ from itertools import pairwise
 
 import pytest
 from doj_builder import court, csv_text
-from test_doj_stream import _account, _streamed
+from test_doj_stream import _account, _streamed, generated_files
 from test_row_accounting import generate
 
 from cmr_reason.facts import doj_split
@@ -67,12 +67,7 @@ def test_small_files_and_one_part_are_not_cut(tmp_path):
 
 @pytest.mark.parametrize("parts", [2, 3, 5])
 def test_ranges_give_the_serial_read(tmp_path, small_cuts, parts):
-    paths = []
-    for seed in (12, 13):
-        text, _ = generate(seed=seed, people=150)
-        path = tmp_path / f"g{seed}.csv"
-        path.write_text(text, encoding="utf-8", newline="")
-        paths.append(path)
+    paths = generated_files(tmp_path, (12, 13), 150)
     reference = read_doj(paths)
     histories, account, routed = _split_stream(paths, tmp_path, parts)
     assert small_cuts == [True, True]  # both files were routed in ranges

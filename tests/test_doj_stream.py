@@ -41,14 +41,20 @@ def _account(account):
     ]
 
 
-@pytest.mark.parametrize("budget", [1 << 30, 20_000, 1], ids=["in-memory", "spilled", "tiny"])
-def test_stream_equals_in_memory_read(tmp_path, budget):
+def generated_files(tmp_path, seeds, people):
+    """Generated messy DOJ files (shuffled rows, duplicates, malformed rows), one a seed."""
     paths = []
-    for seed in (5, 6):
-        text, _ = generate(seed=seed, people=120)
+    for seed in seeds:
+        text, _ = generate(seed=seed, people=people)
         path = tmp_path / f"g{seed}.csv"
         path.write_text(text, encoding="utf-8", newline="")
         paths.append(path)
+    return paths
+
+
+@pytest.mark.parametrize("budget", [1 << 30, 20_000, 1], ids=["in-memory", "spilled", "tiny"])
+def test_stream_equals_in_memory_read(tmp_path, budget):
+    paths = generated_files(tmp_path, (5, 6), 120)
     reference = read_doj(paths)
     histories, account, runs = _streamed(paths, budget, tmp_path)
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
