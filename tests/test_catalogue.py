@@ -110,3 +110,12 @@ def test_rules_command_json_lists_catalogue() -> None:
     result = CliRunner().invoke(app, ["rules", "--json"])
     assert result.exit_code == 0, result.output
     assert '"p64.dismiss.now_lawful"' in result.output
+
+
+CITATION = re.compile(r"\b(?:HS|PC|VC|BP|Gov\. Code) \d|\bLA DA\b|\bDA (?:motion|order)\b")
+
+
+def test_every_program_file_cites_its_authority() -> None:
+    """A lawyer reads each file beside the statute or policy it serves (principle 1)."""
+    uncited = [p.name for p, text in _program_texts().items() if not CITATION.search(text)]
+    assert not uncited, f"program files citing no statute or policy: {uncited}"
