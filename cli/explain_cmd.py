@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from enum import StrEnum
 from pathlib import Path
@@ -18,6 +17,7 @@ from cmr_reason.cli.inputs import LoadedInput, load_histories
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
+from cmr_reason.facts.history_reader import closest_ids
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.explanation_render import conviction_tree, person_json, person_markdown
 from cmr_reason.reasoner.justification import build_tree, outcome_label
@@ -39,10 +39,11 @@ def find_person(loaded: LoadedInput, subject_id: str) -> History:
     for history in loaded.histories:
         if history.subject_id == subject_id:
             return history
-    close = difflib.get_close_matches(subject_id, loaded.known_ids, n=5, cutoff=0.5)
+    read = loaded.read
+    close = closest_ids(read, subject_id) if read is not None else []
     hint = f"; closest ids: {', '.join(close)}" if close else ""
-    count = len(loaded.known_ids)
-    raise UserError(f"no person {subject_id!r} in the input ({count} people){hint}")
+    count = len(read.subject_ids) + len(read.other_ids) if read is not None else 0
+    raise UserError(f"no person {subject_id!r} in the input ({count} subject ids){hint}")
 
 
 def person_report(

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmr_reason.facts.doj_reader import DojRead
 from cmr_reason.facts.history import History
-from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.lp_reader import read_lp
 
 
@@ -18,7 +19,7 @@ class LoadedInput:
 
     histories: list[History] = field(default_factory=list)
     as_of: dt.date | None = None
-    known_ids: list[str] = field(default_factory=list)  # every subject id in the input
+    read: DojRead | LpRead | None = None  # the read itself (its subject ids, for hints)
 
 
 def load_histories(
@@ -30,9 +31,7 @@ def load_histories(
     only their rows.
     """
     read = read_histories(paths, encoding=encoding, only=only)
-    loaded = LoadedInput(
-        histories=list(read), known_ids=sorted({*read.subject_ids, *read.other_ids})
-    )
+    loaded = LoadedInput(histories=list(read), read=read)
     for path in paths:
         if path.suffix.lower() == ".lp":
             as_of = read_lp(path).setting("as_of")

@@ -685,24 +685,36 @@ def use_rows(
     return kept, accounts
 
 
-def _route_parts(
+@dataclass
+class Routed:
+    """One file routed: its row account so far, the rows routed, and what range readers used."""
+
+    account: FileAccount
+    rows: int
+    peaks_kib: list[int] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+
+
+def _route_file(
     path: Path, index: int, codec: str, groups: _Groups, pool: Executor | None, parts: int
-) -> tuple[FileAccount, int, list[int], float] | None:
-    """Route a large file in byte ranges on ``pool``; None to read it serially.
+) -> Routed:
+    """Route one file into ``groups``: in byte ranges when possible, else serially.
 
-    Returns the file's account, the rows routed, and the readers' peak memory and CPU.
+    Byte ranges need a ``pool``, a large enough file and cuts that hold
+    (:mod:`cmr_reason.facts.doj_split`).
     """
-    if pool is None or parts < 2:
-        return None
-    from cmr_reason.facts.doj_split import route_in_parallel, split
+    if pool is not None and parts > 1:
+        from cmr_reason.facts.doj_split import route_in_parallel, split
 
-    ranges = split(path, codec, parts)
-    if len(ranges) < 2:
-        return None
-    done = route_in_parallel(path, index, codec, groups, pool, ranges)
-    if done is None:
-        return None
-    return done.account, done.rows, done.peaks_kib, done.cpu_seconds
+        ranges = split(path, codec, parts)
+        if len(ranges) > 1:
+            done = route_in_parallel(path, index, codec, groups, pool, ranges)
+            if done is not None:
+                return done
+    account = FileAccount(str(path))
+    reader = _FileReader(path, index, account, {}, sink=groups.add)
+    _read_file(reader, codec)
+    return Routed(account, reader.routed)
 
 
 def stream_doj(
@@ -729,18 +741,12 @@ def stream_doj(
         for index, given in enumerate(paths):
             path = Path(given)
             _check_file(path, codec)
-            routed = _route_parts(path, index, codec, groups, pool, parts)
-            if routed is None:
-                file_account = FileAccount(str(given))
-                reader = _FileReader(path, index, file_account, {}, sink=groups.add)
-                _read_file(reader, codec)
-                routed = file_account, reader.routed, [], 0.0
-            file_account, rows, peaks, cpu = routed
-            account.files.append(file_account)
-            stream.routed_rows += rows
-            stream.reader_peaks_kib += peaks
-            stream.reader_cpu_seconds += cpu
-            if file_account.rows_in + rows == 0:
+            routed = _route_file(path, index, codec, groups, pool, parts)
+            account.files.append(routed.account)
+            stream.routed_rows += routed.rows
+            stream.reader_peaks_kib += routed.peaks_kib
+            stream.reader_cpu_seconds += routed.cpu_seconds
+            if routed.account.rows_in + routed.rows == 0:
                 raise UserError(f"{path}: no data rows (only a header)")
     except BaseException:
         groups.close()

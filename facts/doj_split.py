@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import codecs
 import csv
-import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import FileAccount, _FileReader, _Groups, merge_account
+from cmr_reason.facts.doj_reader import FileAccount, Routed, _FileReader, _Groups, merge_account
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.process_stats import peak_rss_kib
 
@@ -55,16 +54,6 @@ class RangeResult:
     failed: bool = False  # the range could not be decoded or parsed
     peak_kib: int = 0  # the reading process's peak memory
     cpu_seconds: float = 0.0  # CPU time the range took
-
-
-@dataclass
-class Routed:
-    """A file routed in ranges: its row account, rows routed, and what the readers used."""
-
-    account: FileAccount
-    rows: int
-    peaks_kib: list[int]
-    cpu_seconds: float
 
 
 def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
@@ -188,8 +177,3 @@ def _remove(results: list[RangeResult]) -> None:
     for result in results:
         for run in result.runs:
             run.unlink(missing_ok=True)
-
-
-def worker_count() -> int:
-    """How many ranges to cut a large file into by default: the machine's cores."""
-    return max(os.cpu_count() or 1, 1)

@@ -53,6 +53,19 @@ def test_unknown_person_lists_the_closest_ids(doj_file):
     assert "closest: 1010, 1001" in message
 
 
+def test_explain_reads_one_person_and_names_the_closest_ids(doj_file):
+    """``explain --input`` keeps one subject's rows; a miss still counts every person."""
+    found = runner.invoke(app, ["explain", "1010", "--input", str(doj_file), "--as-of",
+                                "2020-07-01"])  # fmt: skip
+    assert found.exit_code == 0, found.output
+    assert "Person 1010" in found.stdout and "1001" not in found.stdout
+    missed = runner.invoke(app, ["explain", "1011", "--input", str(doj_file)])
+    assert missed.exit_code == 2
+    message = " ".join(missed.stderr.split())
+    assert "no person '1011' in the input (3 subject ids)" in message  # 1001, 1010, 2020
+    assert "closest ids: 1010, 1001" in message
+
+
 def test_summary_counts_rows_and_convictions(doj_file):
     result = runner.invoke(app, ["summary", str(doj_file)])
     assert result.exit_code == 0, result.output
