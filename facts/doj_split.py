@@ -95,8 +95,16 @@ def _head(path: Path) -> bytes:
         return handle.read(1 << 16)
 
 
+class _LoneCarriageReturn(Exception):
+    """A carriage return not ending a line: the serial reader counts it as a line end."""
+
+
 def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
-    """The range's lines, decoded (a byte order mark only at the start of the file)."""
+    """The range's lines, decoded (a byte order mark only at the start of the file).
+
+    Lines end at a line feed only; the serial reader (text mode, ``newline=""``) also ends
+    one at a lone carriage return, so a range holding one gives way to the serial read.
+    """
     decode = codecs.getdecoder(codec if part.start == 0 else codec.removesuffix("-sig"))
     with path.open("rb") as handle:
         handle.seek(part.start)
@@ -105,6 +113,8 @@ def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
             if remaining <= 0:
                 return
             remaining -= len(raw)
+            if b"\r" in raw.rstrip(b"\r\n") or raw.endswith(b"\r"):
+                raise _LoneCarriageReturn
             yield decode(raw)[0]
 
 
@@ -127,7 +137,7 @@ def route_range(
     failed = False
     try:
         reader.read(records(), lambda: part.lines_before + rows.line_num, first=part.start == 0)
-    except (UnicodeDecodeError, csv.Error, UserError):
+    except (UnicodeDecodeError, csv.Error, UserError, _LoneCarriageReturn):
         failed = True  # the serial read reports it, with its line
     groups.spill()
     open_end = part.end < path.stat().st_size and any(field.endswith("\n") for field in last[0])

@@ -146,3 +146,22 @@ def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(
         }  # fmt: skip
     assert small_cuts == [True]  # only the two-worker run cuts the file
     assert outputs["1"] == outputs["2"]
+
+
+def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
+    """Text mode ends a line at a lone CR; ranges split at LF only, so they give way."""
+    rows = [
+        court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n), PRI_NAME="DOE JO")
+        for n in range(30)
+    ]
+    rows[20][-1] = "a\rb"  # quoted in the file: one record over two text-mode lines
+    rows[25] = court("025002001000", "20091345", SUBJECT_ID="1025", PRI_NAME="DOE JO")
+    # ^ a rejected row (bad date) after it: its line number must match the serial read's
+    path = tmp_path / "cr.csv"
+    path.write_text(csv_text(rows), encoding="utf-8", newline="")
+    reference = read_doj([path])
+    histories, account, _ = _split_stream([path], tmp_path, parts=2)
+    assert small_cuts == [False]
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)
+    assert reference.account.rows_rejected == 1
