@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from cmr_reason.facts.history import Charge, Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
-from cmr_reason.reasoner.decision import Decision, Firing, Value
+from cmr_reason.reasoner.decision import Decision, Firing
 from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
 
 CONVICTION_COLUMNS = (
@@ -50,24 +50,13 @@ _STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
 _PRESUMED = (None, "presumed")
 
 
-@lru_cache(maxsize=1 << 14)
-def _shape(conclusion: Value) -> tuple[str, bool]:
-    """The kind of a firing with this conclusion, and whether it is on the presumed branch.
-
-    Conclusions repeat from conviction to conviction; ``Firing`` says what they mean.
-    """
-    firing = Firing("", conclusion, ())
-    return firing.kind, firing.branch in _PRESUMED
-
-
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
     decided_by = decision.decided_by
     keyed = []
     for index, firing in enumerate(decision.firings):
-        kind, presumed = _shape(firing.conclusion)
-        if presumed:
-            stage = _STAGE_OF.get(kind, len(STAGES))
+        if firing.branch in _PRESUMED:
+            stage = _STAGE_OF.get(firing.kind, len(STAGES))
             # the index keeps equal keys in their order (a stable sort), firings uncompared
             keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
     keyed.sort()
@@ -82,42 +71,10 @@ def code_section(charge: Charge) -> str:
 
 def _offence_date(decision: Decision) -> str:
     for firing in decision.firings:
-        if _shape(firing.conclusion)[0] == "offence_date":
+        if firing.kind == "offence_date":
             value = str(firing.conclusion[1])  # type: ignore[index]
             return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     return ""
-
-
-class _RuleColumns:
-    """The ``rule_ids`` and ``citations`` columns of each chain of rules, for one catalogue."""
-
-    def __init__(self, catalogue: Catalogue) -> None:
-        self.catalogue = catalogue
-        self.known: dict[tuple[str, ...], tuple[str, str]] = {}
-
-    def of(self, chain: list[Firing]) -> tuple[str, str]:
-        """The two columns for ``chain`` (the same chains recur from row to row)."""
-        key = tuple([f.rule_id for f in chain])
-        found = self.known.get(key)
-        if found is None:
-            if len(self.known) >= _MEMO_SIZE:
-                self.known.clear()
-            rule_ids = list(dict.fromkeys(key))
-            citations = dict.fromkeys([self.catalogue.rule(r).citation for r in rule_ids])
-            found = self.known[key] = (";".join(rule_ids), ";".join(filter(None, citations)))
-        return found
-
-
-_MEMO_SIZE = 1 << 14
-_RULE_COLUMNS: dict[int, _RuleColumns] = {}
-
-
-def _rule_columns(catalogue: Catalogue) -> _RuleColumns:
-    """The memo of ``catalogue``, found by identity (a catalogue holds dicts: it has no hash)."""
-    memo = _RULE_COLUMNS.get(id(catalogue))
-    if memo is None or memo.catalogue is not catalogue:
-        memo = _RULE_COLUMNS[id(catalogue)] = _RuleColumns(catalogue)
-    return memo
 
 
 def explanation_sentence(
@@ -147,7 +104,8 @@ def conviction_row(
     """One row of ``convictions.csv``."""
     record = Record(history)
     chain = _chain(decision)
-    rule_ids, citations = _rule_columns(catalogue).of(chain)
+    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
+    citations = dict.fromkeys(catalogue.rule(r).citation for r in rule_ids)
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
         history.subject_id,
@@ -166,8 +124,8 @@ def conviction_row(
         decision.outcome,
         decision.reason,
         ";".join(alternatives),
-        rule_ids,
-        citations,
+        ";".join(rule_ids),
+        ";".join(filter(None, citations)),
         ";".join(decision.flags),
         explanation_sentence(decision, catalogue, record, chain),
     ]
