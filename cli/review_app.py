@@ -101,10 +101,14 @@ class RunHolder:
 
 
 def warm_up(run: RunDir) -> None:
-    """Load what every page needs, so errors show at start and pages stay quick."""
+    """Load what every page needs, so errors show at start and pages stay quick.
+
+    The input is not held: a DOJ input is indexed on disk (built at the first start), so
+    each page reads one person's rows (:meth:`RunDir.index_input`).
+    """
     _ = run.programs, run.catalogue, run.decision_facts
     _ = run.convictions, run.people, run.cases
-    run.load_input()
+    run.index_input()
 
 
 def short_source(label: str) -> str:

@@ -30,6 +30,7 @@ import tempfile
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
@@ -447,21 +448,28 @@ def _bad_line(path: Path, encoding: str) -> int:
     return 0
 
 
+@contextmanager
+def reading_errors(path: Path, encoding: str, line_of: Callable[[], int]) -> Iterator[None]:
+    """Turn a byte that does not decode, or unreadable CSV, into a one-line :class:`UserError`."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        line = _bad_line(path, encoding)
+        where = f"line {line}" if line else "a line"
+        raise UserError(
+            f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
+            "give the file's encoding with --encoding (e.g. --encoding latin-1)"
+        ) from None
+    except csv.Error as exc:
+        raise UserError(f"{path}: line {line_of()}: unreadable CSV ({exc})") from None
+
+
 def _read_file(reader: _FileReader, encoding: str) -> None:
     path = reader.path
     with path.open("r", encoding=encoding, newline="") as handle:
         rows = csv.reader(handle)
-        try:
+        with reading_errors(path, encoding, lambda: rows.line_num):
             reader.read(rows, lambda: rows.line_num)
-        except UnicodeDecodeError:
-            line = _bad_line(path, encoding)
-            where = f"line {line}" if line else "a line"
-            raise UserError(
-                f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
-                "give the file's encoding with --encoding (e.g. --encoding latin-1)"
-            ) from None
-        except csv.Error as exc:
-            raise UserError(f"{path}: line {rows.line_num}: unreadable CSV ({exc})") from None
 
 
 def read_doj(

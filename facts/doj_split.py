@@ -31,7 +31,8 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 #: Files smaller than this are read serially: a process start would cost more.
 MIN_SPLIT_BYTES = 64 << 20
 _BLOCK = 1 << 24  # bytes scanned at a time when counting quotes and line ends
-_BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
+#: Encodings in which the bytes of ``\n``, ``\r`` and ``"`` only ever mean those characters.
+BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> l
     size = path.stat().st_size
     whole = [Range(0, size, 0)]
     smallest = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
-    if parts < 2 or size < smallest or codecs.lookup(codec).name not in _BYTE_SAFE:
+    if parts < 2 or size < smallest or codecs.lookup(codec).name not in BYTE_SAFE:
         return whole
     if b"\n" not in _head(path):
         return whole  # not \n line ends: leave the file to the serial reader

@@ -1,6 +1,6 @@
 """Output files only their owner can read: a 700 directory filled, then renamed into place.
 
-Used by the bulk run (its six files) and the court filing.
+Used by the bulk run (its six files), the court filing and the workbench's subject index.
 
 The filing's files carry names and dates of birth (PC 11105, 13300), so each is created
 with mode 600 inside a directory of mode 700, whatever the umask.
@@ -54,3 +54,13 @@ def write_private(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     path.chmod(0o600)
+
+
+def create_private(path: Path) -> None:
+    """Create ``path`` empty, readable and writable by its owner only (e.g. for a database).
+
+    A file left at ``path`` is replaced.
+    """
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)

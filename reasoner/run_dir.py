@@ -5,6 +5,10 @@ When they need more than the files hold (names, case numbers, a justification tr
 re-read the input files named in the manifest, after checking their SHA-256, and re-decide
 with the recorded policy and as-of date; the rules' hash must match too, so what they show is
 what the run decided.
+
+The workbench asks for one person's history at a time. For a DOJ input it builds (once) a
+subject index in the run directory (:mod:`cmr_reason.reasoner.subject_index`) and then reads
+only that person's rows; hand-written ``.lp`` inputs are small and held in memory.
 """
 
 from __future__ import annotations
@@ -20,14 +24,25 @@ from typing import Any
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
-from cmr_reason.facts.history_reader import read_histories, stream_histories
+from cmr_reason.facts.history_reader import input_kind, read_histories, stream_histories
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.solver import SolveResult, decide
+from cmr_reason.reasoner.subject_index import (
+    INDEX_FILE,
+    SubjectIndex,
+    build_index,
+    index_key,
+    open_index,
+)
 
 REQUIRED = ("convictions.csv", "people.csv", "cases.csv", "summary.json", "manifest.json")
+ENCODING = "utf-8"  # what the run's inputs are re-read as
+
+#: What tells whether an input file changed since its SHA-256 was checked.
+Stamp = tuple[tuple[int, int, int], ...]
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -42,6 +57,8 @@ class RunDir:
     path: Path
     manifest: dict[str, Any] = field(repr=False)
     summary: dict[str, Any] = field(repr=False)
+    _index: SubjectIndex | None = field(default=None, init=False, repr=False)
+    _index_stamp: Stamp = field(default=(), init=False, repr=False)
 
     @cached_property
     def convictions(self) -> list[dict[str, str]]:
@@ -107,23 +124,63 @@ class RunDir:
 
     @cached_property
     def _read(self) -> Any:
-        return read_histories(self.input_paths())
+        return read_histories(self.input_paths(), ENCODING)
 
     def load_input(self) -> None:
-        """Hold the whole input in memory, for many :meth:`history` calls (the workbench)."""
+        """Hold the whole input in memory, for many :meth:`history` calls (small inputs)."""
         _ = self._read
+
+    def index_input(self) -> None:
+        """Make :meth:`history` quick for many calls, in bounded memory (the workbench).
+
+        A DOJ input gets its subject index, built on first use (one pass over the input)
+        and reused while the manifest's inputs are unchanged; other inputs are held in memory.
+        """
+        if self._input_kind() != "doj":
+            self.load_input()
+            return
+        paths = self.input_paths()
+        key = index_key(self.manifest["inputs"], ENCODING)
+        index = open_index(self.path, paths, key, ENCODING)
+        if index is None:
+            index = build_index(self.path, paths, key, ENCODING)
+        self._index, self._index_stamp = index, _stamp(paths)
+
+    def _input_kind(self) -> str:
+        return input_kind([entry["path"] for entry in self.manifest["inputs"]])
+
+    def _indexed(self) -> SubjectIndex | None:
+        """The subject index, if the run has one for its current inputs (checked)."""
+        if self._index is None:
+            if not (self.path / INDEX_FILE).is_file() or self._input_kind() != "doj":
+                return None
+            paths = self.input_paths()
+            key = index_key(self.manifest["inputs"], ENCODING)
+            self._index = open_index(self.path, paths, key, ENCODING)
+            self._index_stamp = _stamp(paths)
+        elif _stamp(self._index.inputs) != self._index_stamp:
+            # Hashing a large input costs seconds: done again only when a file was touched.
+            self._index_stamp = _stamp(self.input_paths())
+        return self._index
 
     def histories(self) -> Iterator[History]:
         """Every history of the run's input, in subject order (streamed unless loaded)."""
         if "_read" in self.__dict__:
             return iter(self._read)
-        return stream_histories(self.input_paths())
+        return stream_histories(self.input_paths(), ENCODING)
 
     def history(self, subject_id: str) -> History | None:
-        """One person's history, or None: from memory when loaded, else by one pass."""
+        """One person's history, or None.
+
+        From memory when loaded, from the subject index when the run has one, else by one
+        pass over the input.
+        """
         if "_read" in self.__dict__:
             return self._read.history(subject_id)
-        return read_histories(self.input_paths(), only=[subject_id]).history(subject_id)
+        index = self._indexed()
+        if index is not None:
+            return index.history(subject_id)
+        return read_histories(self.input_paths(), ENCODING, only=[subject_id]).history(subject_id)
 
     @cached_property
     def decision_facts(self) -> str:
@@ -150,6 +207,19 @@ class RunDir:
             build_tree(decisions[c.conviction_id], self.catalogue, history)
             for c in history.convictions
         ]
+
+
+def _stamp(paths: Iterable[Path]) -> Stamp:
+    """Size, modification time and inode of each file (a missing file stamps as zeros)."""
+    stamps = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except OSError:
+            stamps.append((0, 0, 0))
+        else:
+            stamps.append((stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(stamps)
 
 
 def open_run(path: Path | str) -> RunDir:

@@ -1,0 +1,166 @@
+r"""Where each subject's rows lie in a DOJ file, and one subject's history read from there alone.
+
+The workbench needs one person's history at a time from files too large to hold in memory.
+:func:`locate_rows` reads a file once, routing its rows exactly as :func:`read_doj` does,
+and reports the subject, line and byte offset of every row routed to a subject (rows that
+belong to nobody, or to an ignored step, never reach a history). :func:`history_at` seeks
+to those offsets, parses each record and hands it to the reader's own routing and *using*
+steps, in file order, so the history is the one a whole read builds: same rows, line
+numbers, flags and duplicates.
+
+Offsets need the lines as the reader sees them. It reads in text mode with ``newline=""``,
+which ends a line at ``\n``, ``\r\n`` or a lone ``\r``; :class:`_Lines` cuts the bytes
+at the same places, so ``csv`` counts the same line numbers. That holds for encodings whose
+bytes for ``\n`` and ``\r`` mean nothing else (:data:`BYTE_SAFE`: UTF-8, Latin-1, ...).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from typing import BinaryIO
+
+from cmr_reason.facts import doj_columns as col
+from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_reader import (
+    _check_encoding,
+    _FileReader,
+    _RowError,
+    _value,
+    reading_errors,
+)
+from cmr_reason.facts.doj_rows import Subject
+from cmr_reason.facts.doj_split import BYTE_SAFE
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.row_accounting import FileAccount
+
+_LONE_CR = re.compile(rb"(?<=\r)(?!\n)")  # just after a carriage return that ends a line
+
+#: ``(file index, line, byte offset)`` of one row: where :func:`history_at` finds it.
+Span = tuple[int, int, int]
+
+
+class OffsetMismatch(UserError):
+    """A row read at a recorded offset belongs to another subject: the offsets are stale."""
+
+
+def codec_of(encoding: str) -> str | None:
+    """The codec the reader would use for ``encoding``, or None when offsets cannot work."""
+    codec = _check_encoding(encoding)
+    return codec if codecs.lookup(codec).name in BYTE_SAFE else None
+
+
+def _pieces(raw: bytes) -> list[bytes]:
+    r"""A binary line (ending at ``\n``) cut where text mode also ends one: at a lone ``\\r``."""
+    found = raw.find(b"\r")
+    if found < 0 or (found == len(raw) - 2 and raw.endswith(b"\n")):
+        return [raw]
+    return [piece for piece in _LONE_CR.split(raw) if piece]
+
+
+class _Lines:
+    """The decoded lines of a binary file from byte ``start``, tracking each record's start."""
+
+    def __init__(self, handle: BinaryIO, codec: str, start: int) -> None:
+        self.handle = handle
+        # A byte order mark is only skipped at the start of the file, as in text mode.
+        name = codec if start == 0 else codec.removesuffix("-sig")
+        self.decode = codecs.getincrementaldecoder(name)().decode
+        self.offset = start  # just after the last line handed out
+        self.record_start: int | None = None  # the first line handed out since take()
+
+    def __iter__(self) -> Iterator[str]:
+        readline = self.handle.readline
+        while raw := readline():
+            for piece in _pieces(raw):
+                if self.record_start is None:
+                    self.record_start = self.offset
+                self.offset += len(piece)
+                text = self.decode(piece)
+                if text:  # a lone byte order mark decodes to nothing: not a line
+                    yield text
+        tail = self.decode(b"", True)  # raises on a sequence cut off at the end
+        if tail:
+            yield tail
+
+    def take(self) -> int:
+        """The byte offset where the record just parsed began."""
+        start, self.record_start = self.record_start, None
+        return self.offset if start is None else start
+
+
+def locate_rows(
+    path: Path, index: int, encoding: str, found: Callable[[str, int, int], None]
+) -> None:
+    """Call ``found(subject_id, line, offset)`` for each row of ``path`` routed to a subject.
+
+    ``index`` is the file's place among the run's inputs. Raises :class:`UserError` for an
+    encoding offsets cannot cut, and as :func:`read_doj` does for an unreadable file.
+    """
+    codec = codec_of(encoding)
+    if codec is None:
+        raise UserError(f"{path}: rows cannot be located by byte offset in {encoding}")
+    current = [0]
+
+    def sink(sid: str, kind: str, line: int, fields: tuple[str, ...], file_index: int) -> None:
+        found(sid, line, current[0])
+
+    reader = _FileReader(path, index, FileAccount(str(path)), {}, sink=sink)
+    with path.open("rb") as handle:
+        lines = _Lines(handle, codec, 0)
+        rows = csv.reader(lines)
+
+        def records() -> Iterator[list[str]]:
+            for record in rows:
+                current[0] = lines.take()
+                yield record
+
+        with reading_errors(path, codec, lambda: rows.line_num):
+            reader.read(records(), lambda: rows.line_num)
+
+
+def _record_at(handle: BinaryIO, codec: str, offset: int) -> list[str]:
+    """The one CSV record that starts at byte ``offset``."""
+    handle.seek(offset)
+    return next(csv.reader(_Lines(handle, codec, offset)), [])
+
+
+def history_at(
+    subject_id: str, spans: Sequence[Span], paths: Sequence[Path], encoding: str = "utf-8"
+) -> History | None:
+    """The history of ``subject_id`` from its rows at ``spans``; None when it has none.
+
+    ``paths`` are the files the spans were located in, in the same order (their names
+    label the history's sources, as in ``read_histories(paths)``). Raises
+    :class:`OffsetMismatch` when a span holds another subject's row.
+    """
+    codec = codec_of(encoding)
+    if codec is None:
+        raise UserError(f"rows cannot be located by byte offset in {encoding}")
+    subjects: dict[str, Subject] = {}
+    at = [0]  # the line being read, for an error message
+    for index, group in groupby(sorted(spans), key=itemgetter(0)):
+        path = paths[index]
+        reader = _FileReader(path, index, FileAccount(str(path)), subjects)
+        with path.open("rb") as handle, reading_errors(path, codec, lambda: at[0]):
+            for _, line, offset in group:
+                at[0] = line
+                raw = _record_at(handle, codec, offset)
+                fields = col.fits(raw)
+                if fields is None or _value(fields, col.SUBJECT_ID) != subject_id:
+                    raise OffsetMismatch(
+                        f"{path}: line {line} is not a row of {subject_id}: "
+                        "the subject index does not match the file"
+                    )
+                # A rejected row is rejected as a whole read rejects it (its subject flagged).
+                with suppress(_RowError):
+                    reader.row(raw, line)
+    subject = subjects.get(subject_id)
+    return None if subject is None else build_history(subject_id, subject, tuple(map(str, paths)))

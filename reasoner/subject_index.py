@@ -1,0 +1,151 @@
+"""The run's subject index: where each person's rows lie in its DOJ input (for ``serve``).
+
+``subject_index.sqlite`` in the run directory maps each ``SUBJECT_ID`` to the file, line and
+byte offset of its rows (:mod:`cmr_reason.facts.doj_offsets`), so the workbench reads one
+person's rows, not the whole input, for each page. It is built once, streaming the input,
+and records the paths and SHA-256 of the inputs from the manifest and a format version;
+an index that records anything else is rebuilt, never used. It holds subject ids and
+positions only (no names or dates), and is created owner-only like the run's other files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from cmr_reason.facts.doj_offsets import Span, history_at, locate_rows
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.reasoner.private_files import create_private
+
+INDEX_FILE = "subject_index.sqlite"
+FORMAT = "1"
+_BATCH = 20_000  # rows inserted at a time while building
+_SORT_CACHE_KIB = 64 << 10  # SQLite page cache while sorting; beyond it, temporary files
+
+
+def index_key(inputs: Sequence[dict[str, Any]], encoding: str) -> str:
+    """What an index must record to be used: format, encoding, inputs' paths and SHA-256."""
+    files = [[entry["path"], entry["sha256"]] for entry in inputs]
+    return json.dumps({"format": FORMAT, "encoding": encoding, "inputs": files}, sort_keys=True)
+
+
+@dataclass(frozen=True)
+class SubjectIndex:
+    """An index file checked against the inputs it was built for."""
+
+    path: Path
+    inputs: tuple[Path, ...]
+    encoding: str
+
+    def spans(self, subject_id: str) -> list[Span]:
+        """Where the rows of ``subject_id`` are, in file order (none for an unknown id)."""
+        # One connection a look-up: the workbench answers from several threads.
+        with closing(_connect(self.path, read_only=True)) as db:
+            return db.execute(
+                "SELECT file, line, byte_offset FROM subject_rows WHERE subject = ? "
+                "ORDER BY file, line",
+                (subject_id,),
+            ).fetchall()
+
+    def history(self, subject_id: str) -> History | None:
+        """One person's history, read from their rows alone; None when not in the input."""
+        try:
+            spans = self.spans(subject_id)
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot read the subject index {self.path}: {exc}") from None
+        return history_at(subject_id, spans, self.inputs, self.encoding) if spans else None
+
+
+def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
+    if read_only:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    return sqlite3.connect(path)
+
+
+def _recorded_key(path: Path) -> str | None:
+    """The key an index file records, or None when it is missing or unreadable."""
+    if not path.is_file():
+        return None
+    try:
+        with closing(_connect(path, read_only=True)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
+    except sqlite3.Error:
+        return None  # not an index of this format (or damaged): rebuilt
+    return row[0] if row else None
+
+
+def open_index(
+    run_dir: Path, inputs: Sequence[Path], key: str, encoding: str = "utf-8"
+) -> SubjectIndex | None:
+    """The run's index when it was built for ``key``; None when missing or stale."""
+    path = Path(run_dir) / INDEX_FILE
+    if _recorded_key(path) != key:
+        return None
+    return SubjectIndex(path, tuple(inputs), encoding)
+
+
+def build_index(
+    run_dir: Path, inputs: Sequence[Path], key: str, encoding: str = "utf-8"
+) -> SubjectIndex:
+    """Build the run's index by streaming ``inputs`` (checked by the caller), replacing any.
+
+    It is written to a private temporary file beside the index, then renamed into place,
+    so an interrupted build leaves no index that looks complete.
+    """
+    final = Path(run_dir) / INDEX_FILE
+    temp = final.with_name(f".{INDEX_FILE}.tmp-{os.getpid()}")
+    try:
+        create_private(temp)
+        with closing(_connect(temp)) as db:
+            _fill(db, inputs, key, encoding)
+        os.replace(temp, final)
+    except OSError as exc:
+        raise UserError(f"cannot write the subject index in {run_dir}: {exc.strerror}") from None
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot write the subject index in {run_dir}: {exc}") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    return SubjectIndex(final, tuple(inputs), encoding)
+
+
+def _fill(db: sqlite3.Connection, inputs: Sequence[Path], key: str, encoding: str) -> None:
+    """Route every input once, then store the rows sorted by subject (one B-tree, no rowid)."""
+    db.execute("PRAGMA journal_mode = OFF")  # a temporary file: a failed build is discarded
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute(f"PRAGMA cache_size = -{_SORT_CACHE_KIB}")
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        "CREATE TABLE subject_rows (subject TEXT NOT NULL, file INTEGER NOT NULL, "
+        "line INTEGER NOT NULL, byte_offset INTEGER NOT NULL, "
+        "PRIMARY KEY (subject, file, line)) WITHOUT ROWID"
+    )
+    # Rows arrive in file order; a temporary table (a deleted file, not in the run) takes them
+    # unsorted and SQLite's external sort puts them in key order, in bounded memory.
+    db.execute("CREATE TEMP TABLE located (subject TEXT, file INTEGER, line INTEGER, offset_ INT)")
+    insert = "INSERT INTO temp.located VALUES (?, ?, ?, ?)"
+    batch: list[tuple[str, int, int, int]] = []
+
+    def found(index: int, sid: str, line: int, offset: int) -> None:
+        batch.append((sid, index, line, offset))
+        if len(batch) >= _BATCH:
+            db.executemany(insert, batch)
+            batch.clear()
+
+    for index, path in enumerate(inputs):
+        locate_rows(path, index, encoding, partial(found, index))
+    db.executemany(insert, batch)
+    db.execute(
+        "INSERT INTO subject_rows SELECT subject, file, line, offset_ FROM temp.located "
+        "ORDER BY subject, file, line"
+    )
+    db.execute("DROP TABLE temp.located")
+    db.execute("INSERT INTO meta VALUES ('key', ?)", (key,))
+    db.commit()
