@@ -193,6 +193,24 @@ def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
 _SKIP = frozenset({"absent"})
 
 
+def _split_atom(text: str) -> tuple[str, str, str | None] | None:
+    """``name("key",rest)`` as its name, key (still escaped) and rest, as :data:`_ATOM` does.
+
+    String operations for the common case (a key without escapes); the regex otherwise.
+    """
+    name, sep, body = text.partition('("')
+    end = body.find('"')
+    plain = sep and end >= 0 and text[-1] == ")" and "\\" not in body[:end]
+    if plain and name.isidentifier() and name.islower():
+        tail = body[end + 1 : -1]
+        if not tail:
+            return name, body[:end], None
+        if tail[0] == ",":
+            return name, body[:end], tail[1:]
+    match = _ATOM.match(text)
+    return None if match is None else match.groups()  # type: ignore[return-value]
+
+
 def _texts_plain(model: clingo.Model) -> list[str]:
     return [str(sym) for sym in model.symbols(shown=True)]
 
@@ -269,12 +287,12 @@ class _LeanReader:
         return firing
 
     def absorb(self, text: str, result: SolveResult) -> None:
-        match = _ATOM.match(text)
-        if match is None:  # not an atom about a conviction or case
+        parts = _split_atom(text)
+        if parts is None:  # not an atom about a conviction or case
             if text.startswith("internal_error("):
                 result.internal_errors.append(text)
             return
-        name, key, rest = match.groups()
+        name, key, rest = parts
         if name in _SKIP:
             return
         if name == "internal_error":

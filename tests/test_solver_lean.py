@@ -3,7 +3,15 @@
 import clingo
 import pytest
 
-from cmr_reason.reasoner.solver import _as_args, _as_value, _parse_terms, to_args, to_value
+from cmr_reason.reasoner.solver import (
+    _ATOM,
+    _as_args,
+    _as_value,
+    _parse_terms,
+    _split_atom,
+    to_args,
+    to_value,
+)
 
 TERMS = [
     "outcome(presumed,not_eligible,two_priors)",
@@ -48,3 +56,23 @@ def test_fast_model_texts_equal_str_of_symbols():
         model = next(iter(handle))
         assert _texts_fast(model) == _texts_plain(model)
         assert len(_texts_fast(model)) == 3
+
+
+ATOMS = [
+    'result("1:001002001000",dismiss_and_seal,now_lawful,"p64.dismiss.now_lawful")',
+    'cannabis_case("1:001002")',
+    'fired("c1","p64.age.21_plus",tier(age_21_plus),(age(25),date(20100301)))',
+    'flag("a \\"quoted\\" id",deceased)',
+    'internal_error("p64.x",rule_without_rank)',
+    "internal_error(c1,no_decision)",
+    'f("x")',
+    'foo(bar("x"))',
+    'alternative("c1",review,more_than_28_5_grams)',
+    'x("c1")y',
+]
+
+
+@pytest.mark.parametrize("text", ATOMS)
+def test_split_atom_agrees_with_the_pattern(text):
+    match = _ATOM.match(text)
+    assert _split_atom(text) == (None if match is None else match.groups())
