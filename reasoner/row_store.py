@@ -121,19 +121,6 @@ class RowStore:
         """The person's rows of ``convictions.csv``, in file order."""
         return self._rows("convictions", "subject_id", subject_id)
 
-    def conviction_rows(self, conviction_id: str) -> list[tuple[int, dict[str, str | None]]]:
-        """The rows of one conviction id with their position in the file (for the queue)."""
-        try:
-            with closing(self.connect()) as db:
-                header = json.loads(_meta(db, "convictions_header"))
-                found = db.execute(
-                    "SELECT seq, row FROM convictions WHERE conviction_id = ? ORDER BY seq",
-                    (conviction_id,),
-                ).fetchall()
-        except sqlite3.Error as exc:
-            raise UserError(f"cannot read the row store {self.path}: {exc}") from None
-        return [(seq, _as_dict(header, json.loads(text))) for seq, text in found]
-
     def courts(self, case_ids: set[str]) -> dict[str, str]:
         """The court of each of these cases that the run lists (the last row of a repeat)."""
         with closing(self.connect()) as db:
@@ -142,15 +129,6 @@ class RowStore:
                 for case_id in sorted(case_ids)
             )
             return {k: row[0] for k, row in zip(sorted(case_ids), found, strict=True) if row}
-
-    def remaining(self, subject_id: str) -> tuple[int, int]:
-        """The person's convictions and felonies after relief (0, 0 when not in the run)."""
-        with closing(self.connect()) as db:
-            found = db.execute(
-                "SELECT convictions_after, felonies_after FROM people_after WHERE subject_id = ?",
-                (subject_id,),
-            ).fetchone()
-        return (found[0], found[1]) if found else (0, 0)
 
 
 def decided_extras(db: sqlite3.Connection, conviction_ids: list[str]) -> list[tuple]:
