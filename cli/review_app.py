@@ -31,6 +31,7 @@ from cmr_reason.cli.review_auth import (
 )
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.review_db import ReviewDB, User, secret_path
+from cmr_reason.reasoner.row_store import RowStore, open_store
 from cmr_reason.reasoner.run_dir import RunDir, open_run
 
 WEB_DIR = Path(__file__).resolve().parent / "review_web"
@@ -44,33 +45,12 @@ ViewFunc = Callable[..., Any]
 
 
 @dataclass
-class RunIndex:
-    """The run's rows by person and case, so that a page reads one person's rows only."""
-
-    people: dict[str, dict[str, str]]
-    convictions: dict[str, list[dict[str, str]]]
-    courts: dict[str, str]
-
-    @classmethod
-    def of(cls, run: RunDir) -> RunIndex:
-        """Index a run's output files."""
-        convictions: dict[str, list[dict[str, str]]] = {}
-        for row in run.convictions:
-            convictions.setdefault(row["subject_id"], []).append(row)
-        return cls(
-            people={p["subject_id"]: p for p in run.people},
-            convictions=convictions,
-            courts={c["case_id"]: c["court"] for c in run.cases},
-        )
-
-
-@dataclass
 class RunHolder:
     """The run the app shows, reopened when the run directory is replaced by a new run."""
 
     path: Path
     _run: RunDir | None = None
-    _index: RunIndex | None = None
+    _store: RowStore | None = None
     _stamp: tuple[int, int] = (0, 0)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
@@ -82,33 +62,35 @@ class RunHolder:
         return stat.st_ino, stat.st_mtime_ns
 
     def current(self) -> RunDir:
-        """The run, reopened (and its inputs re-read) if its manifest changed."""
+        """The run, reopened (its row store and input index checked) if its manifest changed."""
         with self.lock:
             stamp = self._manifest_stamp()
             if self._run is None or (stamp is not None and stamp != self._stamp):
                 run = open_run(self.path)
-                warm_up(run)
-                self._run, self._index = run, RunIndex.of(run)
+                self._run, self._store = run, warm_up(run)
                 self._stamp = stamp or (0, 0)
             return self._run
 
-    def index(self) -> RunIndex:
-        """The current run's index."""
+    def store(self) -> RowStore:
+        """The current run's output rows on disk."""
         with self.lock:
             self.current()
-            assert self._index is not None
-            return self._index
+            assert self._store is not None
+            return self._store
 
 
-def warm_up(run: RunDir) -> None:
+def warm_up(run: RunDir) -> RowStore:
     """Load what every page needs, so errors show at start and pages stay quick.
 
-    The input is not held: a DOJ input is indexed on disk (built at the first start), so
-    each page reads one person's rows (:meth:`RunDir.index_input`).
+    Neither the input nor the output rows are held: a DOJ input is indexed on disk
+    (:meth:`RunDir.index_input`) and the output files are copied into a row store
+    (:mod:`cmr_reason.reasoner.row_store`), both built at the first start, so each page reads
+    one person's rows, and the queue page is worked out in SQLite.
     """
     _ = run.programs, run.catalogue, run.decision_facts
-    _ = run.convictions, run.people, run.cases
+    store = open_store(run.path)
     run.index_input()
+    return store
 
 
 def short_source(label: str) -> str:

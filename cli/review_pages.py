@@ -23,12 +23,8 @@ from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.decision_facts import conviction_fingerprint, dump_decisions
 from cmr_reason.reasoner.justification import build_tree, outcome_label
 from cmr_reason.reasoner.review_db import GROUNDS, RELIEFS, ReviewDB, StoredDecision
-from cmr_reason.reasoner.review_queue import (
-    QUEUE_OUTCOMES,
-    QueueFilter,
-    build_queue,
-    page_of,
-)
+from cmr_reason.reasoner.review_queue import QUEUE_OUTCOMES, QueueFilter, queue_page
+from cmr_reason.reasoner.row_store import RowStore
 from cmr_reason.reasoner.run_dir import RunDir
 
 ACTION_LABELS = {
@@ -59,6 +55,10 @@ def _db() -> ReviewDB:
 
 def _run() -> RunDir:
     return current_app.config["REVIEW_RUN"].current()
+
+
+def _store() -> RowStore:
+    return current_app.config["REVIEW_RUN"].store()
 
 
 def applied_ids(run: RunDir) -> dict[str, int]:
@@ -100,11 +100,11 @@ def _filter_from_args() -> QueueFilter:
 
 
 def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
-    index = current_app.config["REVIEW_RUN"].index()
-    person = index.people.get(subject_id)
+    store = _store()
+    person = store.person(subject_id)
     if person is None:
         abort(404, description=f"No person {subject_id} in this run.")
-    rows = index.convictions.get(subject_id, [])
+    rows = store.convictions_of(subject_id)
     with current_app.config["REVIEW_RUN"].lock:
         history, decisions = run.decisions_of(subject_id)
     trees = {
@@ -117,7 +117,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     for item in db.decisions(subject_id=subject_id):
         trail.setdefault(item.conviction_id, []).append(item)
     applied = applied_ids(run)
-    courts = index.courts
+    courts = store.courts({str(row["case_id"]) for row in rows})
     convictions = []
     for row in rows:
         cid = row["conviction_id"]
@@ -193,22 +193,17 @@ def register_pages(app: Flask) -> None:
     def queue() -> Any:
         run = _run()
         db = _db()
-        items = build_queue(
-            run.convictions,
-            run.people,
-            run.cases,
-            db.latest_decisions(),
-            db.assignments(),
-            applied_ids(run),
-        )
         wanted = _filter_from_args()
         try:
             number = int(request.args.get("page", "1"))
         except ValueError:
             number = 1
-        page = page_of(items, wanted, number)
-        people = current_app.config["REVIEW_RUN"].index().people
-        names = {item.subject_id: people[item.subject_id]["name"] for item in page.items}
+        store = _store()
+        page = queue_page(
+            store, db.latest_decisions(), db.assignments(), applied_ids(run), wanted, number
+        )
+        people = {sid: store.person(sid) for sid in {item.subject_id for item in page.items}}
+        names = {sid: (person or {}).get("name") for sid, person in people.items()}
         query = {k: v for k, v in request.args.items() if k != "page" and v}
         return render_template(
             "queue.html",
@@ -217,7 +212,7 @@ def register_pages(app: Flask) -> None:
             wanted=wanted,
             names=names,
             query=query,
-            open_total=sum(1 for i in items if i.is_open),
+            open_total=page.open_total,
             outcome_label=outcome_label,
         )
 
@@ -250,8 +245,7 @@ def register_pages(app: Flask) -> None:
             history, decisions = run.decisions_of(subject_id)
         conv = _conviction(history, cid)
         relief_now = statute_relief(decisions[cid], run)
-        index = current_app.config["REVIEW_RUN"].index()
-        row = next(r for r in index.convictions.get(subject_id, []) if r["conviction_id"] == cid)
+        row = next(r for r in _store().convictions_of(subject_id) if r["conviction_id"] == cid)
         problem = _validate(form, conv, relief_now)
         if row["reason"] == "outside_county":
             problem = "This conviction is outside the run's county; its own prosecutor decides it."

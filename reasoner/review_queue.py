@@ -6,18 +6,32 @@ first the convictions whose relief could clear a person: those of a person whose
 remaining conviction is in the queue (relief could leave no conviction), then those whose
 every remaining felony is in the queue (relief could leave no felony); within each, review
 outcomes before challenges to confirm, and people with fewer open convictions first. This
-reads the run's output files only; it decides nothing.
+reads the run's output rows only; it decides nothing.
+
+The queue is worked out in SQLite over the run's row store
+(:mod:`cmr_reason.reasoner.row_store`), in temporary tables of the page's own connection, so
+only the page's 25 rows reach Python: memory does not grow with the run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import sqlite3
+from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.review_db import StoredDecision
+from cmr_reason.reasoner.row_store import (
+    CHOICE_COLUMNS,
+    QUEUE_COLUMNS,
+    QUEUE_OUTCOMES,
+    RECORD_COLUMNS,
+    RowStore,
+    decided_extras,
+)
 
-QUEUE_OUTCOMES = ("review", "not_eligible")
+__all__ = ["QUEUE_OUTCOMES", "QueueFilter", "QueueItem", "QueuePage", "queue_page"]
 PAGE_SIZE = 25
 IMPACT_LABELS = {
     0: "relief could leave no conviction",
@@ -82,21 +96,27 @@ class QueueFilter:
     status: str = "open"  # open | decided | all
     assignee: str = ""  # "" any, "-" unassigned, else a user name
 
-    def keeps(self, item: QueueItem) -> bool:
-        """True when the item passes every filter."""
-        row = item.row
-        checks = (
-            not self.reason or self.reason in (row["reason"], row["statutory_reason"]),
-            not self.code_section
-            or row["code_section"].lower().startswith(self.code_section.strip().lower()),
-            not self.level or row["level"] == self.level,
-            not self.court or item.court == self.court,
-            not self.county or row["county"] == self.county,
-            self.status == "all" or (self.status == "open") == item.is_open,
-            not self.assignee
-            or (item.assignee == "" if self.assignee == "-" else item.assignee == self.assignee),
-        )
-        return all(checks)
+    def where(self) -> tuple[str, list[Any]]:
+        """The filters as an SQL condition on the queue's items, and its parameters."""
+        clauses, params = ["1"], []
+        if self.reason:
+            clauses.append("(reason = ? OR statutory_reason = ?)")
+            params += [self.reason, self.reason]
+        if self.code_section:
+            prefix = self.code_section.strip().lower()  # matched on the lower-cased section
+            clauses.append("substr(code_lower, 1, ?) = ?")
+            params += [len(prefix), prefix]
+        for column in ("level", "court", "county"):
+            if getattr(self, column):
+                clauses.append(f"{column} = ?")
+                params.append(getattr(self, column))
+        if self.status != "all":
+            clauses.append("is_open = ?")
+            params.append(int(self.status == "open"))
+        if self.assignee:
+            clauses.append("assignee = ?")
+            params.append("" if self.assignee == "-" else self.assignee)
+        return " AND ".join(clauses), params
 
 
 @dataclass
@@ -108,117 +128,161 @@ class QueuePage:
     page: int
     pages: int
     choices: dict[str, list[str]] = field(default_factory=dict)
+    open_total: int = 0
 
 
-def _int(text: str) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return 0
+_RECORD = ", ".join(RECORD_COLUMNS)
+_Q_RECORD = ", ".join(f"q.{column}" for column in RECORD_COLUMNS)
+_E_RECORD = ", ".join(f"e.{column}" for column in RECORD_COLUMNS)
+# The people a reviewer has decided for are ranked again with their decisions (a few rows).
+_TOUCHED = f"""
+CREATE TEMP TABLE touched_items AS
+WITH base AS (
+    SELECT {_Q_RECORD}, coalesce(l.status, 'open') AS status FROM main.queue AS q
+    LEFT JOIN temp.latest AS l ON l.conviction_id = q.conviction_id
+    WHERE q.subject_id IN (SELECT subject_id FROM temp.touched)
+    UNION ALL
+    SELECT {_E_RECORD}, l.status FROM temp.extra AS e
+    JOIN temp.latest AS l ON l.conviction_id = e.conviction_id
+), opened AS (
+    SELECT *, status IN ('open', 'more_information') AS is_open FROM base
+), counted AS (
+    SELECT *, sum(is_open) OVER person AS person_open,
+        sum(is_open AND level = 'felony') OVER person AS open_felonies
+    FROM opened WINDOW person AS (PARTITION BY subject_id)
+)
+SELECT {_RECORD}, status, is_open, person_open,
+    CASE WHEN is_open AND convictions_after != 0 AND convictions_after <= person_open THEN 0
+        WHEN is_open AND level = 'felony' AND felonies_after != 0
+            AND felonies_after <= open_felonies THEN 1
+        ELSE 2 END AS impact
+FROM counted
+"""
+# Everyone else is in the queue as the store ranked them: every row open.
+_ITEMS = f"""
+CREATE TEMP VIEW items AS
+SELECT q.*, coalesce(a.assignee, '') AS assignee FROM (
+    SELECT {_RECORD}, 'open' AS status, 1 AS is_open, person_open, impact FROM main.queue
+    WHERE subject_id NOT IN (SELECT subject_id FROM temp.touched)
+    UNION ALL
+    SELECT {_RECORD}, status, is_open, person_open, impact FROM temp.touched_items
+) AS q LEFT JOIN temp.assigned AS a ON a.subject_id = q.subject_id
+"""
+_ORDER = (
+    "is_open DESC, impact, outcome != 'review', person_open, subject_id, disposition_date, "
+    "conviction_id, seq"
+)
 
 
-def build_queue(
-    convictions: Iterable[dict[str, str]],
-    people: Iterable[dict[str, str]],
-    cases: Iterable[dict[str, str]],
+def _status(decision: StoredDecision, applied_id: int | None) -> str:
+    if decision.action == "more_information":
+        return "more_information"
+    return "applied" if applied_id == decision.id else "decided"
+
+
+def queue_page(
+    store: RowStore,
     latest: dict[str, StoredDecision],
     assignments: dict[str, str],
     applied_ids: dict[str, int],
-) -> list[QueueItem]:
-    """Every queue item, most freeing first.
+    wanted: QueueFilter,
+    page: int,
+) -> QueuePage:
+    """The filtered queue's page ``page`` (1-based, clamped), most freeing first.
 
     ``applied_ids`` maps a conviction id to the decision id the run applied (from its
     manifest), so a decision made after the run shows as not yet applied.
     """
-    courts = {c["case_id"]: c["court"] for c in cases}
-    items: list[QueueItem] = []
-    for row in convictions:
-        decision = latest.get(row["conviction_id"])
-        if row["outcome"] not in QUEUE_OUTCOMES and decision is None:
-            continue
-        if decision is None:
-            status = "open"
-        elif applied_ids.get(row["conviction_id"]) == decision.id:
-            status = "more_information" if decision.action == "more_information" else "applied"
-        else:
-            status = "more_information" if decision.action == "more_information" else "decided"
+    try:
+        with closing(store.connect()) as db:
+            _load(db, store, latest, assignments, applied_ids)
+            return _page(db, latest, wanted, page)
+    except sqlite3.Error as exc:
+        raise UserError(f"cannot read the row store {store.path}: {exc}") from None
+
+
+def _load(
+    db: sqlite3.Connection,
+    store: RowStore,
+    latest: dict[str, StoredDecision],
+    assignments: dict[str, str],
+    applied_ids: dict[str, int],
+) -> None:
+    """The review database's state as temporary tables, then every queue item."""
+    db.execute("CREATE TEMP TABLE latest (conviction_id TEXT PRIMARY KEY, status TEXT)")
+    db.executemany(
+        "INSERT INTO temp.latest VALUES (?, ?)",
+        ((cid, _status(d, applied_ids.get(cid))) for cid, d in latest.items()),
+    )
+    db.execute("CREATE TEMP TABLE assigned (subject_id TEXT PRIMARY KEY, assignee TEXT)")
+    db.executemany("INSERT INTO temp.assigned VALUES (?, ?)", assignments.items())
+    db.execute(f"CREATE TEMP TABLE extra AS SELECT {_RECORD} FROM main.queue WHERE 0")
+    marks = ", ".join("?" * len(RECORD_COLUMNS))
+    db.executemany(f"INSERT INTO temp.extra VALUES ({marks})", decided_extras(db, sorted(latest)))
+    db.execute("CREATE TEMP TABLE touched (subject_id TEXT PRIMARY KEY)")
+    db.execute(
+        "INSERT OR IGNORE INTO temp.touched SELECT subject_id FROM main.queue "
+        "WHERE conviction_id IN (SELECT conviction_id FROM temp.latest) "
+        "UNION SELECT subject_id FROM temp.extra"
+    )
+    db.execute(_TOUCHED)
+    db.execute(_ITEMS)
+
+
+def _page(
+    db: sqlite3.Connection, latest: dict[str, StoredDecision], wanted: QueueFilter, page: int
+) -> QueuePage:
+    where, params = wanted.where()
+    total = db.execute(f"SELECT count(*) FROM temp.items WHERE {where}", params).fetchone()[0]
+    pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+    page = min(max(page, 1), pages)
+    columns = ", ".join(QUEUE_COLUMNS)
+    rows = db.execute(
+        f"SELECT {columns}, court, status, assignee, impact, person_open FROM temp.items "
+        f"WHERE {where} ORDER BY {_ORDER} LIMIT ? OFFSET ?",
+        [*params, PAGE_SIZE, (page - 1) * PAGE_SIZE],
+    ).fetchall()
+    items = []
+    for values in rows:
+        row = dict(zip(QUEUE_COLUMNS, values, strict=False))
+        court, status, assignee, impact, person_open = values[len(QUEUE_COLUMNS) :]
         items.append(
             QueueItem(
                 row=row,
-                court=courts.get(row["case_id"], ""),
+                court=court,
                 status=status,
-                latest=decision,
-                assignee=assignments.get(row["subject_id"], ""),
+                latest=latest.get(row["conviction_id"]),
+                assignee=assignee,
+                impact=impact,
+                person_open=person_open,
             )
         )
-    _rank_impact(items, people)
-    items.sort(
-        key=lambda i: (
-            not i.is_open,
-            i.impact,
-            i.row["outcome"] != "review",
-            i.person_open,
-            i.subject_id,
-            i.row["disposition_date"],
-            i.conviction_id,
+    return QueuePage(items, total, page, pages, _choices(db), _open_total(db))
+
+
+def _choices(db: sqlite3.Connection) -> dict[str, list[str]]:
+    """The values each filter can take, from the whole queue (the store's and the extras')."""
+    found: dict[str, set[str]] = {name: set() for name in (*CHOICE_COLUMNS, "assignee")}
+    for name, value in db.execute("SELECT name, value FROM main.queue_choices"):
+        found[name].add(value)
+    for name, column in CHOICE_COLUMNS.items():
+        found[name].update(v for (v,) in db.execute(f"SELECT {column} FROM temp.extra") if v)
+    found["assignee"].update(
+        name
+        for (name,) in db.execute(
+            "SELECT assignee FROM temp.assigned AS a WHERE assignee != '' AND ("
+            "EXISTS (SELECT 1 FROM main.queue AS q WHERE q.subject_id = a.subject_id) OR "
+            "EXISTS (SELECT 1 FROM temp.extra AS e WHERE e.subject_id = a.subject_id))"
         )
     )
-    return items
+    return {name: sorted(values) for name, values in found.items()}
 
 
-def _rank_impact(items: list[QueueItem], people: Iterable[dict[str, str]]) -> None:
-    """Mark items whose relief could leave their person with no conviction or no felony."""
-    open_all: dict[str, int] = {}
-    open_felonies: dict[str, int] = {}
-    for item in items:
-        if item.is_open:
-            open_all[item.subject_id] = open_all.get(item.subject_id, 0) + 1
-            if item.row["level"] == "felony":
-                open_felonies[item.subject_id] = open_felonies.get(item.subject_id, 0) + 1
-    remaining = {
-        p["subject_id"]: (_int(p["convictions_after"]), _int(p["felonies_after"])) for p in people
-    }
-    for item in items:
-        sid = item.subject_id
-        item.person_open = open_all.get(sid, 0)
-        convictions_after, felonies_after = remaining.get(sid, (0, 0))
-        if item.is_open and convictions_after and convictions_after <= open_all.get(sid, 0):
-            item.impact = 0
-        elif (
-            item.is_open
-            and item.row["level"] == "felony"
-            and felonies_after
-            and felonies_after <= open_felonies.get(sid, 0)
-        ):
-            item.impact = 1
-
-
-def choices(items: list[QueueItem]) -> dict[str, list[str]]:
-    """The values each filter can take, from the whole queue."""
-
-    def values(get: Any) -> list[str]:
-        return sorted({v for v in (get(i) for i in items) if v})
-
-    return {
-        "reason": values(lambda i: i.row["reason"]),
-        "level": values(lambda i: i.row["level"]),
-        "court": values(lambda i: i.court),
-        "county": values(lambda i: i.row["county"]),
-        "code_section": values(lambda i: i.row["code_section"].split("(")[0]),
-        "assignee": values(lambda i: i.assignee),
-    }
-
-
-def page_of(items: list[QueueItem], wanted: QueueFilter, page: int) -> QueuePage:
-    """The filtered queue's page ``page`` (1-based, clamped)."""
-    kept = [i for i in items if wanted.keeps(i)]
-    pages = max(1, (len(kept) + PAGE_SIZE - 1) // PAGE_SIZE)
-    page = min(max(page, 1), pages)
-    start = (page - 1) * PAGE_SIZE
-    return QueuePage(
-        items=kept[start : start + PAGE_SIZE],
-        total=len(kept),
-        page=page,
-        pages=pages,
-        choices=choices(items),
-    )
+def _open_total(db: sqlite3.Connection) -> int:
+    """Open items: every store row of a person nobody decided for, and the re-ranked open."""
+    untouched = db.execute(
+        "SELECT count(*) FROM main.queue "
+        "WHERE subject_id NOT IN (SELECT subject_id FROM temp.touched)"
+    ).fetchone()[0]
+    touched = db.execute("SELECT coalesce(sum(is_open), 0) FROM temp.touched_items").fetchone()[0]
+    return untouched + touched
