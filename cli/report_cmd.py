@@ -29,7 +29,8 @@ def report(
         typer.Option(
             "--suppress-below",
             min=0,
-            help="Show every count from 1 to N-1 as '<N' (for publishing).",
+            help="For publishing: hide every count from 1 to N-1, and the other counts "
+            "that would let a reader work one out.",
         ),
     ] = 0,
     force: Annotated[

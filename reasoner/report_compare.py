@@ -80,9 +80,9 @@ def labels(base: RunDir, other: RunDir) -> tuple[str, str]:
     return a, b
 
 
-def _sentence(diff_text: str, value: float | None, what: str, a: str, b: str, mark: str) -> str:
+def _sentence(diff_text: str, value: float | None, what: str, a: str, b: str) -> str:
     if value is None:
-        return f"The difference in {what} between {b} and {a} is suppressed (fewer than {mark})."
+        return f"The difference in {what} between {b} and {a} is suppressed."
     if value == 0:
         return f"The same number of {what} under {b} as under {a}."
     more = "more" if value > 0 else "fewer"
@@ -98,7 +98,8 @@ def comparison_section(
     a, b = names
     rows = []
     for text, group, key in FIGURES:
-        left, right = sup.count(base[group][key]), sup.count(other[group][key])
+        left = sup.count(base[group][key], (group, key))
+        right = sup.count(other[group][key], ("other", group, key))
         rows.append(Row(text, (left, right, sup.diff(left, right))))
     table = Table(
         f"Figures under {a} and {b}",
@@ -116,6 +117,6 @@ def comparison_section(
     for key, what in SENTENCES:
         row = rows[[f[2] for f in FIGURES].index(key)]
         diff = row.cells[2]
-        lead.append(_sentence(diff.text, diff.value, what, a, b, str(sup.below)))
+        lead.append(_sentence(diff.text, diff.value, what, a, b))
     lead += [f"Warning: {w}; the figures may not be comparable." for w in warnings]
     return Section("compare", f"Comparison: {a} and {b}", tuple(lead), (Part(chart, (table,)),))

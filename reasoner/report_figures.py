@@ -1,7 +1,8 @@
 """The impact report's numbers: labels, formatting and small-cell suppression.
 
-Every count the report shows goes through :class:`Suppression`, so "<N" is applied in one
-place: headline, tables, chart labels and chart bar lengths alike.
+Every count the report shows goes through :class:`Suppression` with its display key, so a
+hidden count is hidden in one place: headline, tables, chart labels and chart bar lengths
+alike.
 """
 
 from __future__ import annotations
@@ -38,6 +39,11 @@ LEVEL_LABELS = {
     "unknown": "Level not recorded",
 }
 GENDER_LABELS = {"F": "Female", "M": "Male", "X": "Non-binary"}
+SUPPRESSED = "suppressed"
+
+# Where a count sits in summary.json (("by_level", "felony", "review")), or a row total
+# (("row_total", "by_level", "felony")); report_groups lists them and how they add up.
+Key = tuple[str, ...]
 
 
 def outcome_label(code: str) -> str:
@@ -90,9 +96,15 @@ class Cell:
 
 @dataclass(frozen=True)
 class Suppression:
-    """Shows counts in ``1 .. below-1`` as ``<below`` (``below`` 0 or 1: nothing hidden)."""
+    """Hides counts for publishing; ``below`` 0 or 1 hides nothing.
+
+    A count is hidden when it is from 1 to ``below`` - 1 (primary), or when its display key
+    is in ``hidden``: the complements that stop a reader working a hidden count out from
+    the counts shown (:mod:`complementary_suppression`). Both show the same mark.
+    """
 
     below: int = 0
+    hidden: frozenset[Key] = frozenset()
 
     @property
     def active(self) -> bool:
@@ -101,43 +113,39 @@ class Suppression:
 
     @property
     def mark(self) -> str:
-        """The text a hidden count shows."""
-        return f"<{self.below}"
+        """The text a hidden count shows; a complement may be N or more, so no "<N"."""
+        return SUPPRESSED
 
-    def hides(self, value: int) -> bool:
-        """Whether a count of ``value`` is hidden."""
-        return self.active and 0 < abs(value) < self.below
+    def hides(self, value: int, key: Key) -> bool:
+        """Whether the count ``value`` shown under ``key`` is hidden."""
+        return self.active and (0 < abs(value) < self.below or key in self.hidden)
 
-    def count(self, value: int) -> Cell:
-        """A count, hidden when small."""
-        if self.hides(value):
+    def count(self, value: int, key: Key) -> Cell:
+        """A count, hidden when small or when it would give a hidden count away."""
+        if self.hides(value, key):
             return Cell(self.mark, None)
         return Cell(count_text(value), value)
 
     def pct(self, value: float, *sources: Cell) -> Cell:
         """A given percentage, hidden when any cell it derives from is hidden."""
         if any(s.suppressed for s in sources):
-            return Cell("suppressed", None)
+            return Cell(SUPPRESSED, None)
         return Cell(pct_text(value), value)
 
     def share(self, part: Cell, whole: Cell) -> Cell:
         """``part`` as a percentage of ``whole`` (hidden when either is)."""
         if part.value is None or whole.value is None:
-            return Cell("suppressed", None)
+            return Cell(SUPPRESSED, None)
         value = round(100 * part.value / whole.value, 1) if whole.value else 0.0
         return Cell(pct_text(value), value)
 
     def diff(self, before: Cell, after: Cell) -> Cell:
-        """``after - before`` with a sign; hidden only when either side is."""
+        """``after - before`` with a sign; hidden when either side is."""
         if before.value is None or after.value is None:
-            return Cell("suppressed", None)
+            return Cell(SUPPRESSED, None)
         value = int(after.value - before.value)
         sign = "+" if value > 0 else "\u2212" if value < 0 else ""
         return Cell(sign + count_text(abs(value)), value)
-
-    def total(self, values: list[int]) -> Cell:
-        """The sum of some counts, as a count (hidden when small)."""
-        return self.count(sum(values))
 
 
 @dataclass(frozen=True)

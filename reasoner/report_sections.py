@@ -6,6 +6,7 @@ at least one table, passed through the run's :class:`Suppression`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cmr_reason.reasoner.report_figures import (
@@ -16,6 +17,7 @@ from cmr_reason.reasoner.report_figures import (
     Cell,
     Chart,
     Headline,
+    Key,
     Part,
     Row,
     Section,
@@ -38,8 +40,8 @@ def _cap(text: str) -> str:
 
 def headlines(s: Summary, sup: Suppression) -> list[Headline]:
     """The one-page picture: what was dismissed, and who was relieved."""
-    people, conv = s["people"], s["convictions"]
-    n = {k: sup.count(v) for k, v in {**conv, **{f"p_{k}": v for k, v in people.items()}}.items()}
+    n = {k: sup.count(v, ("convictions", k)) for k, v in s["convictions"].items()}
+    n |= {f"p_{k}": sup.count(v, ("people", k)) for k, v in s["people"].items()}
     return [
         Headline(
             n["dismissed"],
@@ -71,37 +73,47 @@ def headlines(s: Summary, sup: Suppression) -> list[Headline]:
     ]
 
 
-def _share_rows(table: dict[str, Any], sup: Suppression, relieved: Cell, labels: Any) -> list[Row]:
+def _share_rows(s: Summary, kind: str, sup: Suppression, relieved: Cell, labels: Any) -> list[Row]:
     """Race or gender rows, most relieved first: people, relieved, share of relieved people."""
-    rows = []
-    for key in by_size({k: v.get("relieved", 0) for k, v in table.items()}, sup):
+    table, rows = s[kind], []
+    relieved_counts = {k: v.get("relieved", 0) for k, v in table.items()}
+    for key in by_size(relieved_counts, sup, lambda k: (kind, k, "relieved")):
         entry = table[key]
-        people, got = sup.count(entry.get("people", 0)), sup.count(entry.get("relieved", 0))
+        people = sup.count(entry.get("people", 0), (kind, key, "people"))
+        got = sup.count(entry.get("relieved", 0), (kind, key, "relieved"))
         share = sup.pct(entry.get("share_of_relieved_people_pct", 0.0), got, relieved)
         rows.append(Row(group_label(key, labels), (people, got, share)))
     return rows
 
 
-def by_size(counts: dict[str, int], sup: Suppression) -> list[str]:
+def by_size(counts: dict[str, int], sup: Suppression, key: Callable[[str], Key]) -> list[str]:
     """Keys, largest count first; hidden counts last in key order, so order reveals nothing."""
+
+    def hidden(k: str) -> bool:
+        return sup.hides(counts[k], key(k))
+
     return sorted(
-        counts,
-        key=lambda k: (sup.hides(counts[k]), 0 if sup.hides(counts[k]) else -counts[k],
-                       k == "unknown", k),
-    )  # fmt: skip
+        counts, key=lambda k: (hidden(k), 0 if hidden(k) else -counts[k], k == "unknown", k)
+    )
 
 
 def share_line(s: Summary, sup: Suppression) -> str:
     """People relieved by race in one line, like Los Angeles's published picture."""
-    relieved = sup.count(s["people"]["relieved"])
-    rows = _share_rows(s["by_race"], sup, relieved, None)
+    relieved = sup.count(s["people"]["relieved"], ("people", "relieved"))
+    rows = _share_rows(s, "by_race", sup, relieved, None)
     return ", ".join(
         f"{r.label} (suppressed)" if r.cells[2].suppressed else f"{r.label} {r.cells[2].text}"
         for r in rows
     )
 
 
+def _cell_key(name: str, row: str, outcome: str) -> Key:
+    """Display key of a stacked table's cell (the relieved table is pivoted: outcome first)."""
+    return (name, outcome, row) if name == "relieved_by_level" else (name, row, outcome)
+
+
 def _stacked_part(
+    name: str,
     data: dict[str, dict[str, int]],
     keys: list[str],
     what: str,
@@ -115,8 +127,9 @@ def _stacked_part(
     series = tuple(Series(o, outcome_label(o)) for o in present)
     rows = []
     for key in keys:
-        values = [data.get(key, {}).get(o, 0) for o in present]
-        rows.append(Row(label(key), (*(sup.count(v) for v in values), sup.total(values))))
+        cells = [sup.count(data.get(key, {}).get(o, 0), _cell_key(name, key, o)) for o in present]
+        total = sup.count(sum(data.get(key, {}).values()), ("row_total", name, key))
+        rows.append(Row(label(key), (*cells, total)))
     title = title or f"Cannabis-related convictions by {what}, by outcome"
     chart = Chart("stacked", title, series, tuple(rows), "Stacked bars; the total is at the end.")
     columns = (_cap(what), *(s.label for s in series), "Total")
@@ -128,7 +141,14 @@ def outcome_section(s: Summary, sup: Suppression) -> Section:
     by, stat, conv = s["by_outcome"], s["statutory_by_outcome"], s["convictions"]
     keys = ordered(sorted(set(by) | set(stat)), OUTCOMES)
     rows = tuple(
-        Row(outcome_label(k), (sup.count(by.get(k, 0)), sup.count(stat.get(k, 0))), key=k)
+        Row(
+            outcome_label(k),
+            (
+                sup.count(by.get(k, 0), ("by_outcome", k)),
+                sup.count(stat.get(k, 0), ("statutory_by_outcome", k)),
+            ),
+            key=k,
+        )
         for k in keys
     )
     policy = s["run"].get("policy") or "the policy"
@@ -144,7 +164,7 @@ def outcome_section(s: Summary, sup: Suppression) -> Section:
         ("Outcome", f"Convictions ({policy})", "Under HS 11361.8 alone"),
         rows,
     )
-    cannabis = sup.count(conv["cannabis_related"])
+    cannabis = sup.count(conv["cannabis_related"], ("convictions", "cannabis_related"))
     figures = (
         ("Convictions in the input", "total"),
         ("Cannabis-related convictions", "cannabis_related"),
@@ -160,7 +180,7 @@ def outcome_section(s: Summary, sup: Suppression) -> Section:
     )
     glance = []
     for text, key in figures:
-        cell = sup.count(conv[key])
+        cell = sup.count(conv[key], ("convictions", key))
         share = Cell("", None) if key == "total" else sup.share(cell, cannabis)
         glance.append(Row(text, (cell, share)))
     glance_table = Table(
@@ -169,8 +189,9 @@ def outcome_section(s: Summary, sup: Suppression) -> Section:
         tuple(glance),
     )
     lead = (
-        f"Of {sup.count(conv['total']).text} convictions in the input, {cannabis.text} are "
-        f"cannabis-related; {sup.count(conv['relieved']).text} of them are relieved.",
+        f"Of {sup.count(conv['total'], ('convictions', 'total')).text} convictions in the input, "
+        f"{cannabis.text} are cannabis-related; "
+        f"{sup.count(conv['relieved'], ('convictions', 'relieved')).text} of them are relieved.",
         "Convictions that are not cannabis-related count as not covered by HS 11361.8.",
     )
     return Section(
@@ -189,9 +210,13 @@ def level_section(s: Summary, sup: Suppression) -> Section:
             pivot.setdefault(level, {})[outcome] = n
     title = "Relieved convictions by level, by kind of relief"
     levels = ordered(sorted(pivot), LEVELS)
-    relieved = _stacked_part(pivot, levels, "level", level_label, sup, RELIEF_OUTCOMES, title)
+    relieved = _stacked_part(
+        "relieved_by_level", pivot, levels, "level", level_label, sup, RELIEF_OUTCOMES, title
+    )
     by_level = s["by_level"]
-    every = _stacked_part(by_level, ordered(sorted(by_level), LEVELS), "level", level_label, sup)
+    every = _stacked_part(
+        "by_level", by_level, ordered(sorted(by_level), LEVELS), "level", level_label, sup
+    )
     lead = (
         "How the relieved convictions split into felonies, misdemeanors and infractions, and "
         "what relief each got. The second table has every cannabis-related conviction by level.",
@@ -207,7 +232,7 @@ def level_section(s: Summary, sup: Suppression) -> Section:
 def people_section(s: Summary, sup: Suppression) -> Section:
     """People relieved and what their record holds afterwards."""
     p = s["people"]
-    relieved = sup.count(p["relieved"])
+    relieved = sup.count(p["relieved"], ("people", "relieved"))
     figures = (
         ("People in the input", "total", False),
         ("With a cannabis-related conviction", "with_cannabis_conviction", False),
@@ -219,7 +244,7 @@ def people_section(s: Summary, sup: Suppression) -> Section:
     )
     rows = []
     for text, key, of_relieved in figures:
-        cell = sup.count(p[key])
+        cell = sup.count(p[key], ("people", key))
         share = sup.share(cell, relieved) if of_relieved else Cell("", None)
         rows.append(Row(text, (cell, share)))
     chart_rows = tuple(
@@ -246,10 +271,10 @@ def people_section(s: Summary, sup: Suppression) -> Section:
 
 def group_section(s: Summary, sup: Suppression) -> Section:
     """People relieved by race and by gender, as shares of the people relieved."""
-    relieved = sup.count(s["people"]["relieved"])
+    relieved = sup.count(s["people"]["relieved"], ("people", "relieved"))
     parts = []
     for what, key, labels in (("race", "by_race", None), ("gender", "by_gender", GENDER_LABELS)):
-        rows = _share_rows(s[key], sup, relieved, labels)
+        rows = _share_rows(s, key, sup, relieved, labels)
         title = f"Share of people relieved, by {what}"
         chart = Chart(
             "bars",
@@ -271,7 +296,7 @@ def decade_section(s: Summary, sup: Suppression) -> Section:
     """Cannabis-related convictions by decade of conviction."""
     data = s["by_decade"]
     keys = sorted(data, key=lambda k: (k == "unknown", k))
-    part = _stacked_part(data, keys, "decade of conviction", _decade_label, sup)
+    part = _stacked_part("by_decade", data, keys, "decade of conviction", _decade_label, sup)
     lead = ("Cannabis-related convictions by the decade of their disposition date.",)
     return Section("decades", "Convictions by decade of conviction", lead, (part,))
 
@@ -283,7 +308,7 @@ def _decade_label(key: str) -> str:
 def section_section(s: Summary, sup: Suppression) -> Section:
     """Cannabis-related convictions by code section."""
     data = s["by_code_section"]
-    part = _stacked_part(data, sorted(data), "code section", str, sup)
+    part = _stacked_part("by_code_section", data, sorted(data), "code section", str, sup)
     lead = (
         "Code sections as normalised from the charge text; attempts (PC 664) and conspiracies "
         "(PC 182) are listed apart.",
@@ -303,7 +328,10 @@ def reason_section(s: Summary, sup: Suppression, reasons: dict[str, str]) -> Sec
         ("not_eligible", "not_eligible_by_reason"),
     ):
         data = s[key]
-        rows = tuple(Row(phrase(k), (sup.count(data[k]),), key=outcome) for k in by_size(data, sup))
+        rows = tuple(
+            Row(phrase(k), (sup.count(data[k], (key, k)),), key=outcome)
+            for k in by_size(data, sup, lambda k, key=key: (key, k))
+        )
         title = f"{outcome_label(outcome)}: convictions by reason"
         chart = Chart("bars", title, (Series(outcome, outcome_label(outcome)),), rows)
         table = Table(title, ("Reason", "Convictions"), rows)
@@ -313,9 +341,9 @@ def reason_section(s: Summary, sup: Suppression, reasons: dict[str, str]) -> Sec
     for outcome in ordered(sorted(set(by) | set(stat)), OUTCOMES):
         codes = sorted(set(by.get(outcome, {})) | set(stat.get(outcome, {})))
         for code in codes:
-            cells = (
-                sup.count(by.get(outcome, {}).get(code, 0)),
-                sup.count(stat.get(outcome, {}).get(code, 0)),
+            cells = tuple(
+                sup.count(data.get(outcome, {}).get(code, 0), (name, outcome, code))
+                for name, data in (("by_reason", by), ("statutory_by_reason", stat))
             )
             rows_all.append(Row(phrase(code), cells, (outcome_label(outcome),)))
     policy = s["run"].get("policy") or "the policy"
@@ -341,12 +369,12 @@ def reason_section(s: Summary, sup: Suppression, reasons: dict[str, str]) -> Sec
 def input_section(s: Summary, sup: Suppression) -> Section:
     """Where every input row went."""
     rows_in = s["input"]
-    total = sup.count(rows_in["rows_in"])
+    total = sup.count(rows_in["rows_in"], ("input", "rows_in"))
     kinds = (("Used", "rows_used", "used"), ("Judged irrelevant", "rows_irrelevant", "irrelevant"),
              ("Rejected", "rows_rejected", "rejected"))  # fmt: skip
     rows = []
     for text, key, colour in kinds:
-        cell = sup.count(rows_in[key])
+        cell = sup.count(rows_in[key], ("input", key))
         rows.append(Row(text, (cell, sup.share(cell, total)), key=colour))
     chart = Chart(
         "bars",
@@ -369,7 +397,9 @@ def input_section(s: Summary, sup: Suppression) -> Section:
         data = rows_in.get(key, {})
         detail.append(
             Table(
-                caption, (head, "Rows"), tuple(Row(k, (sup.count(data[k]),)) for k in sorted(data))
+                caption,
+                (head, "Rows"),
+                tuple(Row(k, (sup.count(data[k], ("input", key, k)),)) for k in sorted(data)),
             )
         )
     lead = (

@@ -17,9 +17,11 @@ import jinja2
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner import report_sections as sections
 from cmr_reason.reasoner.catalogue import load_catalogue
+from cmr_reason.reasoner.complementary_suppression import hidden_counts
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.report_compare import check_comparable, comparison_section, labels
 from cmr_reason.reasoner.report_figures import Part, Row, Section, Suppression, Table
+from cmr_reason.reasoner.report_groups import page_figures
 from cmr_reason.reasoner.run_dir import RunDir
 from cmr_reason.reasoner.svg_charts import render
 
@@ -56,15 +58,19 @@ def run_facts(run: RunDir, sup: Suppression) -> tuple[list[tuple[str, str]], Tab
         ("County", r.get("county") or m.get("county") or "all counties"),
         ("Rules SHA-256", m.get("rules_sha256", "")),
         ("Tool version", f"{m.get('tool', 'cmr-reason')} {m.get('tool_version', '')}"),
-        ("Small-cell suppression", f"counts below {sup.below} shown as {sup.mark}"
-         if sup.active else "off"),
+        ("Small-cell suppression", f"counts below {sup.below} hidden, and the counts that would "
+         "give one away" if sup.active else "off"),
     ]  # fmt: skip
     inputs = Table(
         "Input files",
         ("File", "SHA-256", "Rows"),
         tuple(
-            Row(Path(e["path"]).name, (sup.count(e.get("rows", 0)),), (e["sha256"],))
-            for e in m.get("inputs", [])
+            Row(
+                Path(e["path"]).name,
+                (sup.count(e.get("rows", 0), ("input_file", str(i))),),
+                (e["sha256"],),
+            )
+            for i, e in enumerate(m.get("inputs", []))
         ),
     )
     return facts, inputs
@@ -96,9 +102,19 @@ def _with_svg(section: Section, counter: list[int]) -> dict[str, Any]:
     return {"section": section, "parts": parts}
 
 
+def suppression(run: RunDir, options: ReportOptions) -> Suppression:
+    """What the report hides: small counts, and the counts that would give one away."""
+    if options.suppress_below <= 1:
+        return Suppression(options.suppress_below)
+    rows = [e.get("rows", 0) for e in run.manifest.get("inputs", [])]
+    other = options.compare.summary if options.compare is not None else None
+    page = page_figures(run.summary, rows, other)
+    return Suppression(options.suppress_below, hidden_counts(page, options.suppress_below))
+
+
 def context(run: RunDir, options: ReportOptions) -> dict[str, Any]:
     """Everything the template shows."""
-    sup = Suppression(options.suppress_below)
+    sup = suppression(run, options)
     body = _sections(run, sup)
     if options.compare is not None:
         other = options.compare

@@ -120,10 +120,10 @@ def _legend(chart_id: str, chart: Chart, y: float) -> tuple[list[str], float]:
     """Swatches and labels in rows; returns the elements and the height used."""
     parts, x, row_y = [], 0.0, y
     width = len(chart.series)
-    hidden = next((c.text for r in chart.rows for c in r.cells[:width] if c.value is None), "")
+    hidden = any(c.value is None for r in chart.rows for c in r.cells[:width])
     entries = list(chart.series)
     if hidden:
-        entries.append(Series("suppressed", f"hidden count ({hidden}), fixed width"))
+        entries.append(Series("suppressed", "suppressed count, fixed width"))
     for series in entries:
         width = 22 + len(series.label) * VALUE_CHAR_W + 14
         if x + width > WIDTH and x > 0:
