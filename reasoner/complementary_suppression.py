@@ -15,6 +15,7 @@ same hidden counts.
 
 from __future__ import annotations
 
+from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.report_figures import Key
 from cmr_reason.reasoner.report_groups import PageFigures
 from cmr_reason.reasoner.suppression_audit import Audit, Group
@@ -75,8 +76,11 @@ class _Pattern:
         caller's loop goes on.
         """
         candidates = self._in_certificate(exposed, unknown) or self._linked(exposed, unknown)
-        if not candidates:
-            raise RuntimeError(f"internal error: no count left to protect {exposed}")
+        if not candidates:  # not seen on any page: say so instead of publishing a leak
+            raise UserError(
+                f"small-cell suppression found no count left to hide to protect {exposed}; "
+                "the report is not written (try another --suppress-below)"
+            )
         candidates.sort(key=lambda k: (abs(self.page.values[k]), self.audit.order[k]))
         return next((k for k in candidates if self._frees(k, exposed)), candidates[0])
 

@@ -56,6 +56,7 @@ if _missing():
     pytest.skip(_missing(), allow_module_level=True)
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
@@ -131,7 +132,10 @@ def _submit(driver: WebDriver, button: str, then: str) -> None:
     """Click ``button`` and wait for the next page to show ``then`` (not the old page's)."""
     old = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, button).click()
-    WebDriverWait(driver, 15).until(staleness_of(old))
+    # While the page changes, Chrome may answer a question about the old page's element
+    # with an inspector error ("Node ... does not belong to the document") instead of a
+    # stale-element error: ask again until it says stale.
+    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(staleness_of(old))
     _wait(driver, then)
 
 
