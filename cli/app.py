@@ -28,7 +28,7 @@ class _Group(TyperGroup):
     Doing it here rather than only in :func:`main` makes it hold under ``CliRunner`` too.
     """
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except UserError as error:

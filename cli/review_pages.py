@@ -73,7 +73,7 @@ def statute_relief(decision: Decision, run: RunDir) -> str:
     for firing in decision.firings:
         if firing.kind != "outcome" or firing.branch != "presumed":
             continue
-        outcome = str(firing.conclusion[2])  # type: ignore[index]
+        outcome = str(firing.conclusion[2])
         if outcome in RELIEFS:
             rank = run.catalogue.rule(firing.rule_id).rank
             found.append((rank if rank is not None else 10**6, outcome))

@@ -53,7 +53,7 @@ def _template(cls: type[BaseModel]) -> dict[str, Any]:
     """The field defaults of ``cls`` in field order (``_MISSING`` for a required field)."""
     return {
         name: _MISSING if info.is_required() else info.get_default(call_default_factory=True)
-        for name, info in cls.__pydantic_fields__.items()  # type: ignore[attr-defined]
+        for name, info in cls.__pydantic_fields__.items()
     }
 
 

@@ -314,7 +314,8 @@ class _FileReader:
         disposition = row[_K.DISP_DESCR].upper()
         convicted = disposition.startswith("CONVICTED")
         text, column = _charge_text(row)
-        level, level_flag, sentence = None, "", ("", None, None)
+        sentence: tuple[str, int | None, str | None] = ("", None, None)
+        level, level_flag = None, ""
         if convicted:
             if not text:
                 raise _RowError(
@@ -522,8 +523,8 @@ def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
     if isinstance(packed, tuple):
         index, line, kind, fields = packed
         return index, line, kind, _clean(fields)
-    index, line, kind, text = packed.split(_PART_SEP, 3)
-    return int(index), int(line), kind, _clean(text.split(_FIELD_SEP))
+    file, number, kind, text = packed.split(_PART_SEP, 3)
+    return int(file), int(number), kind, _clean(text.split(_FIELD_SEP))
 
 
 def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:

@@ -17,7 +17,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_reader import Packed, use_rows
@@ -30,8 +30,11 @@ from cmr_reason.reasoner.program_set import ProgramSet
 from cmr_reason.reasoner.run_rows import case_rows, conviction_row, person_outcome, person_row
 from cmr_reason.reasoner.solver import decide
 
+if TYPE_CHECKING:
+    import _csv
+
 # Either a built history (hand-written input) or a DOJ subject's routed rows.
-Item = History | tuple[str, list[Packed]]
+Item: TypeAlias = History | tuple[str, list[Packed]]
 
 
 @dataclass
@@ -75,7 +78,7 @@ def _catalogue(programs: ProgramSet) -> Catalogue:
     return found
 
 
-def _writer(buffer: io.StringIO) -> csv.DictWriter | csv.writer:  # type: ignore[type-arg]
+def _writer(buffer: io.StringIO) -> _csv.Writer:
     return csv.writer(buffer, lineterminator="\n")
 
 
@@ -84,7 +87,7 @@ def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], A
     rows = [item for item in items if not isinstance(item, History)]
     if not rows:
         return built, None
-    subjects, accounts = use_rows(rows, spec.files)  # type: ignore[arg-type]
+    subjects, accounts = use_rows(rows, spec.files)
     return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
 
 

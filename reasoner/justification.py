@@ -174,7 +174,7 @@ def rule_node(firing: Firing, cid: str, catalogue: Catalogue, record: Record) ->
     }
     if firing.kind in ("outcome", "policy_outcome"):
         parts = firing.conclusion
-        node["outcome"], node["reason"] = str(parts[-2]), str(parts[-1])  # type: ignore[index]
+        node["outcome"], node["reason"] = str(parts[-2]), str(parts[-1])
     return node
 
 
@@ -222,7 +222,7 @@ def build_tree(
                 f
                 for f in firings
                 if f.kind == "outcome" and f.branch == branch and f.conclusion[2] == outcome
-            ),  # type: ignore[index]
+            ),
             None,
         )
         alternatives.append(

@@ -106,7 +106,7 @@ def read_policy_spec(file: Path) -> PolicySpec:
             for sym in model.symbols(shown=True):
                 args = sym.arguments
                 if sym.name == "policy_info":
-                    info.append(tuple(a.string for a in args))  # type: ignore[arg-type]
+                    info.append(tuple(a.string for a in args))
                 elif sym.name == "default_param":
                     defaults.setdefault(args[0].name, []).append(args[1])
                 elif sym.name == "param_doc":

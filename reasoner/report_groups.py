@@ -315,6 +315,6 @@ def _input(page: PageFigures, s: Summary, input_rows: list[int]) -> None:
         page.group(("input", kind), keys)
     page.group(("input", "rows_in"), [("input", k) for k in kinds])
     files = [("input_file", str(i)) for i in range(len(input_rows))]
-    for key, n in zip(files, input_rows, strict=True):
-        page.count(key, n)
+    for file_key, n in zip(files, input_rows, strict=True):
+        page.count(file_key, n)
     page.group(("input", "rows_in"), files)

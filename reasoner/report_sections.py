@@ -86,6 +86,11 @@ def _share_rows(s: Summary, kind: str, sup: Suppression, relieved: Cell, labels:
     return rows
 
 
+def _under(key: str) -> Callable[[str], Key]:
+    """The display key of each reason of ``key``: ``(key, reason)``."""
+    return lambda reason: (key, reason)
+
+
 def by_size(counts: dict[str, int], sup: Suppression, key: Callable[[str], Key]) -> list[str]:
     """Keys, largest count first; hidden counts last in key order, so order reveals nothing."""
 
@@ -330,7 +335,7 @@ def reason_section(s: Summary, sup: Suppression, reasons: dict[str, str]) -> Sec
         data = s[key]
         rows = tuple(
             Row(phrase(k), (sup.count(data[k], (key, k)),), key=outcome)
-            for k in by_size(data, sup, lambda k, key=key: (key, k))
+            for k in by_size(data, sup, _under(key))
         )
         title = f"{outcome_label(outcome)}: convictions by reason"
         chart = Chart("bars", title, (Series(outcome, outcome_label(outcome)),), rows)

@@ -98,7 +98,8 @@ class QueueFilter:
 
     def where(self) -> tuple[str, list[Any]]:
         """The filters as an SQL condition on the queue's items, and its parameters."""
-        clauses, params = ["1"], []
+        clauses: list[str] = ["1"]
+        params: list[str | int] = []
         if self.reason:
             clauses.append("(reason = ? OR statutory_reason = ?)")
             params += [self.reason, self.reason]

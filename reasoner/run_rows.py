@@ -72,7 +72,7 @@ def code_section(charge: Charge) -> str:
 def _offence_date(decision: Decision) -> str:
     for firing in decision.firings:
         if firing.kind == "offence_date":
-            value = str(firing.conclusion[1])  # type: ignore[index]
+            value = str(firing.conclusion[1])
             return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     return ""
 
@@ -203,7 +203,9 @@ def case_rows(
     rows = []
     for case_id in sorted(by_case):
         convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
-        dismissed, remaining, cannabis = [], [], 0
+        dismissed: list[str] = []
+        remaining: list[str] = []
+        cannabis = 0
         for conv in convs:
             decision = decisions[conv.conviction_id]
             cannabis += decision.cannabis_related

@@ -221,7 +221,7 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
     Python ``Symbol`` and a fresh buffer per atom; a third of the time.
     """
-    ffi, lib = _CFFI  # type: ignore[misc]
+    ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
     p_size = ffi.new("size_t*")
     if not lib.clingo_model_symbols_size(model._rep, show, p_size):
@@ -277,10 +277,10 @@ class _LeanReader:
     def firing(self, rest: str) -> Firing | None:
         found = self.firings.get(rest, False)
         if found is not False:
-            return found  # type: ignore[return-value]
+            return found
         rule_id, conclusion, args = _parse_terms(rest)
         value = _as_value(conclusion)
-        firing: Firing | None = Firing(rule_id, value, _as_args(args))  # type: ignore[arg-type]
+        firing: Firing | None = Firing(rule_id, value, _as_args(args))
         if firing.branch not in (None, "presumed"):  # type: ignore[union-attr]
             firing = None  # an alternative branch: the output files use alternative/3
         self.firings[rest] = firing
@@ -306,13 +306,14 @@ class _LeanReader:
             result.sealable_cases.add(key)
             return
         dec = _decision(result.decisions, key)
+        if rest is None:  # one argument: of these, only cannabis_related/1
+            if name == "cannabis_related":
+                dec.cannabis_related = True
+            return
         if name == "fired":
             firing = self.firing(rest)
             if firing is not None:
                 dec.firings.append(firing)
-            return
-        if name == "cannabis_related":
-            dec.cannabis_related = True
             return
         if name == "flag":
             dec.flags.append(rest)
@@ -320,20 +321,20 @@ class _LeanReader:
         values = self.terms(rest)
         if name == "result":
             (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
-             dec.statutory_reason, dec.statutory_by, dec.record_after) = values  # type: ignore[assignment]  # fmt: skip
+             dec.statutory_reason, dec.statutory_by, dec.record_after) = values  # fmt: skip
         elif name == "decision":
-            dec.outcome, dec.reason = values  # type: ignore[assignment]
+            dec.outcome, dec.reason = values
         elif name == "statutory_decision":
-            dec.statutory_outcome, dec.statutory_reason = values  # type: ignore[assignment]
+            dec.statutory_outcome, dec.statutory_reason = values
         elif name == "decided_by":
-            dec.decided_by = values[0]  # type: ignore[assignment]
+            dec.decided_by = values[0]
         elif name == "statutory_by":
-            dec.statutory_by = values[0]  # type: ignore[assignment]
+            dec.statutory_by = values[0]
         elif name == "alternative":
             _, fact = rest.split(",", 1)
-            dec.alternatives.append((values[0], fact))  # type: ignore[arg-type]
+            dec.alternatives.append((values[0], fact))
         elif name == "record_after":
-            dec.record_after = values[0]  # type: ignore[assignment]
+            dec.record_after = values[0]
         elif name == "prosecuting_agency":
             value = values[0]
             dec.agency = value if isinstance(value, str) else rest

@@ -119,8 +119,8 @@ def _value_label(row: Row, cell: Cell) -> str:
 def _legend(chart_id: str, chart: Chart, y: float) -> tuple[list[str], float]:
     """Swatches and labels in rows; returns the elements and the height used."""
     parts, x, row_y = [], 0.0, y
-    width = len(chart.series)
-    hidden = any(c.value is None for r in chart.rows for c in r.cells[:width])
+    shown = len(chart.series)
+    hidden = any(c.value is None for r in chart.rows for c in r.cells[:shown])
     entries = list(chart.series)
     if hidden:
         entries.append(Series("suppressed", "suppressed count, fixed width"))
