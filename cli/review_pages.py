@@ -20,7 +20,12 @@ from cmr_reason.cli.review_app import current_user, login_required
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.reasoner.decision import Decision
-from cmr_reason.reasoner.decision_facts import conviction_fingerprint, dump_decisions
+from cmr_reason.reasoner.decision_facts import (
+    PROBLEMS,
+    conviction_fingerprint,
+    dump_decisions,
+    record_fingerprint,
+)
 from cmr_reason.reasoner.justification import build_tree, outcome_label
 from cmr_reason.reasoner.review_db import GROUNDS, RELIEFS, ReviewDB, StoredDecision
 from cmr_reason.reasoner.review_queue import QUEUE_OUTCOMES, QueueFilter, queue_page
@@ -65,6 +70,18 @@ def applied_ids(run: RunDir) -> dict[str, int]:
     """Conviction id -> the decision id the run applied."""
     entry = run.manifest.get("decisions") or {}
     return {a["conviction_id"]: int(a["decision_id"]) for a in entry.get("applied", [])}
+
+
+def not_applied_ids(run: RunDir) -> dict[str, tuple[int, str]]:
+    """Conviction id -> (decision id, problem in words) for decisions the run did not apply."""
+    entry = run.manifest.get("decisions") or {}
+    return {
+        item["conviction_id"]: (
+            int(item["decision_id"]),
+            PROBLEMS.get(item["problem"], item["problem"]),
+        )
+        for item in entry.get("not_applied", [])
+    }
 
 
 def statute_relief(decision: Decision, run: RunDir) -> str:
@@ -117,6 +134,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     for item in db.decisions(subject_id=subject_id):
         trail.setdefault(item.conviction_id, []).append(item)
     applied = applied_ids(run)
+    refused = not_applied_ids(run)
     courts = store.courts({str(row["case_id"]) for row in rows})
     convictions = []
     for row in rows:
@@ -137,6 +155,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
                 "trail": list(reversed(decided)),
                 "latest": decided[-1] if decided else None,
                 "applied_id": applied.get(cid),
+                "not_applied": refused.get(cid),
                 "decidable": decidable,
                 "in_queue": row["outcome"] in QUEUE_OUTCOMES or bool(decided),
                 "relief": statute_relief(decisions[cid], run) if cid in decisions else "",
@@ -199,8 +218,10 @@ def register_pages(app: Flask) -> None:
         except ValueError:
             number = 1
         store = _store()
+        refused = {cid: did for cid, (did, _) in not_applied_ids(run).items()}
+        latest = db.latest_decisions()
         page = queue_page(
-            store, db.latest_decisions(), db.assignments(), applied_ids(run), wanted, number
+            store, latest, db.assignments(), applied_ids(run), wanted, number, refused
         )
         people = {sid: store.person(sid) for sid in {item.subject_id for item in page.items}}
         names = {sid: (person or {}).get("name") for sid, person in people.items()}
@@ -244,6 +265,7 @@ def register_pages(app: Flask) -> None:
         with current_app.config["REVIEW_RUN"].lock:
             history, decisions = run.decisions_of(subject_id)
         conv = _conviction(history, cid)
+        assert history is not None  # _conviction answered 404 otherwise
         relief_now = statute_relief(decisions[cid], run)
         row = next(r for r in _store().convictions_of(subject_id) if r["conviction_id"] == cid)
         problem = _validate(form, conv, relief_now)
@@ -263,6 +285,7 @@ def register_pages(app: Flask) -> None:
                 note=form["note"],
                 reviewer=user.name,
                 fingerprint=conviction_fingerprint(conv),
+                record_fingerprint=record_fingerprint(history),
                 seen_outcome=f"{row['outcome']}/{row['reason']}",
                 source=conv.source.label(),
                 expected_latest=latest_seen,

@@ -3,9 +3,11 @@
 The latest decision per conviction (from the review database or an exported CSV/JSON file)
 becomes ``reviewer_decision/7`` and ``reviewer_note/2`` facts, which
 ``programs/core/review_decisions.lp`` applies. Before that, each decision is checked
-against the run's input: a decision whose conviction is gone, or whose conviction changed
-since the reviewer saw it (its fingerprint differs), is reported and not applied. What a
-decision means in law is left to the program; nothing here judges it.
+against the run's input: a decision whose conviction is gone, whose conviction changed
+since the reviewer saw it (its fingerprint differs), or whose person's record changed
+around it (the record fingerprint differs: another conviction, the date of birth, a death,
+a registration) is reported and not applied. This is input validation, like a checksum;
+what a decision means in law is left to the program, and nothing here judges it.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +38,7 @@ from cmr_reason.reasoner.review_db import (
 
 FACTS_FILE = "decisions.lp"
 FINGERPRINT_VERSION = "v1"
+RECORD_FINGERPRINT_VERSION = "r1"
 
 
 def _iso(value: dt.date | None) -> str:
@@ -65,6 +69,39 @@ def conviction_fingerprint(conv: Conviction) -> str:
     return f"{FINGERPRINT_VERSION}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 
 
+def record_fingerprint(history: History) -> str:
+    """A hash of a person's whole record as far as the rules read it.
+
+    The sorted fingerprints of every conviction (with its data flags and arresting agency,
+    which the rules also read), the date of birth, the date of death, the registrations
+    and the person's data flags. A decision on one conviction may rest on the others (a
+    prior super-strike, a felony inside a policy's look-back window), so a decision taken
+    on one record must not be applied silently to another. File names and lines are left
+    out, as in :func:`conviction_fingerprint`, so a new extract of the same record keeps it.
+    """
+    convictions = sorted(
+        [
+            conviction_fingerprint(conv),
+            sorted(conv.flags),
+            [conv.arrest_agency.kind, conv.arrest_agency.place],
+        ]
+        for conv in history.convictions
+    )
+    registrations = sorted(
+        [reg.charge.code_section(), reg.charge.raw, _iso(reg.date)] for reg in history.registrations
+    )
+    parts = {
+        "convictions": convictions,
+        "birth_date": _iso(history.person.birth_date),
+        "deceased_date": _iso(history.person.deceased_date),
+        "registrations": registrations,
+        "flags": sorted(history.flags),
+    }
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return f"{RECORD_FINGERPRINT_VERSION}:{digest}"
+
+
 # --- Reading decisions --------------------------------------------------------------------
 def _from_mapping(row: dict[str, Any], where: str) -> StoredDecision:
     required = ("id", "conviction_id", "subject_id", "action")
@@ -77,6 +114,7 @@ def _from_mapping(row: dict[str, Any], where: str) -> StoredDecision:
         values["supersedes"] = int(values["supersedes"]) if values["supersedes"] else None
     except (TypeError, ValueError):
         raise UserError(f"{where}: id and supersedes must be whole numbers") from None
+    # Files exported before the record check have no record_fingerprint: it reads as empty.
     values = {k: v if k in ("id", "supersedes") else str(v) for k, v in values.items()}
     try:
         check_decision_values(values["action"], values["relief"], values["ground"])
@@ -91,7 +129,11 @@ def read_decisions(path: Path) -> list[StoredDecision]:
     if not path.is_file():
         raise UserError(f"decisions file not found: {path}")
     if is_sqlite(path):
-        return ReviewDB.open_existing(path).decisions()
+        # Read only: an older database is not changed here (its new columns read empty).
+        try:
+            return ReviewDB.open_existing(path, migrate=False).decisions()
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot read decisions from the database {path}: {exc}") from None
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
@@ -204,35 +246,53 @@ PROBLEMS = {
     "conviction_missing": "its conviction is not in this run's input",
     "conviction_changed": "its conviction changed since the decision (charge, level, dates, "
     "sentence, county or court)",
+    "record_changed": "the person's record changed since the decision (another conviction, "
+    "the date of birth, a death or a registration)",
 }
 
 
 def check_decisions(
     latest: dict[str, StoredDecision], histories: dict[str, History | None], source: Path
 ) -> DecisionSet:
-    """Split decisions into those whose conviction is unchanged and the rest."""
+    """Split decisions into those whose conviction and record are unchanged and the rest.
+
+    A decision without a record fingerprint (recorded before the record check existed) is
+    checked against its conviction's fingerprint only.
+    """
     result = DecisionSet(source=Path(source))
+    records: dict[str, str] = {}
     for cid, item in latest.items():
         history = histories.get(item.subject_id)
         conv = None
         if history is not None:
             conv = next((c for c in history.convictions if c.conviction_id == cid), None)
-        if conv is None:
+        if history is None or conv is None:
             result.not_applied.append((item, "conviction_missing"))
-        elif conviction_fingerprint(conv) != item.fingerprint:
+            continue
+        if conviction_fingerprint(conv) != item.fingerprint:
             result.not_applied.append((item, "conviction_changed"))
-        else:
-            result.applied.append(item)
+            continue
+        if item.record_fingerprint:
+            if item.subject_id not in records:
+                records[item.subject_id] = record_fingerprint(history)
+            if records[item.subject_id] != item.record_fingerprint:
+                result.not_applied.append((item, "record_changed"))
+                continue
+        result.applied.append(item)
     return result
 
 
 def prepare_decisions(source: Path, inputs: Sequence[Path], encoding: str = "utf-8") -> DecisionSet:
-    """Read the decisions, re-read the input's decided people and check each decision."""
+    """Read the decisions, read the decided people from the input and check each decision.
+
+    Only the decided people are kept (``read_histories(..., only=...)``): one pass over the
+    input, holding a few histories, not the whole file.
+    """
     latest = latest_per_conviction(read_decisions(source))
     if not latest:
         return DecisionSet(source=Path(source))
-    read = read_histories(list(inputs), encoding=encoding)
     subjects = sorted({d.subject_id for d in latest.values()})
+    read = read_histories(list(inputs), encoding=encoding, only=subjects)
     histories = {sid: read.history(sid) for sid in subjects}
     return check_decisions(latest, histories, source)
 

@@ -66,7 +66,8 @@ CREATE TABLE IF NOT EXISTS decisions (
     fingerprint TEXT NOT NULL,
     supersedes INTEGER REFERENCES decisions(id),
     seen_outcome TEXT NOT NULL DEFAULT '',
-    source TEXT NOT NULL DEFAULT ''
+    source TEXT NOT NULL DEFAULT '',
+    record_fingerprint TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS decisions_by_conviction ON decisions (conviction_id, id);
 CREATE INDEX IF NOT EXISTS decisions_by_subject ON decisions (subject_id, id);
@@ -83,7 +84,11 @@ CREATE TABLE IF NOT EXISTS assignments (
 );
 CREATE INDEX IF NOT EXISTS assignments_by_subject ON assignments (subject_id, id);
 """
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+# Columns added since schema 1, with their definition: an existing database gets them, empty,
+# when it is opened for writing. An empty ``record_fingerprint`` means "decided before the
+# record check existed": only the conviction's own fingerprint is checked for it.
+_ADDED_COLUMNS = {"record_fingerprint": "TEXT NOT NULL DEFAULT ''"}
 
 
 def utc_now() -> dt.datetime:
@@ -108,6 +113,7 @@ class StoredDecision:
     supersedes: int | None = None
     seen_outcome: str = ""
     source: str = ""
+    record_fingerprint: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The row as a plain dict (for export)."""
@@ -216,19 +222,42 @@ class ReviewDB:
         db = cls(path, clock)
         with db.connect() as conn:
             conn.executescript(_SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema_version', ?)",
-                (SCHEMA_VERSION,),
-            )
+        db.migrate()
         return db
 
     @classmethod
-    def open_existing(cls, path: Path, clock: Clock = utc_now) -> ReviewDB:
-        """Open a database that must already exist."""
+    def open_existing(cls, path: Path, clock: Clock = utc_now, *, migrate: bool = True) -> ReviewDB:
+        """Open a database that must already exist, adding any newer columns (``migrate``).
+
+        Reading decisions only (``migrate=False``) leaves the file as it is: rows of an
+        older database read with the missing columns empty.
+        """
         path = Path(path)
         if not path.is_file() or not is_sqlite(path):
             raise UserError(f"no review database at {path}")
-        return cls(path, clock)
+        db = cls(path, clock)
+        if migrate:
+            db.migrate()
+        return db
+
+    def migrate(self) -> None:
+        """Bring an older database to this schema: add missing columns, empty."""
+        try:
+            with self.connect() as conn:
+                have = {row["name"] for row in conn.execute("PRAGMA table_info(decisions)")}
+                if not have:
+                    raise UserError(f"{self.path} has no decisions table: not a review database")
+                missing = [name for name in _ADDED_COLUMNS if name not in have]
+                for name in missing:
+                    conn.execute(f"ALTER TABLE decisions ADD COLUMN {name} {_ADDED_COLUMNS[name]}")
+                known = conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
+                if missing or not known:  # nothing is written to an up-to-date database
+                    conn.execute(
+                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                        (SCHEMA_VERSION,),
+                    )
+        except sqlite3.Error as exc:
+            raise UserError(f"cannot update the review database {self.path}: {exc}") from None
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -296,6 +325,7 @@ class ReviewDB:
         action: str,
         reviewer: str,
         fingerprint: str,
+        record_fingerprint: str = "",
         relief: str = "",
         ground: str = "",
         note: str = "",
@@ -325,10 +355,10 @@ class ReviewDB:
                 )
             cursor = conn.execute(
                 "INSERT INTO decisions (conviction_id, subject_id, action, relief, ground, note,"
-                " reviewer, decided_at, fingerprint, supersedes, seen_outcome, source)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " reviewer, decided_at, fingerprint, supersedes, seen_outcome, source,"
+                " record_fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (conviction_id, subject_id, action, relief, ground, note, reviewer, self.now(),
-                 fingerprint, latest, seen_outcome, source),
+                 fingerprint, latest, seen_outcome, source, record_fingerprint),
             )  # fmt: skip
             new_id = cursor.lastrowid
             stored = conn.execute("SELECT * FROM decisions WHERE id = ?", (new_id,)).fetchone()
@@ -391,7 +421,9 @@ def _user(row: sqlite3.Row) -> User:
 
 
 def _decision(row: sqlite3.Row) -> StoredDecision:
-    return StoredDecision(**{name: row[name] for name in DECISION_FIELDS})
+    # A column an older database lacks (it was not migrated: read only) reads as empty.
+    have = set(row.keys())
+    return StoredDecision(**{name: row[name] for name in DECISION_FIELDS if name in have})
 
 
 def check_user_name(name: str) -> None:

@@ -43,7 +43,11 @@ STATUS_LABELS = {
     "more_information": "more information asked",
     "decided": "decided, awaiting a run",
     "applied": "applied in this run",
+    "not_applied": "decided, not applied in this run: decide again",
 }
+# Statuses that leave a conviction open: a decision the run could not apply (its conviction
+# or the person's record changed since) goes back to the reviewers.
+OPEN_STATUSES = ("open", "more_information", "not_applied")
 
 
 @dataclass
@@ -71,7 +75,7 @@ class QueueItem:
     @property
     def is_open(self) -> bool:
         """Not decided yet (or only asked for more information)."""
-        return self.status in ("open", "more_information")
+        return self.status in OPEN_STATUSES
 
     @property
     def impact_label(self) -> str:
@@ -146,7 +150,7 @@ WITH base AS (
     SELECT {_E_RECORD}, l.status FROM temp.extra AS e
     JOIN temp.latest AS l ON l.conviction_id = e.conviction_id
 ), opened AS (
-    SELECT *, status IN ('open', 'more_information') AS is_open FROM base
+    SELECT *, status IN {OPEN_STATUSES!r} AS is_open FROM base
 ), counted AS (
     SELECT *, sum(is_open) OVER person AS person_open,
         sum(is_open AND level = 'felony') OVER person AS open_felonies
@@ -175,7 +179,9 @@ _ORDER = (
 )
 
 
-def _status(decision: StoredDecision, applied_id: int | None) -> str:
+def _status(decision: StoredDecision, applied_id: int | None, refused_id: int | None) -> str:
+    if refused_id == decision.id:
+        return "not_applied"
     if decision.action == "more_information":
         return "more_information"
     return "applied" if applied_id == decision.id else "decided"
@@ -188,15 +194,17 @@ def queue_page(
     applied_ids: dict[str, int],
     wanted: QueueFilter,
     page: int,
+    not_applied_ids: dict[str, int] | None = None,
 ) -> QueuePage:
     """The filtered queue's page ``page`` (1-based, clamped), most freeing first.
 
     ``applied_ids`` maps a conviction id to the decision id the run applied (from its
-    manifest), so a decision made after the run shows as not yet applied.
+    manifest), so a decision made after the run shows as not yet applied;
+    ``not_applied_ids`` to the decision id the run refused (it shows as open again).
     """
     try:
         with closing(store.connect()) as db:
-            _load(db, store, latest, assignments, applied_ids)
+            _load(db, store, latest, assignments, applied_ids, not_applied_ids or {})
             return _page(db, latest, wanted, page)
     except sqlite3.Error as exc:
         raise UserError(f"cannot read the row store {store.path}: {exc}") from None
@@ -208,12 +216,16 @@ def _load(
     latest: dict[str, StoredDecision],
     assignments: dict[str, str],
     applied_ids: dict[str, int],
+    not_applied_ids: dict[str, int],
 ) -> None:
     """The review database's state as temporary tables, then every queue item."""
     db.execute("CREATE TEMP TABLE latest (conviction_id TEXT PRIMARY KEY, status TEXT)")
     db.executemany(
         "INSERT INTO temp.latest VALUES (?, ?)",
-        ((cid, _status(d, applied_ids.get(cid))) for cid, d in latest.items()),
+        (
+            (cid, _status(d, applied_ids.get(cid), not_applied_ids.get(cid)))
+            for cid, d in latest.items()
+        ),
     )
     db.execute("CREATE TEMP TABLE assigned (subject_id TEXT PRIMARY KEY, assignee TEXT)")
     db.executemany("INSERT INTO temp.assigned VALUES (?, ?)", assignments.items())

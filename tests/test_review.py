@@ -23,6 +23,7 @@ from cmr_reason.reasoner.decision_facts import (
     decision_fact,
     latest_per_conviction,
     read_decisions,
+    record_fingerprint,
     write_decisions,
 )
 from cmr_reason.reasoner.program_set import load_program_set
@@ -284,6 +285,8 @@ def test_decide_supersede_and_stale_form(web, base_run: Path) -> None:
     db = ReviewDB(base_run / "review.sqlite3")
     first = db.latest_decisions()[cid]
     assert first.reviewer == "rita" and first.ground == "not_eligible_prior_superstrike"
+    history = open_run(base_run).history(sid)
+    assert first.record_fingerprint == record_fingerprint(history)
     # The same form again (it still says no decision was seen): refused, nothing stored.
     client.post(f"/person/{sid}/decide", data=form)
     assert len(db.decisions(conviction_id=cid)) == 1
