@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.row_store import STORE_FILE
+from cmr_reason.reasoner.subject_index import INDEX_FILE
 
 DB_NAME = "review.sqlite3"
 SECRET_SUFFIX = ".secret"
@@ -153,9 +155,15 @@ def secret_path(db_path: Path) -> Path:
 
 
 def review_files(directory: Path) -> list[Path]:
-    """The review database and its companions in a run directory, if any."""
+    """The review database and its companions in a run directory, if any.
+
+    With them go the workbench's subject index and row store: each records what it was
+    built from and is rebuilt when the run's input or output files differ, so after a
+    re-run of the same input the workbench starts without rebuilding them.
+    """
     db = default_db_path(directory)
     names = [db, Path(f"{db}-journal"), Path(f"{db}-wal"), Path(f"{db}-shm"), secret_path(db)]
+    names += [Path(directory) / INDEX_FILE, Path(directory) / STORE_FILE]
     return [p for p in names if p.exists()]
 
 

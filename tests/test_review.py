@@ -39,7 +39,7 @@ from cmr_reason.reasoner.review_db import (
 from cmr_reason.reasoner.run_dir import open_run
 
 flask = pytest.importorskip("flask")
-from cmr_reason.cli.review_app import create_app  # noqa: E402
+from cmr_reason.cli.review_app import create_app, warm_up  # noqa: E402
 
 runner = CliRunner()
 _register()
@@ -379,6 +379,22 @@ def test_force_rerun_keeps_the_review_database(tmp_path: Path) -> None:
     assert [u.name for u in ReviewDB(out / "review.sqlite3").users()] == ["ann"]
     assert (out / "review.secret").is_file()
     assert json.loads((out / "manifest.json").read_text())["decisions"]["applied"] == []
+
+
+def test_force_rerun_keeps_the_workbench_caches(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    _run(out)
+    warm_up(open_run(out))  # builds the subject index and the row store
+    caches = [out / "subject_index.sqlite", out / "output_rows.sqlite"]
+    built = [path.stat().st_ino for path in caches]
+    _run(out)  # the same input and policy: both caches still fit the run
+    warm_up(open_run(out))
+    assert [path.stat().st_ino for path in caches] == built  # kept and reused, not rebuilt
+    assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in caches)
+    _run(out, "--policy", "los-angeles-2020")  # other outputs: the row store is rebuilt
+    warm_up(open_run(out))
+    assert caches[0].stat().st_ino == built[0]
+    assert caches[1].stat().st_ino != built[1]
 
 
 def test_users_cli(tmp_path: Path) -> None:
