@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -52,6 +53,7 @@ DEFAULT_BATCH = 1000
 # Where workers are spawned (no fork server), restart one after this many batches: clingo
 # never frees its symbol table, and grounding slows down as the table grows.
 BATCHES_PER_WORKER = 6
+MAX_DASK_READERS = 8  # processes that read a large file for the Dask engine (the client's cores)
 ENGINES = ("local", "dask")
 
 
@@ -206,20 +208,32 @@ def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
         raise
 
 
+def _reader_count(config: RunConfig) -> int:
+    """How many local processes route a large file: the local workers, or the client's cores.
+
+    The Dask engine's workers are elsewhere; the file is read where the command runs, so
+    there it is cut into as many byte ranges as this machine has cores (at most 8).
+    """
+    if config.engine == "local":
+        return config.workers
+    return min(os.cpu_count() or 1, MAX_DASK_READERS)
+
+
 def _open_inputs(config: RunConfig) -> DojStream | LpRead:
     if input_kind(config.inputs) == "lp":
         return read_lp_histories(config.inputs)
-    if config.workers < 2 or config.engine != "local":
+    readers = _reader_count(config)
+    if readers < 2:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
             temp_dir=config.temp_dir,
         )  # fmt: skip
-    # Large files are routed in byte ranges by as many processes as the run has workers.
+    # Large files are routed in byte ranges by that many processes at once.
     context, _ = _pool_context()
-    with ProcessPoolExecutor(max_workers=config.workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=readers, mp_context=context) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=config.temp_dir, pool=pool, parts=config.workers,
+            temp_dir=config.temp_dir, pool=pool, parts=readers,
         )  # fmt: skip
 
 
