@@ -99,6 +99,10 @@ def serve_command(
             f"[bold yellow]warning:[/] listening on {escape(host)}: other machines can reach "
             "the workbench, and plain HTTP carries names and dates of birth unencrypted"
         )
+    err_console.print(
+        "Opening the run; a first start also indexes its input and output rows "
+        "(about 2 minutes for a million people)"
+    )
     web = create_app(run_dir, db_path, host)
     err_console.print(f"Workbench on http://{escape(host)}:{port}/ (Ctrl-C to stop)")
     serve(web, host=host, port=port, threads=threads, ident="cmr-reason")
