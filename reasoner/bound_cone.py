@@ -10,9 +10,11 @@ programme, solved here by an exact simplex in rational numbers.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from cmr_reason.reasoner.key_components import KeyComponents
 from cmr_reason.reasoner.report_figures import Key
 
 Row = dict[Key, Fraction]
@@ -38,25 +40,15 @@ class Cone:
 
     def __post_init__(self) -> None:
         constraints = [{f: ONE} for f in sorted(self.signs)] + [r for r in self.rows if r]
-        parent: dict[Key, Key] = {}
-
-        def find(k: Key) -> Key:
-            while parent.setdefault(k, k) != k:
-                parent[k] = parent[parent[k]]
-                k = parent[k]
-            return k
-
-        for c in constraints:
-            first, *rest = c
-            for k in rest:
-                parent[find(k)] = find(first)
-        roots: dict[Key, int] = {}
+        components = KeyComponents(constraints)
+        find = components.find
+        roots: dict[Hashable, int] = {}
         for c in constraints:
             block = roots.setdefault(find(next(iter(c))), len(roots))
             if block == len(self._constraints):
                 self._constraints.append([])
             self._constraints[block].append(c)
-        self._blocks = {k: roots[find(k)] for k in parent}
+        self._blocks = {k: roots[find(k)] for k in components.parent}
 
     def moves(self, target: Row) -> bool:
         """Whether some direction of the cone changes ``target`` (a figure's motion)."""

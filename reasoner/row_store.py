@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.private_files import create_private
+from cmr_reason.reasoner.private_files import write_private_sqlite
 
 STORE_FILE = "output_rows.sqlite"
 FORMAT = "2"
@@ -196,18 +195,7 @@ def build_store(run_dir: Path, key: str) -> RowStore:
     interrupted build leaves no store that looks complete.
     """
     final = run_dir / STORE_FILE
-    temp = final.with_name(f".{STORE_FILE}.tmp-{os.getpid()}")
-    try:
-        create_private(temp)
-        with closing(sqlite3.connect(temp)) as db:
-            _fill(db, run_dir, key)
-        os.replace(temp, final)
-    except OSError as exc:
-        raise UserError(f"cannot write the row store in {run_dir}: {exc.strerror}") from None
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot write the row store in {run_dir}: {exc}") from None
-    finally:
-        temp.unlink(missing_ok=True)
+    write_private_sqlite(final, lambda db: _fill(db, run_dir, key), "the row store")
     return RowStore(final)
 
 

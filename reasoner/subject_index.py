@@ -11,7 +11,6 @@ positions only (no names or dates), and is created owner-only like the run's oth
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from collections.abc import Sequence
 from contextlib import closing
@@ -23,7 +22,7 @@ from typing import Any
 from cmr_reason.facts.doj_offsets import Span, history_at, locate_rows
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
-from cmr_reason.reasoner.private_files import create_private
+from cmr_reason.reasoner.private_files import write_private_sqlite
 
 INDEX_FILE = "subject_index.sqlite"
 FORMAT = "1"
@@ -48,7 +47,7 @@ class SubjectIndex:
     def spans(self, subject_id: str) -> list[Span]:
         """Where the rows of ``subject_id`` are, in file order (none for an unknown id)."""
         # One connection a look-up: the workbench answers from several threads.
-        with closing(_connect(self.path, read_only=True)) as db:
+        with closing(_connect(self.path)) as db:
             return db.execute(
                 "SELECT file, line, byte_offset FROM subject_rows WHERE subject = ? "
                 "ORDER BY file, line",
@@ -64,10 +63,9 @@ class SubjectIndex:
         return history_at(subject_id, spans, self.inputs, self.encoding) if spans else None
 
 
-def _connect(path: Path, read_only: bool = False) -> sqlite3.Connection:
-    if read_only:
-        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    return sqlite3.connect(path)
+def _connect(path: Path) -> sqlite3.Connection:
+    """A read-only connection to an index file."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
 def _recorded_key(path: Path) -> str | None:
@@ -75,7 +73,7 @@ def _recorded_key(path: Path) -> str | None:
     if not path.is_file():
         return None
     try:
-        with closing(_connect(path, read_only=True)) as db:
+        with closing(_connect(path)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
     except sqlite3.Error:
         return None  # not an index of this format (or damaged): rebuilt
@@ -101,18 +99,7 @@ def build_index(
     so an interrupted build leaves no index that looks complete.
     """
     final = Path(run_dir) / INDEX_FILE
-    temp = final.with_name(f".{INDEX_FILE}.tmp-{os.getpid()}")
-    try:
-        create_private(temp)
-        with closing(_connect(temp)) as db:
-            _fill(db, inputs, key, encoding)
-        os.replace(temp, final)
-    except OSError as exc:
-        raise UserError(f"cannot write the subject index in {run_dir}: {exc.strerror}") from None
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot write the subject index in {run_dir}: {exc}") from None
-    finally:
-        temp.unlink(missing_ok=True)
+    write_private_sqlite(final, lambda db: _fill(db, inputs, key, encoding), "the subject index")
     return SubjectIndex(final, tuple(inputs), encoding)
 
 

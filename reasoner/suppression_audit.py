@@ -11,12 +11,13 @@ pattern against, solved exactly in rational numbers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
 
 from cmr_reason.reasoner.bound_cone import Block, Cone
+from cmr_reason.reasoner.key_components import KeyComponents
 from cmr_reason.reasoner.report_figures import Key
 
 Row = dict[Key, Fraction]
@@ -151,19 +152,8 @@ def _row(group: Group, unknown: set[Key]) -> dict[Key, int]:
 
 def _components(rows: list[Equation]) -> Iterable[tuple[frozenset[Key], list[Equation]]]:
     """Equations grouped by the unknowns they share (union-find)."""
-    parent: dict[Key, Key] = {}
-
-    def find(k: Key) -> Key:
-        while parent.setdefault(k, k) != k:
-            parent[k] = parent[parent[k]]
-            k = parent[k]
-        return k
-
-    for equation in rows:
-        first, *rest = equation.row
-        for k in rest:
-            parent[find(k)] = find(first)
-    members: dict[Key, list[Equation]] = {}
+    find = KeyComponents(equation.row for equation in rows).find
+    members: dict[Hashable, list[Equation]] = {}
     for equation in rows:
         members.setdefault(find(next(iter(equation.row))), []).append(equation)
     for component in members.values():
