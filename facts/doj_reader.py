@@ -308,9 +308,7 @@ class _FileReader:
     def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of a court action: conviction (with its sentence part) or dismissal."""
         cnt = _count_order(row)
-        step_date, disp_date, cyc_date = _dates(
-            row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE
-        )
+        step_date, disp_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
         disposition = row[_K.DISP_DESCR].upper()
         convicted = disposition.startswith("CONVICTED")
         text, column = _charge_text(row)

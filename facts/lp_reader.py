@@ -332,9 +332,7 @@ class _Builder:
                     )
                 )
             court_cases = []
-            for kid in sorted(
-                case_ids | cases_of.get(pid, set())
-            ):
+            for kid in sorted(case_ids | cases_of.get(pid, set())):
                 kf = cases.get(kid)
                 court_cases.append(
                     CourtCase(

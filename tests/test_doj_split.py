@@ -118,9 +118,7 @@ def test_a_byte_order_mark_and_an_undecodable_line_read_as_serially(tmp_path, sm
         _split_stream([bad], tmp_path, parts=3)
 
 
-def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(
-    tmp_path, small_cuts
-):
+def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(tmp_path, small_cuts):
     """The real path: ranges routed by forked processes, then decided by two workers."""
     from typer.testing import CliRunner
 

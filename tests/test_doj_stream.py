@@ -94,6 +94,7 @@ def test_built_histories_survive_validation():
 def test_fast_models_are_what_model_construct_builds():
     """``_make`` gives model_construct's field values, field order and set fields."""
     from cmr_reason.facts.doj_history import _make
+
     for history in read_doj([demo_input()]):
         for model in (history, history.person, *history.convictions, *history.cases):
             given = {name: model.__dict__[name] for name in sorted(model.model_fields_set)}
