@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import os
 import shutil
@@ -31,6 +30,7 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import RowAccount
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.catalogue import load_catalogue
+from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.impact_summary import ImpactSummary
 from cmr_reason.reasoner.private_files import open_private, prepare_dir, put_in_place
 from cmr_reason.reasoner.program_set import ProgramSet
@@ -63,15 +63,6 @@ def tool_version() -> str:
         return version("cmr-reason")
     except PackageNotFoundError:
         return "unknown"
-
-
-def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass

@@ -1,6 +1,6 @@
 """Output files only their owner can read: a 700 directory filled, then renamed into place.
 
-Used by the bulk run (its six files), the court filing and the workbench's SQLite files.
+Used by the bulk run (its six files), the court filing and the workbench's SQLite caches.
 
 The filing's files carry names and dates of birth (PC 11105, 13300), so each is created
 with mode 600 inside a directory of mode 700, whatever the umask.
@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sqlite3
-from collections.abc import Callable
-from contextlib import closing
 from pathlib import Path
 from typing import TextIO
 
@@ -67,26 +64,3 @@ def create_private(path: Path) -> None:
     path.unlink(missing_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     os.close(fd)
-
-
-def write_private_sqlite(
-    final: Path, fill: Callable[[sqlite3.Connection], None], what: str
-) -> None:
-    """Write the SQLite file ``final`` readable by its owner only, replacing any.
-
-    ``fill`` fills a private temporary file beside it, which is then renamed into place, so
-    an interrupted build leaves nothing that looks complete. ``what`` names the file in an
-    error ("the subject index").
-    """
-    temp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
-    try:
-        create_private(temp)
-        with closing(sqlite3.connect(temp)) as db:
-            fill(db)
-        os.replace(temp, final)
-    except OSError as exc:
-        raise UserError(f"cannot write {what} in {final.parent}: {exc.strerror}") from None
-    except sqlite3.Error as exc:
-        raise UserError(f"cannot write {what} in {final.parent}: {exc}") from None
-    finally:
-        temp.unlink(missing_ok=True)

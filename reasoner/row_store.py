@@ -12,7 +12,6 @@ and dates of birth, so it is created owner-only like the files it copies.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -21,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.private_files import write_private_sqlite
+from cmr_reason.reasoner.file_hash import sha256_of
+from cmr_reason.reasoner.sqlite_cache import connect_read_only, recorded_key, write_private_sqlite
 
 STORE_FILE = "output_rows.sqlite"
 FORMAT = "2"
@@ -51,21 +51,16 @@ _NEEDED = {
     "cases.csv": ("case_id", "court"),
 }
 _BATCH = 20_000
-_CHUNK = 1 << 20
 
 
 def store_key(run_dir: Path) -> str:
     """What a store must record to be used: its format and the output files' SHA-256."""
     digests = {}
     for name in SOURCES:
-        digest = hashlib.sha256()
         try:
-            with (run_dir / name).open("rb") as handle:
-                while chunk := handle.read(_CHUNK):
-                    digest.update(chunk)
+            digests[name] = sha256_of(run_dir / name)
         except OSError as exc:
             raise UserError(f"cannot read {run_dir / name}: {exc.strerror}") from None
-        digests[name] = digest.hexdigest()
     return json.dumps({"format": FORMAT, "files": digests}, sort_keys=True)
 
 
@@ -96,7 +91,7 @@ class RowStore:
         Temporary tables, which the queue uses, are still allowed.
         """
         try:
-            return sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True)
+            return connect_read_only(self.path)
         except sqlite3.Error as exc:
             raise UserError(f"cannot read the row store {self.path}: {exc}") from None
 
@@ -167,23 +162,12 @@ def _meta(db: sqlite3.Connection, key: str) -> str:
     return row[0]
 
 
-def _recorded_key(path: Path) -> str | None:
-    """The key a store file records, or None when it is missing or unreadable."""
-    if not path.is_file():
-        return None
-    try:
-        with closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as db:
-            return _meta(db, "key")
-    except sqlite3.Error:
-        return None  # not a store of this format (or damaged): rebuilt
-
-
 def open_store(run_dir: Path) -> RowStore:
     """The run's store, built (or rebuilt) unless one for these exact output files exists."""
     run_dir = Path(run_dir)
     key = store_key(run_dir)
     path = run_dir / STORE_FILE
-    if _recorded_key(path) == key:
+    if recorded_key(path) == key:
         return RowStore(path)
     return build_store(run_dir, key)
 

@@ -27,6 +27,7 @@ from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import input_kind, read_histories, stream_histories
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.decision import Decision
+from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.solver import SolveResult, decide
@@ -110,8 +111,6 @@ class RunDir:
 
     def input_paths(self) -> list[Path]:
         """The input files, after checking each still has the recorded SHA-256."""
-        from cmr_reason.reasoner.bulk_run import sha256_of
-
         paths = []
         for entry in self.manifest["inputs"]:
             path = Path(entry["path"])

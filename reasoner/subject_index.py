@@ -22,7 +22,7 @@ from typing import Any
 from cmr_reason.facts.doj_offsets import Span, history_at, locate_rows
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
-from cmr_reason.reasoner.private_files import write_private_sqlite
+from cmr_reason.reasoner.sqlite_cache import connect_read_only, recorded_key, write_private_sqlite
 
 INDEX_FILE = "subject_index.sqlite"
 FORMAT = "1"
@@ -47,7 +47,7 @@ class SubjectIndex:
     def spans(self, subject_id: str) -> list[Span]:
         """Where the rows of ``subject_id`` are, in file order (none for an unknown id)."""
         # One connection a look-up: the workbench answers from several threads.
-        with closing(_connect(self.path)) as db:
+        with closing(connect_read_only(self.path)) as db:
             return db.execute(
                 "SELECT file, line, byte_offset FROM subject_rows WHERE subject = ? "
                 "ORDER BY file, line",
@@ -63,29 +63,12 @@ class SubjectIndex:
         return history_at(subject_id, spans, self.inputs, self.encoding) if spans else None
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """A read-only connection to an index file."""
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-
-
-def _recorded_key(path: Path) -> str | None:
-    """The key an index file records, or None when it is missing or unreadable."""
-    if not path.is_file():
-        return None
-    try:
-        with closing(_connect(path)) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
-    except sqlite3.Error:
-        return None  # not an index of this format (or damaged): rebuilt
-    return row[0] if row else None
-
-
 def open_index(
     run_dir: Path, inputs: Sequence[Path], key: str, encoding: str = "utf-8"
 ) -> SubjectIndex | None:
     """The run's index when it was built for ``key``; None when missing or stale."""
     path = Path(run_dir) / INDEX_FILE
-    if _recorded_key(path) != key:
+    if recorded_key(path) != key:
         return None
     return SubjectIndex(path, tuple(inputs), encoding)
 

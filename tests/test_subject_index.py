@@ -17,7 +17,7 @@ from cmr_reason.facts.doj_offsets import history_at, locate_rows
 from cmr_reason.facts.doj_reader import read_doj
 from cmr_reason.facts.doj_synth import write_file
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.bulk_run import sha256_of
+from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.run_dir import open_run
 from cmr_reason.reasoner.subject_index import INDEX_FILE, build_index, index_key, open_index
 
