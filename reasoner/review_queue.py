@@ -29,6 +29,7 @@ from cmr_reason.reasoner.row_store import (
     RECORD_COLUMNS,
     RowStore,
     decided_extras,
+    impact_sql,
 )
 
 __all__ = ["QUEUE_OUTCOMES", "QueueFilter", "QueueItem", "QueuePage", "queue_page"]
@@ -157,10 +158,7 @@ WITH base AS (
     FROM opened WINDOW person AS (PARTITION BY subject_id)
 )
 SELECT {_RECORD}, status, is_open, person_open,
-    CASE WHEN is_open AND convictions_after != 0 AND convictions_after <= person_open THEN 0
-        WHEN is_open AND level = 'felony' AND felonies_after != 0
-            AND felonies_after <= open_felonies THEN 1
-        ELSE 2 END AS impact
+    {impact_sql("is_open", "person_open", "open_felonies")} AS impact
 FROM counted
 """
 # Everyone else is in the queue as the store ranked them: every row open.

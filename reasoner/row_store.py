@@ -294,16 +294,29 @@ def _derive(db: sqlite3.Connection) -> None:
         )
 
 
+def impact_sql(is_open: str, person_open: str, open_felonies: str) -> str:
+    """The queue's impact rank as an SQL expression over a queue record.
+
+    0: relief could leave the person no conviction (their convictions after the run are all
+    open items); 1: no felony (likewise their felonies); 2: otherwise. The arguments are the
+    SQL for whether the item is open and the person's open items and open felonies.
+    """
+    return (
+        f"CASE WHEN {is_open} AND convictions_after != 0 AND convictions_after <= {person_open} "
+        f"THEN 0 WHEN {is_open} AND level = 'felony' AND felonies_after != 0 "
+        f"AND felonies_after <= {open_felonies} THEN 1 ELSE 2 END"
+    )
+
+
+# Ranked as if nobody had decided anything: every item open.
 _RANKED = f"""
 CREATE TABLE queue AS
 SELECT {", ".join(RECORD_COLUMNS)}, count(*) OVER person AS person_open,
-    CASE WHEN convictions_after != 0 AND convictions_after <= count(*) OVER person THEN 0
-        WHEN level = 'felony' AND felonies_after != 0
-            AND felonies_after <= sum(level = 'felony') OVER person THEN 1
-        ELSE 2 END AS impact
+    {impact_sql("1", "count(*) OVER person", "sum(level = 'felony') OVER person")} AS impact
 FROM queue_rows WINDOW person AS (PARTITION BY subject_id) ORDER BY seq
 """
-_SCHEMA = """
+_TEXT_COLUMNS = ", ".join(f"{c} TEXT" for c in RECORD_COLUMNS[1:-2])
+_SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE convictions (seq INTEGER PRIMARY KEY, subject_id TEXT, conviction_id TEXT,
     row TEXT NOT NULL);
@@ -314,10 +327,7 @@ CREATE INDEX people_subject ON people (subject_id, seq);
 CREATE TABLE people_after (subject_id TEXT PRIMARY KEY, convictions_after INTEGER,
     felonies_after INTEGER) WITHOUT ROWID;
 CREATE TABLE courts (case_id TEXT PRIMARY KEY, court TEXT) WITHOUT ROWID;
-CREATE TABLE queue_rows (seq INTEGER PRIMARY KEY, subject_id TEXT, case_id TEXT,
-    conviction_id TEXT, county TEXT, disposition_date TEXT, code_section TEXT,
-    raw_charge TEXT, level TEXT, statutory_reason TEXT, outcome TEXT, reason TEXT,
-    code_lower TEXT, section_head TEXT, court TEXT, convictions_after INTEGER,
-    felonies_after INTEGER);
+CREATE TABLE queue_rows (seq INTEGER PRIMARY KEY, {_TEXT_COLUMNS},
+    convictions_after INTEGER, felonies_after INTEGER);
 CREATE TABLE queue_choices (name TEXT, value TEXT);
 """
