@@ -69,6 +69,23 @@ def test_every_policy_rule_has_a_rank_or_is_explanatory() -> None:
             assert (entry.rank is not None) == outcome_rule, rule_id
 
 
+def test_discretionary_dismissals_cite_the_policy_not_the_statute() -> None:
+    """A policy dismissal is relief HS 11361.8 does not give (where the statute dismisses,
+    no policy rule fires): it cites the office's source, HS 11361.9(b) and prosecutorial
+    discretion (Gov. Code 26500), never HS 11361.8(e)-(f) (issue 15 item 5)."""
+    for name, prefix in RULE_PREFIX.items():
+        rules = load_catalogue(load_program_set(name)).rules
+        dismissals = [i for i in rules if i.startswith(prefix) and ".dismiss." in i]
+        assert dismissals, name
+        for rule_id in dismissals:
+            citation = rules[rule_id].citation
+            assert "11361.8(e)" not in citation, rule_id
+            assert "Gov. Code 26500" in citation, rule_id
+    la = load_catalogue(load_program_set("los-angeles-2020")).rules
+    assert la["la2020.dismiss.age_50"].citation.startswith("LA DA motion 2020-02-11 (50 or older)")
+    assert la["la2020.dismiss.predecessor"].citation.startswith("LA DA motion 2020-02-11")
+
+
 def test_every_policy_rule_fires_in_some_case() -> None:
     fired: set[str] = set()
     for result in case_results_under(POLICY_CASES):
