@@ -121,14 +121,27 @@ def _cannabis(section: str, subs: str, descr: str, toc: str) -> Charge:
     return charge(section, subs, "HS", descr, toc, CANNABIS)
 
 
-# Era boundaries (YYYYMMDD as int): Moscone Act, SB 1449, Prop 47, Prop 64, SB 94.
+# Era boundaries (YYYYMMDD as int): the 1972 recodification (Stats. 1972, ch. 1407;
+# operative date not verified, programs/tables/predecessors.lp), Moscone Act, SB 1449,
+# Prop 47, Prop 64, SB 94.
+RECODIFICATION = 19730307
 MOSCONE = 19760101
 SB1449 = 20110101
 PROP47 = 20141105
 PROP64 = 20161109
 SB94 = 20170627
 
-#: Before 1976: possession of any amount a felony (law.md A.4).
+#: Before the 1972 recodification: the former marijuana sections (programs/tables/predecessors.lp).
+CANNABIS_PRE_1973: Weighted[Offence] = Weighted(
+    [
+        (offence(_cannabis("11530", "", "POSSESS MARIJUANA", "F"), f=1), 45),
+        (offence(_cannabis("11540", "", "PLANT/CULTIVATE MARIJUANA", "F"), f=1), 8),
+        (offence(_cannabis("11530.5", "", "POSSESS MARIJUANA FOR SALE", "F"), f=1), 25),
+        (offence(_cannabis("11531", "", "SELL/FURNISH/TRANSPORT MARIJUANA", "F"), f=1), 20),
+    ]
+)
+
+#: From the recodification to 1976: possession of any amount a felony (docs/synth.md).
 CANNABIS_PRE_1976: Weighted[Offence] = Weighted(
     [
         (offence(_cannabis("11357", "", "POSSESS MARIJUANA", "F"), f=1), 45),
@@ -203,7 +216,9 @@ CANNABIS_2017_ON: Weighted[Offence] = _post_act("CANNABIS")
 
 
 def cannabis_table(day: int) -> Weighted[Offence]:
-    """The cannabis offences of the era a date (YYYYMMDD) falls in (law.md A.1, A.4)."""
+    """The cannabis offences of the era a date (YYYYMMDD) falls in (docs/synth.md)."""
+    if day < RECODIFICATION:
+        return CANNABIS_PRE_1973
     if day < MOSCONE:
         return CANNABIS_PRE_1976
     if day < SB1449:

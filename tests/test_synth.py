@@ -17,7 +17,11 @@ from cmr_reason.facts.doj_synth import DEMO, columns, demo_path, generate, write
 from cmr_reason.facts.errors import UserError
 
 COL = {name: i for i, name in enumerate(columns())}
-CANNABIS = re.compile(r"(11357|11358|11359|11360)(\(|\s|HS)", re.IGNORECASE)
+CANNABIS = re.compile(
+    r"(11357|11358|11359|11360|11530\.5|11530|11531|11540)(\(|\s|HS)", re.IGNORECASE
+)
+#: The marijuana sections before the 1972 recodification (programs/tables/predecessors.lp).
+FORMER = re.compile(r"(11530\.5|11530|11531|11540)(\s|HS)")
 PEOPLE = 2000
 
 
@@ -148,11 +152,27 @@ def test_cannabis_subsections_follow_their_era(clean):
         if not CANNABIS.match(charge) or not is_conviction(r):
             continue
         if day < "19760101":
-            assert re.match(r"1135[7-9](?!\()|11360(?!\()", charge), charge
+            assert re.match(r"(1135[7-9]|11360|11530\.5|11530|11531|11540)(?!\()", charge), charge
         if "(A)(3)(D)" in charge or "(C)(3)" in charge or "11358(C)" in charge:
             assert day >= "20161109"
         if charge.startswith("11357(B)") and field(r, "CONV_STAT_DESCR") == "INFRACTION":
             assert day >= "20110101"
+
+
+def test_former_sections_before_the_recodification_only(clean):
+    """Cycles before 7 March 1973 use the former marijuana sections, later ones HS 11357-11360."""
+    rows, _ = clean
+    former = 0
+    for r in rows[1:]:
+        charge, arrest = field(r, "OFFENSE_DESCR").upper(), field(r, "CYC_DATE")
+        if not CANNABIS.match(charge) or not is_conviction(r) or "664" in charge:
+            continue
+        if FORMER.match(charge):
+            former += 1
+            assert arrest < "19730307", (charge, arrest)
+        else:
+            assert arrest >= "19730307", (charge, arrest)
+    assert former > 0
 
 
 def test_rare_legal_entries_and_messy_spellings_occur(clean):
