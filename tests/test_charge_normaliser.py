@@ -33,6 +33,12 @@ SPELLINGS = {
     "273AB PC": ("pc", "273ab", (), False, False, None),
     "653F PC": ("pc", "653f", (), False, False, None),
     "11357.5 HS": ("hs", "11357.5", (), False, False, None),
+    # The former marijuana sections (programs/tables/predecessors.lp): read as written.
+    "11530 HS-POSSESS MARIJUANA": ("hs", "11530", (), False, False, None),
+    "11530.5 HS-POSSESS MARIJUANA FOR SALE": ("hs", "11530.5", (), False, False, None),
+    "11531HS-SELL/FURNISH/TRANSPORT MARIJUANA": ("hs", "11531", (), False, False, None),
+    "664/11531 HS": ("hs", "11531", (), True, False, None),
+    "182 PC/11531 HS": ("pc", "182", (), False, True, "HS 11531"),
     "111357 HS": ("hs", "111357", (), False, False, None),
     "11357©": ("unknown", "11357", ("c",), False, False, None),
     "11357© HS": ("hs", "11357", ("c",), False, False, None),
