@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
+from cmr_reason.cli.records import Column, print_records
 from cmr_reason.reasoner.case_runner import case_files, failure_report, run_case
 
 
@@ -25,27 +25,30 @@ def check(
     """Run edge cases; show expected against actual; exit 1 if any fails."""
     results = [run_case(p, policy) for p in case_files(paths)]
     failed = [r for r in results if not r.passed]
-    table = Table(title=f"{len(results)} case(s), {len(failed)} failed", show_lines=False)
-    for column in ("result", "case", "conviction", "check", "expected", "got"):
-        table.add_column(column, overflow="fold")
+    if not failed and not verbose:
+        noun = "case passes" if len(results) == 1 else f"{len(results)} cases pass"
+        out_console.print(f"[green]{'the one ' if len(results) == 1 else 'all '}{noun}[/]")
+        return
+    rows: list[tuple[str, str, str, str, str]] = []
     for result in results:
         if result.passed and not verbose:
             continue
-        status = "[green]pass[/]" if result.passed else "[red]FAIL[/]"
+        key = f"{'pass' if result.passed else 'FAIL'} {result.path}"
         for problem in result.problems:
-            table.add_row(status, escape(str(result.path)), "", "problem", escape(problem), "")
+            rows.append((key, "", "problem", problem, ""))
         for c in result.checks:
             if c.ok and not verbose:
                 continue
-            table.add_row(
-                status,
-                escape(str(result.path)),
-                escape(c.conviction_id),
-                c.what,
-                escape(c.expected),
-                escape(c.got),
-            )
-    out_console.print(table)
+            rows.append((key, c.conviction_id, c.what, c.expected, c.got))
+    columns = (
+        Column("case", no_wrap=True),
+        Column("conviction", no_wrap=True),
+        Column("check"),
+        Column("expected"),
+        Column("got"),
+    )
+    title = f"{len(results)} case(s), {len(failed)} failed"
+    print_records(out_console, columns, rows, title=title)
     for result in failed:
         out_console.print(escape(failure_report(result)), highlight=False)
     if failed:

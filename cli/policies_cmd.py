@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
+from cmr_reason.cli.records import Column, print_fields, print_records
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.policy_catalogue import PolicySpec, bundled_policy_specs
 
@@ -57,21 +57,28 @@ def policies(
         typer.echo(json.dumps([_as_dict(s) for s in specs], indent=2, ensure_ascii=False))
         return
     for spec in specs:
-        out_console.print(f"[bold]{escape(spec.name)}[/] - {escape(spec.title)}")
-        out_console.print(f"  source: {escape(spec.source)}")
-        out_console.print(f"  file: programs/policies/{escape(spec.file.name)}")
+        out_console.print(f"[bold]{escape(spec.name)}[/]")
+        print_fields(
+            out_console,
+            [
+                ("title", spec.title),
+                ("source", spec.source),
+                ("file", f"programs/policies/{spec.file.name}"),
+                ("parameters", "" if spec.params else "none"),
+            ],
+        )
         if not spec.params:
-            out_console.print("  parameters: none\n")
+            out_console.print()
             continue
-        table = Table(show_header=True, show_lines=False, pad_edge=False, box=None)
-        table.add_column("  parameter", no_wrap=True)
-        table.add_column("default", no_wrap=True)
-        table.add_column("values")
-        table.add_column("meaning")
-        for p in spec.params.values():
-            values = ", ".join(p.choices) if p.choices else p.kind
-            table.add_row(
-                f"  {escape(p.name)}", escape(p.default_text()), escape(values), escape(p.doc)
-            )
-        out_console.print(table)
+        columns = (
+            Column("parameter", no_wrap=True),
+            Column("default", no_wrap=True),
+            Column("values"),
+            Column("meaning"),
+        )
+        rows = [
+            (p.name, p.default_text(), ", ".join(p.choices) if p.choices else p.kind, p.doc)
+            for p in spec.params.values()
+        ]
+        print_records(out_console, columns, rows, indent=2)
         out_console.print()

@@ -6,12 +6,11 @@ import json
 from typing import Annotated
 
 import typer
-from rich.markup import escape
-from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
 from cmr_reason.cli.options import PolicyOption
+from cmr_reason.cli.records import Column, print_records
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.rules_doc import rules_markdown
@@ -48,12 +47,13 @@ def rules(
         ]
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
         return
-    table = Table(title=f"{len(entries)} rules", show_lines=True)
-    table.add_column("id", no_wrap=True)
-    table.add_column("citation")
-    table.add_column("rule")
-    table.add_column("rank", justify="right")
-    for e in entries:
-        rank = "" if e.rank is None else str(e.rank)
-        table.add_row(escape(e.rule_id), escape(e.citation), escape(e.template), rank)
-    out_console.print(table)
+    columns = (
+        Column("id", no_wrap=True),
+        Column("citation"),
+        Column("rule"),
+        Column("rank", justify="right"),
+    )
+    rows = [
+        (e.rule_id, e.citation, e.template, "" if e.rank is None else str(e.rank)) for e in entries
+    ]
+    print_records(out_console, columns, rows, title=f"{len(entries)} rules")

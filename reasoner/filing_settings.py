@@ -92,16 +92,39 @@ class FilingSettings(_Section):
         return " ".join(self.court.county.upper().split())
 
 
-def _first_error(error: ValidationError) -> str:
-    errors = sorted(error.errors(), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-    more = f" (and {error.error_count() - 1} more)" if error.error_count() > 1 else ""
-    return f"{where}: {first['msg']}{more}"
+def _section_at(loc: tuple[int | str, ...]) -> type[BaseModel] | None:
+    """The settings section (model) a validation error's location points into."""
+    model: type[BaseModel] = FilingSettings
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        annotation = field.annotation if field is not None else None
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return model
+
+
+def _all_errors(error: ValidationError) -> list[str]:
+    """Every problem of a settings file, one plain line each, unknown keys with the valid ones."""
+    problems = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        where = ".".join(str(part) for part in loc) or "(top level)"
+        if item["type"] == "extra_forbidden":
+            section = _section_at(loc[:-1])
+            valid = ", ".join(section.model_fields) if section is not None else ""
+            problems.append(
+                f"{where}: unknown key" + (f"; valid keys here: {valid}" if valid else "")
+            )
+        elif item["type"] == "missing":
+            problems.append(f"{where}: missing (required)")
+        else:
+            problems.append(f"{where}: {item['msg']}")
+    return problems
 
 
 def load_settings(path: Path) -> FilingSettings:
-    """Read and validate a settings file; any problem is one line naming the key."""
+    """Read and validate a settings file; every problem is reported at once, naming the key."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -113,7 +136,11 @@ def load_settings(path: Path) -> FilingSettings:
     try:
         return FilingSettings.model_validate(data)
     except ValidationError as exc:
-        raise UserError(f"settings file {path}: {_first_error(exc)}") from None
+        problems = _all_errors(exc)
+        if len(problems) == 1:
+            raise UserError(f"settings file {path}: {problems[0]}") from None
+        listed = "\n".join(f"  {problem}" for problem in problems)
+        raise UserError(f"settings file {path}: {len(problems)} problems:\n{listed}") from None
 
 
 def example_settings_path(template: str) -> Path:

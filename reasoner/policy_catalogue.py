@@ -178,33 +178,45 @@ def _value_term(value: object, kind: str, spec: ParamSpec, where: str) -> str:
 def param_facts(spec: PolicySpec, values: Mapping[str, object], where: str) -> str:
     """``policy_param/2`` facts for the given parameter values, checked against the policy.
 
-    An unknown parameter name or a value of the wrong kind raises :class:`UserError`
-    naming the valid parameters or values.
+    Every unknown parameter name or value of the wrong kind is reported at once, in one
+    :class:`UserError` naming the valid parameters or values.
     """
     lines: list[str] = []
+    problems: list[str] = []
     for name in sorted(values):
-        param = spec.params.get(name)
-        if param is None:
-            valid = ", ".join(sorted(spec.params)) or "(none: this policy takes no parameters)"
-            raise UserError(
-                f"{where}: unknown parameter {name!r} for policy {spec.name}; "
-                f"valid parameters: {valid}"
-            )
-        value = values[name]
-        if param.kind == "table":
-            if not isinstance(value, dict):
-                raise UserError(
-                    f"{where}: parameter {name} is a table of {', '.join(param.keys)} "
-                    f"(e.g. [params.{name}]), got {value!r}"
-                )
-            for key in sorted(value):
-                if key not in param.keys:
-                    raise UserError(
-                        f"{where}: unknown key {key!r} in parameter {name}; "
-                        f"valid keys: {', '.join(param.keys)}"
-                    )
-                term = _value_term(value[key], param.value_kind, param, where)
-                lines.append(f"policy_param({name}, ({quote(key)}, {term})).")
-        else:
-            lines.append(f"policy_param({name}, {_value_term(value, param.kind, param, where)}).")
+        try:
+            lines.extend(_param_lines(spec, name, values[name], where))
+        except UserError as problem:
+            problems.append(str(problem))
+    if len(problems) == 1:
+        raise UserError(problems[0])
+    if problems:
+        raise UserError(f"{len(problems)} problems:\n" + "\n".join(f"  {p}" for p in problems))
     return "".join(line + "\n" for line in lines)
+
+
+def _param_lines(spec: PolicySpec, name: str, value: object, where: str) -> list[str]:
+    """The ``policy_param/2`` facts of one parameter, or a :class:`UserError` saying why not."""
+    param = spec.params.get(name)
+    if param is None:
+        valid = ", ".join(sorted(spec.params)) or "(none: this policy takes no parameters)"
+        raise UserError(
+            f"{where}: unknown parameter {name!r} for policy {spec.name}; valid parameters: {valid}"
+        )
+    if param.kind != "table":
+        return [f"policy_param({name}, {_value_term(value, param.kind, param, where)})."]
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{where}: parameter {name} is a table of {', '.join(param.keys)} "
+            f"(e.g. [params.{name}]), got {value!r}"
+        )
+    lines = []
+    for key in sorted(value):
+        if key not in param.keys:
+            raise UserError(
+                f"{where}: unknown key {key!r} in parameter {name}; "
+                f"valid keys: {', '.join(param.keys)}"
+            )
+        term = _value_term(value[key], param.value_kind, param, where)
+        lines.append(f"policy_param({name}, ({quote(key)}, {term})).")
+    return lines

@@ -340,8 +340,9 @@ def test_run_and_court_county_must_agree(la_run: Path, tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("[office\n", "not valid TOML"),
-        ('[office]\nname = "X"\n', "office.prosecutor: Field required"),
-        ('colour = "red"\n', "colour: Extra inputs are not permitted"),
+        ('colour = "red"\n[office]\nname = "X"\nprosecutor = "Y"\nbar_number = "0"\n'
+         'address = ["Z"]\n[court]\ncounty = "A"\n[defenders]\npublic_defender = "P"\n',
+         "colour: unknown key; valid keys here: template, example, office"),
         ('[office]\nname = "X"\nprosecutor = "Y"\nbar_number = "0"\naddress = []\n'
          '[court]\ncounty = "A"\n[defenders]\npublic_defender = "P"\n',
          "office.address"),
@@ -353,6 +354,34 @@ def test_settings_errors_are_one_line(tmp_path: Path, text: str, message: str) -
     with pytest.raises(UserError, match=message) as caught:
         load_settings(path)
     assert "\n" not in str(caught.value)
+
+
+def test_settings_errors_are_listed_all_at_once(tmp_path: Path) -> None:
+    """Three wrong keys in three sections: all three named, each with the valid keys (#19)."""
+    path = tmp_path / "office.toml"
+    path.write_text(
+        'colour = "red"\n[office]\nname = "X"\nprosecutor = "Y"\nbar_number = "0"\n'
+        'address = ["Z"]\nfax = "1"\n[court]\ncounty = "A"\njudje = "B"\n'
+        '[defenders]\npublic_defender = "P"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    assert "3 problems" in message
+    assert "colour: unknown key; valid keys here: template, example, office, court" in message
+    assert "office.fax: unknown key; valid keys here: name, prosecutor" in message
+    assert "court.judje: unknown key; valid keys here: county, department, judge" in message
+
+
+def test_missing_settings_are_listed_all_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "office.toml"
+    path.write_text('[office]\nname = "X"\n', encoding="utf-8")
+    with pytest.raises(UserError) as caught:
+        load_settings(path)
+    message = str(caught.value)
+    for key in ("office.prosecutor", "office.bar_number", "office.address", "court", "defenders"):
+        assert f"{key}: missing (required)" in message
 
 
 def test_bundled_example_settings_are_valid() -> None:

@@ -133,6 +133,17 @@ def test_bad_parameter_files_give_one_line_errors(tmp_path: Path, text: str, mes
     assert "\n" not in str(caught.value)
 
 
+def test_every_bad_parameter_is_listed_at_once(tmp_path: Path) -> None:
+    """Three wrong parameters: all three named, with the valid ones (#19)."""
+    text = 'policy = "los-angeles-2020"\n[params]\nage = 3\nlookback = 10\nserving = "sometimes"\n'
+    with pytest.raises(UserError) as caught:
+        load_program_set(_toml(tmp_path, text))
+    message = str(caught.value)
+    assert message.startswith("3 problems:")
+    assert "unknown parameter 'age'" in message and "unknown parameter 'lookback'" in message
+    assert "serving" in message and "valid parameters: age_threshold" in message
+
+
 def test_toml_values_become_typed_facts(tmp_path: Path) -> None:
     programs = load_program_set(
         _toml(
