@@ -115,14 +115,18 @@ def refusal(out: Path, contents: Contents) -> str | None:
 # --- building ----------------------------------------------------------------------------
 
 
-def prepare(out: Path, force: bool, contents: Contents) -> Path:
-    """Finish or clean up what an earlier start left, check ``out``, make the build dir."""
+def prepare(out: Path, force: bool, contents: Contents, notes: list[str] | None = None) -> Path:
+    """Finish or clean up what an earlier start left, check ``out``, make the build dir.
+
+    ``notes`` receives what was finished or left.
+    """
     out = _absolute(out)
     parent = out.parent
+    found = notes if notes is not None else []
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        recover(out, contents)
-        sweep(out, contents)
+        found += recover(out, contents)
+        found += sweep(out, contents)
     except OSError as exc:
         raise write_failed(exc, f"beside {out}") from None
     if os.path.lexists(out):
@@ -551,7 +555,7 @@ def replacing(
     ``out`` is left as it was. Notes on an earlier interrupted replacement finished on the
     way are appended to ``notes``.
     """
-    build = prepare(out, force, contents)
+    build = prepare(out, force, contents, notes)
     try:
         yield build
         found = commit(build, out, contents)
