@@ -94,7 +94,9 @@ def run_command(
     batch_size: Annotated[int, typer.Option(min=1, help="People per clingo grounding.")] = (
         DEFAULT_BATCH
     ),
-    force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace the output directory if it holds a previous run.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
     decisions: Annotated[
