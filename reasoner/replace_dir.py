@@ -180,7 +180,7 @@ def _fsync_dir(directory: Path) -> None:
 # --- committing --------------------------------------------------------------------------
 
 
-def commit(build: Path, out: Path, contents: Contents) -> list[str]:
+def commit(build: Path, out: Path, contents: Contents, force: bool = True) -> list[str]:
     """Put the finished ``build`` in place of ``out`` (the steps in the module docstring).
 
     Raises :class:`UserError` (and keeps ``out`` as it was) when ``out`` changed into
@@ -200,6 +200,8 @@ def commit(build: Path, out: Path, contents: Contents) -> list[str]:
         except OSError as exc:
             raise write_failed(exc, f"beside {out}", _kept(out)) from None
         if os.path.lexists(out):
+            if not force:  # made while the build ran
+                raise UserError(f"output directory {out} exists; use --force to replace it")
             problem = refusal(out, contents)
             if problem:
                 raise UserError(problem)
@@ -558,7 +560,7 @@ def replacing(
     build = prepare(out, force, contents, notes)
     try:
         yield build
-        found = commit(build, out, contents)
+        found = commit(build, out, contents, force)
     except BaseException:
         if build.is_dir() and owner_mark.owner(build) is not None:
             discard(build)  # not committed: a committed build is finished by recovery

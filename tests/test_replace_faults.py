@@ -38,7 +38,7 @@ from cmr_reason.reasoner.fault_points import KILL_AT_ENV
 from cmr_reason.reasoner.filing import filing_problem
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.review_db import ReviewDB
-from cmr_reason.reasoner.run_contents import OUTPUT_FILES
+from cmr_reason.reasoner.run_contents import OUTPUT_FILES, run_problem
 from cmr_reason.reasoner.run_dir import open_run
 from cmr_reason.reasoner.scratch_dir import PREFIX as SCRATCH_PREFIX
 
@@ -325,8 +325,11 @@ def test_leftovers_of_earlier_versions(tiny: Path, tmp_path: Path) -> None:
     stranger = out.parent / f".out.tmp-{dead}9"
     stranger.mkdir()
     (stranger / "mine.txt").write_text("not the project's")
+    cache = out / f".output_rows.sqlite.tmp-{dead}"  # a killed cache build: names, births
+    cache.write_text("partial")
+    assert run_problem(out) is None  # still a run: --force may replace it
     open_run(out)
-    assert _beside(out) == [stranger.name]
+    assert _beside(out) == [stranger.name] and not cache.exists()
     assert (out / "review.secret").read_bytes() == b"s" * 32
 
 
@@ -497,3 +500,19 @@ def test_sigterm_removes_what_the_run_wrote(
     assert "stopped by SIGTERM; nothing was replaced" in result.output
     assert _files(out) == before and _beside(out) == []
     assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_target_made_while_the_run_built_is_not_replaced_without_force(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+
+    def appear(step: str) -> None:
+        if step == "built":
+            out.mkdir()
+            (out / "theirs.txt").write_text("made meanwhile")
+
+    monkeypatch.setattr(replace_dir, "checkpoint", appear)
+    result = _invoke(str(tiny), "--out", str(out))
+    assert result.exit_code == 2 and "exists; use --force" in result.output
+    assert _tree(out) == {"theirs.txt": b"made meanwhile"} and _beside(out) == []
