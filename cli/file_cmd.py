@@ -60,7 +60,9 @@ def file_command(
     out: Annotated[Path, typer.Option("--out", "-o", help="Directory for the filing.")],
     settings: Annotated[Path | None, typer.Option(help=SETTINGS_HELP)] = None,
     template: Annotated[str | None, typer.Option(help=TEMPLATE_HELP)] = None,
-    force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace the output directory if it holds an earlier filing.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
 ) -> None:
     """Write the motions, proposed orders, Exhibit 1, sealing, challenge and review lists."""

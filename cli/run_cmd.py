@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any
@@ -33,11 +38,12 @@ from cmr_reason.reasoner.bulk_run import (
     demo_input,
     run,
 )
-from cmr_reason.reasoner.decision_facts import PROBLEMS, prepare_decisions, record_in_run
+from cmr_reason.reasoner.decision_facts import FACTS_FILE, PROBLEMS, prepare_decisions
 from cmr_reason.reasoner.policy_compare import parse_policy_list
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
-from cmr_reason.reasoner.review_db import preserve_review_files
-from cmr_reason.reasoner.run_compare import compare_runs
+from cmr_reason.reasoner.replace_dir import LEFTOVER, describe, entries
+from cmr_reason.reasoner.run_compare import COMPARISON_FILES, TEMPORARY, compare_runs
+from cmr_reason.reasoner.run_contents import run_problem
 
 
 def summary_table(figures: dict[str, Any]) -> Table:
@@ -88,7 +94,9 @@ def run_command(
     batch_size: Annotated[int, typer.Option(min=1, help="People per clingo grounding.")] = (
         DEFAULT_BATCH
     ),
-    force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Replace the output directory if it holds a previous run.")
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
     encoding: EncodingOption = "utf-8",
     decisions: Annotated[
@@ -154,21 +162,22 @@ def run_command(
     reviewed = None
     if decisions is not None:
         reviewed = prepare_decisions(decisions, config.inputs, encoding)
+        # The facts file and its manifest entry are written with the other outputs.
         config.extra_facts = reviewed.facts
+        config.extra_files = {FACTS_FILE: reviewed.facts}
+        digest = hashlib.sha256(reviewed.facts.encode("utf-8")).hexdigest()
+        config.manifest_extra = {"decisions": reviewed.manifest_entry(digest)}
         for item, problem in reviewed.not_applied:
             err_console.print(
                 f"[yellow]warning:[/] decision {item.id} on conviction "
                 f"{escape(item.conviction_id)} not applied: {PROBLEMS[problem]}"
             )
-    with preserve_review_files(out):
-        report = _run(config, quiet)
-    if reviewed is not None:
-        record_in_run(out, reviewed)
-        if not quiet:
-            err_console.print(
-                f"Applied {len(reviewed.applied)} reviewer decision(s); "
-                f"{len(reviewed.not_applied)} not applied (listed in manifest.json)"
-            )
+    report = _run(config, quiet)
+    if reviewed is not None and not quiet:
+        err_console.print(
+            f"Applied {len(reviewed.applied)} reviewer decision(s); "
+            f"{len(reviewed.not_applied)} not applied (listed in manifest.json)"
+        )
     if report.internal_errors:
         raise UserError(
             f"{len(report.internal_errors)} internal error(s) in the rules, e.g. "
@@ -181,8 +190,46 @@ def run_command(
                           "rejects, manifest)")  # fmt: skip
 
 
+class _Stopped(BaseException):
+    """SIGTERM or SIGHUP arrived: unwind, so the run's temporary files are removed."""
+
+
+@contextlib.contextmanager
+def _stoppable() -> Iterator[None]:
+    """Turn SIGTERM and SIGHUP into a clean stop (Python would otherwise just exit)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise _Stopped(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    except _Stopped as stopped:
+        number = int(stopped.args[0])
+        raise UserError(
+            f"stopped by {signal.Signals(number).name}; nothing was replaced",
+            exit_code=128 + number,
+        ) from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _run(config: RunConfig, quiet: bool) -> RunReport:
-    """The bulk run, with a progress bar when stderr is a terminal."""
+    """The bulk run (stopped cleanly by SIGTERM), with a progress bar on a terminal."""
+    notes: list[str] = []
+    try:
+        with _stoppable():
+            return _run_shown(config, quiet, notes)
+    finally:
+        for note in notes:
+            err_console.print(f"[yellow]note:[/] {escape(note)}")
+
+
+def _run_shown(config: RunConfig, quiet: bool, notes: list[str]) -> RunReport:
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
         with Progress(
@@ -204,8 +251,8 @@ def _run(config: RunConfig, quiet: bool) -> RunReport:
                 rate = f"{rows / elapsed:,.0f} rows/s, {people / elapsed:,.0f} people/s"
                 bar.update(task, completed=rows, total=rows_total, people=people, rate=rate)
 
-            return run(config, on_progress)
-    return run(config)
+            return run(config, on_progress, notes)
+    return run(config, None, notes)
 
 
 def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -> None:
@@ -214,8 +261,10 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
     names = [p.policy_name for p in program_sets]
     if len(set(names)) != len(names):
         raise UserError(f"--compare lists a policy twice: {', '.join(names)}")
-    if out.exists() and not base.force:
-        raise UserError(f"output directory {out} exists; use --force to replace it")
+    if out.exists():
+        if not base.force:
+            raise UserError(f"output directory {out} exists; use --force to replace it")
+        _check_comparison(out)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     runs = {}
     for programs in program_sets:
@@ -236,3 +285,23 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
     out_console.print(table)
     listed = ", ".join(names)
     out_console.print(f"Wrote {escape(str(out))}/ ({listed}, comparison.csv, comparison.json)")
+
+
+def _check_comparison(out: Path) -> None:
+    """Refuse to write a comparison into a folder that is not an earlier comparison."""
+    if not out.is_dir() or out.is_symlink():
+        raise UserError(f"refusing to replace {out}: it is not a folder")
+    other = []
+    for name in entries(out):
+        if LEFTOVER.match(name) or TEMPORARY.match(name):
+            continue  # a run's or the comparison's own, cleaned up when they are written
+        if name.endswith("/"):
+            if run_problem(out / name.rstrip("/")) is not None and entries(out / name):
+                other.append(name)
+        elif name not in COMPARISON_FILES:
+            other.append(name)
+    if other:
+        raise UserError(
+            f"refusing to replace {out}: it is not a cmr-reason comparison (it holds "
+            f"{describe(other)}); choose another --out"
+        )

@@ -1,20 +1,23 @@
 """The bulk run: read whole DOJ files, decide every conviction in batches, write the outputs.
 
-Outputs (design.md section 7) are written into a temporary directory beside the target and
-renamed into place at the end, so a crash never leaves half-written files. Files are
-readable by their owner only. The same input gives the same bytes whatever the number of
-workers; timings appear only in ``manifest.json``.
+Outputs (design.md section 7), the manifest among them, are written into a directory beside
+the target and put in place only when complete (:mod:`cmr_reason.reasoner.replace_dir`), so
+a crash or a full disk leaves the previous run whole; spilled rows go to a scratch directory
+removed with the run (:mod:`cmr_reason.reasoner.scratch_dir`), and worker processes end with
+it. Files are readable by their owner only. The same input gives the same bytes whatever
+the number of workers; timings appear only in ``manifest.json``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import errno
 import json
 import os
-import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -30,31 +33,31 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import RowAccount
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.catalogue import load_catalogue
+from cmr_reason.reasoner.fault_points import checkpoint
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.impact_summary import ImpactSummary
-from cmr_reason.reasoner.private_files import open_private, prepare_dir, put_in_place
+from cmr_reason.reasoner.private_files import open_private
 from cmr_reason.reasoner.program_set import ProgramSet
+from cmr_reason.reasoner.replace_dir import replacing
+from cmr_reason.reasoner.run_contents import RUN
 from cmr_reason.reasoner.run_rows import (
     CASE_COLUMNS,
     CONVICTION_COLUMNS,
     PEOPLE_COLUMNS,
     REJECT_COLUMNS,
 )
+from cmr_reason.reasoner.scratch_dir import scratch_dir
+from cmr_reason.reasoner.worker_watch import watch_parent
+from cmr_reason.reasoner.write_errors import WriteFailed, reason, write_failed
 
-OUTPUT_FILES = (
-    "convictions.csv",
-    "people.csv",
-    "cases.csv",
-    "summary.json",
-    "rejects.csv",
-    "manifest.json",
-)
 DEFAULT_BATCH = 1000
 # Where workers are spawned (no fork server), restart one after this many batches: clingo
 # never frees its symbol table, and grounding slows down as the table grows.
 BATCHES_PER_WORKER = 6
 MAX_DASK_READERS = 8  # processes that read a large file for the Dask engine (the client's cores)
 ENGINES = ("local", "dask")
+# Errors of a file system that is full or refuses writes (the rest are reported as they are).
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS}
 
 
 def tool_version() -> str:
@@ -83,6 +86,8 @@ class RunConfig:
     scheduler: str | None = None  # Dask scheduler address (None: a LocalCluster)
     memory_budget: int = DEFAULT_BUDGET_BYTES  # bytes of input rows held before spilling
     temp_dir: str | None = None  # where spilled run files go (default: the system's)
+    extra_files: dict[str, str] = field(default_factory=dict)  # more files of the run (text)
+    manifest_extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries
 
 
 @dataclass
@@ -127,23 +132,21 @@ def _pool_context() -> tuple[BaseContext, int]:
 
 
 def _results(
-    batches: Iterator[list[Item]], spec: BatchSpec, config: RunConfig
-) -> Iterator[BatchResult]:
+    batches: Iterator[list[Item]], spec: BatchSpec, config: RunConfig, scratch: Path
+) -> Generator[BatchResult, None, None]:
     """Batch results in batch order: in-process, by a pool of workers, or on Dask."""
     workers = config.workers
     if config.engine == "dask":
         from cmr_reason.reasoner.dask_engine import dask_results
 
-        yield from dask_results(batches, spec, workers, config.scheduler)
+        yield from dask_results(batches, spec, workers, config.scheduler, scratch)
         return
     if workers <= 1:
         for index, batch in enumerate(batches):
             yield run_batch(index, batch, spec)
         return
     context, batches_per_worker = _pool_context()
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=batches_per_worker
-    ) as pool:
+    with _pool(workers, context, batches_per_worker) as pool:
         pending: list[Future[BatchResult]] = []
         for index, batch in enumerate(batches):
             pending.append(pool.submit(run_batch, index, batch, spec))
@@ -151,6 +154,26 @@ def _results(
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+
+
+@contextlib.contextmanager
+def _pool(
+    workers: int, context: BaseContext, tasks_per_child: int | None = None
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers end with the run: stopped at once if the run fails."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
+        initializer=watch_parent, initargs=(os.getpid(),),
+    )  # fmt: skip
+    try:
+        yield pool
+    except BaseException:
+        # Not the batches still queued: the workers themselves (the pool offers no public way).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _write_rejects(path: Path, account: RowAccount) -> None:
@@ -185,18 +208,42 @@ def _input_counts(account: RowAccount) -> dict[str, Any]:
     }
 
 
-def run(config: RunConfig, progress: ProgressHook | None = None) -> RunReport:
-    """Run the whole job and write the six output files."""
+def run(
+    config: RunConfig, progress: ProgressHook | None = None, notes: list[str] | None = None
+) -> RunReport:
+    """Run the whole job, write the output files beside ``out_dir`` and put them in place.
+
+    ``notes`` receives what an earlier interrupted run left and this one finished.
+    """
     started = time.perf_counter()
-    temp = prepare_dir(config.out_dir, config.force)
+    with replacing(config.out_dir, config.force, RUN, notes) as build:
+        kept = f"{config.out_dir} is unchanged" if config.out_dir.exists() else ""
+        try:
+            scratch = scratch_dir(config.temp_dir)
+        except OSError as exc:
+            raise _temp_failed(exc, config, kept) from None
+        with scratch as folder:
+            report = _run_into(config, build, folder, progress, started, kept)
+    report.out_dir = config.out_dir
+    return report
+
+
+def _temp_failed(exc: OSError, config: RunConfig, kept: str) -> WriteFailed:
+    where = config.temp_dir or os.environ.get("TMPDIR") or "the temporary directory"
+    return write_failed(
+        exc, f"temporary files in {where} (TMPDIR)", "; ".join(filter(None, [kept, (
+            "free space there or point TMPDIR at a folder with room")]))
+    )  # fmt: skip
+
+
+def _spilled(items: Iterator[Any], config: RunConfig, kept: str) -> Iterator[Any]:
+    """The reader's subjects; a full or read-only scratch folder is one line."""
     try:
-        report = _run_into(config, temp, progress, started)
-        put_in_place(temp, config.out_dir)
-        report.out_dir = config.out_dir
-        return report
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
+        yield from items
+    except OSError as exc:
+        if exc.errno in _DISK_ERRNOS:
+            raise _temp_failed(exc, config, kept) from None
+        raise UserError(f"cannot read the input: {reason(exc)}") from None
 
 
 def _reader_count(config: RunConfig) -> int:
@@ -210,21 +257,21 @@ def _reader_count(config: RunConfig) -> int:
     return min(os.cpu_count() or 1, MAX_DASK_READERS)
 
 
-def _open_inputs(config: RunConfig) -> DojStream | LpRead:
+def _open_inputs(config: RunConfig, scratch: Path) -> DojStream | LpRead:
     if input_kind(config.inputs) == "lp":
         return read_lp_histories(config.inputs)
     readers = _reader_count(config)
     if readers < 2:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=config.temp_dir,
+            temp_dir=str(scratch),
         )  # fmt: skip
     # Large files are routed in byte ranges by that many processes at once.
     context, _ = _pool_context()
-    with ProcessPoolExecutor(max_workers=readers, mp_context=context) as pool:
+    with _pool(readers, context) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=config.temp_dir, pool=pool, parts=readers,
+            temp_dir=str(scratch), pool=pool, parts=readers,
         )  # fmt: skip
 
 
@@ -247,13 +294,26 @@ class _Timed:
 
 
 def _run_into(
-    config: RunConfig, temp: Path, progress: ProgressHook | None, started: float
+    config: RunConfig,
+    temp: Path,
+    scratch: Path,
+    progress: ProgressHook | None,
+    started: float,
+    kept: str,
 ) -> RunReport:
     if config.engine not in ENGINES:
         raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
-    read = _open_inputs(config)
+    checkpoint("reading")
     try:
-        return _decide_and_write(config, read, temp, progress, started)
+        read = _open_inputs(config, scratch)
+    except OSError as exc:
+        if exc.errno in _DISK_ERRNOS:
+            raise _temp_failed(exc, config, kept) from None
+        raise UserError(f"cannot read the input: {reason(exc)}") from None
+    try:
+        return _decide_and_write(config, read, temp, scratch, progress, started, kept)
+    except OSError as exc:
+        raise write_failed(exc, f"the run {config.out_dir}", kept) from None
     finally:
         if isinstance(read, DojStream):
             read.close()
@@ -263,8 +323,10 @@ def _decide_and_write(
     config: RunConfig,
     read: DojStream | LpRead,
     temp: Path,
+    scratch: Path,
     progress: ProgressHook | None,
     started: float,
+    kept: str,
 ) -> RunReport:
     clock = time.perf_counter
     read_seconds = clock() - started
@@ -276,7 +338,7 @@ def _decide_and_write(
         extra_facts=config.extra_facts,
         catalogue=load_catalogue(config.programs),
     )
-    batches = _Timed(_batches(read.items(), config.batch_size))
+    batches = _Timed(_batches(_spilled(read.items(), config, kept), config.batch_size))
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
@@ -296,28 +358,31 @@ def _decide_and_write(
             ("cases", CASE_COLUMNS),
         ):
             csv.writer(files[name], lineterminator="\n").writerow(columns)
-        for result in _results(batches, spec, config):
-            t0 = clock()
-            files["convictions"].write(result.convictions_csv)
-            files["people"].write(result.people_csv)
-            files["cases"].write(result.cases_csv)
-            write_seconds += clock() - t0
-            summary.merge(result.summary)
-            if result.accounts is not None and isinstance(read, DojStream):
-                read.absorb(result.accounts)
-            internal_errors += result.internal_errors
-            for stage, seconds in result.stage_seconds.items():
-                stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
-            worker_peaks[result.pid] = max(worker_peaks.get(result.pid, 0), result.peak_rss_kib)
-            worker_cpu += result.cpu_seconds
-            people += result.people
-            convictions += result.convictions
-            if result.accounts is not None:
-                rows_done += sum(part.rows_in for part in result.accounts)
-            else:
-                rows_done = rows_total * people // max(len(read), 1)
-            if progress:
-                progress(people, convictions, rows_done, rows_total)
+        results = _results(batches, spec, config, scratch)
+        with contextlib.closing(results):  # the workers stop if writing fails
+            for result in results:
+                t0 = clock()
+                files["convictions"].write(result.convictions_csv)
+                files["people"].write(result.people_csv)
+                files["cases"].write(result.cases_csv)
+                write_seconds += clock() - t0
+                summary.merge(result.summary)
+                if result.accounts is not None and isinstance(read, DojStream):
+                    read.absorb(result.accounts)
+                internal_errors += result.internal_errors
+                for stage, seconds in result.stage_seconds.items():
+                    stage_seconds[stage] = stage_seconds.get(stage, 0.0) + seconds
+                worker_peaks[result.pid] = max(worker_peaks.get(result.pid, 0), result.peak_rss_kib)
+                worker_cpu += result.cpu_seconds
+                people += result.people
+                convictions += result.convictions
+                if result.accounts is not None:
+                    rows_done += sum(part.rows_in for part in result.accounts)
+                else:
+                    rows_done = rows_total * people // max(len(read), 1)
+                if progress:
+                    progress(people, convictions, rows_done, rows_total)
+                checkpoint("batch_written")
     finally:
         for handle in files.values():
             handle.close()
@@ -334,6 +399,9 @@ def _decide_and_write(
     with open_private(temp / "summary.json") as handle:
         json.dump(figures, handle, indent=2, sort_keys=False)
         handle.write("\n")
+    for name, text in sorted(config.extra_files.items()):
+        with open_private(temp / name) as handle:
+            handle.write(text)
     manifest = {
         "tool": "cmr-reason",
         "tool_version": tool_version(),
@@ -386,7 +454,9 @@ def _decide_and_write(
             "readers": round(read.reader_cpu_seconds if isinstance(read, DojStream) else 0.0, 3),
             "batches": round(worker_cpu, 3),
         },
+        **config.manifest_extra,
     }
+    checkpoint("manifest")
     with open_private(temp / "manifest.json") as handle:
         json.dump(manifest, handle, indent=2)
         handle.write("\n")

@@ -5,14 +5,15 @@ The parent reads and groups the input exactly as for local workers, and sends ea
 :func:`~cmr_reason.reasoner.batch_worker.run_batch`; results come back and are written in
 batch order, so the output files are byte-identical to a local run. Without a scheduler
 address a :class:`~distributed.LocalCluster` of ``workers`` single-threaded processes is
-started (and stopped) for the run. Dask is an optional extra: ``pip install
-'cmr-reason[dask]'``.
+started (and stopped) for the run, its workers' files in the run's scratch directory. Dask
+is an optional extra: ``pip install 'cmr-reason[dask]'``.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
@@ -33,7 +34,9 @@ def _import_distributed() -> Any:
     return distributed
 
 
-def _client(distributed: Any, workers: int, scheduler: str | None) -> tuple[Any, Any]:
+def _client(
+    distributed: Any, workers: int, scheduler: str | None, scratch: Path | None
+) -> tuple[Any, Any]:
     """A client on the given scheduler, or on a new LocalCluster (returned to close)."""
     if scheduler:
         try:
@@ -45,16 +48,21 @@ def _client(distributed: Any, workers: int, scheduler: str | None) -> tuple[Any,
         threads_per_worker=1,  # clingo holds the GIL while grounding: one batch per process
         processes=True,
         dashboard_address=None,
+        local_directory=str(scratch) if scratch else None,
     )
     return distributed.Client(cluster), cluster
 
 
 def dask_results(
-    batches: Iterator[list[Item]], spec: BatchSpec, workers: int, scheduler: str | None
+    batches: Iterator[list[Item]],
+    spec: BatchSpec,
+    workers: int,
+    scheduler: str | None,
+    scratch: Path | None = None,
 ) -> Iterator[BatchResult]:
     """Batch results in batch order, computed on a Dask cluster."""
     distributed = _import_distributed()
-    client, cluster = _client(distributed, workers, scheduler)
+    client, cluster = _client(distributed, workers, scheduler, scratch)
     try:
         threads = sum(client.nthreads().values()) or max(workers, 1)
         limit = IN_FLIGHT_PER_WORKER * threads

@@ -297,24 +297,6 @@ def prepare_decisions(source: Path, inputs: Sequence[Path], encoding: str = "utf
     return check_decisions(latest, histories, source)
 
 
-def record_in_run(out_dir: Path, decisions: DecisionSet) -> None:
-    """Write the applied facts into the run directory and list the decisions in its manifest."""
-    facts = decisions.facts
-    path = Path(out_dir) / FACTS_FILE
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(facts)
-    manifest_path = Path(out_dir) / "manifest.json"
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    manifest["decisions"] = decisions.manifest_entry(
-        hashlib.sha256(facts.encode("utf-8")).hexdigest()
-    )
-    fd = os.open(manifest_path, os.O_WRONLY | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(manifest, handle, indent=2)
-        handle.write("\n")
-
-
 def run_facts(run_dir: Path, manifest: dict[str, Any]) -> str:
     """The decision facts a finished run applied ("" when it applied none), hash-checked."""
     entry = manifest.get("decisions")

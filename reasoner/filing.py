@@ -3,14 +3,15 @@
 The motions and proposed orders (DOCX + PDF) come from the county template; Exhibit 1 and
 the lists (CSV + XLSX + PDF) from the run's rows; ``filing.json`` records the counts, the
 template, the settings and each file's SHA-256. The motions' counts are the Exhibit's rows,
-checked against the run before anything is written.
+checked against the run before anything is written. The directory is built beside its
+target and put in place whole (:mod:`cmr_reason.reasoner.replace_dir`); ``--force`` replaces
+only an earlier filing, the folder holding ``filing.json`` and the files it lists.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,11 +22,14 @@ from cmr_reason.reasoner.filing_counts import check_counts, dismissal_counts, re
 from cmr_reason.reasoner.filing_rows import FilingRows, Table, gather_rows
 from cmr_reason.reasoner.filing_settings import FilingSettings
 from cmr_reason.reasoner.filing_template import FilingTemplate
+from cmr_reason.reasoner.owner_mark import MARKER
 from cmr_reason.reasoner.pleading_docx import pleading_docx
 from cmr_reason.reasoner.pleading_pdf import pleading_pdf
-from cmr_reason.reasoner.private_files import prepare_dir, put_in_place, write_private
+from cmr_reason.reasoner.private_files import write_private
+from cmr_reason.reasoner.replace_dir import Contents, describe, entries, replacing
 from cmr_reason.reasoner.run_dir import RunDir
 from cmr_reason.reasoner.table_pdf import table_pdf
+from cmr_reason.reasoner.write_errors import write_failed
 
 BANNER = "EXAMPLE SETTINGS - INVENTED NAMES AND BAR NUMBERS - NOT FOR FILING"
 TABLE_TITLES = {
@@ -76,11 +80,33 @@ def _table_heading(table: Table, settings: FilingSettings, count_text: str) -> t
     )
 
 
+def filing_problem(path: Path) -> str | None:
+    """Why ``path`` is not an earlier filing that ``file --force`` may replace (None: it is)."""
+    names = entries(path)
+    try:
+        record = json.loads((path / "filing.json").read_text(encoding="utf-8"))
+        listed = set(record["files"]) if record.get("tool") == "cmr-reason" else None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        listed = None
+    if listed is None:
+        return f"it is not a cmr-reason filing (no filing.json of one; it holds {describe(names)})"
+    other = [name for name in names if name not in {*listed, "filing.json", MARKER}]
+    if other:
+        return (
+            f"besides a filing it holds {describe(other)}; move them away or choose another --out"
+        )
+    return None
+
+
+FILING = Contents(what="filing", problem=filing_problem)
+
+
 class _Writer:
     """Writes the filing's files into a private directory and keeps their hashes."""
 
     def __init__(self, folder: Path, run: RunDir, settings: FilingSettings) -> None:
         self.folder = folder
+        self.run = run
         self.when = run.as_of
         self.settings = settings
         self.hashes: dict[str, str] = {}
@@ -129,34 +155,45 @@ def make_filing(
         "resentence": len(rows.resentence.rows),
         "sealing_cases": len(rows.sealing.rows),
     }
-    temp = prepare_dir(out_dir, force)
     try:
-        writer = _Writer(temp, run, settings)
-        for kind in ("dismissal", "redesignation"):
-            if counts[kind]["convictions"]:
-                writer.documents(template, kind, _context(settings, run, counts[kind]))
-                writer.table(getattr(rows, kind), "conviction")
-        writer.table(rows.sealing, "case")
-        writer.table(rows.challenge, "conviction")
-        writer.table(rows.review, "conviction")
-        writer.table(rows.resentence, "conviction")
-        record = {
-            "tool": "cmr-reason",
-            "run": str(run.path.resolve()),
-            "as_of": run.as_of.isoformat(),
-            "policy": run.manifest["policy"]["name"],
-            "run_county": run.county or "",
-            "court_county": county,
-            "template": template.name,
-            "settings": settings.model_dump(mode="json"),
-            "counts_checked_against": basis,
-            "other_county_convictions_left_out": rows.other_county_rows,
-            "counts": counts,
-            "files": dict(sorted(writer.hashes.items())),
-        }
-        writer.put("filing.json", (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
-        put_in_place(temp, out_dir)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return FilingReport(out_dir, counts, sorted(writer.hashes), basis, rows.other_county_rows)
+        with replacing(out_dir, force, FILING) as temp:
+            hashes = _write(_Writer(temp, run, settings), template, rows, counts, basis)
+    except OSError as exc:
+        kept = f"{out_dir} is unchanged" if out_dir.exists() else ""
+        raise write_failed(exc, f"the filing {out_dir}", kept) from None
+    return FilingReport(out_dir, counts, sorted(hashes), basis, rows.other_county_rows)
+
+
+def _write(
+    writer: _Writer,
+    template: FilingTemplate,
+    rows: FilingRows,
+    counts: dict[str, Any],
+    basis: str,
+) -> dict[str, str]:
+    """Write every file of the filing and ``filing.json``; return the files' SHA-256."""
+    run, settings = writer.run, writer.settings
+    for kind in ("dismissal", "redesignation"):
+        if counts[kind]["convictions"]:
+            writer.documents(template, kind, _context(settings, run, counts[kind]))
+            writer.table(getattr(rows, kind), "conviction")
+    writer.table(rows.sealing, "case")
+    writer.table(rows.challenge, "conviction")
+    writer.table(rows.review, "conviction")
+    writer.table(rows.resentence, "conviction")
+    record = {
+        "tool": "cmr-reason",
+        "run": str(run.path.resolve()),
+        "as_of": run.as_of.isoformat(),
+        "policy": run.manifest["policy"]["name"],
+        "run_county": run.county or "",
+        "court_county": settings.county_key,
+        "template": template.name,
+        "settings": settings.model_dump(mode="json"),
+        "counts_checked_against": basis,
+        "other_county_convictions_left_out": rows.other_county_rows,
+        "counts": counts,
+        "files": dict(sorted(writer.hashes.items())),
+    }
+    writer.put("filing.json", (json.dumps(record, indent=2, sort_keys=True) + "\n").encode())
+    return writer.hashes

@@ -167,32 +167,6 @@ def review_files(directory: Path) -> list[Path]:
     return [p for p in names if p.exists()]
 
 
-@contextmanager
-def preserve_review_files(run_dir: Path) -> Iterator[None]:
-    """Keep a run directory's review database when the run is replaced (``run --force``).
-
-    The bulk run replaces its output directory whole; the reviewers' audit trail must
-    survive that. The files wait in a private folder beside the run and are moved back into
-    the new directory, or into the old one if the run failed before replacing it.
-    """
-    run_dir = Path(run_dir)
-    files = review_files(run_dir) if run_dir.is_dir() else []
-    if not files:
-        yield
-        return
-    keep = run_dir.resolve().parent / f".{run_dir.name}.review-{os.getpid()}"
-    keep.mkdir(mode=0o700)
-    for path in files:
-        path.rename(keep / path.name)
-    try:
-        yield
-    finally:
-        run_dir.mkdir(mode=0o700, exist_ok=True)
-        for path in sorted(keep.iterdir()):
-            path.rename(run_dir / path.name)
-        keep.rmdir()
-
-
 def _private_file(path: Path) -> None:
     """Create ``path`` empty with mode 600, or tighten an existing file to 600."""
     if path.exists():

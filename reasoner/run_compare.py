@@ -2,19 +2,26 @@
 
 The runs' ``convictions.csv`` files list the same convictions in the same order (same input,
 same sort), so they are read side by side in one pass. The comparison writes the
-convictions the policies decide differently and the totals of each policy.
+convictions the policies decide differently and the totals of each policy, each file
+written owner-only under a temporary name and renamed into place.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
+import re
 from collections import Counter
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.private_files import open_private, write_private
+
+COMPARISON_FILES = ("comparison.csv", "comparison.json")
+TEMPORARY = re.compile(r"^\.comparison\.(?:csv|json)\.tmp-\d+$")  # while they are written
 
 HEADLINES = (
     ("people", "relieved"),
@@ -37,13 +44,42 @@ def compare_runs(runs: dict[str, Path], out_dir: Path) -> dict[str, Any]:
     }
     differing = Counter[str]()
     csv_path = out_dir / "comparison.csv"
+    temp = out_dir / f".comparison.csv.tmp-{os.getpid()}"
+    try:
+        _write_differences(runs, temp, differing)
+        os.replace(temp, csv_path)
+    finally:
+        temp.unlink(missing_ok=True)
+    totals = {
+        name: {f"{group}.{key}": summaries[name][group][key] for group, key in HEADLINES}
+        for name in names
+    }
+    result = {
+        "policies": names,
+        "runs": {name: str(path) for name, path in runs.items()},
+        "headline": totals,
+        "by_outcome": {name: summaries[name]["by_outcome"] for name in names},
+        "differing_convictions": differing.pop("convictions", 0),
+        "changes": dict(sorted(differing.items())),
+    }
+    temp = out_dir / f".comparison.json.tmp-{os.getpid()}"
+    try:
+        write_private(temp, (json.dumps(result, indent=2) + "\n").encode("utf-8"))
+        os.replace(temp, out_dir / "comparison.json")
+    finally:
+        temp.unlink(missing_ok=True)
+    return result
+
+
+def _write_differences(runs: dict[str, Path], path: Path, differing: Counter[str]) -> None:
+    """Write the convictions the runs decide differently to ``path``, counting them."""
+    names = list(runs)
     with ExitStack() as stack:
         readers = [
             csv.DictReader(stack.enter_context((runs[n] / "convictions.csv").open(newline="")))
             for n in names
         ]
-        handle = stack.enter_context(csv_path.open("w", encoding="utf-8", newline=""))
-        csv_path.chmod(0o600)
+        handle = stack.enter_context(open_private(path))
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(
             ["subject_id", "conviction_id", "code_section", "level", "disposition_date"]
@@ -64,19 +100,3 @@ def compare_runs(runs: dict[str, Path], out_dir: Path) -> dict[str, Any]:
                  first["level"], first["disposition_date"]]
                 + [v for pair in pairs for v in pair]
             )  # fmt: skip
-    totals = {
-        name: {f"{group}.{key}": summaries[name][group][key] for group, key in HEADLINES}
-        for name in names
-    }
-    result = {
-        "policies": names,
-        "runs": {name: str(path) for name, path in runs.items()},
-        "headline": totals,
-        "by_outcome": {name: summaries[name]["by_outcome"] for name in names},
-        "differing_convictions": differing.pop("convictions", 0),
-        "changes": dict(sorted(differing.items())),
-    }
-    json_path = out_dir / "comparison.json"
-    json_path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-    json_path.chmod(0o600)
-    return result

@@ -13,6 +13,7 @@ only that person's rows; hand-written ``.lp`` inputs are small and held in memor
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -30,6 +31,8 @@ from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.replace_dir import recover, sweep
+from cmr_reason.reasoner.run_contents import RUN
 from cmr_reason.reasoner.solver import SolveResult, decide
 from cmr_reason.reasoner.subject_index import (
     INDEX_FILE,
@@ -222,8 +225,18 @@ def _stamp(paths: Iterable[Path]) -> Stamp:
 
 
 def open_run(path: Path | str) -> RunDir:
-    """Open a run directory, or explain in one line why it is not one."""
+    """Open a run directory, or explain in one line why it is not one.
+
+    A replacement of the run that a crash interrupted is finished first, and temporary files
+    of killed runs and cache builds are removed (docs/outputs.md, "Replacing a run").
+    """
     path = Path(path)
+    try:
+        recover(path, RUN)
+    except OSError as exc:
+        raise UserError(f"cannot finish an interrupted replacement of {path}: {exc}") from None
+    with contextlib.suppress(OSError):  # leftovers only: a read-only run still opens
+        sweep(path, RUN)
     if not path.is_dir():
         raise UserError(f"not a run directory: {path}")
     missing = [name for name in REQUIRED if not (path / name).is_file()]

@@ -14,7 +14,8 @@ from cli_runs import run_cli as _run
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.bulk_run import OUTPUT_FILES, demo_input
+from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.reasoner.run_contents import OUTPUT_FILES
 from cmr_reason.reasoner.run_rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
 runner = CliRunner()

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from cmr_reason.cli.app import _register, app
 from cmr_reason.facts import doj_split
 from cmr_reason.reasoner import bulk_run
-from cmr_reason.reasoner.bulk_run import OUTPUT_FILES
+from cmr_reason.reasoner.run_contents import OUTPUT_FILES
 
 runner = CliRunner()
 _register()
