@@ -28,6 +28,7 @@ from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.reasoner.decision_files import VerifiedLog, key_candidates, read_verified
+from cmr_reason.reasoner.decision_log import TamperedLog
 from cmr_reason.reasoner.review_db import StoredDecision, clean_note
 
 FACTS_FILE = "decisions.lp"
@@ -234,6 +235,8 @@ def prepare_decisions(
     only=...)``): one pass over the input, holding a few histories, not the whole file.
     """
     log = read_verified(source, key_candidates(source, key, out_dir))
+    if out_dir is not None:
+        check_not_older(log, Path(out_dir))
     latest = latest_per_conviction(log.entries)
     if not latest:
         return DecisionSet(source=Path(source), log=log)
@@ -243,6 +246,30 @@ def prepare_decisions(
     checked = check_decisions(latest, histories, source)
     checked.log = log
     return checked
+
+
+def check_not_older(log: VerifiedLog, out_dir: Path) -> None:
+    """Refuse a log that lacks entries the previous run in ``out_dir`` applied.
+
+    The previous run's manifest records the length and last hash of the log it verified.
+    A log signed with the same key must still hold that entry at that place: an older copy
+    of the database or an older export (which would bring back decisions superseded since)
+    is refused. A log with another key, or a directory without such a run, is not compared.
+    """
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        before = manifest["decisions"]["log"]
+        count, head, key = int(before["entries"]), str(before["head"]), str(before["key_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no earlier verified log to compare with
+    if key != log.key_id:
+        return
+    if count > len(log.entries) or (count and log.entries[count - 1].entry_hash != head):
+        raise TamperedLog(
+            f"{log.source}: the run in {out_dir} applied a log of {count} decision(s) that this "
+            f"one does not continue (it has {len(log.entries)}): an older copy of the database "
+            "or an older export; nothing was applied"
+        )
 
 
 def record_in_run(out_dir: Path, decisions: DecisionSet) -> None:

@@ -395,3 +395,29 @@ def test_entry_hash_is_sha256_of_the_canonical_form(log: Path) -> None:
                       separators=(",", ":"), ensure_ascii=False)  # fmt: skip
     assert first.entry_hash == hashlib.sha256(text.encode()).hexdigest()
     assert first.prev_hash == "0" * 64
+
+
+def test_older_copy_of_the_log_is_refused_after_a_newer_one_applied(
+    log: Path, tmp_path: Path
+) -> None:
+    """Rolling back to an older export would bring back a decision superseded since."""
+    older, _ = _export(log, tmp_path)
+    ReviewDB.open_existing(log).add_decision(
+        conviction_id=CHALLENGED, subject_id="1001", action="grant", reviewer="sue",
+        fingerprint="v1:c", record_fingerprint="r1:r",
+    )  # fmt: skip
+    doj = write(tmp_path / "doj.csv", [arrest("001001001000", "20100105"),
+                                      court("001002001000", "20100301")])  # fmt: skip
+    out = tmp_path / "out"
+    base = ["run", str(doj), "--as-of", AS_OF, "--out", str(out), "-q", "--force"]
+    result = runner.invoke(app, [*base, "--decisions", str(log)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["decisions"]["log"]["entries"] == 4
+    result = runner.invoke(app, [*base, "--decisions", str(older)])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "applied a log of 4 decision(s) that this one does not" in said
+    assert json.loads((out / "manifest.json").read_text(encoding="utf-8")) == manifest
+    fresh = tmp_path / "fresh"  # into another directory, the older export is a log like any
+    result = runner.invoke(app, [*base[:5], str(fresh), "-q", "--decisions", str(older)])
+    assert result.exit_code == 0, result.output
