@@ -578,13 +578,18 @@ class ReviewDB:
         self.require_signed()
         with self.connect() as conn:
             found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
+            recorded = _meta(conn, "key_id")
         for name, sql in reference_triggers().items():
             if found.get(name) != sql:
                 what = "was dropped" if name not in found else "was changed"
                 raise TamperedLog(
-                    f"{self.path}: the trigger {name} that keeps the log append-only {what}; "
-                    "nothing was applied"
+                    f"{self.path}: its append-only trigger {name} {what}; nothing was applied"
                 )
+        if recorded != key_id(self.key):
+            raise TamperedLog(
+                f"{self.key_file} is not the key that signed {self.path} (key id "
+                f"{key_id(self.key)}; the database records {recorded}); nothing was applied"
+            )
         log_ = self.read_log()
         verify_log(log_.entries, log_.users, log_.head, self.key, str(self.path))
         return log_

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import shutil
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -30,6 +31,7 @@ from cmr_reason.reasoner.decision_log import (
     chained,
     create_key,
     entry_hash,
+    key_id,
     key_path,
     load_key,
     sign_export,
@@ -43,10 +45,10 @@ AS_OF = "2020-07-01"
 CHALLENGED = "1001:001002001000"
 
 
-@pytest.fixture
-def log(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database with three decisions: a challenge, a note asking for more, a grant."""
-    db = ReviewDB.create(tmp_path / "review.sqlite3")
+    db = ReviewDB.create(tmp_path_factory.mktemp("log") / "review.sqlite3")
     db.add_user("ann", "reviewer", hash_password("a-long-password"))
     db.add_user("sue", "supervisor", hash_password("another-long-password"))
     common = {"subject_id": "1001", "fingerprint": "v1:c", "record_fingerprint": "r1:r"}
@@ -55,7 +57,15 @@ def log(tmp_path: Path) -> Path:
     db.add_decision(conviction_id="1001:2", action="more_information", note="Ask the court",
                     reviewer="sue", **common)  # fmt: skip
     db.add_decision(conviction_id="1001:3", action="grant", reviewer="ann", **common)
-    return tmp_path / "review.sqlite3"
+    return db.path
+
+
+@pytest.fixture
+def log(template: Path, tmp_path: Path) -> Path:
+    """A copy of the template database and its key, for one test to tamper with."""
+    for path in (template, key_path(template)):
+        shutil.copy(path, tmp_path / path.name)
+    return tmp_path / template.name
 
 
 def _refused(source: Path, tmp_path: Path, *extra: str) -> str:
@@ -248,9 +258,7 @@ def test_decision_removed_from_the_database_is_refused(log: Path, tmp_path: Path
 def test_dropped_trigger_is_refused(log: Path, tmp_path: Path, name: str) -> None:
     with _raw(log) as conn:
         conn.execute(f"DROP TRIGGER {name}")
-    assert f"the trigger {name} that keeps the log append-only was dropped" in _refused(
-        log, tmp_path
-    )
+    assert f"its append-only trigger {name} was dropped" in _refused(log, tmp_path)
 
 
 def test_changed_trigger_is_refused(log: Path, tmp_path: Path) -> None:
@@ -258,7 +266,7 @@ def test_changed_trigger_is_refused(log: Path, tmp_path: Path) -> None:
         conn.execute("DROP TRIGGER decisions_append_only_update")
         conn.execute("CREATE TRIGGER decisions_append_only_update BEFORE UPDATE ON decisions "
                      "BEGIN SELECT 1; END")  # fmt: skip
-    assert "decisions_append_only_update that keeps the log append-only was changed" in (
+    assert "its append-only trigger decisions_append_only_update was changed" in (
         _refused(log, tmp_path)
     )
 
@@ -294,6 +302,9 @@ def test_missing_or_other_key_is_refused(log: Path, tmp_path: Path) -> None:
     assert "the decision key" in _refused(log, tmp_path) and "is missing" in _refused(log, tmp_path)
     assert "no decision key with the id" in _refused(path, tmp_path)
     create_key(key)  # another key where the right one was
+    assert "review.key is not the key that signed" in _refused(log, tmp_path)
+    with _raw(log) as conn:  # and if the key id recorded is changed to match it
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'key_id'", (key_id(load_key(key)),))
     assert "decision 1 (id 1): its signature does not match" in _refused(log, tmp_path)
     # The right key, given explicitly, verifies the export (and the run goes on).
     found = read_verified(path, key_candidates(path, tmp_path / "kept.key", None))
