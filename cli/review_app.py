@@ -1,96 +1,65 @@
 """The reviewers' workbench: a local Flask app over a finished run and its review database.
 
-This module builds the app and its safety: log-in with hashed passwords, sessions in signed
-cookies (the secret beside the database), a CSRF token on every POST, two roles, security
-headers (a strict Content-Security-Policy, no framing, no caching of pages with personal
-data) and a check of the Host header against the loopback names, so that another site
-cannot reach the app by pointing a name at 127.0.0.1. The pages are in
+This module builds the app and its safety: log-in with hashed passwords and a lock-out after
+repeated failures, sessions in signed cookies (the secret beside the database) that a
+log-out or a password change ends on the server side too, a CSRF token on every POST, two
+roles, a redirect after log-in only to a path of this app, security headers (a strict
+Content-Security-Policy, no framing, no caching of pages with personal data) and a check of
+the Host header against the loopback names, so that another site cannot reach the app by
+pointing a name at 127.0.0.1. The run it shows is held by :mod:`cmr_reason.cli.review_run`,
+which keeps serving the last complete run while a re-run replaces it; the pages are in
 :mod:`cmr_reason.cli.review_pages`. Nothing is fetched from outside: CSS and JS are local.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, flash, g, redirect, render_template, request, session
+from flask import (
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask import url_for as _url_for
-from werkzeug.exceptions import SecurityError
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from cmr_reason.cli.review_auth import (
+    LoginThrottle,
     csrf_matches,
     dummy_hash,
     load_secret,
     new_csrf_token,
     verify_password,
 )
+from cmr_reason.cli.review_run import RunHolder, RunView, warm_up
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.review_db import ReviewDB, User, secret_path
-from cmr_reason.reasoner.row_store import RowStore, open_store
-from cmr_reason.reasoner.run_dir import RunDir, open_run
+from cmr_reason.reasoner.sqlite_cache import BeingReplaced
 
+__all__ = ["create_app", "current_user", "current_view", "login_required", "warm_up"]
 WEB_DIR = Path(__file__).resolve().parent / "review_web"
 SESSION_HOURS = 8
+DB_WAIT_SECONDS = 2.0  # how long a request waits for a database a re-run is moving
+RETRY_AFTER = "5"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
 CSP = (
     "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
 )
 ViewFunc = Callable[..., Any]
-
-
-@dataclass
-class RunHolder:
-    """The run the app shows, reopened when the run directory is replaced by a new run."""
-
-    path: Path
-    _run: RunDir | None = None
-    _store: RowStore | None = None
-    _stamp: tuple[int, int] = (0, 0)
-    lock: threading.RLock = field(default_factory=threading.RLock)
-
-    def _manifest_stamp(self) -> tuple[int, int] | None:
-        try:
-            stat = (self.path / "manifest.json").stat()
-        except OSError:  # a new run is replacing the directory right now
-            return None
-        return stat.st_ino, stat.st_mtime_ns
-
-    def current(self) -> RunDir:
-        """The run, reopened (its row store and input index checked) if its manifest changed."""
-        with self.lock:
-            stamp = self._manifest_stamp()
-            if self._run is None or (stamp is not None and stamp != self._stamp):
-                run = open_run(self.path)
-                self._run, self._store = run, warm_up(run)
-                self._stamp = stamp or (0, 0)
-            return self._run
-
-    def store(self) -> RowStore:
-        """The current run's output rows on disk."""
-        with self.lock:
-            self.current()
-            assert self._store is not None
-            return self._store
-
-
-def warm_up(run: RunDir) -> RowStore:
-    """Load what every page needs, so errors show at start and pages stay quick.
-
-    Neither the input nor the output rows are held: a DOJ input is indexed on disk
-    (:meth:`RunDir.index_input`) and the output files are copied into a row store
-    (:mod:`cmr_reason.reasoner.row_store`), both built at the first start, so each page reads
-    one person's rows, and the queue page is worked out in SQLite.
-    """
-    _ = run.programs, run.catalogue, run.decision_facts
-    store = open_store(run.path)
-    run.index_input()
-    return store
 
 
 def short_source(label: str) -> str:
@@ -101,6 +70,14 @@ def short_source(label: str) -> str:
 def current_user() -> User | None:
     """The logged-in user of this request, if any."""
     return g.get("user")
+
+
+def current_view() -> RunView:
+    """The run this request answers from (the same one for the whole request)."""
+    view = g.get("run_view")
+    if view is None:
+        view = g.run_view = current_app.config["REVIEW_RUN"].view()
+    return view
 
 
 def login_required(role: str | None = None) -> Callable[[ViewFunc], ViewFunc]:
@@ -124,15 +101,16 @@ def login_required(role: str | None = None) -> Callable[[ViewFunc], ViewFunc]:
 def _load_user(app: Flask) -> None:
     g.user = None
     name = session.get("user")
-    started = session.get("since", 0)
     if not name:
         return
-    age = dt.datetime.now(dt.UTC).timestamp() - float(started)
+    age = app.config["REVIEW_CLOCK"]() - float(session.get("since", 0))
     if age > SESSION_HOURS * 3600 or age < -60:
         session.clear()
         return
     user = app.config["REVIEW_DB"].user(name)
-    if user is None:
+    # A log-out or a password change moved the user's session generation on: the cookie,
+    # though validly signed, belongs to an ended session.
+    if user is None or session.get("generation") != user.session_generation:
         session.clear()
         return
     g.user = user
@@ -166,16 +144,29 @@ def _headers(response: Response) -> Response:
     return response
 
 
-def create_app(run_dir: Path, db_path: Path, host: str = "127.0.0.1") -> Flask:
-    """The workbench app over ``run_dir`` with its database at ``db_path``."""
+def create_app(
+    run_dir: Path,
+    db_path: Path,
+    host: str = "127.0.0.1",
+    *,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Flask:
+    """The workbench app over ``run_dir`` with its database at ``db_path``.
+
+    ``clock`` (seconds) times sessions and log-in lock-outs, ``sleep`` the wait for a
+    database a re-run is moving; tests pass their own.
+    """
     db = ReviewDB.open_existing(db_path)
+    db.verify()  # a log that does not verify is not worked on
+    db.wait, db.sleep = DB_WAIT_SECONDS, sleep
     if not db.users():
         raise UserError(
             f"no users in {db_path}; add one with `cmr-reason users add NAME --role supervisor "
             f"{run_dir}`"
         )
     holder = RunHolder(Path(run_dir))
-    holder.current()
+    holder.view()
     app = Flask(
         "cmr_reason_review",
         template_folder=str(WEB_DIR / "templates"),
@@ -191,6 +182,8 @@ def create_app(run_dir: Path, db_path: Path, host: str = "127.0.0.1") -> Flask:
         MAX_CONTENT_LENGTH=64 * 1024,
         REVIEW_DB=db,
         REVIEW_RUN=holder,
+        REVIEW_CLOCK=clock or time.time,
+        REVIEW_THROTTLE=LoginThrottle(clock=clock or time.monotonic),
     )
     app.jinja_env.autoescape = True
     app.jinja_env.globals["csrf_token"] = csrf_token
@@ -200,20 +193,47 @@ def create_app(run_dir: Path, db_path: Path, host: str = "127.0.0.1") -> Flask:
     app.before_request(_check_csrf)
     app.after_request(_headers)
     _login_routes(app, db)
+    _error_pages(app)
     from cmr_reason.cli.review_pages import register_pages
 
     register_pages(app)
     return app
 
 
-def _safe_next(target: str | None) -> str:
-    """Only a local path may follow log-in (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return _url_for("queue")
+def safe_next(app: Flask, target: str | None) -> str:
+    """Where to go after log-in: a GET page of this app, as a path alone, else the queue.
+
+    The target must be printable ASCII without spaces or backslashes (browsers drop tabs
+    and line ends and read a backslash as ``/``, which turned ``/<TAB>/evil.example`` into
+    ``//evil.example``), a path starting with one ``/``, with no scheme or host, and a route
+    of the app; its query is dropped.
+    """
+    fallback = _url_for("queue")
+    if not target or len(target) > 2048:
+        return fallback
+    if any(not ("!" <= ch <= "~") or ch == "\\" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return fallback
+    if parts.path.startswith("//"):
+        return fallback
+    try:
+        app.url_map.bind("localhost").match(parts.path, method="GET")
+    except HTTPException:  # no such page, or a redirect of the router
+        return fallback
+    return parts.path
 
 
 def _login_routes(app: Flask, db: ReviewDB) -> None:
+    throttle: LoginThrottle = app.config["REVIEW_THROTTLE"]
+
+    def refused(text: str, status: int, retry_after: float = 0) -> Any:
+        flash(text, "error")
+        page = render_template("login.html", next=request.form.get("next", ""))
+        headers = {"Retry-After": str(int(retry_after + 0.999))} if retry_after else {}
+        return page, status, headers
+
     @app.get("/login")
     def login() -> Any:
         if current_user() is not None:
@@ -222,22 +242,32 @@ def _login_routes(app: Flask, db: ReviewDB) -> None:
 
     @app.post("/login")
     def login_post() -> Any:
-        name = request.form.get("name", "").strip()
+        name = request.form.get("name", "").strip()[:64]
         password = request.form.get("password", "")
+        wait = throttle.wait(name)
+        if wait:  # no password is checked while the name is locked, not even the right one
+            return refused(_locked(wait), 429, wait)
         user = db.user(name) if name else None
         ok = verify_password(password, user.password_hash if user else dummy_hash())
         if user is None or not ok:
-            flash("Wrong user name or password.", "error")
-            return render_template("login.html", next=request.form.get("next", "")), 401
+            locked = throttle.failed(name)
+            if locked:
+                return refused(_locked(locked), 429, locked)
+            return refused("Wrong user name or password.", 401)
+        throttle.succeeded(name)
         session.clear()
         session["user"] = user.name
-        session["since"] = dt.datetime.now(dt.UTC).timestamp()
+        session["since"] = app.config["REVIEW_CLOCK"]()
+        session["generation"] = user.session_generation
         session["csrf"] = new_csrf_token()
         session.permanent = True
-        return redirect(_safe_next(request.form.get("next")))
+        return redirect(safe_next(app, request.form.get("next")))
 
     @app.post("/logout")
     def logout() -> Any:
+        user = current_user()
+        if user is not None:
+            db.end_sessions(user.name)  # every copy of this session's cookie stops working
         session.clear()
         flash("Logged out.", "info")
         return redirect(_url_for("login"))
@@ -246,6 +276,14 @@ def _login_routes(app: Flask, db: ReviewDB) -> None:
     def home() -> Any:
         return redirect(_url_for("queue"))
 
+
+def _locked(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    wait = f"{minutes} minute(s)" if minutes else f"{int(seconds + 0.999)} second(s)"
+    return f"Too many failed log-ins for this user name. Try again in {wait}."
+
+
+def _error_pages(app: Flask) -> None:
     @app.errorhandler(400)
     @app.errorhandler(403)
     @app.errorhandler(404)
@@ -260,3 +298,10 @@ def _login_routes(app: Flask, db: ReviewDB) -> None:
     @app.errorhandler(UserError)
     def user_error(error: UserError) -> Any:
         return render_template("error.html", code=409, text=str(error)), 409
+
+    @app.errorhandler(BeingReplaced)
+    def being_replaced(error: BeingReplaced) -> Any:
+        # A re-run is moving the database or the run: nothing is wrong, try again shortly.
+        text = "A new run is replacing this one. Try again in a moment."
+        return Response(text + "\n", status=503, mimetype="text/plain",
+                        headers={"Retry-After": RETRY_AFTER})  # fmt: skip

@@ -1,12 +1,15 @@
 """``cmr-reason serve``, ``users`` and ``decisions``: the reviewers' workbench from the shell.
 
-``serve`` needs the optional ``review`` extra (Flask, waitress); the other commands use the
-standard library only, so a data team can create users and export decisions anywhere.
+Everything here needs the optional ``review`` extra: ``serve`` for Flask and waitress, the
+``users`` commands for werkzeug's password hashing. ``decisions export``, ``verify`` and
+``migrate`` use the standard library and pydantic only. Every command runs with a umask of
+077, so whatever it creates (the database, its journal, the keys, an export) is owner-only.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -19,8 +22,15 @@ from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console
 from cmr_reason.cli.review_auth import hash_password
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.decision_facts import write_decisions
+from cmr_reason.reasoner.decision_files import (
+    key_candidates,
+    read_verified,
+    signature_path,
+    write_export,
+)
+from cmr_reason.reasoner.decision_log import key_path
 from cmr_reason.reasoner.review_db import ReviewDB, default_db_path
+from cmr_reason.reasoner.review_migrate import migrate_database
 
 users_app = typer.Typer(
     help="Reviewers and supervisors of the workbench.",
@@ -28,7 +38,7 @@ users_app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 decisions_app = typer.Typer(
-    help="Reviewers' decisions: export them for a run or an archive.",
+    help="Reviewers' decisions: export, verify, or sign an older database.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
@@ -55,6 +65,7 @@ DbOption = Annotated[
 
 
 def _db_path(run_dir: Path, db: Path | None) -> Path:
+    os.umask(0o077)  # anything created from here on is owner-only
     if not run_dir.is_dir():
         raise UserError(f"not a run directory: {run_dir}")
     return db if db is not None else default_db_path(run_dir)
@@ -128,9 +139,15 @@ def users_add(
     """Add a user (creates the review database, mode 600, when missing)."""
     db_path = _db_path(run_dir, db)
     password = _read_password(password_stdin)
+    new = not db_path.exists()
     database = ReviewDB.create(db_path)
     database.add_user(name, role.value, hash_password(password))
     err_console.print(f"Added {role.value} {escape(name)} to {escape(str(db_path))}")
+    if new:
+        err_console.print(
+            f"Created the decision key {escape(str(key_path(db_path)))}: keep it with the "
+            "database; without it no decision can be verified"
+        )
 
 
 @users_app.command("passwd")
@@ -142,10 +159,10 @@ def users_passwd(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Set a user's password."""
+    """Set a user's password (which ends the user's sessions in the workbench)."""
     database = ReviewDB.open_existing(_db_path(run_dir, db))
     database.set_password(name, hash_password(_read_password(password_stdin)))
-    err_console.print(f"Password of {escape(name)} changed")
+    err_console.print(f"Password of {escape(name)} changed; their sessions are ended")
 
 
 @users_app.command("list")
@@ -162,7 +179,59 @@ def decisions_export(
     out: Annotated[Path, typer.Option("--out", "-o", help="A .csv or .json file to write.")],
     db: DbOption = None,
 ) -> None:
-    """Export every decision (the whole audit trail) for `run --decisions FILE`."""
+    """Export the whole decision log, verified and signed, for `run --decisions FILE`.
+
+    A .json file holds its signature; a .csv file gets it in FILE.csv.sig beside it.
+    """
     database = ReviewDB.open_existing(_db_path(run_dir, db))
-    count = write_decisions(database.decisions(), out)
-    err_console.print(f"Wrote {count} decision(s) to {escape(str(out))}")
+    count = write_export(database, out)
+    also = f" and its signature {signature_path(out).name}" if out.suffix.lower() == ".csv" else ""
+    err_console.print(f"Wrote {count} decision(s) to {escape(str(out))}{escape(also)}")
+
+
+@decisions_app.command("verify")
+def decisions_verify(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="A run directory (its review database), a review database or an export.",
+            show_default=False,
+        ),
+    ],
+    key: Annotated[
+        Path | None,
+        typer.Option(
+            "--key", help="The decision key (default: review.key beside the database or file)."
+        ),
+    ] = None,
+) -> None:
+    """Check a decision log: chain, signatures, reviewers and head, as `run --decisions` does."""
+    os.umask(0o077)
+    path = default_db_path(source) if source.is_dir() else source
+    log = read_verified(path, key_candidates(path, key, None))
+    err_console.print(
+        f"{escape(str(path))}: {len(log.entries)} decision(s) verified "
+        f"(chain, signatures, reviewers, head; key id {log.key_id})"
+    )
+
+
+@decisions_app.command("migrate")
+def decisions_migrate(run_dir: RunDirArgument, db: DbOption = None) -> None:
+    """Sign a review database made before decisions were signed (once; see docs/review.md).
+
+    This vouches for the database as it is now: run it only on a database nobody could have
+    changed. Decisions recorded before the record fingerprint keep the conviction check only.
+    """
+    db_path = _db_path(run_dir, db)
+    done = migrate_database(db_path)
+    if done.already:
+        err_console.print(f"{escape(str(db_path))} is already signed; nothing to do")
+        return
+    if done.key_created:
+        err_console.print(f"Created the decision key {escape(str(key_path(db_path)))}")
+    err_console.print(
+        f"Signed {done.decisions} decision(s) and {done.users} user(s) in "
+        f"{escape(str(db_path))}; {done.conviction_only} decision(s) recorded before the record "
+        "fingerprint keep the conviction check only. This vouches that the database was not "
+        "changed before today."
+    )

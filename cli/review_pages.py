@@ -10,22 +10,21 @@ decided by ``programs/core/review_decisions.lp`` at that run.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request
 from flask import url_for as _url_for
 
-from cmr_reason.cli.review_app import current_user, login_required
+from cmr_reason.cli.review_app import current_user, current_view, login_required
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.decision_facts import (
     PROBLEMS,
     conviction_fingerprint,
-    dump_decisions,
     record_fingerprint,
 )
+from cmr_reason.reasoner.decision_files import export_text
 from cmr_reason.reasoner.justification import build_tree, outcome_label
 from cmr_reason.reasoner.review_db import GROUNDS, RELIEFS, ReviewDB, StoredDecision
 from cmr_reason.reasoner.review_queue import QUEUE_OUTCOMES, QueueFilter, queue_page
@@ -59,11 +58,11 @@ def _db() -> ReviewDB:
 
 
 def _run() -> RunDir:
-    return current_app.config["REVIEW_RUN"].current()
+    return current_view().run
 
 
 def _store() -> RowStore:
-    return current_app.config["REVIEW_RUN"].store()
+    return current_view().store
 
 
 def applied_ids(run: RunDir) -> dict[str, int]:
@@ -315,12 +314,12 @@ def register_pages(app: Flask) -> None:
     def export(fmt: str) -> Any:
         if fmt not in ("csv", "json"):
             abort(404)
-        decisions = _db().decisions()
-        buffer = io.StringIO()
-        dump_decisions(decisions, buffer, fmt)
+        # The whole log, verified, with the export's signature (JSON); the CSV is for reading
+        # (its signature file comes with `cmr-reason decisions export`).
+        text, _, _ = export_text(_db(), fmt)
         mime = "text/csv" if fmt == "csv" else "application/json"
         return Response(
-            buffer.getvalue(),
+            text,
             mimetype=mime,
             headers={"Content-Disposition": f'attachment; filename="decisions.{fmt}"'},
         )

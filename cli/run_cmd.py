@@ -104,7 +104,16 @@ def run_command(
         typer.Option(
             "--decisions",
             help="Reviewers' decisions to apply: a review database (RUN_DIR/review.sqlite3) "
-            "or a file exported by `cmr-reason decisions export` (.csv, .json).",
+            "or a file exported by `cmr-reason decisions export` (.json, or .csv with its "
+            ".sig); the whole log is verified first and refused if any entry is not.",
+        ),
+    ] = None,
+    decisions_key: Annotated[
+        Path | None,
+        typer.Option(
+            "--decisions-key",
+            help="The decision key that signed --decisions (default: review.key beside it, "
+            "or in --out for an export).",
         ),
     ] = None,
     compare: Annotated[
@@ -154,6 +163,8 @@ def run_command(
         scheduler=scheduler,
         memory_budget=memory_budget << 20,
     )
+    if decisions_key is not None and decisions is None:
+        raise UserError("--decisions-key goes with --decisions")
     if compare is not None:
         if decisions is not None:
             raise UserError("give --compare or --decisions, not both")
@@ -161,12 +172,20 @@ def run_command(
         return
     reviewed = None
     if decisions is not None:
-        reviewed = prepare_decisions(decisions, config.inputs, encoding)
+        reviewed = prepare_decisions(
+            decisions, config.inputs, encoding, key=decisions_key, out_dir=out
+        )
         # The facts file and its manifest entry are written with the other outputs.
         config.extra_facts = reviewed.facts
         config.extra_files = {FACTS_FILE: reviewed.facts}
         digest = hashlib.sha256(reviewed.facts.encode("utf-8")).hexdigest()
         config.manifest_extra = {"decisions": reviewed.manifest_entry(digest)}
+        for item in reviewed.conviction_only:
+            err_console.print(
+                f"[yellow]warning:[/] decision {item.id} on conviction "
+                f"{escape(item.conviction_id)} was recorded before the record check: only its "
+                "conviction was checked"
+            )
         for item, problem in reviewed.not_applied:
             err_console.print(
                 f"[yellow]warning:[/] decision {item.id} on conviction "

@@ -1,7 +1,9 @@
 """Reviewers' decisions as facts for a run (``cmr-reason run --decisions DB_OR_FILE``).
 
-The latest decision per conviction (from the review database or an exported CSV/JSON file)
-becomes ``reviewer_decision/7`` and ``reviewer_note/2`` facts, which
+The decision log (the review database or a signed export of it) is verified first, whole
+(:mod:`cmr_reason.reasoner.decision_files`): a changed, forged, removed or reordered entry,
+an unknown reviewer or a blank fingerprint refuses the whole source. Then the latest
+decision per conviction becomes ``reviewer_decision/7`` and ``reviewer_note/2`` facts, which
 ``programs/core/review_decisions.lp`` applies. Before that, each decision is checked
 against the run's input: a decision whose conviction is gone, whose conviction changed
 since the reviewer saw it (its fingerprint differs), or whose person's record changed
@@ -12,29 +14,21 @@ what a decision means in law is left to the program, and nothing here judges it.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
-import os
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner.review_db import (
-    DECISION_FIELDS,
-    ReviewDB,
-    StoredDecision,
-    check_decision_values,
-    clean_note,
-    is_sqlite,
-)
+from cmr_reason.reasoner.decision_files import VerifiedLog, key_candidates, read_verified
+from cmr_reason.reasoner.decision_log import TamperedLog
+from cmr_reason.reasoner.review_db import StoredDecision, clean_note
 
 FACTS_FILE = "decisions.lp"
 FINGERPRINT_VERSION = "v1"
@@ -103,54 +97,6 @@ def record_fingerprint(history: History) -> str:
 
 
 # --- Reading decisions --------------------------------------------------------------------
-def _from_mapping(row: dict[str, Any], where: str) -> StoredDecision:
-    required = ("id", "conviction_id", "subject_id", "action")
-    missing = [name for name in required if not row.get(name)]
-    if missing:
-        raise UserError(f"{where}: missing {', '.join(missing)}")
-    values: dict[str, Any] = {name: row.get(name) or "" for name in DECISION_FIELDS}
-    try:
-        values["id"] = int(values["id"])
-        values["supersedes"] = int(values["supersedes"]) if values["supersedes"] else None
-    except (TypeError, ValueError):
-        raise UserError(f"{where}: id and supersedes must be whole numbers") from None
-    # Files exported before the record check have no record_fingerprint: it reads as empty.
-    values = {k: v if k in ("id", "supersedes") else str(v) for k, v in values.items()}
-    try:
-        check_decision_values(values["action"], values["relief"], values["ground"])
-    except UserError as exc:
-        raise UserError(f"{where}: {exc}") from None
-    return StoredDecision(**values)
-
-
-def read_decisions(path: Path) -> list[StoredDecision]:
-    """Every decision in a review database, or in a CSV or JSON file it was exported to."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError(f"decisions file not found: {path}")
-    if is_sqlite(path):
-        # Read only: an older database is not changed here (its new columns read empty).
-        try:
-            return ReviewDB.open_existing(path, migrate=False).decisions()
-        except sqlite3.Error as exc:
-            raise UserError(f"cannot read decisions from the database {path}: {exc}") from None
-    suffix = path.suffix.lower()
-    try:
-        if suffix == ".csv":
-            with path.open(encoding="utf-8", newline="") as handle:
-                rows = list(csv.DictReader(handle))
-            return [_from_mapping(r, f"{path}:{n}") for n, r in enumerate(rows, start=2)]
-        if suffix == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            items = data.get("decisions", []) if isinstance(data, dict) else data
-            if not isinstance(items, list):
-                raise UserError(f"{path}: expected a list of decisions")
-            return [_from_mapping(r, f"{path}: decision {n}") for n, r in enumerate(items, 1)]
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise UserError(f"cannot read decisions from {path}: {exc}") from None
-    raise UserError(f"{path}: decisions come from a review database, a .csv or a .json file")
-
-
 def latest_per_conviction(decisions: Sequence[StoredDecision]) -> dict[str, StoredDecision]:
     """The latest decision of each conviction (the highest id: ids only grow)."""
     latest: dict[str, StoredDecision] = {}
@@ -161,30 +107,6 @@ def latest_per_conviction(decisions: Sequence[StoredDecision]) -> dict[str, Stor
     return dict(sorted(latest.items()))
 
 
-def dump_decisions(decisions: Sequence[StoredDecision], handle: TextIO, fmt: str) -> None:
-    """Write decisions as CSV or JSON (``fmt``) to an open text handle."""
-    if fmt == "csv":
-        writer = csv.DictWriter(handle, fieldnames=DECISION_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for item in decisions:
-            writer.writerow(item.as_dict())
-    else:
-        json.dump({"decisions": [d.as_dict() for d in decisions]}, handle, indent=2)
-        handle.write("\n")
-
-
-def write_decisions(decisions: Sequence[StoredDecision], out: Path) -> int:
-    """Export decisions to CSV or JSON (by the suffix), readable by the owner only."""
-    out = Path(out)
-    fmt = out.suffix.lower().lstrip(".")
-    if fmt not in ("csv", "json"):
-        raise UserError("export to a .csv or a .json file")
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        dump_decisions(decisions, handle, fmt)
-    return len(decisions)
-
-
 # --- Checking them against the run's input and writing the facts -------------------------
 @dataclass
 class DecisionSet:
@@ -193,6 +115,12 @@ class DecisionSet:
     source: Path
     applied: list[StoredDecision] = field(default_factory=list)
     not_applied: list[tuple[StoredDecision, str]] = field(default_factory=list)
+    log: VerifiedLog | None = None
+
+    @property
+    def conviction_only(self) -> list[StoredDecision]:
+        """Applied decisions recorded before the record check (signed by the migration)."""
+        return [d for d in self.applied if d.record_check == "conviction_only"]
 
     @property
     def facts(self) -> str:
@@ -201,7 +129,7 @@ class DecisionSet:
 
     def manifest_entry(self, facts_sha256: str) -> dict[str, Any]:
         """What the run's manifest records about its decisions."""
-        return {
+        entry: dict[str, Any] = {
             "source": str(self.source),
             "source_sha256": _sha256_file(self.source),
             "file": FACTS_FILE,
@@ -215,6 +143,13 @@ class DecisionSet:
                 for d, problem in self.not_applied
             ],
         }
+        if self.log is not None:  # the verified log: its key and its signed head
+            entry["log"] = {
+                "key_id": self.log.key_id,
+                "entries": self.log.head.count,
+                "head": self.log.head.hash,
+            }
+        return entry
 
 
 def _sha256_file(path: Path) -> str:
@@ -256,8 +191,10 @@ def check_decisions(
 ) -> DecisionSet:
     """Split decisions into those whose conviction and record are unchanged and the rest.
 
-    A decision without a record fingerprint (recorded before the record check existed) is
-    checked against its conviction's fingerprint only.
+    A decision recorded before the record check existed (``record_check`` is
+    ``conviction_only``, which only the signed migration sets) is checked against its
+    conviction's fingerprint only; every other is checked against its record fingerprint,
+    and a blank one never matches.
     """
     result = DecisionSet(source=Path(source))
     records: dict[str, str] = {}
@@ -272,7 +209,7 @@ def check_decisions(
         if conviction_fingerprint(conv) != item.fingerprint:
             result.not_applied.append((item, "conviction_changed"))
             continue
-        if item.record_fingerprint:
+        if item.record_check != "conviction_only":
             if item.subject_id not in records:
                 records[item.subject_id] = record_fingerprint(history)
             if records[item.subject_id] != item.record_fingerprint:
@@ -282,19 +219,56 @@ def check_decisions(
     return result
 
 
-def prepare_decisions(source: Path, inputs: Sequence[Path], encoding: str = "utf-8") -> DecisionSet:
-    """Read the decisions, read the decided people from the input and check each decision.
+def prepare_decisions(
+    source: Path,
+    inputs: Sequence[Path],
+    encoding: str = "utf-8",
+    *,
+    key: Path | None = None,
+    out_dir: Path | None = None,
+) -> DecisionSet:
+    """Verify the decision log, read the decided people from the input, check each decision.
 
-    Only the decided people are kept (``read_histories(..., only=...)``): one pass over the
-    input, holding a few histories, not the whole file.
+    The log's key is ``key`` or found beside the source (or in ``out_dir``, the run's
+    directory, for an export). Only the decided people are kept (``read_histories(...,
+    only=...)``): one pass over the input, holding a few histories, not the whole file.
     """
-    latest = latest_per_conviction(read_decisions(source))
+    log = read_verified(source, key_candidates(source, key, out_dir))
+    if out_dir is not None:
+        check_not_older(log, Path(out_dir))
+    latest = latest_per_conviction(log.entries)
     if not latest:
-        return DecisionSet(source=Path(source))
+        return DecisionSet(source=Path(source), log=log)
     subjects = sorted({d.subject_id for d in latest.values()})
     read = read_histories(list(inputs), encoding=encoding, only=subjects)
     histories = {sid: read.history(sid) for sid in subjects}
-    return check_decisions(latest, histories, source)
+    checked = check_decisions(latest, histories, source)
+    checked.log = log
+    return checked
+
+
+def check_not_older(log: VerifiedLog, out_dir: Path) -> None:
+    """Refuse a log that lacks entries the previous run in ``out_dir`` applied.
+
+    The previous run's manifest records the length and last hash of the log it verified.
+    A log signed with the same key must still hold that entry at that place: an older copy
+    of the database or an older export (which would bring back decisions superseded since)
+    is refused. A log with another key, or a directory without such a run, is not compared.
+    """
+    try:
+        manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
+        before = manifest["decisions"]["log"]
+        count, head, key = int(before["entries"]), str(before["head"]), str(before["key_id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return  # no earlier verified log to compare with
+    if key != log.key_id:
+        return
+    if count > len(log.entries) or (count and log.entries[count - 1].entry_hash != head):
+        raise TamperedLog(
+            f"{log.source}: the run in {out_dir} applied a log of {count} decision(s) that this "
+            f"one does not continue (it has {len(log.entries)}): an older copy of the database "
+            "or an older export; nothing was applied"
+        )
 
 
 def run_facts(run_dir: Path, manifest: dict[str, Any]) -> str:

@@ -1,27 +1,51 @@
-"""The reviewers' database: users, decisions (an append-only audit trail) and assignments.
+"""The reviewers' database: users, decisions (a signed, hash-chained log) and assignments.
 
 One SQLite file beside a run (``RUN_DIR/review.sqlite3`` by default), readable by its owner
-only. Decisions are never updated or deleted (triggers refuse it); a later decision on the
-same conviction supersedes the earlier one and names it. Timestamps come from the wall
-clock: they record when a reviewer acted, they are not legal dates (those come from the
-run's as-of date). Nothing here judges the law: what a decision means is decided by
+only, with its decision key beside it (``review.key``, :mod:`cmr_reason.reasoner.decision_log`).
+Decisions are never updated or deleted (triggers refuse it); each carries the hash of the
+one before and a signature, and the log's signed head records how many there are, so a
+changed, forged, removed or reordered decision is found by :meth:`ReviewDB.verify`. A later
+decision on the same conviction supersedes the earlier one and names it. Timestamps come
+from the wall clock: they record when a reviewer acted, they are not legal dates (those come
+from the run's as-of date). Nothing here judges the law: what a decision means is decided by
 ``programs/core/review_decisions.lp``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.decision_log import (
+    GENESIS,
+    Head,
+    SignedUser,
+    TamperedLog,
+    chained,
+    create_key,
+    key_id,
+    key_path,
+    load_key,
+    matches,
+    new_head,
+    sign_head,
+    sign_password,
+    sign_user,
+    verify_log,
+)
 from cmr_reason.reasoner.row_store import STORE_FILE
+from cmr_reason.reasoner.sqlite_cache import BeingReplaced
 from cmr_reason.reasoner.subject_index import INDEX_FILE
 
 DB_NAME = "review.sqlite3"
@@ -43,17 +67,23 @@ GROUNDS = (
 )
 NOTE_LIMIT = 2000
 SQLITE_MAGIC = b"SQLite format 3\x00"
+WAIT_STEP = 0.05  # seconds between looks for a database a re-run is moving
+MIGRATE_HINT = "run `cmr-reason decisions migrate RUN_DIR` (with --db for another path) once"
+log = logging.getLogger("cmr_reason.review")
 
 Clock = Callable[[], dt.datetime]
 
-_SCHEMA = f"""
+_TABLES = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS users (
     name TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL CHECK (role IN {ROLES!r}),
     created_at TEXT NOT NULL,
-    active INTEGER NOT NULL DEFAULT 1
+    active INTEGER NOT NULL DEFAULT 1,
+    signature TEXT NOT NULL DEFAULT '',
+    password_signature TEXT NOT NULL DEFAULT '',
+    session_generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS decisions (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,14 +99,14 @@ CREATE TABLE IF NOT EXISTS decisions (
     supersedes INTEGER REFERENCES decisions(id),
     seen_outcome TEXT NOT NULL DEFAULT '',
     source TEXT NOT NULL DEFAULT '',
-    record_fingerprint TEXT NOT NULL DEFAULT ''
+    record_fingerprint TEXT NOT NULL DEFAULT '',
+    record_check TEXT NOT NULL DEFAULT 'record',
+    prev_hash TEXT NOT NULL DEFAULT '',
+    entry_hash TEXT NOT NULL DEFAULT '',
+    signature TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS decisions_by_conviction ON decisions (conviction_id, id);
 CREATE INDEX IF NOT EXISTS decisions_by_subject ON decisions (subject_id, id);
-CREATE TRIGGER IF NOT EXISTS decisions_append_only_update BEFORE UPDATE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
-CREATE TRIGGER IF NOT EXISTS decisions_append_only_delete BEFORE DELETE ON decisions
-BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
 CREATE TABLE IF NOT EXISTS assignments (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     subject_id TEXT NOT NULL,
@@ -86,11 +116,21 @@ CREATE TABLE IF NOT EXISTS assignments (
 );
 CREATE INDEX IF NOT EXISTS assignments_by_subject ON assignments (subject_id, id);
 """
-SCHEMA_VERSION = "2"
-# Columns added since schema 1, with their definition: an existing database gets them, empty,
-# when it is opened for writing. An empty ``record_fingerprint`` means "decided before the
-# record check existed": only the conviction's own fingerprint is checked for it.
-_ADDED_COLUMNS = {"record_fingerprint": "TEXT NOT NULL DEFAULT ''"}
+#: The triggers that keep the log append-only and users' identities fixed, one statement
+#: each (so the migration can run them inside its transaction). ``verify`` checks that each
+#: is present and unchanged.
+TRIGGERS = {
+    "decisions_append_only_update": "CREATE TRIGGER decisions_append_only_update BEFORE UPDATE "
+    "ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END",
+    "decisions_append_only_delete": "CREATE TRIGGER decisions_append_only_delete BEFORE DELETE "
+    "ON decisions BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END",
+    "users_keep_delete": "CREATE TRIGGER users_keep_delete BEFORE DELETE ON users "
+    "BEGIN SELECT RAISE(ABORT, 'users are never deleted'); END",
+    "users_keep_identity": "CREATE TRIGGER users_keep_identity BEFORE UPDATE OF name, role, "
+    "created_at ON users BEGIN SELECT RAISE(ABORT, 'a user''s name, role and creation are "
+    "fixed'); END",
+}
+SCHEMA_VERSION = "3"  # 3: signed, hash-chained decisions and signed users
 
 
 def utc_now() -> dt.datetime:
@@ -100,7 +140,7 @@ def utc_now() -> dt.datetime:
 
 @dataclass(frozen=True)
 class StoredDecision:
-    """One row of the decisions table (or of an exported file)."""
+    """One entry of the decision log (a row of the decisions table or of an export)."""
 
     id: int
     conviction_id: str
@@ -116,9 +156,13 @@ class StoredDecision:
     seen_outcome: str = ""
     source: str = ""
     record_fingerprint: str = ""
+    record_check: str = "record"
+    prev_hash: str = ""
+    entry_hash: str = ""
+    signature: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """The row as a plain dict (for export)."""
+        """The entry as a plain dict (for export and hashing)."""
         return asdict(self)
 
 
@@ -133,6 +177,7 @@ class User:
     role: str
     password_hash: str
     active: bool = True
+    session_generation: int = 0
 
     @property
     def is_supervisor(self) -> bool:
@@ -140,8 +185,21 @@ class User:
         return self.role == "supervisor"
 
 
+@dataclass(frozen=True)
+class Log:
+    """Everything the log's verification reads, taken in one transaction."""
+
+    entries: list[StoredDecision]
+    users: list[SignedUser]
+    head: Head | None
+
+
 class StaleDecision(UserError):
     """Someone decided the conviction after the form was shown."""
+
+
+class DatabaseMissing(BeingReplaced):
+    """The database is not at its path (a re-run is moving it), after waiting a moment."""
 
 
 def default_db_path(run_dir: Path) -> Path:
@@ -157,23 +215,16 @@ def secret_path(db_path: Path) -> Path:
 def review_files(directory: Path) -> list[Path]:
     """The review database and its companions in a run directory, if any.
 
-    With them go the workbench's subject index and row store: each records what it was
-    built from and is rebuilt when the run's input or output files differ, so after a
-    re-run of the same input the workbench starts without rebuilding them.
+    The companions are SQLite's journal files, the session secret and the decision key
+    (without which the decisions cannot be verified). With them go the workbench's subject
+    index and row store: each records what it was built from and is rebuilt when the run's
+    input or output files differ, so after a re-run of the same input the workbench starts
+    without rebuilding them.
     """
     db = default_db_path(directory)
     names = [db, Path(f"{db}-journal"), Path(f"{db}-wal"), Path(f"{db}-shm"), secret_path(db)]
-    names += [Path(directory) / INDEX_FILE, Path(directory) / STORE_FILE]
+    names += [key_path(db), Path(directory) / INDEX_FILE, Path(directory) / STORE_FILE]
     return [p for p in names if p.exists()]
-
-
-def _private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 600, or tighten an existing file to 600."""
-    if path.exists():
-        os.chmod(path, 0o600)
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
 
 
 def is_sqlite(path: Path) -> bool:
@@ -185,66 +236,111 @@ def is_sqlite(path: Path) -> bool:
         return False
 
 
-class ReviewDB:
-    """Access to one review database. Each method opens its own short transaction."""
+def reference_triggers() -> dict[str, str]:
+    """Each trigger's text as SQLite records it (to compare a database's with)."""
+    with closing(sqlite3.connect(":memory:")) as conn:
+        conn.executescript(_TABLES)
+        for sql in TRIGGERS.values():
+            conn.execute(sql)
+        rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        return {name: sql for name, sql in rows}
 
-    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
+
+class ReviewDB:
+    """Access to one review database. Each method opens its own short transaction.
+
+    The file is opened for reading and writing, never created by opening (``create`` does
+    that, owner-only): while a re-run moves it, a look finds nothing rather than making an
+    empty database. ``wait`` seconds are spent looking again before giving up (the
+    workbench waits; the commands do not).
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        clock: Clock = utc_now,
+        *,
+        wait: float = 0.0,
+        sleep: Callable[[float], None] = time.sleep,
+        key_file: Path | None = None,
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.wait = wait
+        self.sleep = sleep
+        self.key_file = Path(key_file) if key_file is not None else key_path(self.path)
 
     @classmethod
     def create(cls, path: Path, clock: Clock = utc_now) -> ReviewDB:
-        """Open the database, creating it (mode 600) and its tables when missing."""
+        """Open the database, creating it (mode 600), its tables and its key when missing."""
         path = Path(path)
         if not path.parent.is_dir():
             raise UserError(f"no such directory for the review database: {path.parent}")
         if path.exists() and path.stat().st_size and not is_sqlite(path):
             raise UserError(f"{path} is not an SQLite database")
-        _private_file(path)
+        new = not path.exists() or path.stat().st_size == 0
+        if new:
+            _private_file(path)
+            key = (
+                load_key(key_path(path)) if key_path(path).exists() else create_key(key_path(path))
+            )
         db = cls(path, clock)
-        with db.connect() as conn:
-            conn.executescript(_SCHEMA)
-        db.migrate()
+        if new:
+            with db.connect() as conn:
+                conn.executescript(_TABLES)  # commits: one statement at a time below
+                conn.execute("BEGIN IMMEDIATE")
+                for sql in TRIGGERS.values():
+                    conn.execute(sql)
+                write_head(conn, new_head(key, 0, GENESIS))
+                set_meta(conn, "key_id", key_id(key))
+                set_meta(conn, "schema_version", SCHEMA_VERSION)
+        db.require_signed()
         return db
 
     @classmethod
-    def open_existing(cls, path: Path, clock: Clock = utc_now, *, migrate: bool = True) -> ReviewDB:
-        """Open a database that must already exist, adding any newer columns (``migrate``).
+    def open_existing(
+        cls,
+        path: Path,
+        clock: Clock = utc_now,
+        *,
+        wait: float = 0.0,
+        key_file: Path | None = None,
+    ) -> ReviewDB:
+        """Open a database that must already exist and be signed (schema 3).
 
-        Reading decisions only (``migrate=False``) leaves the file as it is: rows of an
-        older database read with the missing columns empty.
+        ``key_file``: its decision key, when not beside it.
         """
         path = Path(path)
         if not path.is_file() or not is_sqlite(path):
             raise UserError(f"no review database at {path}")
-        db = cls(path, clock)
-        if migrate:
-            db.migrate()
+        db = cls(path, clock, wait=wait, key_file=key_file)
+        db.require_signed()
         return db
 
-    def migrate(self) -> None:
-        """Bring an older database to this schema: add missing columns, empty."""
+    def schema_version(self) -> str:
+        """The schema version the database records ("1" when it records none)."""
         try:
             with self.connect() as conn:
-                have = {row["name"] for row in conn.execute("PRAGMA table_info(decisions)")}
-                if not have:
+                if not conn.execute("PRAGMA table_info(decisions)").fetchall():
                     raise UserError(f"{self.path} has no decisions table: not a review database")
-                missing = [name for name in _ADDED_COLUMNS if name not in have]
-                for name in missing:
-                    conn.execute(f"ALTER TABLE decisions ADD COLUMN {name} {_ADDED_COLUMNS[name]}")
-                known = conn.execute("SELECT 1 FROM meta WHERE key = 'schema_version'").fetchone()
-                if missing or not known:  # nothing is written to an up-to-date database
-                    conn.execute(
-                        "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
-                        (SCHEMA_VERSION,),
-                    )
+                row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.Error as exc:
-            raise UserError(f"cannot update the review database {self.path}: {exc}") from None
+            raise UserError(f"cannot read the review database {self.path}: {exc}") from None
+        return row[0] if row else "1"
+
+    def require_signed(self) -> None:
+        """Refuse a database made before decisions were signed, pointing to the migration."""
+        version = self.schema_version()
+        if version != SCHEMA_VERSION:
+            raise UserError(
+                f"{self.path} was made before decisions were signed (schema {version}); "
+                f"{MIGRATE_HINT}: docs/review.md"
+            )
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
         """A connection in one transaction: committed on success, rolled back on error."""
-        conn = sqlite3.connect(self.path, timeout=10)
+        conn = self._open()
         conn.row_factory = sqlite3.Row
         conn.execute("PRAGMA foreign_keys = ON")
         try:
@@ -253,49 +349,92 @@ class ReviewDB:
         finally:
             conn.close()
 
+    def _open(self) -> sqlite3.Connection:
+        uri = f"{self.path.resolve().as_uri()}?mode=rw"
+        waited = 0.0
+        while True:
+            try:
+                return sqlite3.connect(uri, uri=True, timeout=10)
+            except sqlite3.OperationalError:
+                if self.path.exists():
+                    raise
+            if waited >= self.wait:
+                raise DatabaseMissing(
+                    f"the review database {self.path} is not there (a re-run may be replacing "
+                    "the run); try again in a moment"
+                )
+            self.sleep(WAIT_STEP)
+            waited += WAIT_STEP
+
     def now(self) -> str:
         """The clock as ISO text."""
         return self.clock().isoformat()
 
+    @cached_property
+    def key(self) -> bytes:
+        """The decision key (beside the database unless given)."""
+        return load_key(self.key_file)
+
     # --- users ---------------------------------------------------------------------
     def add_user(self, name: str, role: str, password_hash: str) -> None:
-        """Add a user; the name must be new."""
+        """Add a user, signed; the name must be new."""
         check_user_name(name)
         if role not in ROLES:
             raise UserError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        created = self.now()
         try:
             with self.connect() as conn:
                 conn.execute(
-                    "INSERT INTO users (name, password_hash, role, created_at) VALUES (?,?,?,?)",
-                    (name, password_hash, role, self.now()),
-                )
+                    "INSERT INTO users (name, password_hash, role, created_at, signature,"
+                    " password_signature) VALUES (?,?,?,?,?,?)",
+                    (name, password_hash, role, created, sign_user(self.key, name, role, created),
+                     sign_password(self.key, name, password_hash)),
+                )  # fmt: skip
         except sqlite3.IntegrityError:
             raise UserError(f"user {name!r} already exists") from None
 
     def set_password(self, name: str, password_hash: str) -> None:
-        """Replace a user's password hash."""
+        """Replace a user's password hash, signed, and end every session of the user."""
         with self.connect() as conn:
             found = conn.execute(
-                "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+                "UPDATE users SET password_hash = ?, password_signature = ?,"
+                " session_generation = session_generation + 1 WHERE name = ?",
+                (password_hash, sign_password(self.key, name, password_hash), name),
             ).rowcount
         if not found:
             raise UserError(f"no user {name!r}")
 
-    def user(self, name: str) -> User | None:
-        """An active user by name."""
+    def end_sessions(self, name: str) -> None:
+        """End every session of a user (log-out): their session cookies stop working."""
         with self.connect() as conn:
-            row = conn.execute(
-                "SELECT name, role, password_hash, active FROM users WHERE name = ? AND active",
+            conn.execute(
+                "UPDATE users SET session_generation = session_generation + 1 WHERE name = ?",
                 (name,),
-            ).fetchone()
-        return _user(row) if row else None
+            )
+
+    def user(self, name: str) -> User | None:
+        """An active user by name whose record and password are signed by the key.
+
+        A user record changed without the key (a role raised, a password hash replaced)
+        cannot log in; the log says so, by user name only.
+        """
+        with self.connect() as conn:
+            row = conn.execute("SELECT * FROM users WHERE name = ? AND active", (name,)).fetchone()
+        if row is None:
+            return None
+        identity = sign_user(self.key, row["name"], row["role"], row["created_at"])
+        password = sign_password(self.key, row["name"], row["password_hash"])
+        if not (
+            matches(identity, row["signature"]) and matches(password, row["password_signature"])
+        ):
+            log.warning("user %s: the record is not signed by the decision key; refused", name)
+            return None
+        return _user(row)
 
     def users(self) -> list[User]:
         """Every user, by name."""
         with self.connect() as conn:
-            rows = conn.execute(
-                "SELECT name, role, password_hash, active FROM users ORDER BY name"
-            ).fetchall()
+            rows = conn.execute("SELECT * FROM users ORDER BY name").fetchall()
         return [_user(r) for r in rows]
 
     # --- decisions -------------------------------------------------------------------
@@ -307,7 +446,7 @@ class ReviewDB:
         action: str,
         reviewer: str,
         fingerprint: str,
-        record_fingerprint: str = "",
+        record_fingerprint: str,
         relief: str = "",
         ground: str = "",
         note: str = "",
@@ -316,35 +455,58 @@ class ReviewDB:
         expected_latest: int | None = None,
         check_latest: bool = False,
     ) -> StoredDecision:
-        """Append a decision; it supersedes the conviction's latest one.
+        """Append a decision, chained and signed; it supersedes the conviction's latest one.
 
         With ``check_latest``, the caller says which decision it saw as the latest
         (``expected_latest``, None for none); if another was added since, nothing is
-        stored and :class:`StaleDecision` is raised.
+        stored and :class:`StaleDecision` is raised. A log whose end does not match its
+        signed head takes nothing (:class:`TamperedLog`).
         """
         check_decision_values(action, relief, ground)
-        note = clean_note(note)
+        if not fingerprint or not record_fingerprint:
+            raise UserError("a decision needs its conviction's and its record's fingerprints")
         with self.connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute(
+            latest = conn.execute(
                 "SELECT max(id) FROM decisions WHERE conviction_id = ?", (conviction_id,)
-            ).fetchone()
-            latest = row[0]
+            ).fetchone()[0]
             if check_latest and latest != expected_latest:
                 raise StaleDecision(
                     f"conviction {conviction_id} was decided by someone else meanwhile; "
                     "read the new decision and decide again"
                 )
-            cursor = conn.execute(
-                "INSERT INTO decisions (conviction_id, subject_id, action, relief, ground, note,"
-                " reviewer, decided_at, fingerprint, supersedes, seen_outcome, source,"
-                " record_fingerprint) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (conviction_id, subject_id, action, relief, ground, note, reviewer, self.now(),
-                 fingerprint, latest, seen_outcome, source, record_fingerprint),
-            )  # fmt: skip
-            new_id = cursor.lastrowid
-            stored = conn.execute("SELECT * FROM decisions WHERE id = ?", (new_id,)).fetchone()
-        return _decision(stored)
+            head = self._checked_head(conn)
+            fields = {
+                "id": _next_id(conn), "conviction_id": conviction_id, "subject_id": subject_id,
+                "action": action, "relief": relief, "ground": ground, "note": clean_note(note),
+                "reviewer": reviewer, "decided_at": self.now(), "fingerprint": fingerprint,
+                "supersedes": latest, "seen_outcome": seen_outcome, "source": source,
+                "record_fingerprint": record_fingerprint, "record_check": "record",
+            }  # fmt: skip
+            entry = chained(self.key, fields, head.hash)
+            _insert_decision(conn, entry)
+            write_head(conn, new_head(self.key, head.count + 1, entry["entry_hash"]))
+        return StoredDecision(**{name: entry[name] for name in DECISION_FIELDS})
+
+    def _checked_head(self, conn: sqlite3.Connection) -> Head:
+        """The signed head, refused unless it is signed and the log ends where it says."""
+        head = read_head(conn)
+        last = conn.execute(
+            "SELECT count(*), (SELECT entry_hash FROM decisions ORDER BY id DESC LIMIT 1)"
+            " FROM decisions"
+        ).fetchone()
+        count, last_hash = last[0], last[1] or GENESIS
+        if (
+            head is None
+            or not matches(sign_head(self.key, head.count, head.hash), head.signature)
+            or head.count != count
+            or head.hash != last_hash
+        ):
+            raise TamperedLog(
+                f"the decision log in {self.path} does not end where its signed head says; "
+                "no decision is recorded until it verifies (`cmr-reason decisions verify`)"
+            )
+        return head
 
     def decisions(
         self, *, subject_id: str | None = None, conviction_id: str | None = None
@@ -357,7 +519,7 @@ class ReviewDB:
             query, args = query + " WHERE conviction_id = ?", [conviction_id]
         with self.connect() as conn:
             rows = conn.execute(query + " ORDER BY id", args).fetchall()
-        return [_decision(r) for r in rows]
+        return [decision_from_row(r) for r in rows]
 
     def latest_decisions(self) -> dict[str, StoredDecision]:
         """The latest decision of each conviction."""
@@ -366,7 +528,45 @@ class ReviewDB:
                 "SELECT * FROM decisions WHERE id IN "
                 "(SELECT max(id) FROM decisions GROUP BY conviction_id) ORDER BY id"
             ).fetchall()
-        return {r["conviction_id"]: _decision(r) for r in rows}
+        return {r["conviction_id"]: decision_from_row(r) for r in rows}
+
+    def read_log(self) -> Log:
+        """The entries, the users and the head, read in one transaction."""
+        with self.connect() as conn:
+            conn.execute("BEGIN")
+            entries = [
+                decision_from_row(r) for r in conn.execute("SELECT * FROM decisions ORDER BY id")
+            ]
+            users = [
+                SignedUser(r["name"], r["role"], r["created_at"], r["signature"])
+                for r in conn.execute("SELECT * FROM users ORDER BY name")
+            ]
+            head = read_head(conn)
+        return Log(entries, users, head)
+
+    def verify(self) -> Log:
+        """The log, after checking its triggers, chain, signatures, reviewers and head.
+
+        Raises :class:`TamperedLog` naming the first problem; the database is only read.
+        """
+        self.require_signed()
+        with self.connect() as conn:
+            found = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type='trigger'"))
+            recorded = _meta(conn, "key_id")
+        for name, sql in reference_triggers().items():
+            if found.get(name) != sql:
+                what = "was dropped" if name not in found else "was changed"
+                raise TamperedLog(
+                    f"{self.path}: its append-only trigger {name} {what}; nothing was applied"
+                )
+        if recorded != key_id(self.key):
+            raise TamperedLog(
+                f"{self.key_file} is not the key that signed {self.path} (key id "
+                f"{key_id(self.key)}; the database records {recorded}); nothing was applied"
+            )
+        log_ = self.read_log()
+        verify_log(log_.entries, log_.users, log_.head, self.key, str(self.path))
+        return log_
 
     # --- assignments -----------------------------------------------------------------
     def assign(self, subject_id: str, assignee: str | None, assigned_by: str) -> None:
@@ -398,12 +598,65 @@ class ReviewDB:
         return [dict(r) for r in rows]
 
 
+def _private_file(path: Path) -> None:
+    """Create ``path`` empty with mode 600, or tighten an existing file to 600."""
+    if path.exists():
+        os.chmod(path, 0o600)
+        return
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+
+
+def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    """Record ``key`` in the meta table."""
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def write_head(conn: sqlite3.Connection, head: Head) -> None:
+    """Record the log's signed head."""
+    set_meta(conn, "head_count", str(head.count))
+    set_meta(conn, "head_hash", head.hash)
+    set_meta(conn, "head_signature", head.signature)
+
+
+def read_head(conn: sqlite3.Connection) -> Head | None:
+    """The log's signed head, or None when the database records none."""
+    names = ("head_count", "head_hash", "head_signature")
+    count, last, signature = (_meta(conn, name) for name in names)
+    if count is None or last is None or signature is None or not count.isdigit():
+        return None
+    return Head(int(count), last, signature)
+
+
+def _next_id(conn: sqlite3.Connection) -> int:
+    """The id the next decision gets: above every id ever given (a removed one included)."""
+    seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'decisions'").fetchone()
+    top = conn.execute("SELECT max(id) FROM decisions").fetchone()[0]
+    return max(seq[0] if seq else 0, top or 0) + 1
+
+
+def _insert_decision(conn: sqlite3.Connection, entry: dict[str, Any]) -> None:
+    names = ", ".join(DECISION_FIELDS)
+    marks = ", ".join("?" * len(DECISION_FIELDS))
+    conn.execute(
+        f"INSERT INTO decisions ({names}) VALUES ({marks})",
+        [entry[name] for name in DECISION_FIELDS],
+    )
+
+
 def _user(row: sqlite3.Row) -> User:
-    return User(row["name"], row["role"], row["password_hash"], bool(row["active"]))
+    have = set(row.keys())
+    generation = row["session_generation"] if "session_generation" in have else 0
+    return User(row["name"], row["role"], row["password_hash"], bool(row["active"]), generation)
 
 
-def _decision(row: sqlite3.Row) -> StoredDecision:
-    # A column an older database lacks (it was not migrated: read only) reads as empty.
+def decision_from_row(row: sqlite3.Row) -> StoredDecision:
+    """A decisions row as an entry; a column an older database lacks takes its default."""
     have = set(row.keys())
     return StoredDecision(**{name: row[name] for name in DECISION_FIELDS if name in have})
 

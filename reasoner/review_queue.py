@@ -16,7 +16,6 @@ only the page's 25 rows reach Python: memory does not grow with the run.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,7 +200,7 @@ def queue_page(
     ``not_applied_ids`` to the decision id the run refused (it shows as open again).
     """
     try:
-        with closing(store.connect()) as db:
+        with store.connect() as db:
             _load(db, store, latest, assignments, applied_ids, not_applied_ids or {})
             return _page(db, latest, wanted, page)
     except sqlite3.Error as exc:

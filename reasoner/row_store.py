@@ -15,13 +15,12 @@ import csv
 import json
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
-from dataclasses import dataclass
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.file_hash import sha256_of
-from cmr_reason.reasoner.sqlite_cache import connect_read_only, recorded_key, write_private_sqlite
+from cmr_reason.reasoner.sqlite_cache import PinnedReader, recorded_key, write_private_sqlite
 
 STORE_FILE = "output_rows.sqlite"
 FORMAT = "2"
@@ -79,25 +78,30 @@ def queue_record(row: dict[str, str | None], seq: int, court: str, after: tuple[
     return (seq, *values, section.lower(), section.split("(")[0], court, *after)
 
 
-@dataclass(frozen=True)
 class RowStore:
-    """A store file checked against the run's output files."""
+    """A store file checked against the run's output files, read through pinned connections.
 
-    path: Path
+    ``key`` is what the file recorded when it was checked; the connections are opened while
+    the file records it (:class:`PinnedReader`), so a store replaced by a re-run under a
+    running workbench is never read as this one.
+    """
 
-    def connect(self) -> sqlite3.Connection:
-        """A read-only connection (one per page: the workbench answers from several threads).
+    def __init__(self, path: Path, key: str) -> None:
+        self.path = Path(path)
+        self.key = key
+        self.reader = PinnedReader(self.path, key, "the row store")
 
-        Temporary tables, which the queue uses, are still allowed.
+    def connect(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read-only connection for one page (the workbench answers from several threads).
+
+        Temporary tables, which the queue uses, are still allowed; they are dropped when the
+        page is done.
         """
-        try:
-            return connect_read_only(self.path)
-        except sqlite3.Error as exc:
-            raise UserError(f"cannot read the row store {self.path}: {exc}") from None
+        return self.reader.borrow()
 
     def _rows(self, table: str, where: str, value: str) -> list[dict[str, str | None]]:
         try:
-            with closing(self.connect()) as db:
+            with self.connect() as db:
                 header = json.loads(_meta(db, f"{table}_header"))
                 found = db.execute(
                     f"SELECT row FROM {table} WHERE {where} = ? ORDER BY seq", (value,)
@@ -117,7 +121,7 @@ class RowStore:
 
     def courts(self, case_ids: set[str]) -> dict[str, str]:
         """The court of each of these cases that the run lists (the last row of a repeat)."""
-        with closing(self.connect()) as db:
+        with self.connect() as db:
             found = (
                 db.execute("SELECT court FROM courts WHERE case_id = ?", (case_id,)).fetchone()
                 for case_id in sorted(case_ids)
@@ -168,7 +172,7 @@ def open_store(run_dir: Path) -> RowStore:
     key = store_key(run_dir)
     path = run_dir / STORE_FILE
     if recorded_key(path) == key:
-        return RowStore(path)
+        return RowStore(path, key)
     return build_store(run_dir, key)
 
 
@@ -180,7 +184,7 @@ def build_store(run_dir: Path, key: str) -> RowStore:
     """
     final = run_dir / STORE_FILE
     write_private_sqlite(final, lambda db: _fill(db, run_dir, key), "the row store")
-    return RowStore(final)
+    return RowStore(final, key)
 
 
 def _read(path: Path) -> Iterator[list[str]]:

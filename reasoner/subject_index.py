@@ -13,8 +13,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from contextlib import closing
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,7 +20,7 @@ from typing import Any
 from cmr_reason.facts.doj_offsets import Span, history_at, locate_rows
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
-from cmr_reason.reasoner.sqlite_cache import connect_read_only, recorded_key, write_private_sqlite
+from cmr_reason.reasoner.sqlite_cache import PinnedReader, recorded_key, write_private_sqlite
 
 INDEX_FILE = "subject_index.sqlite"
 FORMAT = "1"
@@ -36,18 +34,22 @@ def index_key(inputs: Sequence[dict[str, Any]], encoding: str) -> str:
     return json.dumps({"format": FORMAT, "encoding": encoding, "inputs": files}, sort_keys=True)
 
 
-@dataclass(frozen=True)
 class SubjectIndex:
-    """An index file checked against the inputs it was built for."""
+    """An index file checked against the inputs it was built for (``key``).
 
-    path: Path
-    inputs: tuple[Path, ...]
-    encoding: str
+    Read through pinned connections (:class:`PinnedReader`), so an index replaced by a
+    re-run under a running workbench is never read as this one.
+    """
+
+    def __init__(self, path: Path, inputs: Sequence[Path], encoding: str, key: str) -> None:
+        self.path = Path(path)
+        self.inputs = tuple(inputs)
+        self.encoding = encoding
+        self.reader = PinnedReader(self.path, key, "the subject index")
 
     def spans(self, subject_id: str) -> list[Span]:
         """Where the rows of ``subject_id`` are, in file order (none for an unknown id)."""
-        # One connection a look-up: the workbench answers from several threads.
-        with closing(connect_read_only(self.path)) as db:
+        with self.reader.borrow() as db:
             return db.execute(
                 "SELECT file, line, byte_offset FROM subject_rows WHERE subject = ? "
                 "ORDER BY file, line",
@@ -70,7 +72,7 @@ def open_index(
     path = Path(run_dir) / INDEX_FILE
     if recorded_key(path) != key:
         return None
-    return SubjectIndex(path, tuple(inputs), encoding)
+    return SubjectIndex(path, inputs, encoding, key)
 
 
 def build_index(
@@ -83,7 +85,7 @@ def build_index(
     """
     final = Path(run_dir) / INDEX_FILE
     write_private_sqlite(final, lambda db: _fill(db, inputs, key, encoding), "the subject index")
-    return SubjectIndex(final, tuple(inputs), encoding)
+    return SubjectIndex(final, inputs, encoding, key)
 
 
 def _fill(db: sqlite3.Connection, inputs: Sequence[Path], key: str, encoding: str) -> None:

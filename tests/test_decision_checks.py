@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
 from cmr_reason.cli.review_auth import hash_password
+from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.reasoner import decision_facts
 from cmr_reason.reasoner.decision_facts import (
@@ -25,10 +27,9 @@ from cmr_reason.reasoner.decision_facts import (
     conviction_fingerprint,
     latest_per_conviction,
     prepare_decisions,
-    read_decisions,
     record_fingerprint,
-    write_decisions,
 )
+from cmr_reason.reasoner.decision_files import key_candidates, read_verified, write_export
 from cmr_reason.reasoner.review_db import ReviewDB, StoredDecision
 
 runner = CliRunner()
@@ -168,12 +169,8 @@ def _columns(db_path: Path) -> list[str]:
         return [row[1] for row in conn.execute("PRAGMA table_info(decisions)")]
 
 
-def test_old_database_applies_with_the_conviction_check_only(tmp_path: Path) -> None:
-    first = write(tmp_path / "first.csv", _rows())
-    history = read_histories([first]).history("1001")
-    assert history is not None
-    conv = next(c for c in history.convictions if c.conviction_id == DECIDED)
-    db_path = tmp_path / "old.sqlite3"
+def _old_database(db_path: Path, conv_fingerprint: str) -> None:
+    """A schema-1 database with one challenge of the decided conviction, as made before."""
     with sqlite3.connect(db_path) as conn:
         conn.executescript(_OLD_SCHEMA)
         conn.execute("INSERT INTO users VALUES ('ann', 'x', 'reviewer', '2024-01-01', 1)")
@@ -181,43 +178,69 @@ def test_old_database_applies_with_the_conviction_check_only(tmp_path: Path) -> 
             "INSERT INTO decisions (conviction_id, subject_id, action, ground, note, reviewer,"
             " decided_at, fingerprint) VALUES (?,?,?,?,?,?,?,?)",
             (DECIDED, "1001", "challenge", "other", "Court file read", "ann",
-             "2024-01-02T00:00:00+00:00", conviction_fingerprint(conv)),
+             "2024-01-02T00:00:00+00:00", conv_fingerprint),
         )  # fmt: skip
-    # Reading decisions (run --decisions) leaves the old file as it is.
-    (old,) = read_decisions(db_path)
-    assert old.record_fingerprint == "" and "record_fingerprint" not in _columns(db_path)
-    # A new prior: the decision predates the record check, so only its conviction is checked.
+
+
+def test_old_database_is_refused_until_migrated(tmp_path: Path) -> None:
+    first = write(tmp_path / "first.csv", _rows())
+    history = read_histories([first]).history("1001")
+    assert history is not None
+    conv = next(c for c in history.convictions if c.conviction_id == DECIDED)
+    db_path = tmp_path / "old.sqlite3"
+    _old_database(db_path, conviction_fingerprint(conv))
+    before = db_path.read_bytes()
     newer = write(tmp_path / "newer.csv", _rows(prior=True))
-    _, row, entry = _run(newer, tmp_path / "run", db_path)
+    # Unsigned: refused by a run and by the workbench's commands, and left as it is.
+    result = runner.invoke(app, ["run", str(newer), "--as-of", AS_OF, "--out",
+                                 str(tmp_path / "run"), "--decisions", str(db_path)])  # fmt: skip
+    assert result.exit_code == 2 and "decisions migrate" in result.output
+    assert "made before decisions were signed" in " ".join(result.output.split())
+    assert not (tmp_path / "run").exists() and db_path.read_bytes() == before
+    with pytest.raises(UserError, match="decisions migrate"):
+        ReviewDB.open_existing(db_path)
+    # The explicit migration signs it once; the old decision keeps the conviction check only,
+    # and the run says so.
+    result = runner.invoke(app, ["decisions", "migrate", str(tmp_path), "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "Signed 1 decision(s) and 1 user(s)" in said and "1 decision(s) recorded" in said
+    assert stat.S_IMODE((tmp_path / "old.key").stat().st_mode) == 0o600
+    (old,) = ReviewDB.open_existing(db_path).verify().entries
+    assert (old.record_fingerprint, old.record_check) == ("", "conviction_only")
+    output, row, entry = _run(newer, tmp_path / "run", db_path)
     assert (row["outcome"], row["reason"]) == ("not_eligible", "reviewer_challenge")
     assert entry["not_applied"] == []
+    assert f"decision {old.id} on conviction {DECIDED} was recorded before the record check" in (
+        " ".join(output.split())
+    )
     assert _check(write(tmp_path / "c.csv", _rows(sentence="24")), old) == [
         (old.id, "conviction_changed")
     ]
-    # Opened for writing (the workbench, users), it gains the column, empty, and takes
-    # new decisions with a record fingerprint.
+    # A second migration changes nothing; new decisions carry the record fingerprint.
+    again = runner.invoke(app, ["decisions", "migrate", str(tmp_path), "--db", str(db_path)])
+    assert again.exit_code == 0 and "already signed" in again.output
     db = ReviewDB.open_existing(db_path)
-    assert _columns(db_path)[-1] == "record_fingerprint"
-    assert db.decisions()[0].record_fingerprint == ""
     new = db.add_decision(conviction_id=DECIDED, subject_id="1001", action="grant",
                           reviewer="ann", fingerprint=conviction_fingerprint(conv),
                           record_fingerprint=record_fingerprint(history))  # fmt: skip
-    assert new.supersedes == old.id and new.record_fingerprint.startswith("r1:")
+    assert new.supersedes == old.id and new.prev_hash == old.entry_hash
+    assert [d.id for d in db.verify().entries] == [old.id, new.id]
     with sqlite3.connect(db_path) as conn:
         version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    assert version == ("2",)
+    assert version == ("3",)
 
 
 @pytest.mark.parametrize("suffix", ["csv", "json"])
 def test_export_round_trip_keeps_the_record_fingerprint(tmp_path: Path, decided, suffix) -> None:
     db_path, decision = decided
     out = tmp_path / f"decisions.{suffix}"
-    assert write_decisions(ReviewDB.open_existing(db_path).decisions(), out) == 1
-    (back,) = read_decisions(out)
+    assert write_export(ReviewDB.open_existing(db_path), out) == 1
+    (back,) = read_verified(out, key_candidates(out, None, None)).entries
     assert back == decision and back.record_fingerprint.startswith("r1:")
 
 
-def test_old_export_files_still_read(tmp_path: Path, decided) -> None:
+def test_old_export_files_are_refused(tmp_path: Path, decided) -> None:
     _, decision = decided
     fields = {k: v for k, v in decision.as_dict().items() if k != "record_fingerprint"}
     old_json = tmp_path / "old.json"
@@ -227,9 +250,10 @@ def test_old_export_files_still_read(tmp_path: Path, decided) -> None:
         writer = csv.DictWriter(handle, fieldnames=list(fields))
         writer.writeheader()
         writer.writerow(fields)
-    for path in (old_json, old_csv):
-        (back,) = read_decisions(path)
-        assert back.record_fingerprint == "" and back.fingerprint == decision.fingerprint
+    with pytest.raises(UserError, match="not a signed export"):
+        read_verified(old_json, key_candidates(old_json, None, None))
+    with pytest.raises(UserError, match=r"no signature file old\.csv\.sig"):
+        read_verified(old_csv, key_candidates(old_csv, None, None))
 
 
 def test_prepare_reads_only_the_decided_people(tmp_path: Path, decided, monkeypatch) -> None:

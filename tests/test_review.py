@@ -22,10 +22,9 @@ from cmr_reason.reasoner.decision_facts import (
     conviction_fingerprint,
     decision_fact,
     latest_per_conviction,
-    read_decisions,
     record_fingerprint,
-    write_decisions,
 )
+from cmr_reason.reasoner.decision_files import key_candidates, read_verified, write_export
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
 from cmr_reason.reasoner.review_db import (
@@ -85,18 +84,21 @@ def _target(run: Path, outcome: str, reason: str, section: str = "HS") -> dict[s
 def test_database_is_private_and_append_only(tmp_path: Path) -> None:
     db = ReviewDB.create(tmp_path / "review.sqlite3")
     assert stat.S_IMODE((tmp_path / "review.sqlite3").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "review.key").stat().st_mode) == 0o600
     db.add_user("ann", "reviewer", hash_password("a-long-password"))
     with pytest.raises(UserError, match="already exists"):
         db.add_user("ann", "supervisor", hash_password("a-long-password"))
     with pytest.raises(UserError, match="role"):
         db.add_user("bob", "admin", "x")
     first = db.add_decision(
-        conviction_id="1:1", subject_id="1", action="grant", reviewer="ann", fingerprint="f"
-    )
+        conviction_id="1:1", subject_id="1", action="grant", reviewer="ann", fingerprint="f",
+        record_fingerprint="r",
+    )  # fmt: skip
     second = db.add_decision(
         conviction_id="1:1", subject_id="1", action="challenge", ground="other",
-        reviewer="ann", fingerprint="f", note="see file",
+        reviewer="ann", fingerprint="f", record_fingerprint="r", note="see file",
     )  # fmt: skip
+    assert second.prev_hash == first.entry_hash and len(second.signature) == 64
     assert first.supersedes is None and second.supersedes == first.id
     assert db.latest_decisions()["1:1"].id == second.id
     with db.connect() as conn, pytest.raises(sqlite3.DatabaseError, match="append-only"):
@@ -111,12 +113,12 @@ def test_stale_decision_is_refused(tmp_path: Path) -> None:
     db.add_user("ann", "reviewer", hash_password("a-long-password"))
     kept = db.add_decision(
         conviction_id="1:1", subject_id="1", action="grant", reviewer="ann", fingerprint="f",
-        check_latest=True, expected_latest=None,
+        record_fingerprint="r", check_latest=True, expected_latest=None,
     )  # fmt: skip
     with pytest.raises(StaleDecision):
         db.add_decision(
             conviction_id="1:1", subject_id="1", action="grant", reviewer="ann",
-            fingerprint="f", check_latest=True, expected_latest=None,
+            fingerprint="f", record_fingerprint="r", check_latest=True, expected_latest=None,
         )  # fmt: skip
     assert [d.id for d in db.decisions()] == [kept.id]
 
@@ -132,7 +134,7 @@ def test_decision_values_are_checked(tmp_path: Path, action: str, relief: str, g
     with pytest.raises(UserError):
         db.add_decision(
             conviction_id="1:1", subject_id="1", action=action, relief=relief, ground=ground,
-            reviewer="ann", fingerprint="f",
+            reviewer="ann", fingerprint="f", record_fingerprint="r",
         )  # fmt: skip
 
 
@@ -161,19 +163,20 @@ def test_notes_lose_control_characters() -> None:
 
 
 def test_export_round_trip(tmp_path: Path) -> None:
-    items = [
-        StoredDecision(1, "1:1", "1", "grant", "", "", "n", "ann", "2024-01-02T00:00:00+00:00",
-                       "v1:a"),
-        StoredDecision(2, "1:1", "1", "challenge", "", "other", "n2", "ann",
-                       "2024-01-03T00:00:00+00:00", "v1:a", supersedes=1),
-    ]  # fmt: skip
+    db = ReviewDB.create(tmp_path / "review.sqlite3")
+    db.add_user("ann", "reviewer", hash_password("a-long-password"))
+    for action, ground, note in (("grant", "", "n"), ("challenge", "other", 'n2, "quoted"')):
+        db.add_decision(conviction_id="1:1", subject_id="1", action=action, ground=ground,
+                        note=note, reviewer="ann", fingerprint="v1:a",
+                        record_fingerprint="r1:b")  # fmt: skip
+    items = db.decisions()
     for name in ("d.csv", "d.json"):
-        write_decisions(items, tmp_path / name)
-        assert read_decisions(tmp_path / name) == items
-        assert latest_per_conviction(read_decisions(tmp_path / name))["1:1"].id == 2
-    (tmp_path / "bad.csv").write_text("id,conviction_id,subject_id,action\n1,1:1,1,pardon\n")
-    with pytest.raises(UserError, match=r"bad\.csv:2"):
-        read_decisions(tmp_path / "bad.csv")
+        assert write_export(db, tmp_path / name) == 2
+        back = read_verified(tmp_path / name, key_candidates(tmp_path / name, None, None))
+        assert back.entries == items and back.head.count == 2
+        assert latest_per_conviction(back.entries)["1:1"].id == items[1].id
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "d.csv.sig").stat().st_mode) == 0o600
 
 
 def test_passwords_and_secret() -> None:
@@ -309,7 +312,8 @@ def test_fingerprint_mismatch_and_missing_conviction_are_not_applied(base_run: P
     conv = next(c for c in history.convictions if c.conviction_id == row["conviction_id"])
     make = StoredDecision
     good = make(1, conv.conviction_id, history.subject_id, "grant", "", "", "", "ann",
-                "2024-01-02T00:00:00+00:00", conviction_fingerprint(conv))  # fmt: skip
+                "2024-01-02T00:00:00+00:00", conviction_fingerprint(conv),
+                record_fingerprint=record_fingerprint(history))  # fmt: skip
     changed = make(2, "x:1", "x", "grant", "", "", "", "ann", "2024-01-02T00:00:00+00:00", "v1:0")
     latest = latest_per_conviction([good, changed])
     checked = check_decisions(latest, {history.subject_id: history, "x": None}, Path("db"))
@@ -329,15 +333,18 @@ def test_run_with_exported_decisions(base_run: Path, tmp_path: Path) -> None:
     conv = next(c for c in history.convictions if c.conviction_id == row["conviction_id"])
     db = ReviewDB.create(tmp_path / "review.sqlite3")
     db.add_user("ann", "reviewer", hash_password("a-long-password"))
+    record = record_fingerprint(history)
     db.add_decision(conviction_id=conv.conviction_id, subject_id=history.subject_id,
                     action="more_information", reviewer="ann", note="ask the court",
-                    fingerprint=conviction_fingerprint(conv))  # fmt: skip
+                    fingerprint=conviction_fingerprint(conv),
+                    record_fingerprint=record)  # fmt: skip
     db.add_decision(conviction_id=conv.conviction_id, subject_id=history.subject_id,
                     action="grant_other", relief="dismiss_and_seal", reviewer="ann",
                     note="Court file: simple possession",
-                    fingerprint=conviction_fingerprint(conv))  # fmt: skip
+                    fingerprint=conviction_fingerprint(conv),
+                    record_fingerprint=record)  # fmt: skip
     db.add_decision(conviction_id="nobody:1", subject_id="nobody", action="grant",
-                    reviewer="ann", fingerprint="v1:0")  # fmt: skip
+                    reviewer="ann", fingerprint="v1:0", record_fingerprint="r1:0")  # fmt: skip
     export = tmp_path / "decisions.json"
     result = runner.invoke(app, ["decisions", "export", str(tmp_path), "--out", str(export),
                                  "--db", str(tmp_path / "review.sqlite3")])  # fmt: skip
