@@ -13,17 +13,21 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from cmr_reason.reasoner.justification import outcome_label
+from cmr_reason.reasoner.vocabulary import vocabulary
 
-OUTCOME_STYLES = {
-    "dismiss_and_seal": "bold green",
-    "redesignate_misdemeanor": "bold cyan",
-    "redesignate_infraction": "bold cyan",
-    "resentence": "bold cyan",
+# The colour of an outcome by its kind (``outcome/3`` in ``programs/core/vocabulary.lp``).
+KIND_STYLES = {
+    "relief": "bold green",
     "no_relief": "bold yellow",
     "not_eligible": "bold red",
     "review": "bold magenta",
     "not_applicable": "dim",
 }
+
+
+def outcome_style(outcome: str) -> str:
+    """The rich style of an outcome code."""
+    return KIND_STYLES.get(vocabulary().kinds.get(outcome, ""), "bold")
 
 
 def _facts_line(node: dict[str, Any]) -> str:
@@ -53,7 +57,7 @@ def _add_rule(parent: Tree, node: dict[str, Any], prefix: str = "") -> Tree:
 
 def conviction_tree(tree: dict[str, Any]) -> Tree:
     """A rich tree for one conviction's justification."""
-    style = OUTCOME_STYLES.get(tree["outcome"], "bold")
+    style = outcome_style(tree["outcome"])
     head = (
         f"[bold]{escape(tree['charge'] or tree['raw_charge'] or '?')}[/] "
         f"{escape(tree['level'])}, {escape(tree['disposition_date'] or 'date unknown')} "

@@ -16,17 +16,7 @@ from typing import Any
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.reasoner.catalogue import SLOT, Catalogue
 from cmr_reason.reasoner.decision import Decision, Firing, Value
-
-OUTCOME_LABELS = {
-    "dismiss_and_seal": "Dismiss and seal",
-    "redesignate_misdemeanor": "Redesignate as a misdemeanor",
-    "redesignate_infraction": "Redesignate as an infraction",
-    "resentence": "Recall and resentence",
-    "no_relief": "No relief",
-    "not_eligible": "Not eligible",
-    "review": "Needs human review",
-    "not_applicable": "Not applicable",
-}
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 # The order in which the statute reasons; the trace is shown in this order.
 STAGES = (
@@ -61,8 +51,8 @@ def iso(value: Value) -> str:
 
 
 def outcome_label(outcome: str) -> str:
-    """A short label for an outcome code."""
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+    """A short label for an outcome code (``outcome/3`` in ``programs/core/vocabulary.lp``)."""
+    return vocabulary().label(outcome)
 
 
 @dataclass(frozen=True)
