@@ -176,6 +176,22 @@ def _on_presumed(firing: Firing) -> bool:
     return firing.branch in (None, "presumed")
 
 
+def alternative_winner(decision: Decision, fact: str) -> Firing | None:
+    """The ranked rule that wins the alternative branch ``alt(fact)``, as the programs say.
+
+    The one place that reads which rule decides an alternative (``alternative_by/3`` of the
+    full view, the ranked winner of the branch): not the first rule that fired there.
+    """
+    rule_id = decision.alternative_by.get(fact)
+    if rule_id is None:
+        return None
+    branch = ("alt", fact)
+    for firing in decision.firings:
+        if firing.rule_id == rule_id and firing.kind == "outcome" and firing.branch == branch:
+            return firing
+    return None
+
+
 def build_tree(
     decision: Decision, catalogue: Catalogue, history: History | None = None
 ) -> dict[str, Any]:
@@ -206,15 +222,7 @@ def build_tree(
     ]
     alternatives = []
     for outcome, fact in decision.alternatives:
-        branch = ("alt", fact)
-        alt_rule = next(
-            (
-                f
-                for f in firings
-                if f.kind == "outcome" and f.branch == branch and f.conclusion[2] == outcome
-            ),
-            None,
-        )
+        alt_rule = alternative_winner(decision, fact)
         alternatives.append(
             {
                 "outcome": outcome,
