@@ -9,11 +9,12 @@ the unknown fact that would bring it. Only catalogued rules appear.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cmr_reason.facts.history import Conviction, History
+from cmr_reason.facts.history import Conviction, History, Source
 from cmr_reason.reasoner.catalogue import SLOT, Catalogue
 from cmr_reason.reasoner.decision import Decision, Firing, Value
 from cmr_reason.reasoner.vocabulary import vocabulary
@@ -40,6 +41,11 @@ AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
 # Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
 VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
+
+# Slots whose value is a level said as a predicate ("is {now} today"): level_text/2.
+LEVEL_PHRASE_SLOTS = frozenset({"now"})
+# "a {slot}" / "an {slot}" in a template: the article agrees with the value filled in.
+ARTICLE_SLOT = re.compile(r"\b([Aa]n?) \{([a-z_]+)\}")
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
@@ -88,8 +94,34 @@ class Record:
         """``file:line`` of the person's identity row."""
         return self.history.person.source.label() if self.history else ""
 
+    def rows(self, kind: str, cid: str) -> list[str]:
+        """``file:line`` of the input rows a review rests on (``reason_rows/2``)."""
+        conv = self.conviction(cid)
+        sources = []
+        if kind == "birth_rows" and self.history is not None:
+            person = self.history.person
+            sources = list(person.birth_sources) or [person.source]
+        elif conv is not None and conv.conflict_sources:
+            sources = list(conv.conflict_sources)
+        elif kind == "count_rows" and conv is not None:
+            sources = [conv.source]
+        elif kind == "date_rows" and conv is not None:
+            sources = [s for s in (conv.arrest_source, conv.source) if s is not None]
+        return list(dict.fromkeys(_lines(source) for source in sources))
+
 
 _NO_RECORD = Record(None)
+
+
+def _lines(source: Source) -> str:
+    """``file:3, 5, 9`` (every line, not a range: the rows in between may be others)."""
+    if len(source.lines) <= 1:
+        return source.label()
+    return f"{source.file}:{', '.join(str(n) for n in sorted(set(source.lines)))}"
+
+
+def _article(value: str) -> str:
+    return "an" if value[:1].lower() in "aeiou" else "a"
 
 
 def render_value(name: str, value: Value, record: Record) -> str:
@@ -106,6 +138,8 @@ def render_value(name: str, value: Value, record: Record) -> str:
         return TIER_WORDS.get(str(value), str(value))
     if name == "relief" and isinstance(value, str):
         return outcome_label(value).lower()
+    if name in LEVEL_PHRASE_SLOTS and isinstance(value, str):
+        return vocabulary().level_text(value)
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return (
@@ -124,6 +158,17 @@ def fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> 
 
 def _fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> str:
     values = {name: render_value(name, value, record) for name, value in args}
+
+    def article(match: re.Match[str]) -> str:
+        word, name = match.group(1), match.group(2)
+        value = values.get(name)
+        if not value:
+            return match.group(0)
+        right = _article(value)
+        return f"{right.capitalize() if word[0].isupper() else right} {{{name}}}"
+
+    if "{" in template:
+        template = ARTICLE_SLOT.sub(article, template)
     return SLOT.sub(lambda m: values.get(m.group(1), "{" + m.group(1) + "}"), template)
 
 
@@ -192,6 +237,32 @@ def alternative_winner(decision: Decision, fact: str) -> Firing | None:
     return None
 
 
+def review_candidates(decision: Decision) -> list[str]:
+    """The outcomes a review chooses between (``review_candidate/2``), in outcome order.
+
+    Empty for a decision that is not a review, and for a review whose rules stopped before
+    reaching any outcome (a missing birth date: the age decides every reading).
+    """
+    if vocabulary().kinds.get(decision.outcome) != "review":
+        return []
+    order = {code: n for n, code in enumerate(vocabulary().outcomes)}
+    return sorted(decision.review_candidates, key=lambda o: (order.get(o, len(order)), o))
+
+
+def conflicting_rows(decision: Decision, record: Record) -> list[str]:
+    """The input rows (``file:line``) a review for bad data rests on (``reason_rows/2``)."""
+    if vocabulary().kinds.get(decision.outcome) != "review":
+        return []
+    kind = vocabulary().reason_rows.get(decision.reason)
+    return record.rows(kind, decision.conviction_id) if kind else []
+
+
+def standard(outcome: str) -> dict[str, str] | None:
+    """The standard a court applies before granting ``outcome`` (``outcome_standard/3``)."""
+    found = vocabulary().standards.get(outcome)
+    return {"citation": found[0], "text": found[1]} if found else None
+
+
 def build_tree(
     decision: Decision, catalogue: Catalogue, history: History | None = None
 ) -> dict[str, Any]:
@@ -257,6 +328,9 @@ def build_tree(
         "checked_absent": absent,
         "set_aside": set_aside,
         "alternatives": alternatives,
+        "candidates": review_candidates(decision),
+        "conflicting_rows": conflicting_rows(decision, record),
+        "standard": standard(decision.outcome),
         "prosecuting_agency": decision.agency,
         "flags": [
             {"flag": f, "text": catalogue.flags.get(f, f.replace("_", " "))} for f in decision.flags

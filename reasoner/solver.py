@@ -123,6 +123,8 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.cannabis_related = True
     elif name == "prosecuting_agency":
         dec.agency = _text(args[1])
+    elif name == "review_candidate":
+        dec.review_candidates.append(args[1].name)
     elif name == "alternative_by":
         dec.alternative_by[str(args[1])] = args[2].string
     elif name == "statute_relief":
