@@ -115,7 +115,10 @@ def summary(
     ] = None,
     encoding: EncodingOption = "utf-8",
 ) -> None:
-    """Count people, rows and convictions (cannabis, felony, misdemeanor) in DOJ files."""
+    """Count people, rows and convictions (cannabis-related, felony, misdemeanor) in DOJ files.
+
+    The cannabis-related convictions are those the programs mark so, the figure `run` gives.
+    """
     read = read_histories(files or [demo_input()], encoding)
     out_console.print(_rows_table(read))
     out_console.print(_record_table(conviction_counts(read)))
