@@ -94,6 +94,15 @@ class Record:
         """``file:line`` of the person's identity row."""
         return self.history.person.source.label() if self.history else ""
 
+    def registration_source(self, day: Value) -> str:
+        """``file:line`` of the registration of that day (``YYYYMMDD``), if there is one."""
+        if self.history is None:
+            return ""
+        for reg in self.history.registrations:
+            if reg.date is not None and iso(day) == reg.date.isoformat():
+                return reg.source.label()
+        return ""
+
     def rows(self, kind: str, cid: str) -> list[str]:
         """``file:line`` of the input rows a review rests on (``reason_rows/2``)."""
         conv = self.conviction(cid)
@@ -188,6 +197,8 @@ def _fact_items(
             source = record.source_of(value)
         elif name == "prior_date" and prior is not None:
             source = record.source_of(prior)
+        elif name == "prior_date":  # a prior with no conviction: a registration's date
+            source = record.registration_source(value) or record.source_of(cid)
         elif name in PERSON_SLOTS:
             source = record.person_source()
         elif name in DATE_SLOTS and name not in RUN_DATE_SLOTS:

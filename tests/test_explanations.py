@@ -21,7 +21,7 @@ from cmr_reason.cli.app import _register, app
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.explanation_render import brief_line, brief_row
-from cmr_reason.reasoner.justification import _NO_RECORD, build_tree, fill
+from cmr_reason.reasoner.justification import _NO_RECORD, Record, _fact_items, build_tree, fill
 from cmr_reason.reasoner.program_set import load_program_set, policy_names
 from cmr_reason.reasoner.solver import decide
 from cmr_reason.reasoner.vocabulary import vocabulary
@@ -175,6 +175,15 @@ def test_alternative_shows_the_ranked_winner(trees: dict[str, dict[str, Any]]) -
     (alternative,) = tree["alternatives"]
     assert alternative["outcome"] == "not_eligible"
     assert alternative["rule"]["rule_id"] == "p64.exclude.prior_superstrike"
+
+
+def test_a_registration_date_shows_the_registrations_line(tmp_path: Path) -> None:
+    """A prior date with no prior conviction (a PC 290 registration) shows its own row."""
+    path = tmp_path / "history.lp"
+    path.write_text(HISTORY, encoding="utf-8")
+    history = next(h for h in read_histories([path]) if h.subject_id == "p")
+    (fact,) = _fact_items((("prior_date", 19960101),), "p:c1", Record(history))
+    assert fact["source"] == f"{path}:{_at('registration(')[0].split(':')[1]}"
 
 
 def test_review_names_its_candidates_and_the_rows_that_conflict(

@@ -335,6 +335,14 @@ def test_form_refuses_what_the_programs_refuse(web, base_run: Path) -> None:
     assert [d.relief for d in stored] == ["dismiss_and_seal"]
 
 
+def test_person_page_names_a_reviews_candidates(web, base_run: Path) -> None:
+    client = web.test_client()
+    _login(client, "rita")
+    row = _target(base_run, "review", "attempt", "HS 11359")
+    page = client.get(f"/person/{row['subject_id']}").get_data(as_text=True)
+    assert 'Candidate outcomes: <span class="badge o-redesignate_misdemeanor">' in page
+
+
 # --- decisions into the run ------------------------------------------------------------------
 def test_fingerprint_mismatch_and_missing_conviction_are_not_applied(base_run: Path) -> None:
     run = open_run(base_run)
