@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
 from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.reasoner.case_runner import run_case
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.explanation_render import brief_line, brief_row
 from cmr_reason.reasoner.justification import _NO_RECORD, Record, _fact_items, build_tree, fill
@@ -259,3 +260,26 @@ def test_brief_line_of_an_alternative(trees: dict[str, dict[str, Any]]) -> None:
         "p:c1  2008-04-01  HS 11358 felony  Dismiss and seal - the conduct is lawful today  "
         "(if there were more than six plants: not eligible)"
     )
+
+
+@pytest.mark.parametrize(
+    ("case", "why"),
+    [
+        ("misdemeanor_as_misdemeanor", "a misdemeanor cannot be redesignated as a misdemeanor"),
+        ("infraction_as_infraction", "an infraction cannot be redesignated as an infraction"),
+        ("infraction_as_misdemeanor", "an infraction cannot be redesignated as a misdemeanor"),
+        ("redesignation_level_unknown", "the record does not show the level"),
+        ("resentence_after_sentence_completed", "the record shows the sentence ended"),
+    ],
+)
+def test_a_refused_decision_says_why(case: str, why: str) -> None:
+    """The programs refuse a relief the conviction cannot get, and the explanation says why."""
+    path = Path(__file__).parent / "cases" / "review" / f"grant_other__{case}_refused.lp"
+    result = run_case(path)
+    assert result.passed, result.problems
+    assert result.solved is not None
+    (firing,) = [
+        f for f in result.solved.decisions["p:c1"].firings if f.rule_id == "review.invalid"
+    ]
+    problem = dict(firing.args)["problem"]
+    assert isinstance(problem, str) and problem.startswith(why), problem
