@@ -227,7 +227,7 @@ def _conviction(
         county=first.county,
         court=parse_court(first.ori_code, first.ori_descr),
         arrest_agency=arrest.agency if arrest else _NO_AGENCY,
-        arrest_source=arrest.source if arrest else None,
+        arrest_source=arrest.source if arrest and arrest.date else None,
         case_numbers=numbers[cnt[:6]],
         disposition=first.disposition,
         sentence=parts,

@@ -94,6 +94,16 @@ class Record:
         """``file:line`` of the person's identity row."""
         return self.history.person.source.label() if self.history else ""
 
+    def date_source(self, cid: str, day: Value) -> str:
+        """``file:line`` of a date of conviction ``cid``: the arrest row for its arrest date."""
+        conv = self.conviction(cid)
+        if conv is None:
+            return ""
+        arrest, when = conv.arrest_source, conv.arrest_date
+        if arrest is not None and when is not None and iso(day) == when.isoformat():
+            return arrest.label()
+        return conv.source.label()
+
     def registration_source(self, day: Value) -> str:
         """``file:line`` of the registration of that day (``YYYYMMDD``), if there is one."""
         if self.history is None:
@@ -202,7 +212,7 @@ def _fact_items(
         elif name in PERSON_SLOTS:
             source = record.person_source()
         elif name in DATE_SLOTS and name not in RUN_DATE_SLOTS:
-            source = record.source_of(cid)
+            source = record.date_source(cid, value)
         else:
             source = ""
         items.append({"name": name, "value": render_value(name, value, record), "source": source})
