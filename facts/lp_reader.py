@@ -298,7 +298,11 @@ class _Builder:
                     for s in bare_sentences.get(cid, [])
                 ]
                 cflag_list = [str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])]
-                conflicts: list[int] = []  # lines of the facts that disagree
+                conflicts = [  # lines of the facts that disagree, or that say so
+                    f.line
+                    for f in data_flags.get(cid, [])
+                    if str(f.symbol.arguments[1]) in ("conflicting_dates", "conflicting_count_rows")
+                ]
                 for pred in ("disposition_date", "arrest_date", "offence_date", "sentence_end"):
                     found = self.keyed(pred, 2).get(cid, [])
                     if len({str(f.symbol) for f in found}) > 1:
