@@ -124,7 +124,8 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
         # be applied there (programs/core/review_decisions.lp, precedence).
         decidable = row["reason"] != "outside_county" and (
             row["outcome"] in QUEUE_OUTCOMES
-            or row["statutory_outcome"] not in ("", "not_applicable")
+            or vocabulary().kinds.get(row["statutory_outcome"], "not_applicable")
+            != "not_applicable"
             or bool(decided)
         )
         convictions.append(
