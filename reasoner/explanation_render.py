@@ -145,6 +145,7 @@ def brief_row(tree: dict[str, Any]) -> dict[str, str]:
         "level": tree["level"] or "level unknown",
         "outcome": tree["outcome"],
         "reason": tree["reason_text"],
+        "reason_code": tree["reason"],
         "rule": tree["rule"]["rule_id"] if tree["rule"] else "",
         "alternative": " | ".join(alternatives),
     }
