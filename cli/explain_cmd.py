@@ -19,7 +19,13 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import closest_ids
 from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.explanation_render import conviction_tree, person_json, person_markdown
+from cmr_reason.reasoner.explanation_render import (
+    brief_line,
+    brief_row,
+    conviction_tree,
+    person_json,
+    person_markdown,
+)
 from cmr_reason.reasoner.justification import build_tree, outcome_label
 from cmr_reason.reasoner.policy_compare import compare_policies, parse_policy_list
 from cmr_reason.reasoner.program_set import load_program_set
@@ -88,14 +94,30 @@ def explain(
             show_default=False,
         ),
     ] = None,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            "-b",
+            help="One line a conviction (id, date, charge, level, outcome, reason, "
+            "alternative or a review's candidates); without it, the full tree.",
+        ),
+    ] = False,
 ) -> None:
-    """Explain the decision on each of one person's convictions, in date order."""
+    """Explain the decision on each of one person's convictions, in date order.
+
+    The full tree (the default) shows every rule, fact and input line behind each decision;
+    --brief shows one line a conviction, to read a whole record in one screen.
+    """
     loaded = load_histories(input_file, encoding, only=[person])
     history = find_person(loaded, person)
     if compare is not None:
         print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
         return
     report = person_report(history, policy, as_of, loaded.as_of)
+    if brief:
+        print_brief(report, output_format)
+        return
     if output_format is Format.json:
         typer.echo(person_json(report))
         return
@@ -103,13 +125,39 @@ def explain(
         typer.echo(person_markdown(report))
         return
     out_console.print(
-        f"[bold]Person {report['subject_id']}[/] - as of {report['as_of']}, "
-        f"policy {report['policy']}, {len(report['convictions'])} conviction(s)"
+        f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
+        f"policy {escape(report['policy'])}, {len(report['convictions'])} conviction(s)"
     )
     for tree in report["convictions"]:
         out_console.print(conviction_tree(tree))
     if not report["convictions"]:
         out_console.print("No convictions on this record.")
+
+
+def print_brief(report: dict[str, Any], output_format: Format) -> None:
+    """One line a conviction, in the chosen format."""
+    rows = [brief_row(tree) for tree in report["convictions"]]
+    if output_format is Format.json:
+        brief = {k: v for k, v in report.items() if k != "convictions"}
+        typer.echo(json.dumps({**brief, "convictions": rows}, indent=2, ensure_ascii=False))
+        return
+    head = (
+        f"Person {report['subject_id']} - as of {report['as_of']}, policy {report['policy']}, "
+        f"{len(rows)} conviction(s)"
+    )
+    if output_format is Format.md:
+        lines = [f"# {head}", ""] + [f"- {brief_line(row, markup=False)}" for row in rows]
+        typer.echo("\n".join(lines))
+        return
+    out_console.print(f"[bold]{escape(head)}[/]")
+    for row in rows:
+        out_console.print(brief_line(row), soft_wrap=True)
+    if not rows:
+        out_console.print("No convictions on this record.")
+    out_console.print(
+        f"[dim]The full tree of each decision: cmr-reason explain {escape(report['subject_id'])}"
+        " without --brief.[/]"
+    )
 
 
 def print_comparison(

@@ -3,9 +3,11 @@
 The person page shows the history with each conviction's justification tree. Every page
 here needs a logged-in user; reassigning and exporting need a supervisor. The
 decisions go to the review database; the reasoning sees them at the next
-``cmr-reason run --decisions``. The "grant" choice names the relief the statute's rules
-reached for the conviction (read from the run's trace, for display); what a grant means is
-decided by ``programs/core/review_decisions.lp`` at that run.
+``cmr-reason run --decisions``. What the form offers for a conviction, and what it refuses,
+is the programs' verdict (``programs/core/review_decisions.lp``: the relief a grant gives,
+the reliefs the conviction can get, the grounds that fit, each refusal with its reason),
+read from the conviction's re-decision; the same program applies the decision at that run
+and refuses there what the form refuses here.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from flask import url_for as _url_for
 from cmr_reason.cli.review_app import current_user, current_view, login_required
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import Conviction, History
+from cmr_reason.reasoner.catalogue import Catalogue
 from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.decision_facts import (
     PROBLEMS,
@@ -26,31 +29,11 @@ from cmr_reason.reasoner.decision_facts import (
 )
 from cmr_reason.reasoner.decision_files import export_text
 from cmr_reason.reasoner.justification import build_tree, outcome_label
-from cmr_reason.reasoner.review_db import GROUNDS, RELIEFS, ReviewDB, StoredDecision
+from cmr_reason.reasoner.review_db import ReviewDB, StoredDecision
 from cmr_reason.reasoner.review_queue import QUEUE_OUTCOMES, QueueFilter, queue_page
 from cmr_reason.reasoner.row_store import RowStore
 from cmr_reason.reasoner.run_dir import RunDir
-
-ACTION_LABELS = {
-    "grant": "Grant the statute's relief (do not challenge)",
-    "grant_other": "Grant a different relief",
-    "challenge": "Challenge",
-    "more_information": "Ask for more information",
-}
-GROUND_LABELS = {
-    "not_eligible_prior_superstrike": "Prior super-strike (PC 667(e)(2)(C)(iv))",
-    "not_eligible_pc290": "Prior PC 290(c) offence or registration",
-    "not_eligible_two_priors": "Two or more priors of the same section",
-    "aggravated": "Aggravated form the Act keeps a felony",
-    "not_eligible_post_act": "Offence on or after 9 Nov 2016",
-    "public_safety": "Unreasonable risk to public safety (resentencing only, HS 11361.9(c))",
-    "other": "Other: does not meet HS 11361.8 (explain in the note)",
-}
-# The levels a relief can apply to (a form check; the rules flag the rest).
-RELIEF_LEVELS = {
-    "redesignate_misdemeanor": ("felony",),
-    "redesignate_infraction": ("felony", "misdemeanor"),
-}
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 
 def _db() -> ReviewDB:
@@ -83,17 +66,14 @@ def not_applied_ids(run: RunDir) -> dict[str, tuple[int, str]]:
     }
 
 
-def statute_relief(decision: Decision, run: RunDir) -> str:
-    """The best-ranked relief among the statute's candidates (what a grant will give)."""
-    found = []
-    for firing in decision.firings:
-        if firing.kind != "outcome" or firing.branch != "presumed":
-            continue
-        outcome = str(firing.conclusion[2])
-        if outcome in RELIEFS:
-            rank = run.catalogue.rule(firing.rule_id).rank
-            found.append((rank if rank is not None else 10**6, outcome))
-    return min(found)[1] if found else ""
+def refusals(decision: Decision | None, catalogue: Catalogue) -> dict[tuple[str, str], str]:
+    """(relief|ground|action, code) -> why the programs refuse that choice, in words."""
+    if decision is None:
+        return {}
+    return {
+        (what, code): catalogue.problems.get(problem, problem.replace("_", " "))
+        for what, code, problem in decision.refused
+    }
 
 
 def _filter_from_args() -> QueueFilter:
@@ -143,7 +123,8 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
         # be applied there (programs/core/review_decisions.lp, precedence).
         decidable = row["reason"] != "outside_county" and (
             row["outcome"] in QUEUE_OUTCOMES
-            or row["statutory_outcome"] not in ("", "not_applicable")
+            or vocabulary().kinds.get(row["statutory_outcome"], "not_applicable")
+            != "not_applicable"
             or bool(decided)
         )
         convictions.append(
@@ -157,7 +138,8 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
                 "not_applied": refused.get(cid),
                 "decidable": decidable,
                 "in_queue": row["outcome"] in QUEUE_OUTCOMES or bool(decided),
-                "relief": statute_relief(decisions[cid], run) if cid in decisions else "",
+                "relief": decisions[cid].statute_relief if cid in decisions else "",
+                "refused": refusals(decisions.get(cid), run.catalogue),
             }
         )
     return {
@@ -178,26 +160,24 @@ def _conviction(history: History | None, cid: str) -> Conviction:
     return conv
 
 
-def _validate(form: dict[str, str], conv: Conviction, relief_now: str) -> str:
-    """A one-line problem with the form, or ""."""
+def _validate(form: dict[str, str], refused: dict[tuple[str, str], str]) -> str:
+    """A one-line problem with the form, or "".
+
+    Whether the choice fits the conviction is the programs' verdict (``refused``, from
+    :func:`refusals`); here only that the form was filled in.
+    """
+    vocab = vocabulary()
     action = form["action"]
-    if action not in ACTION_LABELS:
+    if action not in vocab.actions:
         return "Choose what to decide."
-    if action == "grant" and not relief_now:
-        return "The statute's rules reached no relief here; grant a different relief instead."
-    if action == "grant_other":
-        if form["relief"] not in RELIEFS:
-            return "Choose the relief to grant."
-        levels = RELIEF_LEVELS.get(form["relief"])
-        level = conv.level.value if conv.level else ""
-        if levels and level not in levels:
-            what = level or "conviction of unknown level"
-            return f"{outcome_label(form['relief'])} does not fit a {what}."
-    if action == "challenge":
-        if form["ground"] not in GROUNDS:
-            return "Choose the ground of the challenge."
-        if form["ground"] == "public_safety" and relief_now != "resentence":
-            return "Public safety is a ground only against resentencing (HS 11361.9(c))."
+    if action == "grant_other" and form["relief"] not in vocab.reliefs:
+        return "Choose the relief to grant."
+    if action == "challenge" and form["ground"] not in vocab.grounds:
+        return "Choose the ground of the challenge."
+    choice = {"grant_other": ("relief", form["relief"]), "challenge": ("ground", form["ground"])}
+    why = refused.get(choice.get(action, ("action", action)))
+    if why:
+        return f"This cannot be applied: {why}."
     if action in ("grant_other", "challenge", "more_information") and not form["note"].strip():
         return "Write a note: it goes into the explanation and the audit trail."
     return ""
@@ -245,9 +225,9 @@ def register_pages(app: Flask) -> None:
             "person.html",
             run=run,
             outcome_label=outcome_label,
-            action_labels=ACTION_LABELS,
-            ground_labels=GROUND_LABELS,
-            reliefs=RELIEFS,
+            action_labels=vocabulary().action_labels,
+            ground_labels={g: vocabulary().ground_labels[g] for g in vocabulary().grounds},
+            reliefs=vocabulary().reliefs,
             **view,
         )
 
@@ -265,9 +245,8 @@ def register_pages(app: Flask) -> None:
             history, decisions = run.decisions_of(subject_id)
         conv = _conviction(history, cid)
         assert history is not None  # _conviction answered 404 otherwise
-        relief_now = statute_relief(decisions[cid], run)
         row = next(r for r in _store().convictions_of(subject_id) if r["conviction_id"] == cid)
-        problem = _validate(form, conv, relief_now)
+        problem = _validate(form, refusals(decisions.get(cid), run.catalogue))
         if row["reason"] == "outside_county":
             problem = "This conviction is outside the run's county; its own prosecutor decides it."
         if problem:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from itertools import islice
 from pathlib import Path
@@ -17,19 +18,31 @@ from cmr_reason.cli.options import EncodingOption
 from cmr_reason.facts.doj_reader import DojRead
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.cannabis_count import cannabis_conviction_ids
+from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.solver import decide
 
-BATCH = 5000  # people per clingo call when classifying cannabis convictions
+BATCH = 2000  # people per clingo call
 SHOWN_REJECTS = 10
+CANNABIS = "cannabis-related convictions"
+# The programs need an evaluation date; which convictions are cannabis-related
+# (cannabis_related/1, programs/core/after_relief.lp) depends on the charges alone, not on it
+# nor on the policy, so any date gives the count `run` gives. The Act's date is used.
+RECORD_AS_OF = dt.date(2016, 11, 9)
 
 
 def conviction_counts(read: DojRead) -> Counter[str]:
-    """People, convictions, cannabis convictions and convictions by level."""
+    """People, convictions, cannabis-related convictions and convictions by level.
+
+    The cannabis-related convictions are the ones the programs' decisions mark so
+    (``cannabis_related/1``), as a run counts them: the same figure as ``run``'s.
+    """
     counts: Counter[str] = Counter()
+    programs = load_program_set("statute")
     histories = iter(read)
     while batch := list(islice(histories, BATCH)):
         counts["people"] += len(batch)
-        counts["cannabis convictions"] += len(cannabis_conviction_ids(batch))
+        decisions = decide(batch, programs, RECORD_AS_OF, lean=True).decisions
+        counts[CANNABIS] += sum(d.cannabis_related for d in decisions.values())
         for history in batch:
             counts["convictions"] += len(history.convictions)
             for conviction in history.convictions:
@@ -69,7 +82,7 @@ def _record_table(counts: Counter[str]) -> Table:
     for name in (
         "people",
         "convictions",
-        "cannabis convictions",
+        CANNABIS,
         "felony",
         "misdemeanor",
         "infraction",
@@ -102,7 +115,10 @@ def summary(
     ] = None,
     encoding: EncodingOption = "utf-8",
 ) -> None:
-    """Count people, rows and convictions (cannabis, felony, misdemeanor) in DOJ files."""
+    """Count people, rows and convictions (cannabis-related, felony, misdemeanor) in DOJ files.
+
+    The cannabis-related convictions are those the programs mark so, the figure `run` gives.
+    """
     read = read_histories(files or [demo_input()], encoding)
     out_console.print(_rows_table(read))
     out_console.print(_record_table(conviction_counts(read)))

@@ -227,6 +227,7 @@ def _conviction(
         county=first.county,
         court=parse_court(first.ori_code, first.ori_descr),
         arrest_agency=arrest.agency if arrest else _NO_AGENCY,
+        arrest_source=arrest.source if arrest and arrest.date else None,
         case_numbers=numbers[cnt[:6]],
         disposition=first.disposition,
         sentence=parts,
@@ -296,6 +297,12 @@ def _deceased(subject: Subject, flags: set[str]) -> dt.date | None:
     return as_date(dates[0])
 
 
+def _birth_sources(subject: Subject, files: Sequence[str]) -> tuple[Source, ...]:
+    """The first row of each disagreeing birth date, in file and line order."""
+    found = sorted((subject.birth_lines or {}).values())
+    return tuple([_make(Source, file=files[f], lines=(line,)) for f, line in found])
+
+
 def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
     """The history of one subject (``files`` maps the rows' file index to its name)."""
     flags = set(subject.flags)
@@ -315,6 +322,7 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
         cii=cii,
         deceased_date=_deceased(subject, flags),
         source=_make(Source, file=files[first_file], lines=(first_line,)),
+        birth_sources=_birth_sources(subject, files) if "conflicting_birth_date" in flags else (),
     )
     arrests, first_of_cycle = _arrests_by_cycle(sid, subject, files)
     convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle)

@@ -285,7 +285,7 @@ class _FileReader:
             raise
         person = _person_fields(row)
         if person != subject.last_identity:  # usually the same as the previous row's
-            self.identity(person, subject)
+            self.identity(person, subject, (self.index, line))
         if used_as is None:
             self.account.ignore(line, "duplicate_row")
             return
@@ -294,8 +294,12 @@ class _FileReader:
         self.account.use(line, used_as)
 
     @staticmethod
-    def identity(person: tuple[str, ...], subject: Subject) -> None:
-        """Compare a row's person fields (``_person_fields``) with the subject's."""
+    def identity(person: tuple[str, ...], subject: Subject, where: tuple[int, int]) -> None:
+        """Compare a row's person fields (``_person_fields``) with the subject's.
+
+        The first (file, line) of each birth date is kept, so that an explanation can name
+        the rows that disagree (never the dates themselves).
+        """
         subject.last_identity = person
         name, birth, gender, race, race_code, cii = person
         parsed = parse_date(birth)
@@ -303,6 +307,12 @@ class _FileReader:
             subject.flags.add("birth_date_invalid")
         if parsed is None or parsed == _BAD:
             birth = ""  # missing or invalid: not a value to compare
+        else:
+            lines = subject.birth_lines
+            if lines is None:
+                subject.birth_lines = {birth: where}
+            elif birth not in lines:
+                lines[birth] = where
         subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
 
     def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:

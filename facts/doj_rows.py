@@ -74,6 +74,7 @@ class Subject:
 
     __slots__ = (
         "arrests",
+        "birth_lines",
         "counts",
         "deaths",
         "first",
@@ -94,6 +95,8 @@ class Subject:
         self.registrations: list[EventRow] = []
         self.deaths: list[EventRow] = []
         self.rejected_counts: set[str] = set()
+        # (file, line) of the first row of each birth date seen: where they conflict
+        self.birth_lines: dict[str, tuple[int, int]] | None = None
 
     def note_identity(self, values: tuple[str, ...]) -> None:
         """Keep the first non-blank value of each person field; flag disagreements."""

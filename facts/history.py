@@ -120,6 +120,9 @@ class Conviction(Frozen):
     sentence_end: dt.date | None = None
     flags: tuple[str, ...] = ()
     source: Source
+    arrest_source: Source | None = None  # the arrest row whose date stands in for the offence
+    # Hand-written histories: the lines of facts that disagree (a DOJ count's rows are source)
+    conflict_sources: tuple[Source, ...] = ()
 
 
 class CourtCase(Frozen):
@@ -176,6 +179,8 @@ class Person(Frozen):
     cii: str = ""
     deceased_date: dt.date | None = None
     source: Source
+    # Where each of several disagreeing birth dates first appears (no dates: lines only).
+    birth_sources: tuple[Source, ...] = ()
 
 
 class History(Frozen):

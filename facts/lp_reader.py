@@ -249,6 +249,9 @@ class _Builder:
                 if pid in deaths
                 else None,
                 source=Source(file=str(path), lines=(pfact.line,)),
+                birth_sources=tuple(Source(file=str(path), lines=(b.line,)) for b in birth)
+                if len(birth) > 1
+                else (),
             )
             convictions = []
             case_ids: set[str] = set()
@@ -295,13 +298,21 @@ class _Builder:
                     for s in bare_sentences.get(cid, [])
                 ]
                 cflag_list = [str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])]
+                conflicts = [  # lines of the facts that disagree, or that say so
+                    f.line
+                    for f in data_flags.get(cid, [])
+                    if str(f.symbol.arguments[1]) in ("conflicting_dates", "conflicting_count_rows")
+                ]
                 for pred in ("disposition_date", "arrest_date", "offence_date", "sentence_end"):
-                    if len({str(f.symbol) for f in self.keyed(pred, 2).get(cid, [])}) > 1:
+                    found = self.keyed(pred, 2).get(cid, [])
+                    if len({str(f.symbol) for f in found}) > 1:
                         cflag_list.append("conflicting_dates")
+                        conflicts += [f.line for f in found]
                 for key in ("charge", "level"):
                     table = charges if key == "charge" else levels
                     if len({str(f.symbol) for f in table.get(cid, [])}) > 1:
                         cflag_list.append("conflicting_count_rows")
+                        conflicts += [f.line for f in table[cid]]
                 disposition = self.one_date("disposition_date", cid)
                 end = self.one_date("sentence_end", cid)
                 if end is None:
@@ -329,6 +340,9 @@ class _Builder:
                         sentence_end=end,
                         flags=tuple(dict.fromkeys(cflag_list)),
                         source=Source(file=str(path), lines=(cfact.line,)),
+                        conflict_sources=tuple(
+                            Source(file=str(path), lines=(line,)) for line in sorted(conflicts)
+                        ),
                     )
                 )
             court_cases = []

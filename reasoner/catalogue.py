@@ -43,6 +43,7 @@ class Catalogue:
     absences: dict[str, str]
     unknown_facts: dict[str, str]
     flags: dict[str, str]
+    problems: dict[str, str]
 
     def rule(self, rule_id: str) -> RuleEntry:
         """The entry for ``rule_id`` (a placeholder for an unknown id, never an exception)."""
@@ -69,6 +70,7 @@ def _program_of_rules(programs: ProgramSet) -> dict[str, str]:
 _SHOW = """
 #show rule/3. #show rank/2. #show reason/2.
 #show absence_text/2. #show unknown_fact_text/2. #show flag_text/2.
+#show invalid_decision_text/2.
 #defined absence_text/2. #defined unknown_fact_text/2. #defined flag_text/2.
 """
 
@@ -87,6 +89,7 @@ def load_catalogue(programs: ProgramSet) -> Catalogue:
         "absence_text": {},
         "unknown_fact_text": {},
         "flag_text": {},
+        "invalid_decision_text": {},
     }
     with ctl.solve(yield_=True) as handle:
         for model in handle:
@@ -109,4 +112,5 @@ def load_catalogue(programs: ProgramSet) -> Catalogue:
         absences=phrases["absence_text"],
         unknown_facts=phrases["unknown_fact_text"],
         flags=phrases["flag_text"],
+        problems=phrases["invalid_decision_text"],
     )

@@ -58,10 +58,23 @@ class Decision:
     record_after: str = ""
     cannabis_related: bool = False
     agency: str = ""
+    # The winning rule of each alternative branch: unknown fact -> rule id (full view only).
+    alternative_by: dict[str, str] = field(default_factory=dict)
+    # A review's candidate outcomes (review_candidate/2, full view only).
+    review_candidates: list[str] = field(default_factory=list)
+    # What a reviewer may decide (programs/core/review_decisions.lp; full view only): the
+    # relief a grant gives, the reliefs the conviction can get, and each refused choice as
+    # (what, code, problem), what being relief, ground or action.
+    statute_relief: str = ""
+    relief_options: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str, str]] = field(default_factory=list)
 
     def sort(self) -> None:
         """Put every list in a canonical order (output must not depend on solver order)."""
         self.alternatives.sort()
+        self.relief_options.sort()
+        self.review_candidates = sorted(set(self.review_candidates))
+        self.refused.sort()
         self.flags = sorted(set(self.flags))
         self.firings.sort(key=lambda f: (f.rule_id, repr(f.conclusion), repr(f.args)))
         self.absences.sort(key=lambda a: (a.condition, repr(a.args)))

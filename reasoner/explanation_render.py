@@ -13,17 +13,21 @@ from rich.markup import escape
 from rich.tree import Tree
 
 from cmr_reason.reasoner.justification import outcome_label
+from cmr_reason.reasoner.vocabulary import vocabulary
 
-OUTCOME_STYLES = {
-    "dismiss_and_seal": "bold green",
-    "redesignate_misdemeanor": "bold cyan",
-    "redesignate_infraction": "bold cyan",
-    "resentence": "bold cyan",
+# The colour of an outcome by its kind (``outcome/3`` in ``programs/core/vocabulary.lp``).
+KIND_STYLES = {
+    "relief": "bold green",
     "no_relief": "bold yellow",
     "not_eligible": "bold red",
     "review": "bold magenta",
     "not_applicable": "dim",
 }
+
+
+def outcome_style(outcome: str) -> str:
+    """The rich style of an outcome code."""
+    return KIND_STYLES.get(vocabulary().kinds.get(outcome, ""), "bold")
 
 
 def _facts_line(node: dict[str, Any]) -> str:
@@ -51,9 +55,37 @@ def _add_rule(parent: Tree, node: dict[str, Any], prefix: str = "") -> Tree:
     return branch
 
 
+NO_CANDIDATES = (
+    "none reached: the rules stop at this question, so a reviewer decides from the record"
+)
+
+
+def candidates_text(tree: dict[str, Any]) -> str:
+    """A review's candidate outcomes in words ("" when the decision is not a review)."""
+    if tree["outcome"] != "review":
+        return ""
+    labels = [outcome_label(o) for o in tree.get("candidates", [])]
+    return "; ".join(labels) if labels else NO_CANDIDATES
+
+
+def _add_review_and_standard(root: Tree, tree: dict[str, Any]) -> None:
+    """What a reviewing attorney needs beside the deciding rule: candidates, rows, standard."""
+    candidates = candidates_text(tree)
+    if candidates:
+        root.add(f"[bold]candidate outcomes:[/] {escape(candidates)}")
+    if tree.get("conflicting_rows"):
+        rows = "; ".join(tree["conflicting_rows"])
+        root.add(f"[bold]input rows to compare:[/] {escape(rows)}")
+    found = tree.get("standard")
+    if found:
+        root.add(
+            f"[bold]standard:[/] {escape(found['text'])} [dim]({escape(found['citation'])})[/]"
+        )
+
+
 def conviction_tree(tree: dict[str, Any]) -> Tree:
     """A rich tree for one conviction's justification."""
-    style = OUTCOME_STYLES.get(tree["outcome"], "bold")
+    style = outcome_style(tree["outcome"])
     head = (
         f"[bold]{escape(tree['charge'] or tree['raw_charge'] or '?')}[/] "
         f"{escape(tree['level'])}, {escape(tree['disposition_date'] or 'date unknown')} "
@@ -63,6 +95,7 @@ def conviction_tree(tree: dict[str, Any]) -> Tree:
     root = Tree(head)
     if tree["rule"]:
         _add_rule(root, tree["rule"])
+    _add_review_and_standard(root, tree)
     stat = tree["statutory"]
     if stat["outcome"] and stat["outcome"] != tree["outcome"]:
         node = root.add(
@@ -96,6 +129,46 @@ def conviction_tree(tree: dict[str, Any]) -> Tree:
     return root
 
 
+def brief_row(tree: dict[str, Any]) -> dict[str, str]:
+    """One conviction in a line's worth of fields: what ``explain --brief`` shows."""
+    alternatives = [f"if {a['if']}: {outcome_label(a['outcome']).lower()}" for a in
+                    tree["alternatives"]]  # fmt: skip
+    if tree["outcome"] == "review" and tree.get("candidates"):
+        labels = ", ".join(outcome_label(o).lower() for o in tree["candidates"])
+        alternatives.append(f"candidates: {labels}")
+    if tree.get("conflicting_rows"):
+        alternatives.append(f"rows: {'; '.join(tree['conflicting_rows'])}")
+    return {
+        "conviction_id": tree["conviction_id"],
+        "date": tree["disposition_date"] or "date unknown",
+        "charge": tree["charge"] or tree["raw_charge"] or "?",
+        "level": tree["level"] or "level unknown",
+        "outcome": tree["outcome"],
+        "reason": tree["reason_text"],
+        "reason_code": tree["reason"],
+        "rule": tree["rule"]["rule_id"] if tree["rule"] else "",
+        "alternative": " | ".join(alternatives),
+    }
+
+
+def brief_line(row: dict[str, str], markup: bool = True) -> str:
+    """``id  date  charge level  Outcome - reason  (alternative)``; rich markup if ``markup``.
+
+    Data strings are escaped before they reach rich markup.
+    """
+    text = escape if markup else str
+    label = outcome_label(row["outcome"])
+    outcome = f"[{outcome_style(row['outcome'])}]{escape(label)}[/]" if markup else label
+    line = (
+        f"{text(row['conviction_id'])}  {text(row['date'])}  {text(row['charge'])} "
+        f"{text(row['level'])}  {outcome} - {text(row['reason'])}"
+    )
+    if row["alternative"]:
+        alternative = f"({text(row['alternative'])})"
+        line += f"  [dim]{alternative}[/]" if markup else f"  {alternative}"
+    return line
+
+
 def person_markdown(report: dict[str, Any]) -> str:
     """A review packet for one person in Markdown."""
     lines = [
@@ -117,6 +190,14 @@ def person_markdown(report: dict[str, Any]) -> str:
         if tree["rule"]:
             rule = tree["rule"]
             lines.append(f"- Rule `{rule['rule_id']}` ({rule['citation']}): {rule['text']}")
+        candidates = candidates_text(tree)
+        if candidates:
+            lines.append(f"- Candidate outcomes: {candidates}")
+        if tree.get("conflicting_rows"):
+            lines.append(f"- Input rows to compare: {'; '.join(tree['conflicting_rows'])}")
+        if tree.get("standard"):
+            found = tree["standard"]
+            lines.append(f"- Standard ({found['citation']}): {found['text']}")
         stat = tree["statutory"]
         if stat["outcome"] != tree["outcome"]:
             lines.append(f"- Under the statute alone: {outcome_label(stat['outcome'])}")

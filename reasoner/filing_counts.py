@@ -44,19 +44,20 @@ def dismissal_counts(rows: FilingRows) -> dict[str, Any]:
 
 
 def redesignation_counts(rows: FilingRows) -> dict[str, Any]:
-    """Counts for the motion and order to redesignate."""
+    """Counts for the motion and order to redesignate, by outcome code (never by label)."""
     table = rows.redesignation
-    relief = Counter((row["relief_requested"], row["level"]) for row in table.rows)
-    to_misd = sum(n for (r, _), n in relief.items() if r.endswith("misdemeanor"))
-    to_inf = sum(n for (r, _), n in relief.items() if r.endswith("infraction"))
+    outcome = {r["conviction_id"]: r["outcome"] for r in rows.source_rows["redesignation"]}
+    relief = Counter((outcome.get(row["conviction_id"], ""), row["level"]) for row in table.rows)
+    to_misd = sum(n for (o, _), n in relief.items() if o == "redesignate_misdemeanor")
+    to_inf = sum(n for (o, _), n in relief.items() if o == "redesignate_infraction")
     return {
         "convictions": len(table.rows),
         "people": _distinct(table, "subject_id"),
         "cases": _distinct(table, "case_id"),
         "to_misdemeanor": to_misd,
         "to_infraction": to_inf,
-        "felony_to_infraction": relief[("Redesignate as infraction", "felony")],
-        "misdemeanor_to_infraction": relief[("Redesignate as infraction", "misdemeanor")],
+        "felony_to_infraction": relief[("redesignate_infraction", "felony")],
+        "misdemeanor_to_infraction": relief[("redesignate_infraction", "misdemeanor")],
     }
 
 

@@ -14,17 +14,16 @@ from dataclasses import dataclass, field
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import Conviction, Court, History
 from cmr_reason.reasoner.run_dir import RunDir
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 DEFAULT_AGENCY = "District Attorney"
+# Which table of the filing an outcome goes to; the outcomes and their labels are the
+# programs' (outcome/3 in programs/core/vocabulary.lp).
 DISMISS = ("dismiss_and_seal",)
 REDESIGNATE = ("redesignate_misdemeanor", "redesignate_infraction")
 RESENTENCE = ("resentence",)
-FILED = (*DISMISS, *REDESIGNATE, *RESENTENCE, "not_eligible", "review")
-RELIEF_LABEL = {
-    "dismiss_and_seal": "Dismiss and seal",
-    "redesignate_misdemeanor": "Redesignate as misdemeanor",
-    "redesignate_infraction": "Redesignate as infraction",
-}
+EXHIBIT = (*DISMISS, *REDESIGNATE)  # the relief Exhibit 1 requests, by its label
+FILED = vocabulary().of_kind("relief", "review", "not_eligible")
 COURT_KINDS = {"CASC": "Superior Court", "CAMC": "Municipal Court", "CAJC": "Justice Court"}
 BATCH = 2000
 
@@ -234,8 +233,8 @@ class _Gatherer:
                 cells = self.conviction_cells(history, conv)
                 cells["prosecuting_agency"] = agencies[conv.conviction_id]
                 outcome = row["outcome"]
-                if outcome in RELIEF_LABEL:
-                    cells["relief_requested"] = RELIEF_LABEL[outcome]
+                if outcome in EXHIBIT:
+                    cells["relief_requested"] = vocabulary().label(outcome)
                     case = self.cases.get(conv.case_id, {})
                     cells["case_sealed"] = "yes" if case.get("sealable") == "yes" else "no"
                     kind = "dismissal" if outcome in DISMISS else "redesignation"

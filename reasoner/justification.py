@@ -9,24 +9,15 @@ the unknown fact that would bring it. Only catalogued rules appear.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from cmr_reason.facts.history import Conviction, History
+from cmr_reason.facts.history import Conviction, History, Source
 from cmr_reason.reasoner.catalogue import SLOT, Catalogue
 from cmr_reason.reasoner.decision import Decision, Firing, Value
-
-OUTCOME_LABELS = {
-    "dismiss_and_seal": "Dismiss and seal",
-    "redesignate_misdemeanor": "Redesignate as a misdemeanor",
-    "redesignate_infraction": "Redesignate as an infraction",
-    "resentence": "Recall and resentence",
-    "no_relief": "No relief",
-    "not_eligible": "Not eligible",
-    "review": "Needs human review",
-    "not_applicable": "Not applicable",
-}
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 # The order in which the statute reasons; the trace is shown in this order.
 STAGES = (
@@ -51,6 +42,11 @@ PERSON_SLOTS = frozenset({"age"})
 # Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
 VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
 
+# Slots whose value is a level said as a predicate ("is {now} today"): level_text/2.
+LEVEL_PHRASE_SLOTS = frozenset({"now"})
+# "a {slot}" / "an {slot}" in a template: the article agrees with the value filled in.
+ARTICLE_SLOT = re.compile(r"\b([Aa]n?) \{([a-z_]+)\}")
+
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
 
@@ -61,8 +57,8 @@ def iso(value: Value) -> str:
 
 
 def outcome_label(outcome: str) -> str:
-    """A short label for an outcome code."""
-    return OUTCOME_LABELS.get(outcome, outcome.replace("_", " "))
+    """A short label for an outcome code (``outcome/3`` in ``programs/core/vocabulary.lp``)."""
+    return vocabulary().label(outcome)
 
 
 @dataclass(frozen=True)
@@ -98,8 +94,53 @@ class Record:
         """``file:line`` of the person's identity row."""
         return self.history.person.source.label() if self.history else ""
 
+    def date_source(self, cid: str, day: Value) -> str:
+        """``file:line`` of a date of conviction ``cid``: the arrest row for its arrest date."""
+        conv = self.conviction(cid)
+        if conv is None:
+            return ""
+        arrest, when = conv.arrest_source, conv.arrest_date
+        if arrest is not None and when is not None and iso(day) == when.isoformat():
+            return arrest.label()
+        return conv.source.label()
+
+    def registration_source(self, day: Value) -> str:
+        """``file:line`` of the registration of that day (``YYYYMMDD``), if there is one."""
+        if self.history is None:
+            return ""
+        for reg in self.history.registrations:
+            if reg.date is not None and iso(day) == reg.date.isoformat():
+                return reg.source.label()
+        return ""
+
+    def rows(self, kind: str, cid: str) -> list[str]:
+        """``file:line`` of the input rows a review rests on (``reason_rows/2``)."""
+        conv = self.conviction(cid)
+        sources = []
+        if kind == "birth_rows" and self.history is not None:
+            person = self.history.person
+            sources = list(person.birth_sources) or [person.source]
+        elif conv is not None and conv.conflict_sources:
+            sources = list(conv.conflict_sources)
+        elif kind == "count_rows" and conv is not None:
+            sources = [conv.source]
+        elif kind == "date_rows" and conv is not None:
+            sources = [s for s in (conv.arrest_source, conv.source) if s is not None]
+        return list(dict.fromkeys(_lines(source) for source in sources))
+
 
 _NO_RECORD = Record(None)
+
+
+def _lines(source: Source) -> str:
+    """``file:3, 5, 9`` (every line, not a range: the rows in between may be others)."""
+    if len(source.lines) <= 1:
+        return source.label()
+    return f"{source.file}:{', '.join(str(n) for n in sorted(set(source.lines)))}"
+
+
+def _article(value: str) -> str:
+    return "an" if value[:1].lower() in "aeiou" else "a"
 
 
 def render_value(name: str, value: Value, record: Record) -> str:
@@ -116,6 +157,8 @@ def render_value(name: str, value: Value, record: Record) -> str:
         return TIER_WORDS.get(str(value), str(value))
     if name == "relief" and isinstance(value, str):
         return outcome_label(value).lower()
+    if name in LEVEL_PHRASE_SLOTS and isinstance(value, str):
+        return vocabulary().level_text(value)
     if isinstance(value, tuple):
         return " ".join(str(v) for v in value)
     return (
@@ -134,6 +177,17 @@ def fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> 
 
 def _fill(template: str, args: tuple[tuple[str, Value], ...], record: Record) -> str:
     values = {name: render_value(name, value, record) for name, value in args}
+
+    def article(match: re.Match[str]) -> str:
+        word, name = match.group(1), match.group(2)
+        value = values.get(name)
+        if not value:
+            return match.group(0)
+        right = _article(value)
+        return f"{right.capitalize() if word[0].isupper() else right} {{{name}}}"
+
+    if "{" in template:
+        template = ARTICLE_SLOT.sub(article, template)
     return SLOT.sub(lambda m: values.get(m.group(1), "{" + m.group(1) + "}"), template)
 
 
@@ -153,10 +207,12 @@ def _fact_items(
             source = record.source_of(value)
         elif name == "prior_date" and prior is not None:
             source = record.source_of(prior)
+        elif name == "prior_date":  # a prior with no conviction: a registration's date
+            source = record.registration_source(value) or record.source_of(cid)
         elif name in PERSON_SLOTS:
             source = record.person_source()
         elif name in DATE_SLOTS and name not in RUN_DATE_SLOTS:
-            source = record.source_of(cid)
+            source = record.date_source(cid, value)
         else:
             source = ""
         items.append({"name": name, "value": render_value(name, value, record), "source": source})
@@ -184,6 +240,48 @@ def _stage(firing: Firing) -> int:
 
 def _on_presumed(firing: Firing) -> bool:
     return firing.branch in (None, "presumed")
+
+
+def alternative_winner(decision: Decision, fact: str) -> Firing | None:
+    """The ranked rule that wins the alternative branch ``alt(fact)``, as the programs say.
+
+    The one place that reads which rule decides an alternative (``alternative_by/3`` of the
+    full view, the ranked winner of the branch): not the first rule that fired there.
+    """
+    rule_id = decision.alternative_by.get(fact)
+    if rule_id is None:
+        return None
+    branch = ("alt", fact)
+    for firing in decision.firings:
+        if firing.rule_id == rule_id and firing.kind == "outcome" and firing.branch == branch:
+            return firing
+    return None
+
+
+def review_candidates(decision: Decision) -> list[str]:
+    """The outcomes a review chooses between (``review_candidate/2``), in outcome order.
+
+    Empty for a decision that is not a review, and for a review whose rules stopped before
+    reaching any outcome (a missing birth date: the age decides every reading).
+    """
+    if vocabulary().kinds.get(decision.outcome) != "review":
+        return []
+    order = {code: n for n, code in enumerate(vocabulary().outcomes)}
+    return sorted(decision.review_candidates, key=lambda o: (order.get(o, len(order)), o))
+
+
+def conflicting_rows(decision: Decision, record: Record) -> list[str]:
+    """The input rows (``file:line``) a review for bad data rests on (``reason_rows/2``)."""
+    if vocabulary().kinds.get(decision.outcome) != "review":
+        return []
+    kind = vocabulary().reason_rows.get(decision.reason)
+    return record.rows(kind, decision.conviction_id) if kind else []
+
+
+def standard(outcome: str) -> dict[str, str] | None:
+    """The standard a court applies before granting ``outcome`` (``outcome_standard/3``)."""
+    found = vocabulary().standards.get(outcome)
+    return {"citation": found[0], "text": found[1]} if found else None
 
 
 def build_tree(
@@ -216,15 +314,7 @@ def build_tree(
     ]
     alternatives = []
     for outcome, fact in decision.alternatives:
-        branch = ("alt", fact)
-        alt_rule = next(
-            (
-                f
-                for f in firings
-                if f.kind == "outcome" and f.branch == branch and f.conclusion[2] == outcome
-            ),
-            None,
-        )
+        alt_rule = alternative_winner(decision, fact)
         alternatives.append(
             {
                 "outcome": outcome,
@@ -259,6 +349,9 @@ def build_tree(
         "checked_absent": absent,
         "set_aside": set_aside,
         "alternatives": alternatives,
+        "candidates": review_candidates(decision),
+        "conflicting_rows": conflicting_rows(decision, record),
+        "standard": standard(decision.outcome),
         "prosecuting_agency": decision.agency,
         "flags": [
             {"flag": f, "text": catalogue.flags.get(f, f.replace("_", " "))} for f in decision.flags

@@ -9,28 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# Outcomes in the order the report shows them: relief first, then the rest.
-OUTCOMES = (
-    "dismiss_and_seal",
-    "redesignate_misdemeanor",
-    "redesignate_infraction",
-    "resentence",
-    "review",
-    "not_eligible",
-    "no_relief",
-    "not_applicable",
-)
-RELIEF_OUTCOMES = OUTCOMES[:4]
-OUTCOME_LABELS = {
-    "dismiss_and_seal": "Dismissed and sealed",
-    "redesignate_misdemeanor": "Redesignated as a misdemeanor",
-    "redesignate_infraction": "Redesignated as an infraction",
-    "resentence": "Recalled and resentenced",
-    "review": "Needs human review",
-    "not_eligible": "Not eligible",
-    "no_relief": "No relief (same level today)",
-    "not_applicable": "Not covered by HS 11361.8",
-}
+from cmr_reason.reasoner.vocabulary import vocabulary
+
+# Outcomes in the order the report shows them: relief first, then the rest
+# (``outcome_order/2`` in ``programs/core/vocabulary.lp``).
+OUTCOMES = vocabulary().outcomes
+RELIEF_OUTCOMES = vocabulary().reliefs
 LEVELS = ("felony", "misdemeanor", "infraction", "unknown")
 LEVEL_LABELS = {
     "felony": "Felonies",
@@ -47,8 +31,8 @@ Key = tuple[str, ...]
 
 
 def outcome_label(code: str) -> str:
-    """Plain label of an outcome code."""
-    return OUTCOME_LABELS.get(code, code.replace("_", " "))
+    """Plain label of an outcome code (``outcome_result/2``)."""
+    return vocabulary().result_label(code)
 
 
 def level_label(code: str) -> str:

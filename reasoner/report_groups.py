@@ -167,12 +167,11 @@ def _statute_links(page: PageFigures) -> None:
     def statute(*outcomes: str) -> list[Key]:
         return [("statutory_by_outcome", o) for o in outcomes]
 
-    relief = ("dismiss_and_seal", "redesignate_misdemeanor", "redesignate_infraction", "resentence")
     for key, outcomes in (
-        ("relieved", relief),
-        ("dismissed", relief[:1]),
-        ("redesignated", relief[1:3]),
-        ("resentenced", relief[3:]),
+        ("relieved", RELIEF_OUTCOMES),
+        ("dismissed", ("dismiss_and_seal",)),
+        ("redesignated", ("redesignate_misdemeanor", "redesignate_infraction")),
+        ("resentenced", ("resentence",)),
         ("review", ("review",)),
         ("not_eligible", ("not_eligible",)),
     ):

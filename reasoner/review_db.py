@@ -47,24 +47,17 @@ from cmr_reason.reasoner.decision_log import (
 from cmr_reason.reasoner.row_store import STORE_FILE
 from cmr_reason.reasoner.sqlite_cache import BeingReplaced
 from cmr_reason.reasoner.subject_index import INDEX_FILE
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 DB_NAME = "review.sqlite3"
 SECRET_SUFFIX = ".secret"
 ROLES = ("reviewer", "supervisor")
-ACTIONS = ("grant", "grant_other", "challenge", "more_information")
-# The vocabularies of the decision form. They must match the atoms the program knows
-# (relief_outcome/1 and challenge_ground/2 in programs/core/review_decisions.lp); a test
-# checks that they do.
-RELIEFS = ("dismiss_and_seal", "redesignate_misdemeanor", "redesignate_infraction", "resentence")
-GROUNDS = (
-    "not_eligible_prior_superstrike",
-    "not_eligible_pc290",
-    "not_eligible_two_priors",
-    "aggravated",
-    "not_eligible_post_act",
-    "public_safety",
-    "other",
-)
+# The vocabularies of the decision form, as the programs declare them (review_action/3 and
+# challenge_ground_label/3 in programs/core/review_decisions.lp, relief_outcome/1 in
+# programs/core/vocabulary.lp).
+ACTIONS = vocabulary().actions
+RELIEFS = vocabulary().reliefs
+GROUNDS = vocabulary().grounds
 NOTE_LIMIT = 2000
 SQLITE_MAGIC = b"SQLite format 3\x00"
 WAIT_STEP = 0.05  # seconds between looks for a database a re-run is moving

@@ -21,11 +21,14 @@ from pathlib import Path
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.sqlite_cache import PinnedReader, recorded_key, write_private_sqlite
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 STORE_FILE = "output_rows.sqlite"
 FORMAT = "2"
 SOURCES = ("convictions.csv", "people.csv", "cases.csv")
-QUEUE_OUTCOMES = ("review", "not_eligible")
+# The reviewers' queue: outcomes of the kinds review and not_eligible (outcome/3 in
+# programs/core/vocabulary.lp).
+QUEUE_OUTCOMES = vocabulary().of_kind("review", "not_eligible")
 #: A conviction's columns the queue filters, sorts or shows, in the queue table's order.
 QUEUE_COLUMNS = (
     "subject_id", "case_id", "conviction_id", "county", "disposition_date", "code_section",

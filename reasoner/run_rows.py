@@ -15,6 +15,7 @@ from cmr_reason.facts.history import Charge, Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
 from cmr_reason.reasoner.decision import Decision, Firing
 from cmr_reason.reasoner.justification import STAGES, Record, fill, outcome_label
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 CONVICTION_COLUMNS = (
     "subject_id", "case_id", "conviction_id", "source_file", "source_line", "county",
@@ -34,8 +35,7 @@ CASE_COLUMNS = (
 )  # fmt: skip
 REJECT_COLUMNS = ("source_file", "source_line", "reason", "detail", "subject_id")
 
-RELIEF = frozenset({"dismiss_and_seal", "redesignate_misdemeanor", "redesignate_infraction",
-                    "resentence"})  # fmt: skip
+RELIEF = frozenset(vocabulary().reliefs)  # relief_outcome/1 (programs/core/vocabulary.lp)
 
 
 def _iso(value: dt.date | None) -> str:

@@ -123,6 +123,19 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.cannabis_related = True
     elif name == "prosecuting_agency":
         dec.agency = _text(args[1])
+    elif name == "review_candidate":
+        dec.review_candidates.append(args[1].name)
+    elif name == "alternative_by":
+        dec.alternative_by[str(args[1])] = args[2].string
+    elif name == "statute_relief":
+        dec.statute_relief = args[1].name
+    elif name == "relief_fits":
+        dec.relief_options.append(args[1].name)
+    elif name in _REFUSALS:
+        dec.refused.append((_REFUSALS[name], args[1].name, args[2].name))
+
+
+_REFUSALS = {"relief_problem": "relief", "ground_problem": "ground", "action_problem": "action"}
 
 
 # --- Lean reading: parse the printed atoms ----------------------------------------------

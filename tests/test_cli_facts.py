@@ -1,5 +1,7 @@
 """The ``facts`` and ``summary`` commands, and how they report unreadable input."""
 
+import json
+
 import pytest
 from doj_builder import PERSON, arrest, court, csv_text, row, write
 from typer.testing import CliRunner
@@ -72,7 +74,7 @@ def test_summary_counts_rows_and_convictions(doj_file):
     out = " ".join(result.stdout.split())
     assert "│ people │ 2 │" in out
     assert "│ convictions │ 3 │" in out
-    assert "│ cannabis convictions │ 2 │" in out
+    assert "│ cannabis-related convictions │ 2 │" in out
     assert "│ felony │ 1 │" in out and "│ misdemeanor │ 2 │" in out
     assert "│ 6 │ 4 │ 1 │ 1 │" in out  # rows in, used, irrelevant, rejected
     assert f"{doj_file}:7 bad_sentence_length" in out
@@ -149,3 +151,44 @@ def test_no_name_or_birth_date_in_any_message(tmp_path, doj_file):
     secrets = (PERSON["PRI_NAME"], "TESTPERSON", "SECRETNAME", "19700101", "1970-01-01", "19700132")
     for secret in secrets:
         assert secret not in text
+
+
+def _record_counts(output: str) -> dict[str, int]:
+    """The Record table of ``summary`` as {what: count}."""
+    counts = {}
+    for line in output.splitlines():
+        cells = [c.strip() for c in line.strip("│ ").split("│")]
+        if len(cells) == 2 and cells[1].isdigit():
+            counts[cells[0]] = int(cells[1])
+    return counts
+
+
+@pytest.mark.parametrize("source", ["demo", "damaged"])
+def test_summary_and_run_count_the_same_convictions(source, tmp_path):
+    """``summary`` and ``run`` read one figure from the programs' decisions (cannabis_related).
+
+    The demo file once gave 408 and 415: summary matched the charges against the cannabis
+    table alone, missing conspiracies (PC 182) and related sections the run counts.
+    """
+    if source == "demo":
+        files: list[str] = []
+    else:
+        path = tmp_path / "damaged.csv"
+        made = runner.invoke(app, ["synth", "--people", "150", "--seed", "11", "--out",
+                                   str(path), "--malformed-rate", "0.08"])  # fmt: skip
+        assert made.exit_code == 0, made.output
+        files = [str(path)]
+    shown = runner.invoke(app, ["summary", *files], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    counts = _record_counts(shown.stdout)
+    out = tmp_path / "run"
+    ran = runner.invoke(app, ["run", *files, "--as-of", "2020-07-01", "--out", str(out), "-q"])
+    assert ran.exit_code == 0, ran.output
+    figures = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert counts["people"] == figures["people"]["total"]
+    assert counts["convictions"] == figures["convictions"]["total"]
+    assert counts["cannabis-related convictions"] == figures["convictions"]["cannabis_related"]
+    if source == "demo":
+        assert figures["convictions"]["cannabis_related"] == 415
+    else:
+        assert "First rejected rows" in shown.stdout  # damaged rows were there

@@ -21,9 +21,13 @@ from typer.testing import CliRunner
 from cmr_reason.cli.app import _register, app
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.reasoner.filing_counts import redesignation_counts
+from cmr_reason.reasoner.filing_rows import gather_rows
 from cmr_reason.reasoner.filing_settings import load_settings
 from cmr_reason.reasoner.filing_template import join_and, plural
 from cmr_reason.reasoner.pleading_markup import parse
+from cmr_reason.reasoner.run_dir import open_run
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 _register()
 
@@ -151,8 +155,9 @@ def test_other_lists_match_summary(filing: tuple[Path, str], la_run: Path) -> No
     redesignated = read_csv(out / "redesignation_exhibit1.csv")
     assert len(redesignated) == figures["convictions"]["redesignated"]
     relief = Counter(r["relief_requested"] for r in redesignated)
-    assert relief["Redesignate as misdemeanor"] == figures["by_outcome"]["redesignate_misdemeanor"]
-    assert relief["Redesignate as infraction"] == figures["by_outcome"]["redesignate_infraction"]
+    misdemeanor, infraction = "Redesignate as a misdemeanor", "Redesignate as an infraction"
+    assert relief[misdemeanor] == figures["by_outcome"]["redesignate_misdemeanor"]
+    assert relief[infraction] == figures["by_outcome"]["redesignate_infraction"]
     challenges = read_csv(out / "challenge_list.csv")
     assert len(challenges) == figures["convictions"]["not_eligible"]
     assert all(r["ground"] and r["citation"].startswith(("HS", "PC")) for r in challenges)
@@ -226,6 +231,21 @@ def test_redesignation_motion_counts(filing: tuple[Path, str], la_run: Path) -> 
     assert f"redesignate {outcomes['redesignate_misdemeanor']} felony convictions as" in flat
     assert f"{outcomes['redesignate_infraction']} convictions as infractions" in flat
     assert "11361.8, subdivision (f)" in flat
+
+
+def test_filing_counts_by_code_not_label(la_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relabelling an outcome changes Exhibit 1's wording, never the motion's counts."""
+    run = open_run(la_run)
+    county = run.county or "LOS ANGELES"
+    before = redesignation_counts(gather_rows(run, county))
+    assert before["to_misdemeanor"] and before["to_infraction"]
+    labels = vocabulary().labels
+    monkeypatch.setitem(labels, "redesignate_misdemeanor", "Reduce (misdemeanor)")
+    monkeypatch.setitem(labels, "redesignate_infraction", "Reduce to the lowest level")
+    rows = gather_rows(run, county)
+    assert {r["relief_requested"] for r in rows.redesignation.rows} == {
+        "Reduce (misdemeanor)", "Reduce to the lowest level"}  # fmt: skip
+    assert redesignation_counts(rows) == before
 
 
 def test_exhibit_pdf_is_paginated_with_every_row(filing: tuple[Path, str]) -> None:

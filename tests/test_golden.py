@@ -15,10 +15,27 @@ from cmr_reason.cli.app import _register, app
 _register()
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
-PEOPLE = {
-    "superstrike_11359": ("cases/prop64/possession_for_sale_adult__prior_superstrike.lp", "p"),
-    "cultivation_presumed": ("cases/prop64/cultivation_21__felony_dismissed.lp", "p"),
-    "sale_presumed_gift": ("cases/prop64/sale_transport_21__felony_presumed_gift.lp", "p"),
+PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "superstrike_11359": ("cases/prop64/possession_for_sale_adult__prior_superstrike.lp", "p", ()),
+    "cultivation_presumed": ("cases/prop64/cultivation_21__felony_dismissed.lp", "p", ()),
+    "sale_presumed_gift": ("cases/prop64/sale_transport_21__felony_presumed_gift.lp", "p", ()),
+    # a review with its candidate outcomes; the rows that conflict; the resentence standard
+    "attempt_review": ("cases/prop64/possession_for_sale_adult__attempt.lp", "p", ()),
+    "conflicting_count_rows": (
+        "cases/prop64/possession_for_sale_adult__conflicting_count_rows.lp",
+        "p",
+        (),
+    ),
+    "serving_resentence": (
+        "cases/prop64/possession_for_sale_adult__serving_resentence.lp",
+        "p",
+        (),
+    ),
+    "brief_sale_presumed_gift": (
+        "cases/prop64/sale_transport_21__felony_presumed_gift.lp",
+        "p",
+        ("--brief",),
+    ),
 }
 
 
@@ -27,11 +44,11 @@ def test_explanation_matches_golden(
     name: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(HERE.parent)
-    case, person = PEOPLE[name]
+    case, person, extra = PEOPLE[name]
     relative = Path("tests") / case
     result = CliRunner().invoke(
         app,
-        ["explain", person, "--input", str(relative)],
+        ["explain", person, "--input", str(relative), *extra],
         env={"COLUMNS": "110", "NO_COLOR": "1", "TERM": "dumb"},
     )
     assert result.exit_code == 0, result.output

@@ -28,6 +28,7 @@ from cmr_reason.reasoner.decision_files import key_candidates, read_verified, wr
 from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
 from cmr_reason.reasoner.review_db import (
+    ACTIONS,
     GROUNDS,
     RELIEFS,
     ReviewDB,
@@ -36,6 +37,7 @@ from cmr_reason.reasoner.review_db import (
     clean_note,
 )
 from cmr_reason.reasoner.run_dir import open_run
+from cmr_reason.reasoner.vocabulary import vocabulary
 
 flask = pytest.importorskip("flask")
 from cmr_reason.cli.review_app import create_app, warm_up  # noqa: E402
@@ -195,15 +197,23 @@ def test_secret_is_private(tmp_path: Path) -> None:
 
 
 def test_form_vocabularies_match_the_program() -> None:
+    """The database and the form take their choices from the programs' declarations."""
     ctl = clingo.Control()
-    ctl.add("base", [], (PROGRAMS_DIR / "core" / "review_decisions.lp").read_text())
+    for name in ("vocabulary.lp", "review_decisions.lp"):
+        ctl.add("base", [], (PROGRAMS_DIR / "core" / name).read_text())
     ctl.ground([("base", [])])
-    grounds = {str(s.symbol.arguments[0]) for s in ctl.symbolic_atoms.by_signature(
-        "challenge_ground", 2)}  # fmt: skip
-    reliefs = {str(s.symbol.arguments[0]) for s in ctl.symbolic_atoms.by_signature(
-        "relief_outcome", 1)}  # fmt: skip
-    assert grounds == set(GROUNDS)
-    assert reliefs == set(RELIEFS)
+
+    def first_args(name: str, arity: int) -> set[str]:
+        return {str(s.symbol.arguments[0]) for s in ctl.symbolic_atoms.by_signature(name, arity)}
+
+    grounds = first_args("challenge_ground", 2)
+    assert grounds == set(GROUNDS) == first_args("challenge_ground_label", 3)
+    assert first_args("relief_outcome", 1) == set(RELIEFS)
+    assert first_args("review_action", 3) == set(ACTIONS)
+    # Every ground has a label and a phrase, every action a label, every outcome a label.
+    vocab = vocabulary()
+    assert set(vocab.ground_labels) == set(vocab.ground_texts) == grounds
+    assert set(vocab.labels) == set(vocab.results) == set(vocab.outcomes)
 
 
 # --- the app -----------------------------------------------------------------------------
@@ -302,6 +312,38 @@ def test_decide_supersede_and_stale_form(web, base_run: Path) -> None:
     bad = {**form, "ground": "public_safety", "latest_seen": str(trail[1].id)}
     client.post(f"/person/{sid}/decide", data=bad)
     assert len(db.decisions(conviction_id=cid)) == 2
+
+
+def test_form_refuses_what_the_programs_refuse(web, base_run: Path) -> None:
+    """A misdemeanor cannot be "redesignated as a misdemeanor": the form shows it, and refuses."""
+    client = web.test_client()
+    token = _login(client, "rita")
+    row = next(
+        r
+        for r in _rows(base_run / "convictions.csv")
+        if r["level"] == "misdemeanor" and r["outcome"] in RELIEFS and r["county"]
+    )
+    sid, cid = row["subject_id"], row["conviction_id"]
+    page = client.get(f"/person/{sid}").get_data(as_text=True)
+    why = "a misdemeanor cannot be redesignated as a misdemeanor"
+    assert f'value="redesignate_misdemeanor" disabled title="{why}' in page
+    form = {"csrf_token": token, "conviction_id": cid, "action": "grant_other",
+            "relief": "redesignate_misdemeanor", "note": "Reduce", "latest_seen": ""}  # fmt: skip
+    answer = client.post(f"/person/{sid}/decide", data=form, follow_redirects=True)
+    assert f"This cannot be applied: {why}" in answer.get_data(as_text=True)
+    assert ReviewDB(base_run / "review.sqlite3").decisions(conviction_id=cid) == []
+    fits = {**form, "relief": "dismiss_and_seal", "note": "Dismiss instead"}
+    client.post(f"/person/{sid}/decide", data=fits)
+    stored = ReviewDB(base_run / "review.sqlite3").decisions(conviction_id=cid)
+    assert [d.relief for d in stored] == ["dismiss_and_seal"]
+
+
+def test_person_page_names_a_reviews_candidates(web, base_run: Path) -> None:
+    client = web.test_client()
+    _login(client, "rita")
+    row = _target(base_run, "review", "attempt", "HS 11359")
+    page = client.get(f"/person/{row['subject_id']}").get_data(as_text=True)
+    assert 'Candidate outcomes: <span class="badge o-redesignate_misdemeanor">' in page
 
 
 # --- decisions into the run ------------------------------------------------------------------
