@@ -135,7 +135,9 @@ def test_the_invented_person_meets_the_presumption_review() -> None:
     """The property is not vacuous: the invented record reaches the review it guards."""
     histories = synthetic(7, 6)
     for policy in POLICIES:
-        extra = injected_facts("superstrike", "cultivation", 1950, COUNTY.get(policy, "LOS ANGELES"))
+        extra = injected_facts(
+            "superstrike", "cultivation", 1950, COUNTY.get(policy, "LOS ANGELES")
+        )
         dec = decide(histories, programs(policy), AS_OF, extra_facts=extra).decisions["inj:c3"]
         assert dec.statutory_reason == "presumption_against_disqualifier", policy
         assert ("not_eligible", "more_than_six_plants") in dec.alternatives, policy
