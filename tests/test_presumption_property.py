@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from cmr_reason.facts.doj_synth import write_file
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.reasoner.bulk_run import demo_input
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set, policy_names
 from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
 from cmr_reason.reasoner.solver import SolveResult, decide
@@ -142,3 +143,12 @@ def test_the_invented_person_meets_the_presumption_review() -> None:
         assert dec.statutory_reason == "presumption_against_disqualifier", policy
         assert ("not_eligible", "more_than_six_plants") in dec.alternatives, policy
         assert dec.outcome == "review", (policy, dec.outcome, dec.reason)
+
+
+def test_demo_file_has_no_relief_against_a_not_eligible_reading() -> None:
+    """The bundled demo file under the statute and Los Angeles 2020 (issue #15, done-when)."""
+    histories = tuple(read_histories([demo_input()]))
+    for policy in ("statute", "los-angeles-2020"):
+        result = decide(histories, programs(policy), AS_OF)
+        assert result.internal_errors == []
+        assert not violations(result), (policy, violations(result))
