@@ -36,7 +36,7 @@ class RuleEntry:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """Rules by id and reason phrases by code."""
+    """Rules by id, reason phrases by code, and retired rule ids with the reason."""
 
     rules: dict[str, RuleEntry]
     reasons: dict[str, str]
@@ -44,6 +44,7 @@ class Catalogue:
     unknown_facts: dict[str, str]
     flags: dict[str, str]
     problems: dict[str, str]
+    retired: dict[str, str]
 
     def rule(self, rule_id: str) -> RuleEntry:
         """The entry for ``rule_id`` (a placeholder for an unknown id, never an exception)."""
@@ -68,16 +69,17 @@ def _program_of_rules(programs: ProgramSet) -> dict[str, str]:
 
 
 _SHOW = """
-#show rule/3. #show rank/2. #show reason/2.
+#show rule/3. #show rank/2. #show reason/2. #show retired_rule/2.
 #show absence_text/2. #show unknown_fact_text/2. #show flag_text/2.
 #show invalid_decision_text/2.
 #defined absence_text/2. #defined unknown_fact_text/2. #defined flag_text/2.
+#defined retired_rule/2.
 """
 
 
 @cache
 def load_catalogue(programs: ProgramSet) -> Catalogue:
-    """Ground the programs without data and read ``rule/3``, ``rank/2`` and ``reason/2``."""
+    """Ground the programs without data: ``rule/3``, ``rank/2``, phrases, ``retired_rule/2``."""
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], programs.text)
     ctl.add("base", [], _SHOW)
@@ -90,6 +92,7 @@ def load_catalogue(programs: ProgramSet) -> Catalogue:
         "unknown_fact_text": {},
         "flag_text": {},
         "invalid_decision_text": {},
+        "retired_rule": {},
     }
     with ctl.solve(yield_=True) as handle:
         for model in handle:
@@ -99,6 +102,8 @@ def load_catalogue(programs: ProgramSet) -> Catalogue:
                     raw_rules.append((args[0].string, args[1].string, args[2].string))
                 elif sym.name == "rank":
                     ranks[args[0].string] = args[1].number
+                elif sym.name == "retired_rule":
+                    phrases["retired_rule"][args[0].string] = args[1].string
                 elif sym.name in phrases:
                     phrases[sym.name][str(args[0])] = args[1].string
     where = _program_of_rules(programs)
@@ -113,4 +118,5 @@ def load_catalogue(programs: ProgramSet) -> Catalogue:
         unknown_facts=phrases["unknown_fact_text"],
         flags=phrases["flag_text"],
         problems=phrases["invalid_decision_text"],
+        retired=phrases["retired_rule"],
     )

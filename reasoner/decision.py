@@ -60,7 +60,7 @@ class Decision:
     agency: str = ""
     # The winning rule of each alternative branch: unknown fact -> rule id (full view only).
     alternative_by: dict[str, str] = field(default_factory=dict)
-    # A review's candidate outcomes (review_candidate/2, full view only).
+    # A review's candidate outcomes (review_candidate/3, full view only).
     review_candidates: list[str] = field(default_factory=list)
     # What a reviewer may decide (programs/core/review_decisions.lp; full view only): the
     # relief a grant gives, the reliefs the conviction can get, and each refused choice as

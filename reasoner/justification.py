@@ -259,7 +259,7 @@ def alternative_winner(decision: Decision, fact: str) -> Firing | None:
 
 
 def review_candidates(decision: Decision) -> list[str]:
-    """The outcomes a review chooses between (``review_candidate/2``), in outcome order.
+    """The outcomes a review chooses between (``review_candidate/3``), in outcome order.
 
     Empty for a decision that is not a review, and for a review whose rules stopped before
     reaching any outcome (a missing birth date: the age decides every reading).

@@ -37,4 +37,16 @@ def rules_markdown(catalogue: Catalogue, policy_name: str) -> str:
             rank = "" if e.rank is None else str(e.rank)
             lines.append(f"| `{e.rule_id}` | {_cell(e.citation)} | {_cell(e.template)} | {rank} |")
         lines.append("")
+    if catalogue.retired:
+        lines += [
+            "## Retired rule ids",
+            "",
+            "Ids no rule carries any more. They never fire and are never reused "
+            "(`retired_rule/2`; a test and `internal_error/2` enforce both).",
+            "",
+            "| id | why |",
+            "|---|---|",
+        ]
+        lines += [f"| `{rid}` | {_cell(why)} |" for rid, why in sorted(catalogue.retired.items())]
+        lines.append("")
     return "\n".join(lines)

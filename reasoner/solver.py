@@ -126,7 +126,7 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
     elif name == "review_candidate":
         dec.review_candidates.append(args[1].name)
     elif name == "alternative_by":
-        dec.alternative_by[str(args[1])] = args[2].string
+        dec.alternative_by[str(args[2])] = args[1].string  # alternative_by(C, Id, Fact)
     elif name == "statute_relief":
         dec.statute_relief = args[1].name
     elif name == "relief_fits":

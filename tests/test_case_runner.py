@@ -52,7 +52,7 @@ def test_explain_json_is_a_tree_for_a_hand_written_history() -> None:
     report = json.loads(result.output)
     tree = next(t for t in report["convictions"] if t["conviction_id"] == "p:c1")
     assert tree["outcome"] == "not_eligible"
-    assert tree["rule"]["rule_id"] == "p64.exclude.prior_superstrike"
+    assert tree["rule"]["rule_id"] == "p64.exclude.11359.prior_superstrike"
     assert tree["rule"]["facts"][0]["source"].endswith(":7")  # the prior's input line
     assert any("no PC 290(c)" in text for text in tree["checked_absent"])
     assert tree["set_aside"][0]["outcome"] == "redesignate_misdemeanor"

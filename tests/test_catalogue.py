@@ -18,6 +18,7 @@ from cmr_reason.reasoner.rules_doc import rules_markdown
 ROOT = Path(__file__).resolve().parent.parent
 ID_IN_TEXT = re.compile(r'"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"')
 RULE_FACT = re.compile(r'^rule\("([^"]+)",', re.MULTILINE)
+RETIRED_FACT = re.compile(r'^retired_rule\("([^"]+)",', re.MULTILINE)
 
 
 def _program_texts() -> dict[Path, str]:
@@ -26,14 +27,62 @@ def _program_texts() -> dict[Path, str]:
 
 def test_every_id_in_programs_is_catalogued() -> None:
     declared: set[str] = set()
+    retired: set[str] = set()
     for text in _program_texts().values():
         declared |= set(RULE_FACT.findall(text))
+        retired |= set(RETIRED_FACT.findall(text))
     missing = []
     for path, text in _program_texts().items():
         for rule_id in ID_IN_TEXT.findall(text):
-            if rule_id not in declared:
+            if rule_id not in declared and rule_id not in retired:
                 missing.append(f"{path.name}: {rule_id}")
     assert not missing, f"rule ids used without a rule/3 entry: {missing}"
+
+
+def test_retired_ids_are_not_used_again() -> None:
+    """A retired id (retired_rule/2) is never catalogued, ranked or written in a rule again."""
+    retired: set[str] = set()
+    for text in _program_texts().values():
+        retired |= set(RETIRED_FACT.findall(text))
+    assert retired, "no retired_rule/2 facts found"
+    catalogue = load_catalogue(load_program_set("statute"))
+    assert set(catalogue.retired) == retired
+    assert not retired & set(catalogue.rules), "a retired id is catalogued again"
+    reused = []
+    for path, text in _program_texts().items():
+        for line in text.splitlines():
+            if line.startswith("retired_rule(") or line.lstrip().startswith("%"):
+                continue
+            reused += [f"{path.name}: {r}" for r in retired if f'"{r}"' in line]
+    assert not reused, f"retired ids written outside retired_rule/2: {reused}"
+
+
+def test_retired_ids_never_fire() -> None:
+    retired = set(load_catalogue(load_program_set("statute")).retired)
+    fired = {
+        f"{r.path.name}: {f.rule_id}"
+        for r in _all_case_results()
+        if r.solved is not None
+        for d in r.solved.decisions.values()
+        for f in d.firings
+        if f.rule_id in retired
+    }
+    assert not fired, f"retired rule ids fired: {sorted(fired)}"
+
+
+def test_reused_retired_id_is_an_internal_error() -> None:
+    """core/outcomes.lp flags a retired id that is catalogued again, whatever the data."""
+    import clingo
+
+    programs = load_program_set("statute")
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], programs.text)
+    ctl.add("base", [], 'rule("p64.exclude.two_priors", "HS 11359(c)(2)", "Reused.").')
+    ctl.add("base", [], "#show internal_error/2.")
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        shown = {str(s) for m in handle for s in m.symbols(shown=True)}
+    assert 'internal_error("p64.exclude.two_priors",retired_rule_reused)' in shown
 
 
 def test_rule_ids_are_declared_once() -> None:

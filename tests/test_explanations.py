@@ -170,12 +170,14 @@ def trees(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]
 
 def test_alternative_shows_the_ranked_winner(trees: dict[str, dict[str, Any]]) -> None:
     """A PC 288(a) prior is a super-strike (rank 30) and a PC 290(c) offence; a registration
-    too (rank 32): the alternative shows the super-strike rule, which wins its branch."""
+    too (rank 32): the alternative shows the super-strike rule, which wins its branch. The
+    presumed reading (six plants or fewer, lawful) meets that disqualifier on the other
+    reading, so the decision is a review (HS 11361.8(b), (f); issue #15)."""
     tree = trees["p:c1"]
-    assert tree["outcome"] == "dismiss_and_seal"
+    assert (tree["outcome"], tree["reason"]) == ("review", "presumption_against_disqualifier")
     (alternative,) = tree["alternatives"]
     assert alternative["outcome"] == "not_eligible"
-    assert alternative["rule"]["rule_id"] == "p64.exclude.prior_superstrike"
+    assert alternative["rule"]["rule_id"] == "p64.exclude.11358.prior_superstrike"
 
 
 def test_a_registration_date_shows_the_registrations_line(tmp_path: Path) -> None:
@@ -257,8 +259,9 @@ def test_brief_is_one_line_a_conviction(tmp_path: Path) -> None:
 def test_brief_line_of_an_alternative(trees: dict[str, dict[str, Any]]) -> None:
     row = brief_row(trees["p:c1"])
     assert brief_line(row, markup=False) == (
-        "p:c1  2008-04-01  HS 11358 felony  Dismiss and seal - the conduct is lawful today  "
-        "(if there were more than six plants: not eligible)"
+        "p:c1  2008-04-01  HS 11358 felony  Needs human review - the presumed reading gives "
+        "relief, but the other reading meets a disqualifier on the record  (if there were more "
+        "than six plants: not eligible | candidates: dismiss and seal, not eligible)"
     )
 
 

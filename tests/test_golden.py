@@ -18,7 +18,7 @@ GOLDEN = HERE / "golden"
 PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "superstrike_11359": ("cases/prop64/possession_for_sale_adult__prior_superstrike.lp", "p", ()),
     "cultivation_presumed": ("cases/prop64/cultivation_21__felony_dismissed.lp", "p", ()),
-    "sale_presumed_gift": ("cases/prop64/sale_transport_21__felony_presumed_gift.lp", "p", ()),
+    "sale_not_a_gift": ("cases/prop64/sale_transport_21__felony_not_a_gift.lp", "p", ()),
     # a review with its candidate outcomes; the rows that conflict; the resentence standard
     "attempt_review": ("cases/prop64/possession_for_sale_adult__attempt.lp", "p", ()),
     "conflicting_count_rows": (
@@ -31,8 +31,8 @@ PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {
         "p",
         (),
     ),
-    "brief_sale_presumed_gift": (
-        "cases/prop64/sale_transport_21__felony_presumed_gift.lp",
+    "brief_sale_not_a_gift": (
+        "cases/prop64/sale_transport_21__felony_not_a_gift.lp",
         "p",
         ("--brief",),
     ),
