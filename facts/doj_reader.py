@@ -19,12 +19,13 @@ and the same row account as :func:`read_doj` (``tests/test_doj_stream.py``).
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import gc
 import heapq
+import io
 import os
 import pickle
+import re
 import shutil
 import tempfile
 import weakref
@@ -40,6 +41,7 @@ from sys import intern
 
 from cmr_reason.facts import doj_columns as col
 from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
@@ -119,6 +121,23 @@ def _date_detail(text: str) -> str:
     if len(text) == 8 and text.isdigit():
         return "8 digits but not a calendar date"
     return f"{len(text)} characters, not YYYYMMDD"
+
+
+#: The kind of a routed row that stands for a rejected line of its subject (no fields).
+REJECTED = "rejected"
+
+
+def line_subject(raw: Sequence[str]) -> str:
+    """The subject a damaged line names: its third field, if that can be an id, else blank.
+
+    A line rejected for its shape (a wrong field count, an open quote) still names its
+    subject when the damage comes after ``SUBJECT_ID``; when it comes before, the third
+    field holds something else, or nothing, and the line is nobody's.
+    """
+    if len(raw) <= col.SUBJECT_ID:
+        return ""
+    sid = raw[col.SUBJECT_ID].strip()
+    return sid if sid != "NULL" and sid.isprintable() else ""
 
 
 def _value(row: Sequence[str], index: int) -> str:
@@ -218,37 +237,64 @@ class _FileReader:
     only: frozenset[str] | None = None  # when set, keep only these subjects' rows
     seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
 
-    def read(
-        self, rows: Iterator[list[str]], line_of: Callable[[], int], first: bool = True
-    ) -> None:
-        """Account for every record of the file (``first``: the rows begin with its first)."""
+    width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
+
+    def read(self, lines: Iterable[Record], first: bool = True) -> None:
+        """Account for every physical line (``first``: the lines begin with the file's first).
+
+        ``lines`` come from :func:`cmr_reason.facts.doj_lines.records`: one record a
+        physical line, a damaged line (an open quote, a NUL) rejected by itself.
+        """
         account = self.account
-        previous = line_of()
-        for raw in rows:
-            line = previous + 1
-            previous = line_of()
+        for line, raw, damage in lines:
             if first:
                 first = False
                 if col.is_header(raw):
-                    col.check_header(raw, account.file)
+                    if damage is not None:
+                        raise UserError(
+                            f"{account.file}: line 1 is a header that cannot be read "
+                            f"({damage.reason.replace('_', ' ')})"
+                        )
+                    self.width = col.check_header(raw, account.file)
                     continue
             try:
+                if damage is not None:
+                    raise _RowError(damage.reason, damage.detail, line_subject(raw))
                 self.row(raw, line)
             except _RowError as problem:
-                account.reject(line, problem.reason, problem.detail, problem.subject_id)
+                self.rejected(line, problem)
+
+    def rejected(self, line: int, problem: _RowError) -> None:
+        """Account for a rejected row; the subject it names is marked as incomplete."""
+        self.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+        sid = problem.subject_id
+        if not sid or (self.only is not None and sid not in self.only):
+            return
+        if self.sink is not None:
+            self.sink(sid, REJECTED, line, (), self.index)
+        else:
+            subject = self.subjects.get(sid)
+            if subject is None:
+                subject = self.subjects[sid] = Subject()
+            subject.mark_rejected(self.index, line)
 
     def row(self, raw: list[str], line: int) -> None:
         """Route one record: account for it now, or keep what a history needs."""
-        row = col.fits(raw)
-        sid = _value(row, col.SUBJECT_ID) if row is not None else ""
+        row = col.fits(raw, self.width)
+        if row is None:
+            if not any(field.strip() for field in raw):
+                self.account.ignore(line, "blank_row")
+                return
+            raise _RowError(
+                "wrong_field_count",
+                f"{len(raw)} fields, expected {self.width}",
+                line_subject(raw),
+            )
+        sid = _value(row, col.SUBJECT_ID)
         if not sid:  # only then look for a blank row: checking every row would cost
             if not any(field.strip() for field in raw):
                 self.account.ignore(line, "blank_row")
                 return
-            if row is None:
-                raise _RowError(
-                    "wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}"
-                )
             raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
         if self.only is not None and sid not in self.only:
             self.seen.add(sid)
@@ -415,6 +461,10 @@ def _check_encoding(encoding: str) -> str:
         name = codecs.lookup(encoding).name
     except LookupError:
         raise UserError(f"unknown encoding {encoding!r}; try utf-8 or latin-1") from None
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+    except LookupError:  # rot13, base64...: codecs, but not of text
+        raise UserError(f"{encoding!r} is not a text encoding; try utf-8 or latin-1") from None
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
@@ -431,25 +481,38 @@ def _check_file(path: Path, encoding: str) -> None:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
     if not head.strip():
         raise UserError(f"{path}: the file is empty")
-    if b"\x00" in head and not encoding.startswith(("utf-16", "utf-32")):
+    # Text in UTF-16 or UTF-32 read as 8-bit, or a binary file, is NUL bytes all through;
+    # a NUL here and there is damage to its line only (rejected with it, doj_lines).
+    binary = head.count(b"\x00") * 100 >= len(head)
+    if binary and not encoding.startswith(("utf-16", "utf-32")):
         raise UserError(f"{path}: contains NUL bytes; this is not a text CSV file")
 
 
+_LINE_END = re.compile(rb"\r\n?|\n")
+
+
 def _bad_line(path: Path, encoding: str) -> int:
-    """The 1-based line holding the first byte that does not decode (0 if not found)."""
+    """The 1-based line holding the first byte that does not decode (0 if not found).
+
+    Lines are counted as text mode counts them: a lone carriage return ends one too.
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
+    number = 1
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        for raw in handle:
             try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number
+                decoder.decode(raw)
+            except UnicodeDecodeError as error:
+                return number + len(_LINE_END.findall(raw, 0, max(error.start, 0)))
+            except UnicodeError:
+                return 0
+            number += len(_LINE_END.findall(raw))
     return 0
 
 
 @contextmanager
-def reading_errors(path: Path, encoding: str, line_of: Callable[[], int]) -> Iterator[None]:
-    """Turn a byte that does not decode, or unreadable CSV, into a one-line :class:`UserError`."""
+def reading_errors(path: Path, encoding: str) -> Iterator[None]:
+    """Turn text that does not decode into a one-line :class:`UserError` naming its line."""
     try:
         yield
     except UnicodeDecodeError:
@@ -459,16 +522,35 @@ def reading_errors(path: Path, encoding: str, line_of: Callable[[], int]) -> Ite
             f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
             "give the file's encoding with --encoding (e.g. --encoding latin-1)"
         ) from None
-    except csv.Error as exc:
-        raise UserError(f"{path}: line {line_of()}: unreadable CSV ({exc})") from None
+    except UnicodeError:  # e.g. UTF-16 or UTF-32 without a byte order mark
+        # Not the codec's message: some quote the text they could not decode.
+        raise UserError(
+            f"{path}: cannot be read as {encoding.removesuffix('-sig')} (for UTF-16 and "
+            "UTF-32, the file does not start with a byte order mark); give the file's "
+            "encoding with --encoding (e.g. --encoding utf-16-le)"
+        ) from None
 
 
 def _read_file(reader: _FileReader, encoding: str) -> None:
     path = reader.path
-    with path.open("r", encoding=encoding, newline="") as handle:
-        rows = csv.reader(handle)
-        with reading_errors(path, encoding, lambda: rows.line_num):
-            reader.read(rows, lambda: rows.line_num)
+    with path.open("r", encoding=encoding, newline="") as handle, reading_errors(path, encoding):
+        reader.read(records(handle))
+
+
+def header_width(path: Path, codec: str) -> int:
+    """The width of the file's rows, as its first line fixes it (95 without a header)."""
+    try:
+        with path.open("r", encoding=codec, newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeError):
+        return col.FIELD_COUNT  # the whole read reports it
+    fields, damage = parse_line(first)
+    if damage is not None or not col.is_header(fields):
+        return col.FIELD_COUNT
+    try:
+        return col.check_header(fields, str(path))
+    except UserError:
+        return col.FIELD_COUNT
 
 
 def read_doj(
@@ -511,7 +593,7 @@ Packed = str | tuple[int, int, str, tuple[str, ...]]
 
 def _pack(kind: str, line: int, fields: tuple[str, ...], index: int) -> Packed:
     text = _FIELD_SEP.join(fields)
-    if text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
+    if fields and text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
         return (index, line, kind, fields)
     return f"{index}{_PART_SEP}{line}{_PART_SEP}{kind}{_PART_SEP}{text}"
 
@@ -682,10 +764,16 @@ def use_rows(
         for packed in rows:
             index, line, kind, fields = _unpack(packed)
             reader = readers[index]
+            if kind == REJECTED:  # rejected when routed, and accounted for then
+                subject = subjects.get(sid)
+                if subject is None:
+                    subject = subjects[sid] = Subject()
+                subject.mark_rejected(index, line)
+                continue
             try:
                 reader.use(fields, line, sid, kind)
             except _RowError as problem:
-                reader.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+                reader.rejected(line, problem)
         subject = subjects.pop(sid, None)
         if subject is not None and subject.first is not None:
             kept.append((sid, subject))

@@ -82,6 +82,7 @@ class Subject:
         "last_identity",
         "registrations",
         "rejected_counts",
+        "rejected_lines",
     )
 
     def __init__(self) -> None:
@@ -94,6 +95,12 @@ class Subject:
         self.registrations: list[EventRow] = []
         self.deaths: list[EventRow] = []
         self.rejected_counts: set[str] = set()
+        self.rejected_lines: list[tuple[int, int]] = []  # (file, line) of rejected rows
+
+    def mark_rejected(self, file: int, line: int) -> None:
+        """Note a rejected row of this subject: its record is incomplete."""
+        self.flags.add("some_rows_rejected")
+        self.rejected_lines.append((file, line))
 
     def note_identity(self, values: tuple[str, ...]) -> None:
         """Keep the first non-blank value of each person field; flag disagreements."""

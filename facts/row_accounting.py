@@ -2,15 +2,45 @@
 
 The invariant, per file: ``rows_in == rows_used + rows_irrelevant + rows_rejected``, and each
 data line is in exactly one of the three. Lines are kept in compact arrays (4 bytes a row), so
-the audit costs little even for millions of rows. Details never hold names or birth dates.
+the audit costs little even for millions of rows. Details never hold names or birth dates,
+and the names counts are kept under are the reader's own vocabulary, never input text.
 """
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+#: What a count stands under when its name would be text from the input.
+OTHER = "other"
+#: Step types (``STP_TYPE_DESCR``) that carry nothing a history uses, counted by name.
+IRRELEVANT_STEPS = frozenset(
+    {"CUSTODY", "PROBATION", "SUPPLEMENTAL ARR", "APPLICANT", "MENTAL HLTH"}
+)
+#: The kinds of irrelevant row the reader names itself.
+IRRELEVANT_CODES = frozenset(
+    {"blank_row", "duplicate_row", "court_without_disposition", "other_subject"}
+)
+_KNOWN_IRRELEVANT = IRRELEVANT_STEPS | IRRELEVANT_CODES
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
+
+
+def irrelevant_kind(kind: str) -> str:
+    """The name an irrelevant row is counted under: a known kind, else :data:`OTHER`.
+
+    Counts are published (``summary.json``, the report, ``cmr-reason summary``): a value
+    from the input (an unknown step type may be a name or a date of birth put in the wrong
+    field) never becomes the name of a count.
+    """
+    return kind if kind in _KNOWN_IRRELEVANT else OTHER
+
+
+def public_reason(reason: str) -> str:
+    """A reject reason as counts publish it: a reason code, else :data:`OTHER`."""
+    return reason if _REASON_CODE.fullmatch(reason) else OTHER
 
 
 class Reject(NamedTuple):
@@ -44,8 +74,8 @@ class FileAccount:
         self.used_lines.append(line)
 
     def ignore(self, line: int, kind: str) -> None:
-        """Count a row that carries nothing this tool uses."""
-        self.irrelevant[kind] += 1
+        """Count a row that carries nothing this tool uses (by kind, see irrelevant_kind)."""
+        self.irrelevant[irrelevant_kind(kind)] += 1
         self.irrelevant_lines.append(line)
 
     def reject(self, line: int, reason: str, detail: str = "", subject_id: str = "") -> None:
@@ -112,5 +142,5 @@ class RowAccount:
         return [r for f in self.files for r in sorted(f.rejects, key=lambda r: r.line)]
 
     def reject_reasons(self) -> Counter[str]:
-        """Rejected rows by reason code."""
-        return Counter(r.reason for f in self.files for r in f.rejects)
+        """Rejected rows by reason code (see public_reason)."""
+        return Counter(public_reason(r.reason) for f in self.files for r in f.rejects)

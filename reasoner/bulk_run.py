@@ -27,7 +27,7 @@ from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES, DojStream, stream_
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.process_stats import peak_rss_kib
-from cmr_reason.facts.row_accounting import RowAccount
+from cmr_reason.facts.row_accounting import RowAccount, public_reason
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.file_hash import sha256_of
@@ -173,7 +173,8 @@ def _input_counts(account: RowAccount) -> dict[str, Any]:
         for key, value in fa.irrelevant.items():
             irrelevant[key] = irrelevant.get(key, 0) + value
         for reject in fa.rejects:
-            rejected[reject.reason] = rejected.get(reject.reason, 0) + 1
+            reason = public_reason(reject.reason)
+            rejected[reason] = rejected.get(reason, 0) + 1
     return {
         "rows_in": sum(fa.rows_in for fa in account.files),
         "rows_used": sum(fa.rows_used for fa in account.files),

@@ -364,7 +364,8 @@ def test_blank_birth_date_is_not_a_conflict_and_bad_one_is_flagged(tmp_path):
     assert history.person.birth_date is None and "birth_date_invalid" in history.flags
 
 
-def test_quoted_newline_keeps_physical_line_numbers(tmp_path):
+def test_a_quoted_field_never_runs_past_its_line(tmp_path):
+    """A line end inside quotes is damage: the line is rejected alone, its neighbours read."""
     rows = [
         court("001002001000", "20100301", COMMENT_TEXT="FIRST LINE\nSECOND LINE"),
         court("002002001000", "20110301", SENT_LENGTH="BAD"),
@@ -372,8 +373,90 @@ def test_quoted_newline_keeps_physical_line_numbers(tmp_path):
     ]
     read = read_rows(tmp_path, rows)
     history = only(read)
-    assert [c.source.lines for c in history.convictions] == [(2,), (5,)]
-    assert [(r.line, r.reason) for r in read.account.rejects()] == [(4, "bad_sentence_length")]
+    assert [c.source.lines for c in history.convictions] == [(5,)]
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (2, "unclosed_quote", "1001"),  # its subject is still known: SUBJECT_ID comes first
+        (3, "wrong_field_count", ""),  # the rest of the field, and the row's last field
+        (4, "bad_sentence_length", "1001"),
+    ]
+    assert [(s.file, s.lines) for s in history.rejected_rows] == [
+        (str(tmp_path / "doj.csv"), (2, 4))
+    ]
+
+
+def test_a_stray_quote_swallows_no_other_line(tmp_path):
+    """An opening quote inside an unquoted field: every other person's row is still read."""
+    rows = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(1, 9)]
+    lines = csv_text(rows).split("\r\n")
+    lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)  # inside a field: literal
+    lines[4] = lines[4].replace(",CA0380000,", ',"CA0380000,', 1)  # opens a field: damage
+    path = tmp_path / "stray.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    read = read_doj([path])
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (5, "unclosed_quote", "1004")
+    ]
+    assert read.account.rows_in == 8 and read.account.rows_used == 7
+    assert [h.subject_id for h in read if h.convictions] == [
+        "1001", "1002", "1003", "1005", "1006", "1007", "1008"
+    ]  # fmt: skip
+    assert read.history("1004").convictions == ()
+    assert read.history("1004").flags == ("some_rows_rejected",)
+
+
+def test_an_open_quote_on_the_last_line_is_damage(tmp_path):
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301")]
+    text = csv_text(rows).removesuffix("\r\n").replace(",140193,", ',"140193,')
+    path = tmp_path / "last.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    read = read_doj([path])
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [
+        (2, "unclosed_quote"),
+        (3, "unclosed_quote"),
+    ]
+    path.write_text(text + "\r\n", encoding="utf-8", newline="")
+    assert [(r.line, r.reason) for r in read_doj([path]).account.rejects()] == [
+        (2, "unclosed_quote"),
+        (3, "unclosed_quote"),
+    ]
+
+
+def test_a_nul_character_rejects_its_line(tmp_path):
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301", PRI_NAME="A\0B")]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "nul_byte", "1001")
+    ]
+    assert [c.source.lines for c in only(read).convictions] == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("header", "width", "accepted"),
+    [(True, 95, [95]), (False, 95, [95]), (True, 96, [96])],
+    ids=["95-header", "no-header", "96-header"],
+)
+def test_the_header_fixes_the_width_of_every_row(tmp_path, header, width, accepted):
+    """A 96th field is accepted only where the header has it, and only when empty."""
+    good = court("001002001000", "20100301")
+    candidates = {
+        95: good,
+        96: [*good, ""],
+        97: [*good, "", ""],
+    }
+    text = csv_text([], header=header, trailing_comma=width == 96)
+    buffer = [text]
+    for n in (95, 96, 97):
+        buffer.append(csv_text([candidates[n]], header=False))
+    buffer.append(csv_text([[*good, "x"]], header=False))  # 96 fields, the last not empty
+    path = tmp_path / "w.csv"
+    path.write_text("".join(buffer), encoding="utf-8", newline="")
+    read = read_doj([path])
+    first = 2 if header else 1
+    used = [first + k for k, n in enumerate((95, 96, 97)) if n in accepted]
+    assert list(read.account.files[0].used_lines) == used
+    assert read.account.rows_rejected == 4 - len(used)
+    assert {r.reason for r in read.account.rejects()} == {"wrong_field_count"}
+    assert all(r.subject_id == "1001" for r in read.account.rejects())
 
 
 def test_bom_is_accepted(tmp_path):
@@ -428,10 +511,10 @@ def test_sample_fixture_reads_as_expected():
     first, second = read
     assert [c.charge.code_section() for c in first.convictions] == ["HS 11357", "HS 11357(b)"]
     assert [d.charge.section for d in first.dismissals] == ["11359"]
-    assert first.convictions[1].source.lines == (9,)  # its comment runs on to line 10
+    assert first.convictions[1].source.lines == (9,)
     assert second.person.deceased_date is not None
-    assert second.registrations[0].source.lines == (11,)
+    assert second.registrations[0].source.lines == (10,)
     assert second.convictions[0].charge.attempt
     assert second.convictions[0].level.value == "felony"
-    assert [(r.line, r.reason) for r in read.account.rejects()] == [(13, "bad_date:STP_EVENT_DATE")]
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [(12, "bad_date:STP_EVENT_DATE")]
     assert read.account.irrelevant() == {"CUSTODY": 1}
