@@ -49,7 +49,7 @@ RUN_DATE_SLOTS = frozenset({"on", "from", "to"})
 AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
 # Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
-VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
+VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem", "file"})
 
 TIER_WORDS = {"under_18": "under 18", "age_18_20": "18 to 20", "age_21_plus": "21 or older"}
 
