@@ -29,9 +29,12 @@ from typing import BinaryIO
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_reader import (
+    _CII_IDENTITY,
+    Orphans,
     _check_encoding,
     _FileReader,
     _RowError,
+    attach_orphans,
     header_width,
     line_subject,
     reading_errors,
@@ -98,14 +101,19 @@ class _Lines:
 
 
 def locate_rows(
-    path: Path, index: int, encoding: str, found: Callable[[str, int, int], None]
+    path: Path,
+    index: int,
+    encoding: str,
+    found: Callable[[str, int, int], None],
+    orphan: Callable[[str, int], None] | None = None,
 ) -> None:
     """Call ``found(subject_id, line, offset)`` for each row of ``path`` routed to a subject.
 
     A rejected line that names its subject is routed to it too (it makes the subject's
-    record incomplete). ``index`` is the file's place among the run's inputs. Raises
-    :class:`UserError` for an encoding offsets cannot cut, and as :func:`read_doj` does
-    for an unreadable file.
+    record incomplete); one that names none but holds a CII number is reported as
+    ``orphan(cii, line)`` (:func:`cmr_reason.facts.doj_reader.orphan_key`). ``index`` is
+    the file's place among the run's inputs. Raises :class:`UserError` for an encoding
+    offsets cannot cut, and as :func:`read_doj` does for an unreadable file.
     """
     codec = codec_of(encoding)
     if codec is None:
@@ -126,6 +134,9 @@ def locate_rows(
 
         with reading_errors(path, codec):
             reader.read(located())
+    if orphan is not None:
+        for cii, _, line in reader.orphans:
+            orphan(cii, line)
 
 
 def _line_at(handle: BinaryIO, codec: str, offset: int) -> str:
@@ -135,13 +146,19 @@ def _line_at(handle: BinaryIO, codec: str, offset: int) -> str:
 
 
 def history_at(
-    subject_id: str, spans: Sequence[Span], paths: Sequence[Path], encoding: str = "utf-8"
+    subject_id: str,
+    spans: Sequence[Span],
+    paths: Sequence[Path],
+    encoding: str = "utf-8",
+    orphans_of: Callable[[str], Orphans] | None = None,
 ) -> History | None:
     """The history of ``subject_id`` from its rows at ``spans``; None when it has none.
 
     ``paths`` are the files the spans were located in, in the same order (their names
-    label the history's sources, as in ``read_histories(paths)``). Raises
-    :class:`OffsetMismatch` when a span holds another subject's row.
+    label the history's sources, as in ``read_histories(paths)``). ``orphans_of(cii)``
+    gives the rejected lines that name no subject but hold that CII number (as
+    :func:`read_doj` attaches them). Raises :class:`OffsetMismatch` when a span holds
+    another subject's row.
     """
     codec = codec_of(encoding)
     if codec is None:
@@ -167,4 +184,8 @@ def history_at(
                 except _RowError as problem:
                     reader.rejected(line, problem)
     subject = subjects.get(subject_id)
-    return None if subject is None else build_history(subject_id, subject, tuple(map(str, paths)))
+    if subject is None:
+        return None
+    if orphans_of is not None:
+        attach_orphans(subject, orphans_of(subject.identity[_CII_IDENTITY]))
+    return build_history(subject_id, subject, tuple(map(str, paths)))

@@ -42,7 +42,7 @@ from sys import intern
 from cmr_reason.facts import doj_columns as col
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_lines import Record, parse_line, records
-from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.doj_rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.row_accounting import FileAccount, RowAccount
@@ -138,6 +138,34 @@ def line_subject(raw: Sequence[str]) -> str:
         return ""
     sid = raw[col.SUBJECT_ID].strip()
     return sid if sid != "NULL" and sid.isprintable() else ""
+
+
+#: Where a subject's CII number is in its identity (doj_rows.IDENTITY_FIELDS).
+_CII_IDENTITY = [name for name, _ in IDENTITY_FIELDS].index("cii")
+
+#: Rejected lines that name no subject, by the CII number they hold: ``{cii: ((file, line),)}``.
+Orphans = dict[str, tuple[tuple[int, int], ...]]
+
+
+def orphan_key(raw: list[str], width: int) -> str:
+    """The CII number of a rejected line that names no subject, when its columns can be told.
+
+    A row whose ``SUBJECT_ID`` is blank (or damaged) but whose fields are where they belong
+    still carries the person's CII number: the line is given to the subject whose rows
+    show that number (:func:`attach_orphans`). A line of the wrong width gives nothing.
+    """
+    row = col.fits(raw, width)
+    if row is None:
+        return ""
+    cii = row[col.CII_NUMBER].strip()
+    return cii if cii and cii != "NULL" and cii.isprintable() else ""
+
+
+def attach_orphans(subject: Subject, orphans: Orphans) -> None:
+    """Mark the subject's record incomplete with the rejected lines that hold its CII number."""
+    cii = subject.identity[_CII_IDENTITY]
+    for file, line in orphans.get(cii, ()) if cii else ():
+        subject.mark_rejected(file, line)
 
 
 def _value(row: Sequence[str], index: int) -> str:
@@ -236,8 +264,8 @@ class _FileReader:
     routed: int = 0  # rows handed to the sink
     only: frozenset[str] | None = None  # when set, keep only these subjects' rows
     seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
-
     width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
     def read(self, lines: Iterable[Record], first: bool = True) -> None:
         """Account for every physical line (``first``: the lines begin with the file's first).
@@ -262,13 +290,22 @@ class _FileReader:
                     raise _RowError(damage.reason, damage.detail, line_subject(raw))
                 self.row(raw, line)
             except _RowError as problem:
-                self.rejected(line, problem)
+                self.rejected(line, problem, raw)
 
-    def rejected(self, line: int, problem: _RowError) -> None:
-        """Account for a rejected row; the subject it names is marked as incomplete."""
+    def rejected(self, line: int, problem: _RowError, raw: list[str] | None = None) -> None:
+        """Account for a rejected row; the subject it names is marked as incomplete.
+
+        A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
+        is kept in ``orphans``, for the subject whose rows show that number.
+        """
         self.account.reject(line, problem.reason, problem.detail, problem.subject_id)
         sid = problem.subject_id
-        if not sid or (self.only is not None and sid not in self.only):
+        if not sid:
+            key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""
+            if key:
+                self.orphans.append((key, self.index, line))
+            return
+        if self.only is not None and sid not in self.only:
             return
         if self.sink is not None:
             self.sink(sid, REJECTED, line, (), self.index)
@@ -433,8 +470,11 @@ class DojRead:
     subjects: dict[str, Subject]
     subject_ids: list[str] = field(init=False)
     other_ids: frozenset[str] = frozenset()  # subjects a filtered read met and left out
+    orphans: Orphans = field(default_factory=dict)  # rejected lines by the CII they hold
 
     def __post_init__(self) -> None:
+        for subject in self.subjects.values():
+            attach_orphans(subject, self.orphans)
         # A subject whose rows were all rejected or duplicates has no history.
         self.subject_ids = sorted(s for s, rows in self.subjects.items() if rows.first)
 
@@ -566,6 +606,7 @@ def read_doj(
     subjects: dict[str, Subject] = {}
     wanted = None if only is None else frozenset(only)
     others: set[str] = set()
+    orphans: list[tuple[str, int, int]] = []
     for index, given in enumerate(paths):
         path = Path(given)
         _check_file(path, codec)
@@ -573,9 +614,19 @@ def read_doj(
         account.files.append(file_account)
         reader = _FileReader(path, index, file_account, subjects, only=wanted, seen=others)
         _read_file(reader, codec)
+        orphans += reader.orphans
         if file_account.rows_in == 0:
             raise UserError(f"{path}: no data rows (only a header)")
-    return DojRead(tuple(str(p) for p in paths), account, subjects, frozenset(others))
+    files = tuple(str(p) for p in paths)
+    return DojRead(files, account, subjects, frozenset(others), group_orphans(orphans))
+
+
+def group_orphans(orphans: Iterable[tuple[str, int, int]]) -> Orphans:
+    """``(cii, file, line)`` of rejected lines without a subject, grouped by CII number."""
+    grouped: dict[str, list[tuple[int, int]]] = {}
+    for cii, file, line in orphans:
+        grouped.setdefault(cii, []).append((file, line))
+    return {cii: tuple(sorted(lines)) for cii, lines in sorted(grouped.items())}
 
 
 # --- Streaming: bounded memory for files of any size ---------------------------------------
@@ -715,6 +766,7 @@ class DojStream:
     spilled_runs: int = 0
     reader_peaks_kib: list[int] = field(default_factory=list)  # processes that read ranges
     reader_cpu_seconds: float = 0.0
+    orphans: Orphans = field(default_factory=dict)  # for use_rows: lines without a subject
 
     def items(self) -> Iterator[tuple[str, list[Packed]]]:
         """Each subject's routed rows, in subject order (cheap to send to a worker)."""
@@ -747,10 +799,13 @@ def merge_account(into: FileAccount, part: FileAccount) -> None:
 
 
 def use_rows(
-    items: Iterable[tuple[str, Sequence[Packed]]], files: Sequence[str]
+    items: Iterable[tuple[str, Sequence[Packed]]],
+    files: Sequence[str],
+    orphans: Orphans | None = None,
 ) -> tuple[list[tuple[str, Subject]], list[FileAccount]]:
     """The *using* step for some subjects: their records and their rows' account.
 
+    ``orphans`` are the stream's rejected lines that name no subject (:class:`DojStream`).
     Subjects whose rows were all rejected or duplicates are left out, as in :class:`DojRead`.
     """
     accounts = [FileAccount(name) for name in files]
@@ -776,6 +831,8 @@ def use_rows(
                 reader.rejected(line, problem)
         subject = subjects.pop(sid, None)
         if subject is not None and subject.first is not None:
+            if orphans:
+                attach_orphans(subject, orphans)
             kept.append((sid, subject))
     return kept, accounts
 
@@ -788,6 +845,7 @@ class Routed:
     rows: int
     peaks_kib: list[int] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
 
 def _route_file(
@@ -809,7 +867,7 @@ def _route_file(
     account = FileAccount(str(path))
     reader = _FileReader(path, index, account, {}, sink=groups.add)
     _read_file(reader, codec)
-    return Routed(account, reader.routed)
+    return Routed(account, reader.routed, orphans=reader.orphans)
 
 
 def stream_doj(
@@ -832,6 +890,7 @@ def stream_doj(
     stream = DojStream(tuple(str(p) for p in paths), account, groups)
     collecting = gc.isenabled()
     gc.disable()  # routing makes no reference cycles; scanning millions of lists costs 3-4 %
+    orphans: list[tuple[str, int, int]] = []
     try:
         for index, given in enumerate(paths):
             path = Path(given)
@@ -841,8 +900,10 @@ def stream_doj(
             stream.routed_rows += routed.rows
             stream.reader_peaks_kib += routed.peaks_kib
             stream.reader_cpu_seconds += routed.cpu_seconds
+            orphans += routed.orphans
             if routed.account.rows_in + routed.rows == 0:
                 raise UserError(f"{path}: no data rows (only a header)")
+        stream.orphans = group_orphans(orphans)
     except BaseException:
         groups.close()
         raise

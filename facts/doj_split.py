@@ -21,7 +21,7 @@ import codecs
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmr_reason.facts.doj_columns import FIELD_COUNT
@@ -63,6 +63,7 @@ class RangeResult:
     failed: bool = False  # the range could not be read as the serial read reads it
     peak_kib: int = 0  # the reading process's peak memory
     cpu_seconds: float = 0.0  # CPU time the range took
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
 
 def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
@@ -151,7 +152,9 @@ def route_range(
         failed = True  # the serial read reports it, with its line
     groups.spill()
     cpu = time.process_time() - cpu_started
-    return RangeResult(groups.runs, account, reader.routed, failed, peak_rss_kib(), cpu)
+    return RangeResult(
+        groups.runs, account, reader.routed, failed, peak_rss_kib(), cpu, reader.orphans
+    )
 
 
 def route_in_parallel(
@@ -198,6 +201,7 @@ def route_in_parallel(
         sum(result.routed for result in results),
         [result.peak_kib for result in results],
         sum(result.cpu_seconds for result in results),
+        [orphan for result in results for orphan in result.orphans],
     )
 
 

@@ -276,6 +276,7 @@ def _decide_and_write(
         files=read.files,
         extra_facts=config.extra_facts,
         catalogue=load_catalogue(config.programs),
+        orphans=read.orphans if isinstance(read, DojStream) else {},
     )
     batches = _Timed(_batches(read.items(), config.batch_size))
     summary = ImpactSummary()

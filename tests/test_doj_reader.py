@@ -518,3 +518,26 @@ def test_sample_fixture_reads_as_expected():
     assert second.convictions[0].level.value == "felony"
     assert [(r.line, r.reason) for r in read.account.rejects()] == [(12, "bad_date:STP_EVENT_DATE")]
     assert read.account.irrelevant() == {"CUSTODY": 1}
+
+
+def test_a_row_without_subject_id_stays_with_the_person_of_its_cii_number(tmp_path):
+    other = {"SUBJECT_ID": "2002", "CII_NUMBER": "A000000002", "PRI_NAME": "OTHER,BEA"}
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", **other),
+        court("002002001000", "20110301", SUBJECT_ID=""),  # CII A000000001: person 1001's
+        court("003002001000", "20120301", SUBJECT_ID="", CII_NUMBER="A000000009"),  # nobody's
+        court("004002001000", "20130301", SUBJECT_ID="NULL", PRI_NAME="A\0B"),  # a NUL too
+    ]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (4, "blank_subject_id", ""),
+        (5, "blank_subject_id", ""),
+        (6, "nul_byte", ""),
+    ]
+    first, second = read
+    assert [s.lines for s in first.rejected_rows] == [(4, 6)]
+    assert first.flags == ("some_rows_rejected",)
+    assert second.rejected_rows == () and second.flags == ()
+    facts = history_facts(first)
+    assert f'rejected_line("1001", "{tmp_path / "doj.csv"}", 4).' in facts

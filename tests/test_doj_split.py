@@ -21,7 +21,7 @@ def _split_stream(paths, tmp_path, parts=3):
     with stream:
         histories = []
         for sid, rows in stream.items():
-            subjects, accounts = use_rows([(sid, rows)], stream.files)
+            subjects, accounts = use_rows([(sid, rows)], stream.files, stream.orphans)
             stream.absorb(accounts)
             histories += [build_history(s, subject, stream.files) for s, subject in subjects]
         return histories, stream.account, stream.routed_rows
