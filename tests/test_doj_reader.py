@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from doj_builder import arrest, court, csv_text, row, sample_rows, write
 
+from cmr_reason.facts.doj_lines import parse_line
 from cmr_reason.facts.doj_reader import read_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
@@ -376,7 +377,7 @@ def test_a_quoted_field_never_runs_past_its_line(tmp_path):
     assert [c.source.lines for c in history.convictions] == [(5,)]
     assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
         (2, "unclosed_quote", "1001"),  # its subject is still known: SUBJECT_ID comes first
-        (3, "wrong_field_count", ""),  # the rest of the field, and the row's last field
+        (3, "stray_quote", ""),  # the rest of the field: a quote closes nothing it opened
         (4, "bad_sentence_length", "1001"),
     ]
     assert [(s.file, s.lines) for s in history.rejected_rows] == [
@@ -388,20 +389,38 @@ def test_a_stray_quote_swallows_no_other_line(tmp_path):
     """An opening quote inside an unquoted field: every other person's row is still read."""
     rows = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(1, 9)]
     lines = csv_text(rows).split("\r\n")
-    lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)  # inside a field: literal
-    lines[4] = lines[4].replace(",CA0380000,", ',"CA0380000,', 1)  # opens a field: damage
+    lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)  # inside an unquoted field
+    lines[5] = lines[5].replace(",CA0380000,", ',"CA0380000,', 1)  # opens a field to the end
+    lines[7] = lines[7].replace(",140193,", ',"140193",', 1)  # a quoted field: fine
     path = tmp_path / "stray.csv"
     path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
     read = read_doj([path])
     assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
-        (5, "unclosed_quote", "1004")
+        (4, "stray_quote", "1003"),
+        (6, "unclosed_quote", "1005"),
     ]
-    assert read.account.rows_in == 8 and read.account.rows_used == 7
+    assert read.account.rows_in == 8 and read.account.rows_used == 6
     assert [h.subject_id for h in read if h.convictions] == [
-        "1001", "1002", "1003", "1005", "1006", "1007", "1008"
+        "1001", "1002", "1004", "1006", "1007", "1008"
     ]  # fmt: skip
-    assert read.history("1004").convictions == ()
-    assert read.history("1004").flags == ("some_rows_rejected",)
+    assert read.history("1005").convictions == ()
+    assert read.history("1005").flags == ("some_rows_rejected",)
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        '1,2,"3"4,5',  # after a closing quote
+        '1,2,3"4,5',  # inside an unquoted field
+        '1,23"4,5",6',  # a lost comma before a quoted field: the count holds
+        '1,"2,"3",4',  # a stray opening quote closed by the next field's
+    ],
+)
+def test_quotes_that_break_rfc_4180_damage_their_line(damaged):
+    _, damage = parse_line(damaged + "\r\n")
+    assert damage is not None and damage.reason == "stray_quote"
+    for good in ('1,"2,3",""""', '"",2,"a""b"', '1,"2"\r\n', ""):
+        assert parse_line(good)[1] is None, good
 
 
 def test_an_open_quote_on_the_last_line_is_damage(tmp_path):

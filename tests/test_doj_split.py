@@ -101,7 +101,9 @@ def test_a_quote_open_across_a_cut_reads_as_serially(tmp_path, small_cuts):
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
     assert _account(account) == _account(reference.account)
     assert [(r.line, r.reason) for r in reference.account.rejects()] == [
-        (middle - 4, "unclosed_quote")
+        (4, "stray_quote"),
+        (middle - 4, "unclosed_quote"),
+        (middle + 6, "stray_quote"),
     ]
     assert reference.account.rows_in == 40
 
@@ -182,6 +184,6 @@ def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
     assert _account(account) == _account(reference.account)
     assert [(r.line, r.reason) for r in reference.account.rejects()] == [
         (22, "unclosed_quote"),
-        (23, "wrong_field_count"),
+        (23, "stray_quote"),
         (28, "bad_date:STP_EVENT_DATE"),
     ]
