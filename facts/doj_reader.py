@@ -519,7 +519,7 @@ def _check_file(path: Path, encoding: str) -> None:
             head = handle.read(_SNIFF_BYTES)
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise UserError(f"{path}: the file is empty")
     # Text in UTF-16 or UTF-32 read as 8-bit, or a binary file, is NUL bytes all through;
     # a NUL here and there is damage to its line only (rejected with it, doj_lines).

@@ -498,6 +498,7 @@ def test_latin1_file_reads_with_its_encoding(tmp_path):
     [
         (b"", "the file is empty"),
         (b"  \r\n\r\n", "the file is empty"),
+        (b"\xef\xbb\xbf\r\n", "the file is empty"),
         (csv_text([]).encode(), "no data rows"),
         (b"\x00\x01\x02binary\x00", "NUL bytes"),
     ],
