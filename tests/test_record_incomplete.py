@@ -22,7 +22,12 @@ from hypothesis import strategies as st
 
 from cmr_reason.facts.doj_columns import INDEX
 from cmr_reason.facts.doj_synth import write_file
+from cmr_reason.facts.history import Source
+from cmr_reason.facts.lp_reader import read_lp
+from cmr_reason.reasoner.case_runner import _settings
+from cmr_reason.reasoner.program_set import load_program_set
 from cmr_reason.reasoner.run_rows import RELIEF
+from cmr_reason.reasoner.solver import decide
 
 PEOPLE = 60
 _SID = INDEX["SUBJECT_ID"]
@@ -173,3 +178,60 @@ def test_damage_stays_with_its_person(rng: random.Random, count: int) -> None:
                 assert outcome == "review", row
             if reason == "record_incomplete":
                 assert f"IN, line {first_line[subject]})" in explanation, row
+
+
+CASES = sorted((Path(__file__).parent / "cases").rglob("*.lp"))
+
+
+def _expected(path: Path) -> dict[str, tuple[str, str]]:
+    """A legal edge case's expected decisions (expect/3 is there for every conviction)."""
+    return {
+        fact.symbol.arguments[0].string: (
+            fact.symbol.arguments[1].name,
+            fact.symbol.arguments[2].name,
+        )
+        for fact in read_lp(path).expectations
+        if fact.symbol.name == "expect"
+    }
+
+
+def _incomplete(path: Path) -> dict[str, tuple[str, str, str, list[str]]]:
+    """A legal edge case's decisions, each person's record made incomplete."""
+    doc = read_lp(path)
+    as_of, policy, scope, params = _settings(doc, None)
+    lost = (Source(file="lost.csv", lines=(7,)),)
+    histories = [h.model_copy(update={"rejected_rows": lost}) for h in doc.histories]
+    solved = decide(histories, load_program_set(policy), as_of, scope or None, params)
+    assert not solved.internal_errors, solved.internal_errors
+    return {
+        cid: (d.outcome, d.reason, d.decided_by, d.flags) for cid, d in solved.decisions.items()
+    }
+
+
+def test_an_incomplete_record_gives_no_relief_under_any_policy() -> None:
+    """Every legal edge case, each person's record made incomplete, under the case's policy.
+
+    Relief and no relief become review (unless a reviewer decided); a decision that rests on
+    what the record shows (not_eligible, not_applicable) stands, and a review stays one; a
+    charge a policy relieves only as related to a cannabis conviction falls back to the
+    statute's not_applicable.
+    """
+    policies = set()
+    for path in CASES:
+        before, after = _expected(path), _incomplete(path)
+        policies.add(read_lp(path).setting("policy")[0].arguments[0].name)
+        assert before.keys() == after.keys(), path
+        for cid, (outcome, reason, decided_by, flags) in after.items():
+            was, was_reason = before[cid]
+            where = f"{path.name} {cid}: {was}/{was_reason} -> {outcome}/{reason}"
+            assert "record_incomplete" in flags, where
+            if decided_by.startswith("review."):  # a reviewer's decision stands
+                assert outcome == was, where
+            elif was_reason in {"related_charge", "related_charge_review"}:
+                # a related charge follows its cannabis conviction, no longer relieved
+                assert (outcome, reason) == ("not_applicable", "not_cannabis"), where
+            elif was in RELIEF or was == "no_relief" or was == "review":
+                assert outcome == "review", where
+            else:
+                assert (outcome, reason) == (was, was_reason), where
+    assert len(policies) >= 7  # the statute and every county policy
