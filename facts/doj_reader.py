@@ -161,11 +161,18 @@ def orphan_key(raw: list[str], width: int) -> str:
     return cii if cii and cii != "NULL" and cii.isprintable() else ""
 
 
-def attach_orphans(subject: Subject, orphans: Orphans) -> None:
-    """Mark the subject's record incomplete with the rejected lines that hold its CII number."""
+def attach_orphans(
+    subject: Subject, orphans: Orphans, sid: str = "", accounts: Sequence[FileAccount] = ()
+) -> None:
+    """Mark the subject's record incomplete with the rejected lines that hold its CII number.
+
+    With ``accounts`` (the read's, one a file), each line is noted there as given to ``sid``.
+    """
     cii = subject.identity[_CII_IDENTITY]
     for file, line in orphans.get(cii, ()) if cii else ():
         subject.mark_rejected(file, line)
+        if accounts:
+            accounts[file].give(line, sid)
 
 
 def _value(row: Sequence[str], index: int) -> str:
@@ -473,8 +480,8 @@ class DojRead:
     orphans: Orphans = field(default_factory=dict)  # rejected lines by the CII they hold
 
     def __post_init__(self) -> None:
-        for subject in self.subjects.values():
-            attach_orphans(subject, self.orphans)
+        for sid, subject in self.subjects.items():
+            attach_orphans(subject, self.orphans, sid, self.account.files)
         # A subject whose rows were all rejected or duplicates has no history.
         self.subject_ids = sorted(s for s, rows in self.subjects.items() if rows.first)
 
@@ -796,6 +803,8 @@ def merge_account(into: FileAccount, part: FileAccount) -> None:
     into.rejects.extend(part.rejects)
     into.used_lines.extend(part.used_lines)
     into.irrelevant_lines.extend(part.irrelevant_lines)
+    for line, subjects in part.given.items():
+        into.given.setdefault(line, set()).update(subjects)
 
 
 def use_rows(
@@ -832,7 +841,7 @@ def use_rows(
         subject = subjects.pop(sid, None)
         if subject is not None and subject.first is not None:
             if orphans:
-                attach_orphans(subject, orphans)
+                attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))
     return kept, accounts
 

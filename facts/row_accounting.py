@@ -67,6 +67,8 @@ class FileAccount:
     rejects: list[Reject] = field(default_factory=list)
     used_lines: array[int] = field(default_factory=lambda: array("L"))
     irrelevant_lines: array[int] = field(default_factory=lambda: array("L"))
+    # Rejected lines that named no subject, given to one by the CII number they hold.
+    given: dict[int, set[str]] = field(default_factory=dict)
 
     def use(self, line: int, kind: str) -> None:
         """Count a row that became (part of) a history item."""
@@ -81,6 +83,22 @@ class FileAccount:
     def reject(self, line: int, reason: str, detail: str = "", subject_id: str = "") -> None:
         """Record a row that could not be used."""
         self.rejects.append(Reject(self.file, line, reason, detail, subject_id))
+
+    def give(self, line: int, subject_id: str) -> None:
+        """Note that a rejected line naming no subject was given to ``subject_id``."""
+        self.given.setdefault(line, set()).add(subject_id)
+
+    def listed(self) -> list[Reject]:
+        """The rejects in line order, each with the subject(s) it names or was given to."""
+        found = sorted(self.rejects, key=lambda r: r.line)
+        if not self.given:
+            return found
+        return [
+            r._replace(subject_id=";".join(sorted(self.given[r.line])))
+            if not r.subject_id and r.line in self.given
+            else r
+            for r in found
+        ]
 
     @property
     def rows_used(self) -> int:
@@ -138,8 +156,8 @@ class RowAccount:
         return sum((f.irrelevant for f in self.files), Counter())
 
     def rejects(self) -> list[Reject]:
-        """All rejects, in file order then line order."""
-        return [r for f in self.files for r in sorted(f.rejects, key=lambda r: r.line)]
+        """All rejects, in file order then line order, with their subjects (FileAccount.listed)."""
+        return [r for f in self.files for r in f.listed()]
 
     def reject_reasons(self) -> Counter[str]:
         """Rejected rows by reason code (see public_reason)."""

@@ -158,7 +158,7 @@ def _write_rejects(path: Path, account: RowAccount) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(REJECT_COLUMNS)
         for file_account in account.files:
-            for reject in sorted(file_account.rejects, key=lambda r: r.line):
+            for reject in file_account.listed():
                 writer.writerow([reject.file, reject.line, reject.reason, reject.detail,
                                  reject.subject_id])  # fmt: skip
 

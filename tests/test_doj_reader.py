@@ -551,10 +551,11 @@ def test_a_row_without_subject_id_stays_with_the_person_of_its_cii_number(tmp_pa
     ]
     read = read_rows(tmp_path, rows)
     assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
-        (4, "blank_subject_id", ""),
+        (4, "blank_subject_id", "1001"),  # listed with the subject it was given to
         (5, "blank_subject_id", ""),
-        (6, "nul_byte", ""),
+        (6, "nul_byte", "1001"),
     ]
+    assert [r.subject_id for r in read.account.files[0].rejects] == ["", "", ""]  # as routed
     first, second = read
     assert [s.lines for s in first.rejected_rows] == [(4, 6)]
     assert first.flags == ("some_rows_rejected",)

@@ -36,6 +36,7 @@ def _account(account):
             sorted(f.used_lines),
             sorted(f.irrelevant_lines),
             f.rows_in,
+            f.listed(),
         )
         for f in account.files
     ]

@@ -154,6 +154,8 @@ def test_damage_stays_with_its_person(rng: random.Random, count: int) -> None:
     assert set(rejected) <= set(damaged)
     broken = {"stray_quote", "extra_comma", "lost_comma", "cut", "nul", "blank_subject"}
     assert {n for n, (_, kind) in damaged.items() if kind in broken} <= set(rejected)
+    for number, row in rejected.items():  # named by its SUBJECT_ID, or given by its CII
+        assert row[4] == damaged[number][0], row
 
     # No one else's decision changes: every row of an undamaged person is the same.
     for name in ("convictions", "people"):
