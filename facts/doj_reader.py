@@ -1,10 +1,12 @@
 """Read DOJ bulk criminal-history files (``doj-format.md``) into histories and a row account.
 
-Files are streamed with :mod:`csv`; each row is validated, counted (used, irrelevant or
-rejected, see :mod:`row_accounting`) and, when used, kept as a compact tuple under its
-``SUBJECT_ID``. Histories are built lazily, one subject at a time, sorted by subject id.
-A rejected row never stops the other rows; only an unreadable file raises
-:class:`UserError`. Messages carry file names, line numbers and subject ids only.
+Files are streamed one physical line a record (:mod:`doj_lines`: a damaged line is rejected
+alone); each row is validated, counted (used, irrelevant or rejected, see
+:mod:`row_accounting`) and, when used, kept as a compact tuple under its ``SUBJECT_ID``. A
+rejected row marks the record of the subject it names (or, naming none, of the subject whose
+rows show its CII number) as incomplete. Histories are built lazily, one subject at a time,
+sorted by subject id. A rejected row never stops the other rows; only an unreadable file
+raises :class:`UserError`. Messages carry file names, line numbers and subject ids only.
 
 Reading a row has two steps: *routing* (field count, subject id, step type: rows that belong
 to no subject are accounted for at once) and *using* (validating and keeping the row in its
