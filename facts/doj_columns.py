@@ -68,21 +68,29 @@ def is_header(row: Sequence[str]) -> bool:
     return bool(row) and row[0].lstrip("\ufeff").strip().startswith(HEADER_MARK)
 
 
-def fits(row: list[str]) -> list[str] | None:
-    """The row trimmed to 95 fields, or None when it has the wrong number of fields.
+def fits(row: list[str], width: int = FIELD_COUNT) -> list[str] | None:
+    """The row's 95 fields, or None when it does not have the file's width.
 
-    A 96th field is accepted when it is empty (a trailing comma, seen in the wild).
+    ``width`` is what the file's header fixed (:func:`check_header`): 95 fields, or 96
+    when the header ends with a trailing comma; then every data row must end with that
+    empty 96th field too. A row of any other width is damaged (an unquoted comma inside a
+    field makes one more, with every later column shifted), whatever its extra fields hold.
     """
-    if len(row) == FIELD_COUNT:
+    if len(row) != width:
+        return None
+    if width == FIELD_COUNT:
         return row
-    if len(row) == FIELD_COUNT + 1 and not row[-1].strip():
-        return row[:FIELD_COUNT]
-    return None
+    return None if row[-1].strip() else row[:FIELD_COUNT]
 
 
-def check_header(row: list[str], file: str) -> None:
-    """Raise :class:`UserError` unless the header names the 95 columns in order."""
-    fields = fits(row)
+def check_header(row: list[str], file: str) -> int:
+    """The width of the file's rows; :class:`UserError` unless the header names the columns.
+
+    The header names the 95 columns in order, optionally with a trailing comma (a 96th,
+    empty field, seen in the wild), and then every row of the file has it too.
+    """
+    width = FIELD_COUNT + 1 if len(row) == FIELD_COUNT + 1 else FIELD_COUNT
+    fields = fits(row, width)
     if fields is None:
         raise UserError(
             f"{file}: line 1 is a header with {len(row)} fields; expected {FIELD_COUNT}"
@@ -93,3 +101,4 @@ def check_header(row: list[str], file: str) -> None:
                 f"{file}: header column {index} is not {expected}; this reader knows only "
                 "the 95-column DOJ research file layout"
             )
+    return width

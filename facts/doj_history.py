@@ -347,4 +347,18 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
         dismissals=tuple(dismissals),
         registrations=tuple(registrations),
         flags=tuple(sorted(flags)),
+        rejected_rows=_rejected_rows(subject, files),
+    )
+
+
+def _rejected_rows(subject: Subject, files: Sequence[str]) -> tuple[Source, ...]:
+    """The subject's rejected lines, one source a file (by name), lines in order."""
+    if not subject.rejected_lines:
+        return ()
+    by_file: dict[str, set[int]] = {}
+    for file, line in subject.rejected_lines:
+        by_file.setdefault(files[file], set()).add(line)
+    return tuple(
+        _make(Source, file=name, lines=tuple(sorted(lines)))
+        for name, lines in sorted(by_file.items())
     )

@@ -10,29 +10,33 @@ numbers, flags and duplicates.
 
 Offsets need the lines as the reader sees them. It reads in text mode with ``newline=""``,
 which ends a line at ``\n``, ``\r\n`` or a lone ``\r``; :class:`_Lines` cuts the bytes
-at the same places, so ``csv`` counts the same line numbers. That holds for encodings whose
-bytes for ``\n`` and ``\r`` mean nothing else (:data:`BYTE_SAFE`: UTF-8, Latin-1, ...).
+at the same places, so the lines, and their numbers, are the same (one record a line,
+:mod:`cmr_reason.facts.doj_lines`). That holds for encodings whose bytes for ``\n`` and
+``\r`` mean nothing else (:data:`BYTE_SAFE`: UTF-8, Latin-1, ...).
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import suppress
 from itertools import groupby
 from operator import itemgetter
 from pathlib import Path
 from typing import BinaryIO
 
-from cmr_reason.facts import doj_columns as col
 from cmr_reason.facts.doj_history import build_history
+from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_reader import (
+    _CII_IDENTITY,
+    Orphans,
     _check_encoding,
     _FileReader,
     _RowError,
-    _value,
+    attach_orphans,
+    header_width,
+    line_subject,
     reading_errors,
 )
 from cmr_reason.facts.doj_rows import Subject
@@ -66,7 +70,7 @@ def _pieces(raw: bytes) -> list[bytes]:
 
 
 class _Lines:
-    """The decoded lines of a binary file from byte ``start``, tracking each record's start."""
+    """The decoded lines of a binary file from byte ``start``, with the offset of each."""
 
     def __init__(self, handle: BinaryIO, codec: str, start: int) -> None:
         self.handle = handle
@@ -74,35 +78,42 @@ class _Lines:
         name = codec if start == 0 else codec.removesuffix("-sig")
         self.decode = codecs.getincrementaldecoder(name)().decode
         self.offset = start  # just after the last line handed out
-        self.record_start: int | None = None  # the first line handed out since take()
+        self.starts: deque[int] = deque()  # where each line handed out and not taken began
 
     def __iter__(self) -> Iterator[str]:
         readline = self.handle.readline
         while raw := readline():
             for piece in _pieces(raw):
-                if self.record_start is None:
-                    self.record_start = self.offset
+                start = self.offset
                 self.offset += len(piece)
                 text = self.decode(piece)
                 if text:  # a lone byte order mark decodes to nothing: not a line
+                    self.starts.append(start)
                     yield text
         tail = self.decode(b"", True)  # raises on a sequence cut off at the end
         if tail:
+            self.starts.append(self.offset)
             yield tail
 
     def take(self) -> int:
-        """The byte offset where the record just parsed began."""
-        start, self.record_start = self.record_start, None
-        return self.offset if start is None else start
+        """The byte offset where the next line not yet taken began (one record a line)."""
+        return self.starts.popleft()
 
 
 def locate_rows(
-    path: Path, index: int, encoding: str, found: Callable[[str, int, int], None]
+    path: Path,
+    index: int,
+    encoding: str,
+    found: Callable[[str, int, int], None],
+    orphan: Callable[[str, int], None] | None = None,
 ) -> None:
     """Call ``found(subject_id, line, offset)`` for each row of ``path`` routed to a subject.
 
-    ``index`` is the file's place among the run's inputs. Raises :class:`UserError` for an
-    encoding offsets cannot cut, and as :func:`read_doj` does for an unreadable file.
+    A rejected line that names its subject is routed to it too (it makes the subject's
+    record incomplete); one that names none but holds a CII number is reported as
+    ``orphan(cii, line)`` (:func:`cmr_reason.facts.doj_reader.orphan_key`). ``index`` is
+    the file's place among the run's inputs. Raises :class:`UserError` for an encoding
+    offsets cannot cut, and as :func:`read_doj` does for an unreadable file.
     """
     codec = codec_of(encoding)
     if codec is None:
@@ -115,52 +126,66 @@ def locate_rows(
     reader = _FileReader(path, index, FileAccount(str(path)), {}, sink=sink)
     with path.open("rb") as handle:
         lines = _Lines(handle, codec, 0)
-        rows = csv.reader(lines)
 
-        def records() -> Iterator[list[str]]:
-            for record in rows:
+        def located() -> Iterator[Record]:
+            for record in records(lines):  # one record a physical line, in order
                 current[0] = lines.take()
                 yield record
 
-        with reading_errors(path, codec, lambda: rows.line_num):
-            reader.read(records(), lambda: rows.line_num)
+        with reading_errors(path, codec):
+            reader.read(located())
+    if orphan is not None:
+        for cii, _, line in reader.orphans:
+            orphan(cii, line)
 
 
-def _record_at(handle: BinaryIO, codec: str, offset: int) -> list[str]:
-    """The one CSV record that starts at byte ``offset``."""
+def _line_at(handle: BinaryIO, codec: str, offset: int) -> str:
+    """The one physical line that starts at byte ``offset``, decoded."""
     handle.seek(offset)
-    return next(csv.reader(_Lines(handle, codec, offset)), [])
+    return next(iter(_Lines(handle, codec, offset)), "")
 
 
 def history_at(
-    subject_id: str, spans: Sequence[Span], paths: Sequence[Path], encoding: str = "utf-8"
+    subject_id: str,
+    spans: Sequence[Span],
+    paths: Sequence[Path],
+    encoding: str = "utf-8",
+    orphans_of: Callable[[str], Orphans] | None = None,
 ) -> History | None:
     """The history of ``subject_id`` from its rows at ``spans``; None when it has none.
 
     ``paths`` are the files the spans were located in, in the same order (their names
-    label the history's sources, as in ``read_histories(paths)``). Raises
-    :class:`OffsetMismatch` when a span holds another subject's row.
+    label the history's sources, as in ``read_histories(paths)``). ``orphans_of(cii)``
+    gives the rejected lines that name no subject but hold that CII number (as
+    :func:`read_doj` attaches them). Raises :class:`OffsetMismatch` when a span holds
+    another subject's row.
     """
     codec = codec_of(encoding)
     if codec is None:
         raise UserError(f"rows cannot be located by byte offset in {encoding}")
     subjects: dict[str, Subject] = {}
-    at = [0]  # the line being read, for an error message
     for index, group in groupby(sorted(spans), key=itemgetter(0)):
         path = paths[index]
         reader = _FileReader(path, index, FileAccount(str(path)), subjects)
-        with path.open("rb") as handle, reading_errors(path, codec, lambda: at[0]):
+        reader.width = header_width(path, codec)
+        with path.open("rb") as handle, reading_errors(path, codec):
             for _, line, offset in group:
-                at[0] = line
-                raw = _record_at(handle, codec, offset)
-                fields = col.fits(raw)
-                if fields is None or _value(fields, col.SUBJECT_ID) != subject_id:
+                raw, damage = parse_line(_line_at(handle, codec, offset))
+                if line_subject(raw) != subject_id:
                     raise OffsetMismatch(
                         f"{path}: line {line} is not a row of {subject_id}: "
                         "the subject index does not match the file"
                     )
-                # A rejected row is rejected as a whole read rejects it (its subject flagged).
-                with suppress(_RowError):
+                # A rejected row is rejected as a whole read rejects it (its subject marked).
+                try:
+                    if damage is not None:
+                        raise _RowError(damage.reason, damage.detail, subject_id)
                     reader.row(raw, line)
+                except _RowError as problem:
+                    reader.rejected(line, problem)
     subject = subjects.get(subject_id)
-    return None if subject is None else build_history(subject_id, subject, tuple(map(str, paths)))
+    if subject is None:
+        return None
+    if orphans_of is not None:
+        attach_orphans(subject, orphans_of(subject.identity[_CII_IDENTITY]))
+    return build_history(subject_id, subject, tuple(map(str, paths)))

@@ -1,10 +1,12 @@
 """Read DOJ bulk criminal-history files (``doj-format.md``) into histories and a row account.
 
-Files are streamed with :mod:`csv`; each row is validated, counted (used, irrelevant or
-rejected, see :mod:`row_accounting`) and, when used, kept as a compact tuple under its
-``SUBJECT_ID``. Histories are built lazily, one subject at a time, sorted by subject id.
-A rejected row never stops the other rows; only an unreadable file raises
-:class:`UserError`. Messages carry file names, line numbers and subject ids only.
+Files are streamed one physical line a record (:mod:`doj_lines`: a damaged line is rejected
+alone); each row is validated, counted (used, irrelevant or rejected, see
+:mod:`row_accounting`) and, when used, kept as a compact tuple under its ``SUBJECT_ID``. A
+rejected row marks the record of the subject it names (or, naming none, of the subject whose
+rows show its CII number) as incomplete. Histories are built lazily, one subject at a time,
+sorted by subject id. A rejected row never stops the other rows; only an unreadable file
+raises :class:`UserError`. Messages carry file names, line numbers and subject ids only.
 
 Reading a row has two steps: *routing* (field count, subject id, step type: rows that belong
 to no subject are accounted for at once) and *using* (validating and keeping the row in its
@@ -19,12 +21,13 @@ and the same row account as :func:`read_doj` (``tests/test_doj_stream.py``).
 from __future__ import annotations
 
 import codecs
-import csv
 import datetime as dt
 import gc
 import heapq
+import io
 import os
 import pickle
+import re
 import shutil
 import tempfile
 import weakref
@@ -40,7 +43,8 @@ from sys import intern
 
 from cmr_reason.facts import doj_columns as col
 from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.doj_lines import Record, parse_line, records
+from cmr_reason.facts.doj_rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.row_accounting import FileAccount, RowAccount
@@ -119,6 +123,58 @@ def _date_detail(text: str) -> str:
     if len(text) == 8 and text.isdigit():
         return "8 digits but not a calendar date"
     return f"{len(text)} characters, not YYYYMMDD"
+
+
+#: The kind of a routed row that stands for a rejected line of its subject (no fields).
+REJECTED = "rejected"
+
+
+def line_subject(raw: Sequence[str]) -> str:
+    """The subject a damaged line names: its third field, if that can be an id, else blank.
+
+    A line rejected for its shape (a wrong field count, an open quote) still names its
+    subject when the damage comes after ``SUBJECT_ID``; when it comes before, the third
+    field holds something else, or nothing, and the line is nobody's.
+    """
+    if len(raw) <= col.SUBJECT_ID:
+        return ""
+    sid = raw[col.SUBJECT_ID].strip()
+    return sid if sid != "NULL" and sid.isprintable() else ""
+
+
+#: Where a subject's CII number is in its identity (doj_rows.IDENTITY_FIELDS).
+_CII_IDENTITY = [name for name, _ in IDENTITY_FIELDS].index("cii")
+
+#: Rejected lines that name no subject, by the CII number they hold: ``{cii: ((file, line),)}``.
+Orphans = dict[str, tuple[tuple[int, int], ...]]
+
+
+def orphan_key(raw: list[str], width: int) -> str:
+    """The CII number of a rejected line that names no subject, when its columns can be told.
+
+    A row whose ``SUBJECT_ID`` is blank (or damaged) but whose fields are where they belong
+    still carries the person's CII number: the line is given to the subject whose rows
+    show that number (:func:`attach_orphans`). A line of the wrong width gives nothing.
+    """
+    row = col.fits(raw, width)
+    if row is None:
+        return ""
+    cii = row[col.CII_NUMBER].strip()
+    return cii if cii and cii != "NULL" and cii.isprintable() else ""
+
+
+def attach_orphans(
+    subject: Subject, orphans: Orphans, sid: str = "", accounts: Sequence[FileAccount] = ()
+) -> None:
+    """Mark the subject's record incomplete with the rejected lines that hold its CII number.
+
+    With ``accounts`` (the read's, one a file), each line is noted there as given to ``sid``.
+    """
+    cii = subject.identity[_CII_IDENTITY]
+    for file, line in orphans.get(cii, ()) if cii else ():
+        subject.mark_rejected(file, line)
+        if accounts:
+            accounts[file].give(line, sid)
 
 
 def _value(row: Sequence[str], index: int) -> str:
@@ -217,38 +273,74 @@ class _FileReader:
     routed: int = 0  # rows handed to the sink
     only: frozenset[str] | None = None  # when set, keep only these subjects' rows
     seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
+    width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
-    def read(
-        self, rows: Iterator[list[str]], line_of: Callable[[], int], first: bool = True
-    ) -> None:
-        """Account for every record of the file (``first``: the rows begin with its first)."""
+    def read(self, lines: Iterable[Record], first: bool = True) -> None:
+        """Account for every physical line (``first``: the lines begin with the file's first).
+
+        ``lines`` come from :func:`cmr_reason.facts.doj_lines.records`: one record a
+        physical line, a damaged line (an open quote, a NUL) rejected by itself.
+        """
         account = self.account
-        previous = line_of()
-        for raw in rows:
-            line = previous + 1
-            previous = line_of()
+        for line, raw, damage in lines:
             if first:
                 first = False
                 if col.is_header(raw):
-                    col.check_header(raw, account.file)
+                    if damage is not None:
+                        raise UserError(
+                            f"{account.file}: line 1 is a header that cannot be read "
+                            f"({damage.reason.replace('_', ' ')})"
+                        )
+                    self.width = col.check_header(raw, account.file)
                     continue
             try:
+                if damage is not None:
+                    raise _RowError(damage.reason, damage.detail, line_subject(raw))
                 self.row(raw, line)
             except _RowError as problem:
-                account.reject(line, problem.reason, problem.detail, problem.subject_id)
+                self.rejected(line, problem, raw)
+
+    def rejected(self, line: int, problem: _RowError, raw: list[str] | None = None) -> None:
+        """Account for a rejected row; the subject it names is marked as incomplete.
+
+        A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
+        is kept in ``orphans``, for the subject whose rows show that number.
+        """
+        self.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+        sid = problem.subject_id
+        if not sid:
+            key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""
+            if key:
+                self.orphans.append((key, self.index, line))
+            return
+        if self.only is not None and sid not in self.only:
+            return
+        if self.sink is not None:
+            self.sink(sid, REJECTED, line, (), self.index)
+        else:
+            subject = self.subjects.get(sid)
+            if subject is None:
+                subject = self.subjects[sid] = Subject()
+            subject.mark_rejected(self.index, line)
 
     def row(self, raw: list[str], line: int) -> None:
         """Route one record: account for it now, or keep what a history needs."""
-        row = col.fits(raw)
-        sid = _value(row, col.SUBJECT_ID) if row is not None else ""
+        row = col.fits(raw, self.width)
+        if row is None:
+            if not any(field.strip() for field in raw):
+                self.account.ignore(line, "blank_row")
+                return
+            raise _RowError(
+                "wrong_field_count",
+                f"{len(raw)} fields, expected {self.width}",
+                line_subject(raw),
+            )
+        sid = _value(row, col.SUBJECT_ID)
         if not sid:  # only then look for a blank row: checking every row would cost
             if not any(field.strip() for field in raw):
                 self.account.ignore(line, "blank_row")
                 return
-            if row is None:
-                raise _RowError(
-                    "wrong_field_count", f"{len(raw)} fields, expected {col.FIELD_COUNT}"
-                )
             raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
         if self.only is not None and sid not in self.only:
             self.seen.add(sid)
@@ -397,8 +489,11 @@ class DojRead:
     subjects: dict[str, Subject]
     subject_ids: list[str] = field(init=False)
     other_ids: frozenset[str] = frozenset()  # subjects a filtered read met and left out
+    orphans: Orphans = field(default_factory=dict)  # rejected lines by the CII they hold
 
     def __post_init__(self) -> None:
+        for sid, subject in self.subjects.items():
+            attach_orphans(subject, self.orphans, sid, self.account.files)
         # A subject whose rows were all rejected or duplicates has no history.
         self.subject_ids = sorted(s for s, rows in self.subjects.items() if rows.first)
 
@@ -425,6 +520,10 @@ def _check_encoding(encoding: str) -> str:
         name = codecs.lookup(encoding).name
     except LookupError:
         raise UserError(f"unknown encoding {encoding!r}; try utf-8 or latin-1") from None
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+    except LookupError:  # rot13, base64...: codecs, but not of text
+        raise UserError(f"{encoding!r} is not a text encoding; try utf-8 or latin-1") from None
     return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
 
 
@@ -439,27 +538,40 @@ def _check_file(path: Path, encoding: str) -> None:
             head = handle.read(_SNIFF_BYTES)
     except OSError as exc:
         raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
-    if not head.strip():
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise UserError(f"{path}: the file is empty")
-    if b"\x00" in head and not encoding.startswith(("utf-16", "utf-32")):
+    # Text in UTF-16 or UTF-32 read as 8-bit, or a binary file, is NUL bytes all through;
+    # a NUL here and there is damage to its line only (rejected with it, doj_lines).
+    binary = head.count(b"\x00") * 100 >= len(head)
+    if binary and not encoding.startswith(("utf-16", "utf-32")):
         raise UserError(f"{path}: contains NUL bytes; this is not a text CSV file")
 
 
+_LINE_END = re.compile(rb"\r\n?|\n")
+
+
 def _bad_line(path: Path, encoding: str) -> int:
-    """The 1-based line holding the first byte that does not decode (0 if not found)."""
+    """The 1-based line holding the first byte that does not decode (0 if not found).
+
+    Lines are counted as text mode counts them: a lone carriage return ends one too.
+    """
     decoder = codecs.getincrementaldecoder(encoding)()
+    number = 1
     with path.open("rb") as handle:
-        for number, line in enumerate(handle, start=1):
+        for raw in handle:
             try:
-                decoder.decode(line)
-            except UnicodeDecodeError:
-                return number
+                decoder.decode(raw)
+            except UnicodeDecodeError as error:
+                return number + len(_LINE_END.findall(raw, 0, max(error.start, 0)))
+            except UnicodeError:
+                return 0
+            number += len(_LINE_END.findall(raw))
     return 0
 
 
 @contextmanager
-def reading_errors(path: Path, encoding: str, line_of: Callable[[], int]) -> Iterator[None]:
-    """Turn a byte that does not decode, or unreadable CSV, into a one-line :class:`UserError`."""
+def reading_errors(path: Path, encoding: str) -> Iterator[None]:
+    """Turn text that does not decode into a one-line :class:`UserError` naming its line."""
     try:
         yield
     except UnicodeDecodeError:
@@ -469,16 +581,35 @@ def reading_errors(path: Path, encoding: str, line_of: Callable[[], int]) -> Ite
             f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
             "give the file's encoding with --encoding (e.g. --encoding latin-1)"
         ) from None
-    except csv.Error as exc:
-        raise UserError(f"{path}: line {line_of()}: unreadable CSV ({exc})") from None
+    except UnicodeError:  # e.g. UTF-16 or UTF-32 without a byte order mark
+        # Not the codec's message: some quote the text they could not decode.
+        raise UserError(
+            f"{path}: cannot be read as {encoding.removesuffix('-sig')} (for UTF-16 and "
+            "UTF-32, the file does not start with a byte order mark); give the file's "
+            "encoding with --encoding (e.g. --encoding utf-16-le)"
+        ) from None
 
 
 def _read_file(reader: _FileReader, encoding: str) -> None:
     path = reader.path
-    with path.open("r", encoding=encoding, newline="") as handle:
-        rows = csv.reader(handle)
-        with reading_errors(path, encoding, lambda: rows.line_num):
-            reader.read(rows, lambda: rows.line_num)
+    with path.open("r", encoding=encoding, newline="") as handle, reading_errors(path, encoding):
+        reader.read(records(handle))
+
+
+def header_width(path: Path, codec: str) -> int:
+    """The width of the file's rows, as its first line fixes it (95 without a header)."""
+    try:
+        with path.open("r", encoding=codec, newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeError):
+        return col.FIELD_COUNT  # the whole read reports it
+    fields, damage = parse_line(first)
+    if damage is not None or not col.is_header(fields):
+        return col.FIELD_COUNT
+    try:
+        return col.check_header(fields, str(path))
+    except UserError:
+        return col.FIELD_COUNT
 
 
 def read_doj(
@@ -494,6 +625,7 @@ def read_doj(
     subjects: dict[str, Subject] = {}
     wanted = None if only is None else frozenset(only)
     others: set[str] = set()
+    orphans: list[tuple[str, int, int]] = []
     for index, given in enumerate(paths):
         path = Path(given)
         _check_file(path, codec)
@@ -501,9 +633,19 @@ def read_doj(
         account.files.append(file_account)
         reader = _FileReader(path, index, file_account, subjects, only=wanted, seen=others)
         _read_file(reader, codec)
+        orphans += reader.orphans
         if file_account.rows_in == 0:
             raise UserError(f"{path}: no data rows (only a header)")
-    return DojRead(tuple(str(p) for p in paths), account, subjects, frozenset(others))
+    files = tuple(str(p) for p in paths)
+    return DojRead(files, account, subjects, frozenset(others), group_orphans(orphans))
+
+
+def group_orphans(orphans: Iterable[tuple[str, int, int]]) -> Orphans:
+    """``(cii, file, line)`` of rejected lines without a subject, grouped by CII number."""
+    grouped: dict[str, list[tuple[int, int]]] = {}
+    for cii, file, line in orphans:
+        grouped.setdefault(cii, []).append((file, line))
+    return {cii: tuple(sorted(lines)) for cii, lines in sorted(grouped.items())}
 
 
 # --- Streaming: bounded memory for files of any size ---------------------------------------
@@ -521,7 +663,7 @@ Packed = str | tuple[int, int, str, tuple[str, ...]]
 
 def _pack(kind: str, line: int, fields: tuple[str, ...], index: int) -> Packed:
     text = _FIELD_SEP.join(fields)
-    if text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
+    if fields and text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
         return (index, line, kind, fields)
     return f"{index}{_PART_SEP}{line}{_PART_SEP}{kind}{_PART_SEP}{text}"
 
@@ -643,6 +785,7 @@ class DojStream:
     spilled_runs: int = 0
     reader_peaks_kib: list[int] = field(default_factory=list)  # processes that read ranges
     reader_cpu_seconds: float = 0.0
+    orphans: Orphans = field(default_factory=dict)  # for use_rows: lines without a subject
 
     def items(self) -> Iterator[tuple[str, list[Packed]]]:
         """Each subject's routed rows, in subject order (cheap to send to a worker)."""
@@ -672,13 +815,18 @@ def merge_account(into: FileAccount, part: FileAccount) -> None:
     into.rejects.extend(part.rejects)
     into.used_lines.extend(part.used_lines)
     into.irrelevant_lines.extend(part.irrelevant_lines)
+    for line, subjects in part.given.items():
+        into.given.setdefault(line, set()).update(subjects)
 
 
 def use_rows(
-    items: Iterable[tuple[str, Sequence[Packed]]], files: Sequence[str]
+    items: Iterable[tuple[str, Sequence[Packed]]],
+    files: Sequence[str],
+    orphans: Orphans | None = None,
 ) -> tuple[list[tuple[str, Subject]], list[FileAccount]]:
     """The *using* step for some subjects: their records and their rows' account.
 
+    ``orphans`` are the stream's rejected lines that name no subject (:class:`DojStream`).
     Subjects whose rows were all rejected or duplicates are left out, as in :class:`DojRead`.
     """
     accounts = [FileAccount(name) for name in files]
@@ -692,12 +840,20 @@ def use_rows(
         for packed in rows:
             index, line, kind, fields = _unpack(packed)
             reader = readers[index]
+            if kind == REJECTED:  # rejected when routed, and accounted for then
+                subject = subjects.get(sid)
+                if subject is None:
+                    subject = subjects[sid] = Subject()
+                subject.mark_rejected(index, line)
+                continue
             try:
                 reader.use(fields, line, sid, kind)
             except _RowError as problem:
-                reader.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+                reader.rejected(line, problem)
         subject = subjects.pop(sid, None)
         if subject is not None and subject.first is not None:
+            if orphans:
+                attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))
     return kept, accounts
 
@@ -710,6 +866,7 @@ class Routed:
     rows: int
     peaks_kib: list[int] = field(default_factory=list)
     cpu_seconds: float = 0.0
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
 
 def _route_file(
@@ -731,7 +888,7 @@ def _route_file(
     account = FileAccount(str(path))
     reader = _FileReader(path, index, account, {}, sink=groups.add)
     _read_file(reader, codec)
-    return Routed(account, reader.routed)
+    return Routed(account, reader.routed, orphans=reader.orphans)
 
 
 def stream_doj(
@@ -754,6 +911,7 @@ def stream_doj(
     stream = DojStream(tuple(str(p) for p in paths), account, groups)
     collecting = gc.isenabled()
     gc.disable()  # routing makes no reference cycles; scanning millions of lists costs 3-4 %
+    orphans: list[tuple[str, int, int]] = []
     try:
         for index, given in enumerate(paths):
             path = Path(given)
@@ -763,8 +921,10 @@ def stream_doj(
             stream.routed_rows += routed.rows
             stream.reader_peaks_kib += routed.peaks_kib
             stream.reader_cpu_seconds += routed.cpu_seconds
+            orphans += routed.orphans
             if routed.account.rows_in + routed.rows == 0:
                 raise UserError(f"{path}: no data rows (only a header)")
+        stream.orphans = group_orphans(orphans)
     except BaseException:
         groups.close()
         raise

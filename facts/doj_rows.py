@@ -83,6 +83,7 @@ class Subject:
         "last_identity",
         "registrations",
         "rejected_counts",
+        "rejected_lines",
     )
 
     def __init__(self) -> None:
@@ -97,6 +98,12 @@ class Subject:
         self.rejected_counts: set[str] = set()
         # (file, line) of the first row of each birth date seen: where they conflict
         self.birth_lines: dict[str, tuple[int, int]] | None = None
+        self.rejected_lines: list[tuple[int, int]] = []  # (file, line) of rejected rows
+
+    def mark_rejected(self, file: int, line: int) -> None:
+        """Note a rejected row of this subject: its record is incomplete."""
+        self.flags.add("some_rows_rejected")
+        self.rejected_lines.append((file, line))
 
     def note_identity(self, values: tuple[str, ...]) -> None:
         """Keep the first non-blank value of each person field; flag disagreements."""

@@ -6,31 +6,40 @@ ends into ranges that the worker processes route at once, each into sorted run f
 own; the parent merges them with its other runs, in reading order, so the subjects and the
 row account are the same as those of a serial read.
 
-A cut must fall between two records. It is placed at a line end where the number of quote
-characters since the start of the file is even, which is outside any quoted field unless a
-stray quote sits in an unquoted field. Each range then reports whether its last record was
-left open (its last field runs into the cut, so it ends with the line end); if any was, the
-ranges are thrown away and the file is read serially. ``tests/test_doj_split.py`` checks
-both paths against the serial read.
+A DOJ record is one physical line (:mod:`cmr_reason.facts.doj_lines`): a quoted field
+never runs past its line, so any line end is a cut between two records, and a range reads
+its lines exactly as the serial read does, line numbers included. Only a range that cannot
+be read as the serial read reads it (a lone carriage return, which text mode takes for a
+line end; a byte that does not decode) gives way: the file is then read serially, which
+reports what is wrong with its line. ``tests/test_doj_split.py`` checks both paths against
+the serial read.
 """
 
 from __future__ import annotations
 
 import codecs
-import csv
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import FileAccount, Routed, _FileReader, _Groups, merge_account
+from cmr_reason.facts.doj_columns import FIELD_COUNT
+from cmr_reason.facts.doj_lines import records
+from cmr_reason.facts.doj_reader import (
+    FileAccount,
+    Routed,
+    _FileReader,
+    _Groups,
+    header_width,
+    merge_account,
+)
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.process_stats import peak_rss_kib
 
 #: Files smaller than this are read serially: a process start would cost more.
 MIN_SPLIT_BYTES = 64 << 20
-_BLOCK = 1 << 24  # bytes scanned at a time when counting quotes and line ends
+_BLOCK = 1 << 24  # bytes scanned at a time when counting line ends
 #: Encodings in which the bytes of ``\n``, ``\r`` and ``"`` only ever mean those characters.
 BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
 
@@ -51,14 +60,14 @@ class RangeResult:
     runs: list[Path]
     account: FileAccount
     routed: int
-    last_open: bool  # the last record ran into the cut: the cut was not between records
-    failed: bool = False  # the range could not be decoded or parsed
+    failed: bool = False  # the range could not be read as the serial read reads it
     peak_kib: int = 0  # the reading process's peak memory
     cpu_seconds: float = 0.0  # CPU time the range took
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
 
 
 def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
-    """Ranges of about equal size cut at line ends outside quotes; one range when too small."""
+    """Ranges of about equal size cut just after line ends; one range when too small."""
     size = path.stat().st_size
     whole = [Range(0, size, 0)]
     smallest = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
@@ -68,7 +77,7 @@ def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> l
         return whole  # not \n line ends: leave the file to the serial reader
     targets = [size * k // parts for k in range(1, parts)]
     cuts: list[tuple[int, int]] = []  # (offset just after a line end, line ends before it)
-    quotes = lines = offset = 0
+    lines = offset = 0
     with path.open("rb") as handle:
         while targets and (block := handle.read(_BLOCK)):
             position = 0
@@ -77,13 +86,10 @@ def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> l
                 newline = block.find(b"\n", wanted) if wanted < len(block) else -1
                 if newline < 0:
                     break
-                quotes += block.count(b'"', position, newline + 1)
                 lines += block.count(b"\n", position, newline + 1)
                 position = newline + 1
-                if quotes % 2 == 0:  # outside a quoted field: a cut
-                    cuts.append((offset + position, lines))
-                    targets.pop(0)
-            quotes += block.count(b'"', position)
+                cuts.append((offset + position, lines))
+                targets.pop(0)
             lines += block.count(b"\n", position)
             offset += len(block)
     starts = [(0, 0), *cuts]
@@ -120,30 +126,35 @@ def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
 
 
 def route_range(
-    path: Path, index: int, part: Range, codec: str, budget: int, temp_dir: str, tag: str
+    path: Path,
+    index: int,
+    part: Range,
+    codec: str,
+    budget: int,
+    temp_dir: str,
+    tag: str,
+    width: int = FIELD_COUNT,
 ) -> RangeResult:
-    """Route one range into sorted run files in ``temp_dir`` (runs in a worker process)."""
+    """Route one range into sorted run files in ``temp_dir`` (runs in a worker process).
+
+    ``width`` is the number of fields the file's header fixes for its rows
+    (:func:`cmr_reason.facts.doj_reader.header_width`): a range after the first has no header.
+    """
     cpu_started = time.process_time()
     account = FileAccount(str(path))
     groups = _Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
-    reader = _FileReader(path, index, account, {}, sink=groups.add)
-    rows = csv.reader(_lines(path, part, codec))
-    last: list[list[str]] = [[]]
-
-    def records() -> Iterator[list[str]]:
-        for record in rows:
-            last[0] = record
-            yield record
-
+    reader = _FileReader(path, index, account, {}, sink=groups.add, width=width)
     failed = False
     try:
-        reader.read(records(), lambda: part.lines_before + rows.line_num, first=part.start == 0)
-    except (UnicodeDecodeError, csv.Error, UserError, _LoneCarriageReturn):
+        lines = records(_lines(path, part, codec), part.lines_before + 1)
+        reader.read(lines, first=part.start == 0)
+    except (UnicodeError, UserError, _LoneCarriageReturn):
         failed = True  # the serial read reports it, with its line
     groups.spill()
-    open_end = part.end < path.stat().st_size and any(field.endswith("\n") for field in last[0])
     cpu = time.process_time() - cpu_started
-    return RangeResult(groups.runs, account, reader.routed, open_end, failed, peak_rss_kib(), cpu)
+    return RangeResult(
+        groups.runs, account, reader.routed, failed, peak_rss_kib(), cpu, reader.orphans
+    )
 
 
 def route_in_parallel(
@@ -156,20 +167,29 @@ def route_in_parallel(
 ) -> Routed | None:
     """Route ``parts`` of one file on ``pool``, or None to read the file serially.
 
-    None when a cut fell inside a record or a range could not be read (the serial read then
+    None when a range could not be read as the serial read reads it (the serial read then
     says what is wrong, with its line). The ranges' run files join ``groups`` in reading
     order; their accounts are merged.
     """
     groups.spill()  # rows held from earlier files go first: runs merge in reading order
     temp_dir = groups.run_directory()
+    width = header_width(path, codec)
     futures = [
         pool.submit(
-            route_range, path, index, part, codec, groups.budget, str(temp_dir), f"{index}-{k}-"
+            route_range,
+            path,
+            index,
+            part,
+            codec,
+            groups.budget,
+            str(temp_dir),
+            f"{index}-{k}-",
+            width,
         )
         for k, part in enumerate(parts)
     ]
     results = [future.result() for future in futures]
-    if any(result.last_open or result.failed for result in results):
+    if any(result.failed for result in results):
         _remove(results)
         return None
     account = FileAccount(str(path))
@@ -181,6 +201,7 @@ def route_in_parallel(
         sum(result.routed for result in results),
         [result.peak_kib for result in results],
         sum(result.cpu_seconds for result in results),
+        [orphan for result in results for orphan in result.orphans],
     )
 
 

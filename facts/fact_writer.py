@@ -145,11 +145,15 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
 
 
 def _person_marks(pid: str, history: History) -> Iterable[str]:
-    """``deceased/2`` and ``person_flag/2``."""
+    """``deceased/2``, ``person_flag/2`` and ``rejected_line/3``."""
     if history.person.deceased_date:
         yield f"deceased({pid}, {day(history.person.deceased_date)})."
     for flag in history.flags:
         yield f"person_flag({pid}, {flag})."
+    for rows in history.rejected_rows:
+        file = quote(rows.file)
+        for line in rows.lines:
+            yield f"rejected_line({pid}, {file}, {line})."
 
 
 def _registration_facts(pid: str, history: History) -> Iterable[str]:

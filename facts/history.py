@@ -193,6 +193,9 @@ class History(Frozen):
     dismissals: tuple[Dismissal, ...] = ()
     registrations: tuple[Registration, ...] = ()
     flags: tuple[str, ...] = ()  # person-level data problems, e.g. conflicting_birth_date
+    # The person's input rows that could not be used (one Source a file, lines in order):
+    # the record is incomplete (programs/core/record_incomplete.lp).
+    rejected_rows: tuple[Source, ...] = ()
 
     @property
     def subject_id(self) -> str:

@@ -127,7 +127,7 @@ def stream_histories(
     with stream_doj(paths, encoding) as stream:
         items = stream.items()
         while part := list(islice(items, chunk)):
-            subjects, _ = use_rows(part, stream.files)
+            subjects, _ = use_rows(part, stream.files, stream.orphans)
             for sid, subject in subjects:
                 yield build_history(sid, subject, stream.files)
 

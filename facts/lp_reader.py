@@ -42,6 +42,7 @@ HISTORY_PREDICATES = {
     ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
     ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
     ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3), ("cycle", 2),
+    ("rejected_line", 3),
 }  # fmt: skip
 # Reviewer decisions (docs/review.md) are run settings too: a case may hold them.
 SETTING_PREDICATES = {
@@ -188,6 +189,7 @@ class _Builder:
         births = self.keyed("birth", 2)
         deaths = self.keyed("deceased", 2)
         person_flags = self.keyed("person_flag", 2)
+        rejected = self.keyed("rejected_line", 3)
         cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
         cases_of: dict[str, set[str]] = defaultdict(set)
         for kid, kfact in cases.items():
@@ -398,9 +400,23 @@ class _Builder:
                     dismissals=tuple(dismissals),
                     registrations=tuple(regs),
                     flags=tuple(flags),
+                    rejected_rows=_rejected_rows(rejected.get(pid, []), path),
                 )
             )
         return result
+
+
+def _rejected_rows(facts: list[Fact], path: Path) -> tuple[Source, ...]:
+    """``rejected_line(P, File, Line)`` facts as one source a file, files and lines in order."""
+    by_file: dict[str, set[int]] = defaultdict(set)
+    for fact in facts:
+        file, line = fact.symbol.arguments[1:]
+        if file.type is not clingo.SymbolType.String or line.type is not clingo.SymbolType.Number:
+            raise _error(
+                path, fact.line, "rejected_line/3 needs a file name string and a line number"
+            )
+        by_file[file.string].add(line.number)
+    return tuple(Source(file=f, lines=tuple(sorted(by_file[f]))) for f in sorted(by_file))
 
 
 def _suggest(name: str, arity: int) -> str:

@@ -2,15 +2,45 @@
 
 The invariant, per file: ``rows_in == rows_used + rows_irrelevant + rows_rejected``, and each
 data line is in exactly one of the three. Lines are kept in compact arrays (4 bytes a row), so
-the audit costs little even for millions of rows. Details never hold names or birth dates.
+the audit costs little even for millions of rows. Details never hold names or birth dates,
+and the names counts are kept under are the reader's own vocabulary, never input text.
 """
 
 from __future__ import annotations
 
+import re
 from array import array
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+#: What a count stands under when its name would be text from the input.
+OTHER = "other"
+#: Step types (``STP_TYPE_DESCR``) that carry nothing a history uses, counted by name.
+IRRELEVANT_STEPS = frozenset(
+    {"CUSTODY", "PROBATION", "SUPPLEMENTAL ARR", "APPLICANT", "MENTAL HLTH"}
+)
+#: The kinds of irrelevant row the reader names itself.
+IRRELEVANT_CODES = frozenset(
+    {"blank_row", "duplicate_row", "court_without_disposition", "other_subject"}
+)
+_KNOWN_IRRELEVANT = IRRELEVANT_STEPS | IRRELEVANT_CODES
+_REASON_CODE = re.compile(r"[a-z][a-z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
+
+
+def irrelevant_kind(kind: str) -> str:
+    """The name an irrelevant row is counted under: a known kind, else :data:`OTHER`.
+
+    Counts are published (``summary.json``, the report, ``cmr-reason summary``): a value
+    from the input (an unknown step type may be a name or a date of birth put in the wrong
+    field) never becomes the name of a count.
+    """
+    return kind if kind in _KNOWN_IRRELEVANT else OTHER
+
+
+def public_reason(reason: str) -> str:
+    """A reject reason as counts publish it: a reason code, else :data:`OTHER`."""
+    return reason if _REASON_CODE.fullmatch(reason) else OTHER
 
 
 class Reject(NamedTuple):
@@ -37,6 +67,8 @@ class FileAccount:
     rejects: list[Reject] = field(default_factory=list)
     used_lines: array[int] = field(default_factory=lambda: array("L"))
     irrelevant_lines: array[int] = field(default_factory=lambda: array("L"))
+    # Rejected lines that named no subject, given to one by the CII number they hold.
+    given: dict[int, set[str]] = field(default_factory=dict)
 
     def use(self, line: int, kind: str) -> None:
         """Count a row that became (part of) a history item."""
@@ -44,13 +76,29 @@ class FileAccount:
         self.used_lines.append(line)
 
     def ignore(self, line: int, kind: str) -> None:
-        """Count a row that carries nothing this tool uses."""
-        self.irrelevant[kind] += 1
+        """Count a row that carries nothing this tool uses (by kind, see irrelevant_kind)."""
+        self.irrelevant[irrelevant_kind(kind)] += 1
         self.irrelevant_lines.append(line)
 
     def reject(self, line: int, reason: str, detail: str = "", subject_id: str = "") -> None:
         """Record a row that could not be used."""
         self.rejects.append(Reject(self.file, line, reason, detail, subject_id))
+
+    def give(self, line: int, subject_id: str) -> None:
+        """Note that a rejected line naming no subject was given to ``subject_id``."""
+        self.given.setdefault(line, set()).add(subject_id)
+
+    def listed(self) -> list[Reject]:
+        """The rejects in line order, each with the subject(s) it names or was given to."""
+        found = sorted(self.rejects, key=lambda r: r.line)
+        if not self.given:
+            return found
+        return [
+            r._replace(subject_id=";".join(sorted(self.given[r.line])))
+            if not r.subject_id and r.line in self.given
+            else r
+            for r in found
+        ]
 
     @property
     def rows_used(self) -> int:
@@ -108,9 +156,9 @@ class RowAccount:
         return sum((f.irrelevant for f in self.files), Counter())
 
     def rejects(self) -> list[Reject]:
-        """All rejects, in file order then line order."""
-        return [r for f in self.files for r in sorted(f.rejects, key=lambda r: r.line)]
+        """All rejects, in file order then line order, with their subjects (FileAccount.listed)."""
+        return [r for f in self.files for r in f.listed()]
 
     def reject_reasons(self) -> Counter[str]:
-        """Rejected rows by reason code."""
-        return Counter(r.reason for f in self.files for r in f.rejects)
+        """Rejected rows by reason code (see public_reason)."""
+        return Counter(public_reason(r.reason) for f in self.files for r in f.rejects)

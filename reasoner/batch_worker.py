@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_reader import Packed, use_rows
+from cmr_reason.facts.doj_reader import Orphans, Packed, use_rows
 from cmr_reason.facts.history import History
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import FileAccount
@@ -47,6 +47,7 @@ class BatchSpec:
     files: tuple[str, ...]
     extra_facts: str = ""
     catalogue: Catalogue | None = None  # the parent's, so a fresh worker need not load it
+    orphans: Orphans = field(default_factory=dict)  # rejected DOJ lines without a subject
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], A
     rows = [item for item in items if not isinstance(item, History)]
     if not rows:
         return built, None
-    subjects, accounts = use_rows(rows, spec.files)
+    subjects, accounts = use_rows(rows, spec.files, spec.orphans)
     return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
 
 

@@ -30,7 +30,7 @@ from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES, DojStream, stream_
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.process_stats import peak_rss_kib
-from cmr_reason.facts.row_accounting import RowAccount
+from cmr_reason.facts.row_accounting import RowAccount, public_reason
 from cmr_reason.reasoner.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.fault_points import checkpoint
@@ -181,7 +181,7 @@ def _write_rejects(path: Path, account: RowAccount) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(REJECT_COLUMNS)
         for file_account in account.files:
-            for reject in sorted(file_account.rejects, key=lambda r: r.line):
+            for reject in file_account.listed():
                 writer.writerow([reject.file, reject.line, reject.reason, reject.detail,
                                  reject.subject_id])  # fmt: skip
 
@@ -196,7 +196,8 @@ def _input_counts(account: RowAccount) -> dict[str, Any]:
         for key, value in fa.irrelevant.items():
             irrelevant[key] = irrelevant.get(key, 0) + value
         for reject in fa.rejects:
-            rejected[reject.reason] = rejected.get(reject.reason, 0) + 1
+            reason = public_reason(reject.reason)
+            rejected[reason] = rejected.get(reason, 0) + 1
     return {
         "rows_in": sum(fa.rows_in for fa in account.files),
         "rows_used": sum(fa.rows_used for fa in account.files),
@@ -337,6 +338,7 @@ def _decide_and_write(
         files=read.files,
         extra_facts=config.extra_facts,
         catalogue=load_catalogue(config.programs),
+        orphans=read.orphans if isinstance(read, DojStream) else {},
     )
     batches = _Timed(_batches(_spilled(read.items(), config, kept), config.batch_size))
     summary = ImpactSummary()

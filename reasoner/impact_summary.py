@@ -15,6 +15,31 @@ from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome, code_section
 
 UNKNOWN = "unknown"
+OTHER = "other"
+#: Race descriptions (``RACE_DESCR``) the figures count by name: the DOJ's categories and
+#: those of Gov. Code 8310.5. Any other value is counted as "other", so no text from the
+#: input (a name or a date put in the wrong field) becomes a published figure.
+RACES = frozenset({
+    "AMERICAN INDIAN", "ASIAN", "ASIAN INDIAN", "BLACK", "CAMBODIAN", "CHINESE", "FILIPINO",
+    "GUAMANIAN", "HAWAIIAN", "HISPANIC", "JAPANESE", "KOREAN", "LAOTIAN", "OTHER",
+    "OTHER ASIAN", "PACIFIC ISLANDER", "SAMOAN", "UNKNOWN", "VIETNAMESE", "WHITE",
+})  # fmt: skip
+#: Gender codes (``GENDER``) counted by name; any other value is "other".
+GENDERS = frozenset({"M", "F", "X"})
+
+
+def race_group(race: str) -> str:
+    """The name a person's race is counted under: a known category, unknown or other."""
+    if not race:
+        return UNKNOWN
+    return race if race in RACES else OTHER
+
+
+def gender_group(gender: str) -> str:
+    """The name a person's gender is counted under: M, F, X, unknown or other."""
+    if not gender:
+        return UNKNOWN
+    return gender if gender in GENDERS else OTHER
 
 
 def decade(year: int | None) -> str:
@@ -77,8 +102,8 @@ class ImpactSummary:
     ) -> None:
         """Count one person and their convictions."""
         c = self.counts
-        race = history.person.race or UNKNOWN
-        gender = history.person.gender or UNKNOWN
+        race = race_group(history.person.race)
+        gender = gender_group(history.person.gender)
         keys = [("people", "total"), ("race", race, "people"), ("gender", gender, "people")]
         c[("people", "with_cannabis_conviction")] += outcome.cannabis > 0
         c[("people", "deceased")] += history.person.deceased_date is not None

@@ -40,7 +40,7 @@ RUN_DATE_SLOTS = frozenset({"on", "from", "to"})
 AUDIT_DATE_SLOTS = frozenset({"decided_on"})
 PERSON_SLOTS = frozenset({"age"})
 # Slots shown exactly as given: names and a reviewer's free-text note (docs/review.md).
-VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem"})
+VERBATIM_SLOTS = frozenset({"county", "note", "reviewer", "ground", "problem", "file"})
 
 # Slots whose value is a level said as a predicate ("is {now} today"): level_text/2.
 LEVEL_PHRASE_SLOTS = frozenset({"now"})

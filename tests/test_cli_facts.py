@@ -7,6 +7,7 @@ from doj_builder import PERSON, arrest, court, csv_text, row, write
 from typer.testing import CliRunner
 
 from cmr_reason.cli.app import _register, app
+from cmr_reason.facts.doj_columns import INDEX
 
 _register()
 runner = CliRunner()
@@ -192,3 +193,76 @@ def test_summary_and_run_count_the_same_convictions(source, tmp_path):
         assert figures["convictions"]["cannabis_related"] == 415
     else:
         assert "First rejected rows" in shown.stdout  # damaged rows were there
+
+
+@pytest.mark.parametrize("command", ["facts", "summary", "run"])
+def test_encoding_and_header_errors_are_one_line(tmp_path, command):
+    """UTF-16 without a byte order mark, a codec that is not text, a header that cannot be read."""
+    text = csv_text([court("001002001000", "20100301")])
+    utf16 = tmp_path / "utf16.csv"
+    utf16.write_bytes(text.encode("utf-16-le"))
+    plain = write(tmp_path / "plain.csv", [court("001002001000", "20100301")])
+    header = tmp_path / "header.csv"
+    header.write_text(text.replace("RECORD_ID,", 'RECORD_ID,"', 1), encoding="utf-8")
+    extra = ["--as-of", "2020-07-01", "--out", str(tmp_path / "out")] if command == "run" else []
+    cases = [
+        ([str(utf16), "--encoding", "utf-16"], "does not start with a byte order mark"),
+        ([str(plain), "--encoding", "rot13"], "'rot13' is not a text encoding"),
+        ([str(plain), "--encoding", "punycode"], "cannot be read as punycode"),
+        ([str(header)], "line 1 is a header that cannot be read (unclosed quote)"),
+    ]
+    for args, expected in cases:
+        message = _one_line_error(runner.invoke(app, [command, *args, *extra]))
+        assert expected in message
+    ok = runner.invoke(app, [command, str(utf16), "--encoding", "utf-16-le", *extra])
+    assert ok.exit_code == 0, ok.output
+
+
+def test_a_nul_past_the_first_64_kib_rejects_its_line_only(tmp_path):
+    rows = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(400)]
+    rows[300][INDEX["COMMENT_TEXT"]] = "A\0B"
+    path = write(tmp_path / "nul.csv", rows)
+    assert path.read_bytes().index(b"\0") > 1 << 16
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--as-of", "2020-07-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8").splitlines()
+    assert rejects[1:] == [f"{path},302,nul_byte,the line holds a NUL character,1300"]
+
+
+SECRET = "SECRETNAME,ZED 19700101"
+
+
+def test_no_input_text_in_published_figures(tmp_path):
+    """A name in a step type, race or gender column: counted as other, published nowhere."""
+    rows = [
+        *ROWS,
+        row(SUBJECT_ID="3030", STP_TYPE_DESCR=SECRET),
+        court("005002001000", "20100301", SUBJECT_ID="4040", RACE_DESCR=SECRET, GENDER=SECRET),
+    ]
+    path = write(tmp_path / "leak.csv", rows)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(path), "--as-of", "2020-07-01", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    report = tmp_path / "report.html"
+    reported = runner.invoke(
+        app, ["report", str(out), "--out", str(report), "--suppress-below", "11"]
+    )
+    assert reported.exit_code == 0, reported.output
+    summarised = runner.invoke(app, ["summary", str(path)])
+    assert summarised.exit_code == 0, summarised.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    published = {
+        "summary.json": json.dumps(summary),
+        "report.html": report.read_text(encoding="utf-8"),
+        "summary": summarised.output,
+        "run": result.output,
+        "manifest.json": (out / "manifest.json").read_text(encoding="utf-8"),
+    }
+    for name, text in published.items():
+        for secret in ("SECRETNAME", "19700101", "ZED"):
+            assert secret not in text, name
+    assert summary["by_race"]["other"]["people"] == 1
+    assert summary["by_gender"]["other"]["people"] == 1
+    kinds = {**summary["input"]["irrelevant_by_kind"], **summary["input"]["rejected_by_reason"]}
+    assert all(k.islower() or k in {"CUSTODY"} or ":" in k for k in kinds), kinds

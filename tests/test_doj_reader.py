@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from doj_builder import arrest, court, csv_text, row, sample_rows, write
 
+from cmr_reason.facts.doj_lines import parse_line
 from cmr_reason.facts.doj_reader import read_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
@@ -364,7 +365,8 @@ def test_blank_birth_date_is_not_a_conflict_and_bad_one_is_flagged(tmp_path):
     assert history.person.birth_date is None and "birth_date_invalid" in history.flags
 
 
-def test_quoted_newline_keeps_physical_line_numbers(tmp_path):
+def test_a_quoted_field_never_runs_past_its_line(tmp_path):
+    """A line end inside quotes is damage: the line is rejected alone, its neighbours read."""
     rows = [
         court("001002001000", "20100301", COMMENT_TEXT="FIRST LINE\nSECOND LINE"),
         court("002002001000", "20110301", SENT_LENGTH="BAD"),
@@ -372,8 +374,108 @@ def test_quoted_newline_keeps_physical_line_numbers(tmp_path):
     ]
     read = read_rows(tmp_path, rows)
     history = only(read)
-    assert [c.source.lines for c in history.convictions] == [(2,), (5,)]
-    assert [(r.line, r.reason) for r in read.account.rejects()] == [(4, "bad_sentence_length")]
+    assert [c.source.lines for c in history.convictions] == [(5,)]
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (2, "unclosed_quote", "1001"),  # its subject is still known: SUBJECT_ID comes first
+        (3, "stray_quote", ""),  # the rest of the field: a quote closes nothing it opened
+        (4, "bad_sentence_length", "1001"),
+    ]
+    assert [(s.file, s.lines) for s in history.rejected_rows] == [
+        (str(tmp_path / "doj.csv"), (2, 4))
+    ]
+
+
+def test_a_stray_quote_swallows_no_other_line(tmp_path):
+    """An opening quote inside an unquoted field: every other person's row is still read."""
+    rows = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(1, 9)]
+    lines = csv_text(rows).split("\r\n")
+    lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)  # inside an unquoted field
+    lines[5] = lines[5].replace(",CA0380000,", ',"CA0380000,', 1)  # opens a field to the end
+    lines[7] = lines[7].replace(",140193,", ',"140193",', 1)  # a quoted field: fine
+    path = tmp_path / "stray.csv"
+    path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    read = read_doj([path])
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (4, "stray_quote", "1003"),
+        (6, "unclosed_quote", "1005"),
+    ]
+    assert read.account.rows_in == 8 and read.account.rows_used == 6
+    assert [h.subject_id for h in read if h.convictions] == [
+        "1001", "1002", "1004", "1006", "1007", "1008"
+    ]  # fmt: skip
+    assert read.history("1005").convictions == ()
+    assert read.history("1005").flags == ("some_rows_rejected",)
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [
+        '1,2,"3"4,5',  # after a closing quote
+        '1,2,3"4,5',  # inside an unquoted field
+        '1,23"4,5",6',  # a lost comma before a quoted field: the count holds
+        '1,"2,"3",4',  # a stray opening quote closed by the next field's
+    ],
+)
+def test_quotes_that_break_rfc_4180_damage_their_line(damaged):
+    _, damage = parse_line(damaged + "\r\n")
+    assert damage is not None and damage.reason == "stray_quote"
+    for good in ('1,"2,3",""""', '"",2,"a""b"', '1,"2"\r\n', ""):
+        assert parse_line(good)[1] is None, good
+
+
+def test_an_open_quote_on_the_last_line_is_damage(tmp_path):
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301")]
+    text = csv_text(rows).removesuffix("\r\n").replace(",140193,", ',"140193,')
+    path = tmp_path / "last.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    read = read_doj([path])
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [
+        (2, "unclosed_quote"),
+        (3, "unclosed_quote"),
+    ]
+    path.write_text(text + "\r\n", encoding="utf-8", newline="")
+    assert [(r.line, r.reason) for r in read_doj([path]).account.rejects()] == [
+        (2, "unclosed_quote"),
+        (3, "unclosed_quote"),
+    ]
+
+
+def test_a_nul_character_rejects_its_line(tmp_path):
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301", PRI_NAME="A\0B")]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "nul_byte", "1001")
+    ]
+    assert [c.source.lines for c in only(read).convictions] == [(2,)]
+
+
+@pytest.mark.parametrize(
+    ("header", "width", "accepted"),
+    [(True, 95, [95]), (False, 95, [95]), (True, 96, [96])],
+    ids=["95-header", "no-header", "96-header"],
+)
+def test_the_header_fixes_the_width_of_every_row(tmp_path, header, width, accepted):
+    """A 96th field is accepted only where the header has it, and only when empty."""
+    good = court("001002001000", "20100301")
+    candidates = {
+        95: good,
+        96: [*good, ""],
+        97: [*good, "", ""],
+    }
+    text = csv_text([], header=header, trailing_comma=width == 96)
+    buffer = [text]
+    for n in (95, 96, 97):
+        buffer.append(csv_text([candidates[n]], header=False))
+    buffer.append(csv_text([[*good, "x"]], header=False))  # 96 fields, the last not empty
+    path = tmp_path / "w.csv"
+    path.write_text("".join(buffer), encoding="utf-8", newline="")
+    read = read_doj([path])
+    first = 2 if header else 1
+    used = [first + k for k, n in enumerate((95, 96, 97)) if n in accepted]
+    assert list(read.account.files[0].used_lines) == used
+    assert read.account.rows_rejected == 4 - len(used)
+    assert {r.reason for r in read.account.rejects()} == {"wrong_field_count"}
+    assert all(r.subject_id == "1001" for r in read.account.rejects())
 
 
 def test_bom_is_accepted(tmp_path):
@@ -396,6 +498,7 @@ def test_latin1_file_reads_with_its_encoding(tmp_path):
     [
         (b"", "the file is empty"),
         (b"  \r\n\r\n", "the file is empty"),
+        (b"\xef\xbb\xbf\r\n", "the file is empty"),
         (csv_text([]).encode(), "no data rows"),
         (b"\x00\x01\x02binary\x00", "NUL bytes"),
     ],
@@ -428,10 +531,34 @@ def test_sample_fixture_reads_as_expected():
     first, second = read
     assert [c.charge.code_section() for c in first.convictions] == ["HS 11357", "HS 11357(b)"]
     assert [d.charge.section for d in first.dismissals] == ["11359"]
-    assert first.convictions[1].source.lines == (9,)  # its comment runs on to line 10
+    assert first.convictions[1].source.lines == (9,)
     assert second.person.deceased_date is not None
-    assert second.registrations[0].source.lines == (11,)
+    assert second.registrations[0].source.lines == (10,)
     assert second.convictions[0].charge.attempt
     assert second.convictions[0].level.value == "felony"
-    assert [(r.line, r.reason) for r in read.account.rejects()] == [(13, "bad_date:STP_EVENT_DATE")]
+    assert [(r.line, r.reason) for r in read.account.rejects()] == [(12, "bad_date:STP_EVENT_DATE")]
     assert read.account.irrelevant() == {"CUSTODY": 1}
+
+
+def test_a_row_without_subject_id_stays_with_the_person_of_its_cii_number(tmp_path):
+    other = {"SUBJECT_ID": "2002", "CII_NUMBER": "A000000002", "PRI_NAME": "OTHER,BEA"}
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", **other),
+        court("002002001000", "20110301", SUBJECT_ID=""),  # CII A000000001: person 1001's
+        court("003002001000", "20120301", SUBJECT_ID="", CII_NUMBER="A000000009"),  # nobody's
+        court("004002001000", "20130301", SUBJECT_ID="NULL", PRI_NAME="A\0B"),  # a NUL too
+    ]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (4, "blank_subject_id", "1001"),  # listed with the subject it was given to
+        (5, "blank_subject_id", ""),
+        (6, "nul_byte", "1001"),
+    ]
+    assert [r.subject_id for r in read.account.files[0].rejects] == ["", "", ""]  # as routed
+    first, second = read
+    assert [s.lines for s in first.rejected_rows] == [(4, 6)]
+    assert first.flags == ("some_rows_rejected",)
+    assert second.rejected_rows == () and second.flags == ()
+    facts = history_facts(first)
+    assert f'rejected_line("1001", "{tmp_path / "doj.csv"}", 4).' in facts

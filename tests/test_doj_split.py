@@ -21,7 +21,7 @@ def _split_stream(paths, tmp_path, parts=3):
     with stream:
         histories = []
         for sid, rows in stream.items():
-            subjects, accounts = use_rows([(sid, rows)], stream.files)
+            subjects, accounts = use_rows([(sid, rows)], stream.files, stream.orphans)
             stream.absorb(accounts)
             histories += [build_history(s, subject, stream.files) for s, subject in subjects]
         return histories, stream.account, stream.routed_rows
@@ -43,18 +43,18 @@ def small_cuts(monkeypatch):
     return returned
 
 
-def test_cuts_fall_at_line_ends_outside_quotes(tmp_path):
-    text, _ = generate(seed=11, people=150)  # CRLF line ends, quoted fields over two lines
+def test_cuts_fall_at_line_ends(tmp_path):
+    text, _ = generate(seed=11, people=150)  # CRLF line ends, open quotes in damaged lines
     path = tmp_path / "g.csv"
     path.write_text(text, encoding="utf-8", newline="")
     ranges = doj_split.split(path, "utf-8", 4, min_bytes=1)
     data = path.read_bytes()
     assert len(ranges) == 4
     assert ranges[0].start == 0 and ranges[-1].end == len(data)
+    assert any(data[: r.start].count(b'"') % 2 for r in ranges)  # a cut after an open quote
     for before, after in pairwise(ranges):
         assert before.end == after.start
         assert data[after.start - 1 : after.start] == b"\n"
-        assert data[: after.start].count(b'"') % 2 == 0
         assert data[: after.start].count(b"\n") == after.lines_before
 
 
@@ -80,15 +80,15 @@ def test_ranges_give_the_serial_read(tmp_path, small_cuts, parts):
     assert _account(account) == _account(serial_account)
 
 
-def test_a_cut_inside_a_record_falls_back_to_the_serial_read(tmp_path, small_cuts):
-    """A stray quote makes the quote count lie; the range sees its record run on."""
+def test_a_quote_open_across_a_cut_reads_as_serially(tmp_path, small_cuts):
+    """A stray quote opens a field over the cut: each range reads each line as the serial read."""
     rows = [
         court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n), PRI_NAME="DOE JO")
         for n in range(40)
     ]  # no field needs quotes
     text = csv_text(rows)
     lines = text.split("\r\n")
-    # A stray quote in an unquoted field, then a field over many lines across the middle.
+    # A stray quote in an unquoted field, then quotes opened across the middle.
     lines[3] = lines[3].replace(",CA0380000,", ',CA03"80000,', 1)
     middle = len(lines) // 2
     lines[middle - 5] = lines[middle - 5].replace(",140193", ',"140193', 1)
@@ -97,7 +97,27 @@ def test_a_cut_inside_a_record_falls_back_to_the_serial_read(tmp_path, small_cut
     path.write_text("\r\n".join(lines), encoding="utf-8", newline="")
     reference = read_doj([path])
     histories, account, _ = _split_stream([path], tmp_path, parts=2)
-    assert small_cuts == [False]  # the ranges were thrown away
+    assert small_cuts == [True]  # the ranges were used
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)
+    assert [(r.line, r.reason) for r in reference.account.rejects()] == [
+        (4, "stray_quote"),
+        (middle - 4, "unclosed_quote"),
+        (middle + 6, "stray_quote"),
+    ]
+    assert reference.account.rows_in == 40
+
+
+def test_a_header_with_a_trailing_comma_fixes_the_width_of_every_range(tmp_path, small_cuts):
+    good = [court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n)) for n in range(40)]
+    text = csv_text(good, trailing_comma=True).split("\r\n")
+    text[30] = text[30].removesuffix(",")  # 95 fields in a file of 96: rejected
+    path = tmp_path / "wide.csv"
+    path.write_text("\r\n".join(text), encoding="utf-8", newline="")
+    reference = read_doj([path])
+    assert [(r.line, r.reason) for r in reference.account.rejects()] == [(31, "wrong_field_count")]
+    histories, account, _ = _split_stream([path], tmp_path, parts=3)
+    assert small_cuts == [True]
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
     assert _account(account) == _account(reference.account)
 
@@ -152,7 +172,7 @@ def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
         court(f"{n:03d}002001000", "20100301", SUBJECT_ID=str(1000 + n), PRI_NAME="DOE JO")
         for n in range(30)
     ]
-    rows[20][-1] = "a\rb"  # quoted in the file: one record over two text-mode lines
+    rows[20][-1] = "a\rb"  # quoted in the file: a field open over two text-mode lines
     rows[25] = court("025002001000", "20091345", SUBJECT_ID="1025", PRI_NAME="DOE JO")
     # ^ a rejected row (bad date) after it: its line number must match the serial read's
     path = tmp_path / "cr.csv"
@@ -162,4 +182,8 @@ def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
     assert small_cuts == [False]
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
     assert _account(account) == _account(reference.account)
-    assert reference.account.rows_rejected == 1
+    assert [(r.line, r.reason) for r in reference.account.rejects()] == [
+        (22, "unclosed_quote"),
+        (23, "stray_quote"),
+        (28, "bad_date:STP_EVENT_DATE"),
+    ]

@@ -20,7 +20,7 @@ def _streamed(paths, budget, tmp_path, batch=7):
         runs = stream.spilled_runs
         for start in range(0, len(items), batch):
             batch_items = items[start : start + batch]
-            subjects, accounts = use_rows(batch_items, stream.files)
+            subjects, accounts = use_rows(batch_items, stream.files, stream.orphans)
             stream.absorb(accounts)
             histories += [build_history(sid, s, stream.files) for sid, s in subjects]
         return histories, stream.account, runs
@@ -36,6 +36,7 @@ def _account(account):
             sorted(f.used_lines),
             sorted(f.irrelevant_lines),
             f.rows_in,
+            f.listed(),
         )
         for f in account.files
     ]

@@ -1,4 +1,4 @@
-"""Every data row of a generated file is accounted for exactly once."""
+"""Every physical data line of a generated file is accounted for exactly once."""
 
 import csv
 import io
@@ -62,8 +62,19 @@ def _malformed(rng, sid):
     return good
 
 
+def _stray_quote(rng, text):
+    """A quote opened at the start of a field and never closed (``,"`` for ``,``)."""
+    commas = [k for k, c in enumerate(text) if c == ","]
+    at = rng.choice(commas)
+    return f'{text[: at + 1]}"{text[at + 1 :]}'
+
+
 def generate(seed, people=200):
-    """A shuffled file of ``people`` people; returns the text and the lines that start a row."""
+    """A shuffled file of ``people`` people; returns the text and its data lines' numbers.
+
+    Some rows are damaged: malformed fields, a comment over two lines, a stray quote that
+    would swallow the following lines if a quoted field could run past its line.
+    """
     rng = random.Random(seed)
     rows = []
     for number in range(people):
@@ -76,13 +87,16 @@ def generate(seed, people=200):
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    starts, line = [], 2
     for fields in rows:
         before = buffer.tell()
         writer.writerow(fields)
-        starts.append(line)
-        line += buffer.getvalue()[before:].count("\n")
-    return buffer.getvalue(), starts
+        if rng.random() < 0.02:
+            text = buffer.getvalue()[before:]
+            buffer.seek(before)
+            buffer.truncate()
+            buffer.write(_stray_quote(rng, text))
+    text = buffer.getvalue()
+    return text, list(range(2, text.count("\n") + 1))
 
 
 def test_every_data_row_is_counted_exactly_once(tmp_path):
@@ -98,7 +112,12 @@ def test_every_data_row_is_counted_exactly_once(tmp_path):
     assert sum(account.used.values()) == len(used)
     assert sum(account.irrelevant.values()) == len(irrelevant)
     reasons = {r.reason for r in account.rejects}
-    assert {"wrong_field_count", "bad_date:STP_EVENT_DATE", "bad_cnt_order"} <= reasons
+    assert {
+        "wrong_field_count",
+        "bad_date:STP_EVENT_DATE",
+        "bad_cnt_order",
+        "unclosed_quote",
+    } <= reasons
     assert {"duplicate_row", "blank_row", "court_without_disposition"} <= set(account.irrelevant)
 
     # The used lines are exactly the lines behind the history items.

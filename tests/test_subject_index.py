@@ -68,18 +68,22 @@ def test_a_synthetic_file_with_damaged_rows(tmp_path: Path) -> None:
 
 
 def test_line_ends_byte_order_mark_and_other_scripts(tmp_path: Path) -> None:
-    """No header, a BOM, LF and lone CR line ends, quoted CR LF, a 96th empty field, UTF-8."""
-    first = court("001002001000", "20100304", PRI_NAME="NÚÑEZ,ÅSA", COMMENT_TEXT="A\r\nB")
-    other = arrest("001001001000", "20100301", SUBJECT_ID="2002", COMMENT_TEXT="x\ny")
-    later = court("002002001000", "20120304", SENT_LENGTH="TEN")  # rejected: flags the person
-    text = csv_text([first, other, [*later, ""], first], header=False)
+    """No header, a BOM, LF and lone CR line ends, damaged lines that name a person, UTF-8."""
+    first = court("001002001000", "20100304", PRI_NAME="NÚÑEZ,ÅSA", COMMENT_TEXT="A, B")
+    other = arrest("001001001000", "20100301", SUBJECT_ID="2002", COMMENT_TEXT="x y")
+    open_quote = court("003002001000", "20130304", COMMENT_TEXT="A\r\nB")  # two damaged lines
+    later = court("002002001000", "20120304", SENT_LENGTH="TEN")  # rejected: marks the person
+    wide = [*court("004002001000", "20140304"), ""]  # a 96th field without a header that has it
+    text = csv_text([first, other, open_quote, later, wide, first], header=False)
     text = text.replace("\r\n", "\n", 2).replace("\r\n", "\r", 1)  # LF, then a lone CR
     path = tmp_path / "odd.csv"
     path.write_bytes("\ufeff".encode() + text.encode("utf-8"))
     assert _same_histories([path], tmp_path) == 2
     history = read_doj([path]).history("1001")
-    assert "some_rows_rejected" in history.flags
+    assert history is not None and "some_rows_rejected" in history.flags
     assert history.person.source.lines == (1,)
+    assert [s.lines for s in history.rejected_rows] == [(3, 5, 6)]
+    assert _spans(path) == {"1001": [1, 3, 5, 6, 7], "2002": [2]}
 
 
 def test_header_with_trailing_comma_and_rows_of_other_steps(tmp_path: Path) -> None:
