@@ -14,17 +14,27 @@ from typing import NamedTuple
 
 
 class Reject(NamedTuple):
-    """A row that was not used: its file, 1-based physical line, reason code and detail."""
+    """A row that was not used: its file, 1-based physical line, reason code and detail.
+
+    ``value`` is the unknown input value that rejected the row (an unknown step type or
+    disposition), quoted and escaped (``doj_vocabulary.shown``). It is raw input text, so it
+    goes to ``rejects.csv`` only (:meth:`csv_detail`), never into a message or a summary.
+    """
 
     file: str
     line: int
     reason: str
     detail: str = ""
     subject_id: str = ""
+    value: str = ""
 
     def label(self) -> str:
         """Short form for messages, e.g. ``la.csv:12 bad_date:STP_EVENT_DATE``."""
         return f"{self.file}:{self.line} {self.reason}"
+
+    def csv_detail(self) -> str:
+        """The detail as ``rejects.csv`` writes it: with the rejected value, if any."""
+        return f"{self.detail}: {self.value}" if self.value else self.detail
 
 
 @dataclass
@@ -48,9 +58,11 @@ class FileAccount:
         self.irrelevant[kind] += 1
         self.irrelevant_lines.append(line)
 
-    def reject(self, line: int, reason: str, detail: str = "", subject_id: str = "") -> None:
-        """Record a row that could not be used."""
-        self.rejects.append(Reject(self.file, line, reason, detail, subject_id))
+    def reject(
+        self, line: int, reason: str, detail: str = "", subject_id: str = "", value: str = ""
+    ) -> None:
+        """Record a row that could not be used (``value``: see :class:`Reject`)."""
+        self.rejects.append(Reject(self.file, line, reason, detail, subject_id, value))
 
     @property
     def rows_used(self) -> int:

@@ -159,7 +159,7 @@ def _write_rejects(path: Path, account: RowAccount) -> None:
         writer.writerow(REJECT_COLUMNS)
         for file_account in account.files:
             for reject in sorted(file_account.rejects, key=lambda r: r.line):
-                writer.writerow([reject.file, reject.line, reject.reason, reject.detail,
+                writer.writerow([reject.file, reject.line, reject.reason, reject.csv_detail(),
                                  reject.subject_id])  # fmt: skip
 
 
