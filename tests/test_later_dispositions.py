@@ -17,6 +17,7 @@ import pytest
 from doj_builder import court, write
 
 from cmr_reason.facts.doj_reader import read_doj
+from cmr_reason.facts.doj_synth import write_file
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts, packed_facts
 from cmr_reason.facts.lp_reader import read_lp
@@ -250,3 +251,18 @@ def test_a_later_disposition_changes_the_fingerprint(tmp_path):
     assert conviction_fingerprint(plain.convictions[0]) != conviction_fingerprint(
         updated.convictions[0]
     )
+
+
+def test_synthetic_files_hold_later_dispositions_the_reader_reads(tmp_path):
+    path = tmp_path / "synth.csv"
+    write_file(path, 1500, 11)
+    read = read_doj([path])
+    assert read.account.rows_rejected == 0
+    kinds = {d.kind for h in read for c in h.convictions for d in c.later_dispositions}
+    assert kinds >= {"reduced_to_misdemeanor", "probation_revoked", "set_aside_1203_4",
+                     "dismissed_sealed_11361_8", "redesignated_misdemeanor_11361_8"}  # fmt: skip
+    for history in read:
+        assert "later_disposition_without_conviction" not in history.flags
+        for conviction in history.convictions:
+            for later in conviction.later_dispositions:
+                assert conviction.disposition_date and later.date > conviction.disposition_date
