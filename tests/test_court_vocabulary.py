@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_runs import run_cli
 from doj_builder import arrest, court, row, write
 from test_doj_stream import _account, _streamed
 
@@ -174,3 +175,19 @@ def test_the_streamed_read_rejects_and_flags_as_the_whole_read_does(tmp_path, bu
     reasons = {r.reason for r in account.rejects()}
     assert reasons == {"unknown_step_type", "unknown_disposition"}
     assert any(r.value for r in account.rejects())
+
+
+def test_a_rejected_value_is_in_rejects_csv_and_nowhere_else(tmp_path):
+    secret = "DOE,JANE 19800101"  # what a shifted field can put there
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002002000", "20100301", DISP_DESCR=secret),
+        court("001002003000", "20100301", STP_TYPE_DESCR=f"X {secret}"),
+    ]
+    out = tmp_path / "out"
+    run_cli(out, str(write(tmp_path / "doj.csv", rows)))
+    rejects = (out / "rejects.csv").read_text(encoding="utf-8")
+    assert f'DISP_DESCR is not a known court disposition: ""{secret}""' in rejects
+    assert f'""X {secret}""' in rejects
+    for name in ("summary.json", "manifest.json", "convictions.csv", "people.csv", "cases.csv"):
+        assert secret not in (out / name).read_text(encoding="utf-8"), name
