@@ -262,7 +262,7 @@ class _FileReader:
         if not step:
             raise _RowError("blank_step_type", "STP_TYPE_DESCR is blank", sid)
         kind = vocab.step_kind(step)
-        fields = _project(row)
+        extra: tuple[str, ...] = ()
         if kind is None:
             known = vocab.irrelevant_step(step)
             if known is not None:
@@ -272,12 +272,13 @@ class _FileReader:
                 self.account.ignore(line, vocab.OTHER_STEP)
                 return
             # Rejected in the using step, so that its subject and count are flagged.
-            kind, fields = _UNKNOWN_STEP, (*fields, step)
+            kind, extra = _UNKNOWN_STEP, (step,)
         elif kind == "court":
             found = vocab.disposition(row[col.DISP_DESCR])
             if found is not None and found[0] == vocab.PROCEDURAL:
                 self.account.ignore(line, vocab.COURT_PROCEDURAL)
                 return
+        fields = _project(row) + extra if extra else _project(row)
         if self.sink is not None:
             self.routed += 1
             self.sink(sid, kind, line, fields, self.index)
