@@ -1,7 +1,8 @@
 """Calendar arithmetic the rules need but clingo cannot do: adding days and months.
 
 Adding whole years stays in the programs (``D + N*10000``); periods in days or months
-are computed here and emitted as dates. This is arithmetic, not legal judgement.
+are computed here and emitted as dates (each sentence part's end). This is arithmetic, not
+legal judgement.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import lru_cache
-
-from cmr_reason.facts.history import SentencePart
 
 
 def add_months(start: date, months: int) -> date:
@@ -40,24 +39,14 @@ def add_period(start: date, length: int, unit: str) -> date | None:
     return None
 
 
-def sentence_end(disposition: date | None, parts: tuple[SentencePart, ...]) -> date | None:
-    """Estimated end of a sentence: the disposition date plus its longest timed part.
+def part_end(disposition: date | None, length: int | None, unit: str | None) -> date | None:
+    """The calendar end of a sentence part: ``length`` days, months or years after judgment.
 
-    Parts of one sentence (jail as a condition of probation, say) run together from the
-    judgment, so the longest part ends the sentence. A fine alone ends on the judgment
-    date. Returns None when the disposition date is unknown, when there are no sentence
-    parts, or when a timed part has no usable length (the rules then flag it).
+    None when the part has no length, or the date is unknown or cannot be represented.
+
+    Calendar arithmetic only: which parts count, and when the whole sentence is over, the
+    programs decide (``programs/core/sentence.lp``).
     """
-    if disposition is None or not parts:
+    if disposition is None or length is None or unit is None:
         return None
-    end = disposition
-    for part in parts:
-        if part.kind == "fine" and part.length is None:
-            continue
-        if part.length is None or part.unit is None:
-            return None
-        part_end = add_period(disposition, part.length, part.unit)
-        if part_end is None:
-            return None
-        end = max(end, part_end)
-    return end
+    return add_period(disposition, length, unit)

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
-from cmr_reason.facts.dates import sentence_end
+from cmr_reason.facts.dates import part_end
 from cmr_reason.facts.doj_rows import ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.history import (
     Arrest,
@@ -32,6 +32,7 @@ from cmr_reason.facts.history import (
     CourtCase,
     Dismissal,
     History,
+    LaterDisposition,
     Level,
     Person,
     Registration,
@@ -123,7 +124,8 @@ def _charge(row: CourtRow) -> Charge:
     return charge
 
 
-def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
+def _sentence(rows: Iterable[CourtRow], disposition: dt.date | None) -> tuple[SentencePart, ...]:
+    """The sentence parts in DOJ order, each with its calendar end (``facts/dates.py``)."""
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
@@ -136,6 +138,7 @@ def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
                 kind=r.sent_kind,
                 length=r.sent_length,
                 unit=r.sent_unit,
+                end=part_end(disposition, r.sent_length, r.sent_unit),
                 source_line=r.line,
             )
             for r in ordered
@@ -143,9 +146,24 @@ def _sentence(rows: Iterable[CourtRow]) -> tuple[SentencePart, ...]:
     )
 
 
+def _later(rows: Iterable[CourtRow]) -> tuple[LaterDisposition, ...]:
+    """The count's later updates, dated by ``DISP_DATE``, else ``STP_EVENT_DATE``."""
+    found = {
+        (r.update, r.disp_date if r.disp_date else r.step_date): r.line for r in rows if r.update
+    }
+    return tuple(
+        _make(LaterDisposition, kind=kind, date=as_date(date), source_line=line)
+        for (kind, date), line in sorted(found.items(), key=lambda item: (item[0][1], item[0][0]))
+    )
+
+
 def _count_flags(rows: Sequence[CourtRow], first: CourtRow, rejected: bool) -> list[str]:
     flags = []
-    facts = {(r.charge_text, r.level, r.step_date, r.disp_date, r.disposition) for r in rows}
+    facts = {
+        (r.charge_text, r.level, r.step_date, r.disp_date, r.disposition)
+        for r in rows
+        if not r.update
+    }
     if len(facts) > 1:
         flags.append("conflicting_count_rows")
     if rejected:
@@ -214,7 +232,6 @@ def _conviction(
         flags.append("level_missing")
     arrest = first_of_cycle.get(cnt[:3])
     arrest_date = arrest.date if arrest and arrest.date else as_date(first.cyc_date)
-    parts = _sentence(rows)
     return _make(
         Conviction,
         conviction_id=f"{sid}:{cnt}",
@@ -230,8 +247,8 @@ def _conviction(
         arrest_source=arrest.source if arrest and arrest.date else None,
         case_numbers=numbers[cnt[:6]],
         disposition=first.disposition,
-        sentence=parts,
-        sentence_end=sentence_end(disposition_date, parts),
+        sentence=_sentence(rows, disposition_date),
+        later_dispositions=_later(rows),
         flags=tuple(sorted(flags)),
         source=_source(files, rows),
     )
@@ -243,7 +260,9 @@ def _cases(
     """The court cases (a count's first six digits) and each case's numbers."""
     case_rows: dict[str, list[CourtRow]] = {}
     for cnt in counts:
-        case_rows.setdefault(cnt[:6], []).extend(subject.counts[cnt])
+        rows = [r for r in subject.counts[cnt] if not r.update]
+        if rows:  # a count of updates alone makes no case
+            case_rows.setdefault(cnt[:6], []).extend(rows)
     cases = []
     numbers: dict[str, tuple[str, ...]] = {}
     for step, rows in case_rows.items():
@@ -266,8 +285,17 @@ def _cases(
 
 
 def _court_items(
-    sid: str, subject: Subject, files: Sequence[str], first_of_cycle: dict[str, Arrest]
+    sid: str,
+    subject: Subject,
+    files: Sequence[str],
+    first_of_cycle: dict[str, Arrest],
+    flags: set[str],
 ) -> tuple[list[Conviction], list[Dismissal], list[CourtCase]]:
+    """Convictions, dismissals and cases of a subject.
+
+    A later update of a count with no conviction flags the person
+    (``later_disposition_without_conviction``): never silently dropped.
+    """
     counts = sorted(subject.counts)
     cases, numbers = _cases(sid, subject, files, counts)
     context = (subject, files, first_of_cycle, numbers)
@@ -277,8 +305,12 @@ def _court_items(
         convicted = [r for r in rows if r.convicted]
         if convicted:
             convictions.append(_conviction(sid, cnt, rows, convicted, context))
-        else:
-            dismissals.append(_dismissal(sid, cnt, rows, files))
+            continue
+        others = [r for r in rows if not r.update]
+        if len(others) < len(rows):
+            flags.add("later_disposition_without_conviction")
+        if others:
+            dismissals.append(_dismissal(sid, cnt, others, files))
     convictions.sort(key=lambda c: (c.disposition_date or _LAST, c.conviction_id))
     dismissals.sort(key=lambda d: (d.date or _LAST, d.count_id))
     return convictions, dismissals, cases
@@ -325,7 +357,7 @@ def build_history(sid: str, subject: Subject, files: Sequence[str]) -> History:
         birth_sources=_birth_sources(subject, files) if "conflicting_birth_date" in flags else (),
     )
     arrests, first_of_cycle = _arrests_by_cycle(sid, subject, files)
-    convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle)
+    convictions, dismissals, cases = _court_items(sid, subject, files, first_of_cycle, flags)
     registrations = sorted(
         (
             _make(

@@ -42,6 +42,7 @@ from pathlib import Path
 from sys import intern
 
 from cmr_reason.facts import doj_columns as col
+from cmr_reason.facts import doj_vocabulary as vocab
 from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
@@ -51,14 +52,7 @@ from cmr_reason.facts.row_accounting import FileAccount, RowAccount
 
 _SNIFF_BYTES = 1 << 16
 _SEE_COMMENT = "SEE COMMENT FOR CHARGE"
-_STEP_KINDS = {
-    "ARREST/DETAINED/CITED": "arrest",
-    "ARREST": "arrest",
-    "COURT ACTION": "court",
-    "COURT": "court",
-    "REGISTRATION": "registration",
-    "DECEASED": "death",
-}
+_UNKNOWN_STEP = "unknown_step"  # routed to be rejected in the using step (its subject flagged)
 _LEVELS = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
 _TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
 _UNITS = {"D": "day", "M": "month", "Y": "year"}
@@ -94,13 +88,19 @@ _PART_SEP = "\x1e"
 
 
 class _RowError(Exception):
-    """A row that cannot be used: the reason code and a detail without personal data."""
+    """A row that cannot be used: the reason code and a detail without personal data.
 
-    def __init__(self, reason: str, detail: str = "", subject_id: str = "") -> None:
+    ``value`` is the unknown input value that caused it, for ``rejects.csv`` only.
+    """
+
+    def __init__(
+        self, reason: str, detail: str = "", subject_id: str = "", value: str = ""
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.detail = detail
         self.subject_id = subject_id
+        self.value = value
 
 
 @lru_cache(maxsize=1 << 16)
@@ -307,7 +307,9 @@ class _FileReader:
         A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
         is kept in ``orphans``, for the subject whose rows show that number.
         """
-        self.account.reject(line, problem.reason, problem.detail, problem.subject_id)
+        self.account.reject(
+            line, problem.reason, problem.detail, problem.subject_id, problem.value
+        )
         sid = problem.subject_id
         if not sid:
             key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""
@@ -348,19 +350,32 @@ class _FileReader:
             return None
         if col.is_header(row):
             raise _RowError("header_row", "a header line inside the data")
-        step = _value(row, col.STP_TYPE_DESCR).upper()
+        step = _value(row, col.STP_TYPE_DESCR)
         if not step:
             raise _RowError("blank_step_type", "STP_TYPE_DESCR is blank", sid)
-        kind = _STEP_KINDS.get(step)
+        kind = vocab.step_kind(step)
+        extra: tuple[str, ...] = ()
         if kind is None:
-            self.account.ignore(line, step)
-        elif kind == "court" and not _value(row, col.DISP_DESCR):
-            self.account.ignore(line, "court_without_disposition")
-        elif self.sink is not None:
+            known = vocab.irrelevant_step(step)
+            if known is not None:
+                self.account.ignore(line, known)
+                return
+            if not vocab.looks_like_court_event(row):
+                self.account.ignore(line, vocab.OTHER_STEP)
+                return
+            # Rejected in the using step, so that its subject and count are flagged.
+            kind, extra = _UNKNOWN_STEP, (step,)
+        elif kind == "court":
+            found = vocab.disposition(row[col.DISP_DESCR])
+            if found is not None and found[0] == vocab.PROCEDURAL:
+                self.account.ignore(line, vocab.COURT_PROCEDURAL)
+                return
+        fields = _project(row) + extra if extra else _project(row)
+        if self.sink is not None:
             self.routed += 1
-            self.sink(sid, kind, line, _project(row), self.index)
+            self.sink(sid, kind, line, fields, self.index)
         else:
-            self.use(_clean(_project(row)), line, sid, kind)
+            self.use(_clean(fields), line, sid, kind)
 
     def use(self, row: Sequence[str], line: int, sid: str, kind: str) -> None:
         """Keep a projected, cleaned row of a used step, or reject it (flagging its subject)."""
@@ -372,7 +387,7 @@ class _FileReader:
         except _RowError as problem:
             problem.subject_id = sid
             subject.flags.add("some_rows_rejected")
-            if kind == "court" and problem.reason != "bad_cnt_order":
+            if kind in ("court", _UNKNOWN_STEP) and problem.reason != "bad_cnt_order":
                 subject.rejected_counts.add(row[_K.CNT_ORDER])
             raise
         person = _person_fields(row)
@@ -408,11 +423,32 @@ class _FileReader:
         subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
 
     def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
-        """A count of a court action: conviction (with its sentence part) or dismissal."""
+        """A count of a court action: a conviction, a dismissal, or a later update.
+
+        The disposition's class comes from ``doj_vocabulary``: a conviction (the row is one
+        sentence part), a disposition without conviction, or a later update of the
+        conviction; an unknown value rejects the row.
+        """
         cnt = _count_order(row)
         step_date, disp_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
-        disposition = row[_K.DISP_DESCR].upper()
-        convicted = disposition.startswith("CONVICTED")
+        disposition = row[_K.DISP_DESCR]
+        found = vocab.disposition(disposition)
+        if found is None:
+            if not disposition:
+                raise _RowError("unknown_disposition", "DISP_DESCR is blank or NULL")
+            raise _RowError(
+                "unknown_disposition",
+                "DISP_DESCR is not a known court disposition",
+                value=vocab.shown(disposition),
+            )
+        convicted = found[0] == vocab.CONVICTION
+        update = found[1]
+        if update and not (disp_date or step_date):
+            raise _RowError(
+                "later_disposition_date_missing",
+                "a later disposition with neither DISP_DATE nor STP_EVENT_DATE",
+            )
+        disposition = disposition.upper()
         text, column = _charge_text(row)
         sentence: tuple[str, int | None, str | None] = ("", None, None)
         level, level_flag = None, ""
@@ -425,7 +461,7 @@ class _FileReader:
             sentence = _sentence(row)
         keep = intern  # one shared copy of a repeated value (county, charge, court...)
         kept = CourtRow(
-            self.index, line, convicted, keep(disposition), step_date, disp_date, cyc_date,
+            self.index, line, convicted, update, keep(disposition), step_date, disp_date, cyc_date,
             keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
             row[_K.SENT_ORDER], *sentence,
             keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
@@ -437,9 +473,20 @@ class _FileReader:
             return None
         first_conviction = convicted and not any(other.convicted for other in rows)
         rows.append(kept)
+        if update:
+            return "later_disposition"
         if not convicted:
             return "dismissal"
         return "conviction" if first_conviction else "sentence_part"
+
+    @staticmethod
+    def unknown_step(row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A row of an unknown step type that looks like a court event: rejected."""
+        raise _RowError(
+            "unknown_step_type",
+            "STP_TYPE_DESCR is not a known step type on a row with court data",
+            value=vocab.shown(row[-1]),
+        )
 
     def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of an arrest, detention or citation step."""

@@ -10,11 +10,16 @@ from typing import NamedTuple
 
 
 class CourtRow(NamedTuple):
-    """One row of a ``COURT ACTION`` count (a conviction's sentence part or a dismissal)."""
+    """One row of a ``COURT ACTION`` count.
+
+    A conviction's sentence part, a disposition without conviction, or a later update of
+    the conviction (``update`` names its kind).
+    """
 
     file: int
     line: int
     convicted: bool
+    update: str  # a later_disposition kind (facts.doj_vocabulary.UPDATES), or ""
     disposition: str
     step_date: int | None
     disp_date: int | None

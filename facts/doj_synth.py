@@ -101,6 +101,14 @@ _DECEASED_SHARE = 0.012
 _REG_290_SHARE = 0.9  # PC 290 offences followed by a REGISTRATION step
 _REG_11590_SHARE = 0.08  # pre-1990 drug convictions followed by an HS 11590 registration
 _COURT_WORD_SHARE = 0.01  # court steps written ``COURT`` instead of ``COURT ACTION``
+# Later updates of a conviction (docs/facts.md "Later dispositions"), drawn from their own
+# random stream: shares of convictions with probation, and of pre-Act cannabis convictions.
+_REDUCED_SHARE = 0.03  # felonies with probation reduced to a misdemeanor (PC 17(b))
+_REVOKED_SHARE = 0.03  # probation revoked
+_SET_ASIDE_SHARE = 0.03  # set aside and dismissed under PC 1203.4 after the term
+_MODIFIED_SHARE = 0.005  # sentence modified
+_PROP64_RELIEF_SHARE = 0.04  # pre-Act cannabis convictions already relieved under HS 11361.8
+_PROP64_RELIEF_FROM = 20170101
 
 #: Cycle kinds of the cycles other than the guaranteed cannabis conviction.
 _CATEGORY: t.Weighted[str] = t.Weighted(
@@ -222,6 +230,9 @@ class _Generator:
         self.rng = random.Random(seed)
         self.shuffle_rng = random.Random(f"cmr-synth:{seed}:shuffle")
         self.damage_rng = random.Random(f"cmr-synth:{seed}:damage")
+        self.update_rng = random.Random(f"cmr-synth:{seed}:updates")
+        self.later: list[list[str]] = []  # the current person's update rows
+        self.later_dispositions = 0
         self.days, self.day_ints, self.year_first = _calendar()
         self.last_day = len(self.days) - 1
         self.first_cycle = _FIRST_CYCLE.toordinal() - dt.date(_FIRST_YEAR, 1, 1).toordinal()
@@ -283,6 +294,8 @@ class _Generator:
             if rng.random() < _PAD_SHARE:
                 for i in _PADDED:
                     row[i] += "   "
+        rows += self.later
+        self.later = []
         return rows
 
     def _identity(self, index: int) -> tuple[list[str], int]:
@@ -570,8 +583,55 @@ class _Generator:
             part[_SENT_DESCR] = t.TIME_DESCR[unit]
             rows.append(part)
         self.convictions += 1
-        if convicted.charge.kind == t.CANNABIS and not attempt:
+        cannabis = convicted.charge.kind == t.CANNABIS and not attempt
+        if cannabis:
             self.cannabis_convictions += 1
+        if plan.court is not None:
+            self._update(row, plan.court, level, parts, cannabis)
+
+    def _update(
+        self, row: list[str], day: int, level: str, parts: tuple[t.Part, ...], cannabis: bool
+    ) -> None:
+        """Perhaps a later update of the conviction convicted on ``day``.
+
+        A row of the same count (``CNT_ORDER``) whose ``DISP_DESCR`` names the update and
+        whose ``DISP_DATE`` dates it (docs/facts.md, "Later dispositions"). It is kept aside
+        and added after the person's other rows, so that the other rows are the same as
+        without updates.
+        """
+        rng = self.update_rng
+        probation = any(loc == "PROBATION" for loc, _, _ in parts)
+        r = rng.random()
+        update, after = "", 0
+        if probation:
+            if r < _REDUCED_SHARE:
+                if level == "F":
+                    update, after = "REDUCED TO MISDEMEANOR", rng.randint(200, 1500)
+            elif r < _REDUCED_SHARE + _REVOKED_SHARE:
+                update, after = "PROBATION REVOKED", rng.randint(60, 700)
+            elif r < _REDUCED_SHARE + _REVOKED_SHARE + _SET_ASIDE_SHARE:
+                update, after = "CONV SET ASIDE & DISM PER 1203.4 PC", rng.randint(1100, 3000)
+        elif r < _MODIFIED_SHARE:
+            update, after = "SENTENCE MODIFIED", rng.randint(30, 400)
+        pre_act = cannabis and self.day_ints[day] < t.PROP64
+        if not update and pre_act and rng.random() < _PROP64_RELIEF_SHARE:
+            start = self.year_first[_PROP64_RELIEF_FROM // 10000]
+            after = rng.randint(start, self.last_day) - day
+            update = (
+                "REDESIGNATED MISDEMEANOR PER 11361.8 HS"
+                if level == "F" and rng.random() < 0.6
+                else "DISMISSED/SEALED PER 11361.8 HS"
+            )
+        if not update or day + after > self.last_day:
+            return
+        later = row.copy()
+        later[_DISP_ORDER] = "2"
+        later[_DISP_DESCR] = update
+        later[_DISP_DATE] = self.days[day + after]
+        for field in (_SENT_ORDER, _SENT_LOC_CODE, _SENT_LOC, _SENT_LEN, _SENT_CODE, _SENT_DESCR):
+            later[field] = ""
+        self.later.append(later)
+        self.later_dispositions += 1
 
     def _plea(self, off: t.Offence, plan: _Plan, first: bool) -> t.Offence | None:
         """A different offence of conviction, or None; cannabis stays cannabis when it must."""

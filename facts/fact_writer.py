@@ -75,12 +75,28 @@ def _charge_marks(cid: str, charge: Charge) -> Iterable[str]:
         yield f"target_charge({cid}, {_charge_args(target)})."
 
 
-def _sentence_facts(cid: str, conv: Conviction) -> Iterable[str]:
+def _sentence_facts(cid: str, conv: Conviction, packed: bool = False) -> Iterable[str]:
+    """Each sentence part and its calendar end.
+
+    ``sentence/4`` and ``sentence_part_end/5`` (packed: one ``packed_sentence/5`` fact), or
+    ``sentence/2`` for a part without a length.
+    """
     for part in conv.sentence:
         if part.length is not None and part.unit is not None:
-            yield f"sentence({cid}, {part.kind}, {part.length}, {part.unit})."
+            term = f"{cid}, {part.kind}, {part.length}, {part.unit}"
+            if packed:
+                yield f"packed_sentence({term}, {_day_or_none(part.end)})."
+                continue
+            yield f"sentence({term})."
+            if part.end is not None:
+                yield f"sentence_part_end({term}, {day(part.end)})."
         else:
             yield f"sentence({cid}, {part.kind})."
+
+
+def _later_facts(cid: str, conv: Conviction) -> Iterable[str]:
+    for later in conv.later_dispositions:
+        yield f"later_disposition({cid}, {later.kind}, {day(later.date)})."
 
 
 def _flag_facts(cid: str, conv: Conviction) -> Iterable[str]:
@@ -114,8 +130,7 @@ def _conviction_facts(pid: str, conv: Conviction, descriptive: bool) -> Iterable
             f"{quote(conv.arrest_agency.place)})."
         )
     yield from _sentence_facts(cid, conv)
-    if conv.sentence_end:
-        yield f"sentence_end({cid}, {day(conv.sentence_end)})."
+    yield from _later_facts(cid, conv)
     yield from _flag_facts(cid, conv)
 
 
@@ -135,12 +150,13 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
         f"packed_conviction({cid}, {pid}, {quote(conv.case_id)}, "
         f"{_day_or_none(conv.disposition_date)}, {_day_or_none(conv.arrest_date)}, "
         f"{_charge_term(conv.charge)}, {conv.level.value if conv.level else 'none'}, "
-        f"{agency_term}, {_day_or_none(conv.sentence_end)})."
+        f"{agency_term})."
     )
     if conv.offence_date:
         yield f"offence_date({cid}, {day(conv.offence_date)})."
     yield from _charge_marks(cid, conv.charge)
-    yield from _sentence_facts(cid, conv)
+    yield from _sentence_facts(cid, conv, packed=True)
+    yield from _later_facts(cid, conv)
     yield from _flag_facts(cid, conv)
 
 
@@ -168,8 +184,9 @@ def _registration_facts(pid: str, history: History) -> Iterable[str]:
 def packed_facts(history: History) -> str:
     """The facts the rules read, packed as the bulk run grounds them.
 
-    One ``packed_person/2``, ``packed_case/7`` and ``packed_conviction/9`` fact stands for
-    the single-valued plain facts of each (``programs/core/packed_facts.lp`` unpacks them);
+    One ``packed_person/2``, ``packed_case/7`` and ``packed_conviction/8`` fact stands for
+    the single-valued plain facts of each, one ``packed_sentence/5`` for a timed sentence
+    part and its end (``programs/core/packed_facts.lp`` unpacks them);
     descriptive facts and those no rule reads (``raw_charge/2``, ``arrest/2``,
     ``arrest_on/2``, ``dismissed_count/3``) are left out. The same answer as
     :func:`history_facts` (``tests/test_packed_facts.py``), for half clingo's reading time.

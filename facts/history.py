@@ -83,11 +83,30 @@ class Charge(Frozen):
 
 
 class SentencePart(Frozen):
-    """One part of a sentence (a DOJ sentence row), e.g. 36 months probation."""
+    """One part of a sentence (a DOJ sentence row), e.g. 36 months probation.
+
+    ``end`` is the calendar end of a timed part: the disposition date plus its length
+    (``facts/dates.py``); None when the part has no length or no disposition date. Which
+    parts count, and when the sentence is over, the programs decide
+    (``programs/core/sentence.lp``).
+    """
 
     kind: str  # probation | jail | prison | fine | other
     length: int | None = None
     unit: str | None = None  # day | month | year
+    end: dt.date | None = None
+    source_line: int = 0
+
+
+class LaterDisposition(Frozen):
+    """A later update of a conviction (a reduction, a set-aside, a revocation...).
+
+    ``kind`` is one of ``facts.doj_vocabulary.LATER_DISPOSITION_KINDS``; what it does to the
+    conviction is decided in ``programs/core/later_dispositions.lp``.
+    """
+
+    kind: str
+    date: dt.date
     source_line: int = 0
 
 
@@ -117,7 +136,7 @@ class Conviction(Frozen):
     case_numbers: tuple[str, ...] = ()
     disposition: str = ""
     sentence: tuple[SentencePart, ...] = ()
-    sentence_end: dt.date | None = None
+    later_dispositions: tuple[LaterDisposition, ...] = ()
     flags: tuple[str, ...] = ()
     source: Source
     arrest_source: Source | None = None  # the arrest row whose date stands in for the offence

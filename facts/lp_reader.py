@@ -18,7 +18,8 @@ from pathlib import Path
 import clingo
 from clingo import ast
 
-from cmr_reason.facts.dates import sentence_end
+from cmr_reason.facts.dates import part_end
+from cmr_reason.facts.doj_vocabulary import LATER_DISPOSITION_KINDS
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import (
     Arrest,
@@ -28,6 +29,7 @@ from cmr_reason.facts.history import (
     CourtCase,
     Dismissal,
     History,
+    LaterDisposition,
     Level,
     Person,
     Registration,
@@ -40,10 +42,16 @@ HISTORY_PREDICATES = {
     ("case", 4), ("court", 3), ("conviction", 3), ("disposition_date", 2), ("arrest_date", 2),
     ("offence_date", 2), ("charge", 4), ("charge_unparsed", 1), ("raw_charge", 2),
     ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
-    ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_end", 2),
-    ("data_flag", 2), ("arrest", 2), ("arrest_on", 2), ("dismissed_count", 3), ("cycle", 2),
-    ("rejected_line", 3),
+    ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_part_end", 5),
+    ("later_disposition", 3), ("data_flag", 2), ("arrest", 2), ("arrest_on", 2),
+    ("dismissed_count", 3), ("cycle", 2), ("rejected_line", 3),
 }  # fmt: skip
+# Predicates that were input once and are now worked out by the programs: what to write instead.
+RETIRED_PREDICATES = {
+    ("sentence_end", 2): "the programs work out when a sentence ends from its parts "
+    "(sentence/4 and the disposition date; programs/core/sentence.lp): remove it, or give a "
+    "part's own end with sentence_part_end(C, Kind, Length, Unit, D)",
+}
 # Reviewer decisions (docs/review.md) are run settings too: a case may hold them.
 SETTING_PREDICATES = {
     ("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1),
@@ -143,6 +151,11 @@ def _date(sym: clingo.Symbol, path: Path, line: int) -> dt.date:
         raise _error(path, line, f"impossible date {value}") from None
 
 
+def _length(sym: clingo.Symbol, path: Path, line: int) -> None:
+    if sym.type is not clingo.SymbolType.Number:
+        raise _error(path, line, f"a sentence length must be a number, got {sym}")
+
+
 def _subs(sym: clingo.Symbol, path: Path, line: int) -> tuple[str, ...]:
     if sym.type is not clingo.SymbolType.Function or sym.name:
         raise _error(path, line, f'subsections must be a tuple like ("a",) or (), got {sym}')
@@ -183,6 +196,59 @@ class _Builder:
         facts = self.keyed(name, 2).get(key, [])
         return _date(facts[0].symbol.arguments[1], self.path, facts[0].line) if facts else None
 
+    def sentence_parts(
+        self,
+        cid: str,
+        timed: list[Fact],
+        bare: list[Fact],
+        disposition: dt.date | None,
+    ) -> list[SentencePart]:
+        """A conviction's sentence parts, each timed one with its end.
+
+        The end is as ``sentence_part_end/5`` gives it, else the disposition date plus the
+        part's length (``dates.py``).
+        """
+        given: dict[tuple[str, int, str], list[Fact]] = defaultdict(list)
+        for fact in self.keyed("sentence_part_end", 5).get(cid, []):
+            args = fact.symbol.arguments
+            _length(args[2], self.path, fact.line)
+            given[(_text(args[1]), args[2].number, _text(args[3]))].append(fact)
+        parts = []
+        for fact in timed:
+            args = fact.symbol.arguments
+            _length(args[2], self.path, fact.line)
+            kind, length, unit = _text(args[1]), args[2].number, _text(args[3])
+            stated = given.get((kind, length, unit))
+            if stated:
+                end_fact = stated.pop(0)
+                end = _date(end_fact.symbol.arguments[4], self.path, end_fact.line)
+            else:
+                end = part_end(disposition, length, unit)
+            parts.append(
+                SentencePart(kind=kind, length=length, unit=unit, end=end, source_line=fact.line)
+            )
+        for leftover in (f for facts in given.values() for f in facts):
+            raise _error(self.path, leftover.line, "sentence_part_end without its sentence/4 part")
+        parts += [SentencePart(kind=_text(f.symbol.arguments[1]), source_line=f.line) for f in bare]
+        return parts
+
+    def later_dispositions(self, cid: str) -> tuple[LaterDisposition, ...]:
+        """The ``later_disposition/3`` facts of a conviction, in date order."""
+        found = []
+        for fact in self.keyed("later_disposition", 3).get(cid, []):
+            args = fact.symbol.arguments
+            kind = _text(args[1])
+            constant = args[1].type is clingo.SymbolType.Function
+            if kind not in LATER_DISPOSITION_KINDS or not constant:
+                valid = ", ".join(LATER_DISPOSITION_KINDS)
+                raise _error(
+                    self.path, fact.line, f"unknown later disposition {args[1]}; one of: {valid}"
+                )
+            date = _date(args[2], self.path, fact.line)
+            found.append(LaterDisposition(kind=kind, date=date, source_line=fact.line))
+        unique = {(d.date, d.kind): d for d in found}
+        return tuple(unique[key] for key in sorted(unique))
+
     def histories(self) -> list[History]:
         path = self.path
         people = {_text(f.symbol.arguments[0]): f for f in self.of("person", 1)}
@@ -222,6 +288,14 @@ class _Builder:
             if owner not in people:
                 line = convictions_of.get(owner) or arrests_of.get(owner) or dismissals_of[owner]
                 raise _error(path, line[0].line, f"person {owner!r} has no person/1 fact")
+        conviction_ids = {_text(f.symbol.arguments[0]) for f in self.of("conviction", 3)}
+        for name in ("later_disposition", "sentence_part_end"):
+            for fact in self.of(name, 3 if name == "later_disposition" else 5):
+                cid = _text(fact.symbol.arguments[0])
+                if cid not in conviction_ids:
+                    raise _error(
+                        path, fact.line, f"{name} of {cid!r}, which has no conviction/3 fact"
+                    )
 
         def court_of(key: str) -> Court:
             found = courts.get(key)
@@ -287,25 +361,17 @@ class _Builder:
                         raise _error(
                             path, lf.line, f"unknown level {lf.symbol.arguments[1]}"
                         ) from None
-                parts = [
-                    SentencePart(
-                        kind=_text(s.symbol.arguments[1]),
-                        length=s.symbol.arguments[2].number,
-                        unit=_text(s.symbol.arguments[3]),
-                        source_line=s.line,
-                    )
-                    for s in sentences.get(cid, [])
-                ] + [
-                    SentencePart(kind=_text(s.symbol.arguments[1]), source_line=s.line)
-                    for s in bare_sentences.get(cid, [])
-                ]
+                disposition = self.one_date("disposition_date", cid)
+                parts = self.sentence_parts(
+                    cid, sentences.get(cid, []), bare_sentences.get(cid, []), disposition
+                )
                 cflag_list = [str(f.symbol.arguments[1]) for f in data_flags.get(cid, [])]
                 conflicts = [  # lines of the facts that disagree, or that say so
                     f.line
                     for f in data_flags.get(cid, [])
                     if str(f.symbol.arguments[1]) in ("conflicting_dates", "conflicting_count_rows")
                 ]
-                for pred in ("disposition_date", "arrest_date", "offence_date", "sentence_end"):
+                for pred in ("disposition_date", "arrest_date", "offence_date"):
                     found = self.keyed(pred, 2).get(cid, [])
                     if len({str(f.symbol) for f in found}) > 1:
                         cflag_list.append("conflicting_dates")
@@ -315,10 +381,6 @@ class _Builder:
                     if len({str(f.symbol) for f in table.get(cid, [])}) > 1:
                         cflag_list.append("conflicting_count_rows")
                         conflicts += [f.line for f in table[cid]]
-                disposition = self.one_date("disposition_date", cid)
-                end = self.one_date("sentence_end", cid)
-                if end is None:
-                    end = sentence_end(disposition, tuple(parts))
                 agency = Court()
                 if cid in agencies:
                     aargs = agencies[cid][0].symbol.arguments
@@ -339,7 +401,7 @@ class _Builder:
                         court=court_of(kid),
                         arrest_agency=agency,
                         sentence=tuple(parts),
-                        sentence_end=end,
+                        later_dispositions=self.later_dispositions(cid),
                         flags=tuple(dict.fromkeys(cflag_list)),
                         source=Source(file=str(path), lines=(cfact.line,)),
                         conflict_sources=tuple(
@@ -451,6 +513,8 @@ def read_lp(path: Path | str) -> LpDocument:
             doc.settings.append(fact)
         elif key in EXPECT_PREDICATES:
             doc.expectations.append(fact)
+        elif key in RETIRED_PREDICATES:
+            raise _error(path, fact.line, f"{key[0]}/{key[1]}: {RETIRED_PREDICATES[key]}")
         else:
             raise _error(path, fact.line, f"unknown predicate {key[0]}/{key[1]}{_suggest(*key)}")
     doc.histories = builder.histories()

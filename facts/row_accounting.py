@@ -14,16 +14,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from cmr_reason.facts.doj_vocabulary import COURT_PROCEDURAL, IRRELEVANT_STEPS, OTHER_STEP
+
 #: What a count stands under when its name would be text from the input.
 OTHER = "other"
-#: Step types (``STP_TYPE_DESCR``) that carry nothing a history uses, counted by name.
-IRRELEVANT_STEPS = frozenset(
-    {"CUSTODY", "PROBATION", "SUPPLEMENTAL ARR", "APPLICANT", "MENTAL HLTH"}
-)
 #: The kinds of irrelevant row the reader names itself.
 IRRELEVANT_CODES = frozenset(
-    {"blank_row", "duplicate_row", "court_without_disposition", "other_subject"}
+    {"blank_row", "duplicate_row", "other_subject", OTHER_STEP, COURT_PROCEDURAL}
 )
+#: Every name an irrelevant count may have: the known step types (facts/doj_vocabulary.py)
+#: and the reader's own codes.
 _KNOWN_IRRELEVANT = IRRELEVANT_STEPS | IRRELEVANT_CODES
 _REASON_CODE = re.compile(r"[a-z][a-z0-9_]*(?::[A-Z][A-Z0-9_]*)?")
 
@@ -44,17 +44,27 @@ def public_reason(reason: str) -> str:
 
 
 class Reject(NamedTuple):
-    """A row that was not used: its file, 1-based physical line, reason code and detail."""
+    """A row that was not used: its file, 1-based physical line, reason code and detail.
+
+    ``value`` is the unknown input value that rejected the row (an unknown step type or
+    disposition), quoted and escaped (``doj_vocabulary.shown``). It is raw input text, so it
+    goes to ``rejects.csv`` only (:meth:`csv_detail`), never into a message or a summary.
+    """
 
     file: str
     line: int
     reason: str
     detail: str = ""
     subject_id: str = ""
+    value: str = ""
 
     def label(self) -> str:
         """Short form for messages, e.g. ``la.csv:12 bad_date:STP_EVENT_DATE``."""
         return f"{self.file}:{self.line} {self.reason}"
+
+    def csv_detail(self) -> str:
+        """The detail as ``rejects.csv`` writes it: with the rejected value, if any."""
+        return f"{self.detail}: {self.value}" if self.value else self.detail
 
 
 @dataclass
@@ -80,9 +90,11 @@ class FileAccount:
         self.irrelevant[irrelevant_kind(kind)] += 1
         self.irrelevant_lines.append(line)
 
-    def reject(self, line: int, reason: str, detail: str = "", subject_id: str = "") -> None:
-        """Record a row that could not be used."""
-        self.rejects.append(Reject(self.file, line, reason, detail, subject_id))
+    def reject(
+        self, line: int, reason: str, detail: str = "", subject_id: str = "", value: str = ""
+    ) -> None:
+        """Record a row that could not be used (``value``: see :class:`Reject`)."""
+        self.rejects.append(Reject(self.file, line, reason, detail, subject_id, value))
 
     def give(self, line: int, subject_id: str) -> None:
         """Note that a rejected line naming no subject was given to ``subject_id``."""

@@ -182,7 +182,7 @@ def _write_rejects(path: Path, account: RowAccount) -> None:
         writer.writerow(REJECT_COLUMNS)
         for file_account in account.files:
             for reject in file_account.listed():
-                writer.writerow([reject.file, reject.line, reject.reason, reject.detail,
+                writer.writerow([reject.file, reject.line, reject.reason, reject.csv_detail(),
                                  reject.subject_id])  # fmt: skip
 
 

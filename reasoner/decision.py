@@ -56,6 +56,7 @@ class Decision:
     firings: list[Firing] = field(default_factory=list)
     absences: list[Absence] = field(default_factory=list)
     record_after: str = ""
+    record_before: str = ""  # set only where a later disposition changed the record
     cannabis_related: bool = False
     agency: str = ""
     # The winning rule of each alternative branch: unknown fact -> rule id (full view only).

@@ -39,12 +39,37 @@ def _iso(value: dt.date | None) -> str:
     return value.isoformat() if value else ""
 
 
+def _hashed_end(conv: Conviction) -> dt.date | None:
+    """The sentence end that fingerprint v1 has always hashed.
+
+    The latest end of a timed part (the disposition date for a fine alone), None when a
+    part's end is unknown.
+
+    Only a hash input, kept so that decisions recorded before the programs took over the
+    sentence (programs/core/sentence.lp, which decides what counts) keep their fingerprint;
+    nothing is decided from it.
+    """
+    if conv.disposition_date is None or not conv.sentence:
+        return None
+    end = conv.disposition_date
+    for part in conv.sentence:
+        if part.kind == "fine" and part.length is None:
+            continue
+        if part.end is None:
+            return None
+        end = max(end, part.end)
+    return end
+
+
 def conviction_fingerprint(conv: Conviction) -> str:
-    """A hash of what a conviction is: charge, level, dates, sentence, county and court.
+    """A hash of what a conviction is: charge, level, dates, sentence, county, court, updates.
+
+    The updates are its later dispositions (a reduction, a set-aside, a revocation, relief
+    already granted), hashed only when there are any.
 
     It leaves out where the conviction sits in the input (file name, line), which changes
     with every new DOJ extract; a decision must survive that, but not a changed charge,
-    level, date or sentence.
+    level, date, sentence or later disposition.
     """
     parts = {
         "case_id": conv.case_id,
@@ -54,11 +79,13 @@ def conviction_fingerprint(conv: Conviction) -> str:
         "disposition_date": _iso(conv.disposition_date),
         "offence_date": _iso(conv.offence_date),
         "arrest_date": _iso(conv.arrest_date),
-        "sentence_end": _iso(conv.sentence_end),
+        "sentence_end": _iso(_hashed_end(conv)),
         "sentence": [[p.kind, p.length, p.unit] for p in conv.sentence],
         "county": conv.county,
         "court": conv.court.code or conv.court.description,
     }
+    if conv.later_dispositions:  # absent otherwise, so earlier fingerprints stay the same
+        parts["later"] = [[d.kind, _iso(d.date)] for d in conv.later_dispositions]
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
     return f"{FINGERPRINT_VERSION}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
 

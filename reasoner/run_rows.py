@@ -136,6 +136,7 @@ class PersonOutcome:
     """What one person's decisions add up to (for people.csv and the summary)."""
 
     relieved: int = 0
+    convictions: int = 0  # every conviction on the record, as read
     felonies_before: int = 0
     felonies_after: int = 0
     convictions_before: int = 0
@@ -149,8 +150,12 @@ def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOu
     result = PersonOutcome()
     for conv in history.convictions:
         decision = decisions[conv.conviction_id]
-        result.convictions_before += 1
-        result.felonies_before += conv.level == "felony"  # a Level is its value
+        # The record before relief, as the programs read it (core/after_relief.lp): the
+        # level at conviction unless a later disposition changed it (record_before).
+        before = decision.record_before or (conv.level.value if conv.level else "unknown")
+        result.convictions += 1
+        result.convictions_before += before != "removed"
+        result.felonies_before += before == "felony"
         after = decision.record_after
         result.convictions_after += after != "removed"
         result.felonies_after += after == "felony"
@@ -174,7 +179,7 @@ def person_row(history: History, outcome: PersonOutcome, as_of: dt.date) -> list
         person.gender,
         person.race,
         age,
-        str(outcome.convictions_before),
+        str(outcome.convictions),
         str(outcome.cannabis),
         str(outcome.relieved),
         str(outcome.felonies_before),

@@ -119,6 +119,8 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
         dec.absences.append(Absence(str(args[1]), to_args(args[2])))
     elif name == "record_after":
         dec.record_after = args[1].name
+    elif name == "record_before":
+        dec.record_before = args[1].name
     elif name == "cannabis_related":
         dec.cannabis_related = True
     elif name == "prosecuting_agency":
@@ -348,6 +350,8 @@ class _LeanReader:
             dec.alternatives.append((values[0], fact))
         elif name == "record_after":
             dec.record_after = values[0]
+        elif name == "record_before":
+            dec.record_before = values[0]
         elif name == "prosecuting_agency":
             value = values[0]
             dec.agency = value if isinstance(value, str) else rest

@@ -140,7 +140,8 @@ def test_rows_of_one_count_are_the_parts_of_its_sentence(tmp_path):
     parts = [(p.kind, p.length, p.unit, p.source_line) for p in conviction.sentence]
     assert parts == [("probation", 36, "month", 2), ("jail", 90, "day", 3), ("fine", None, None, 4)]
     assert conviction.source.lines == (2, 3, 4)
-    assert str(conviction.sentence_end) == "2013-03-01"
+    # each timed part's calendar end; which parts count is the programs' (core/sentence.lp)
+    assert [str(p.end) for p in conviction.sentence] == ["2013-03-01", "2010-05-30", "None"]
     assert read.account.used() == {"conviction": 1, "sentence_part": 2}
     assert "conflicting_count_rows" not in conviction.flags
 
@@ -208,7 +209,8 @@ def test_blank_or_zero_dates_are_missing_not_bad(tmp_path, blank):
     rows = [court("001002001000", blank, DISP_DATE=blank)]
     read = read_rows(tmp_path, rows)
     conviction = only(read).convictions[0]
-    assert conviction.disposition_date is None and conviction.sentence_end is None
+    assert conviction.disposition_date is None
+    assert all(part.end is None for part in conviction.sentence)
     assert "disposition_date_missing" in conviction.flags
     assert read.account.rows_rejected == 0
 
@@ -313,7 +315,8 @@ def test_irrelevant_rows_are_counted_by_kind(tmp_path):
         row(STP_TYPE_DESCR="PROBATION"),
         row(STP_TYPE_DESCR="SUPPLEMENTAL ARR"),
         row(STP_TYPE_DESCR="CUSTODY"),
-        court("001002002000", "20100301", DISP_DESCR=""),
+        court("001002002000", "20100301", DISP_DESCR="DEFENDANT REPRESENTED BY COUNSEL"),
+        row(STP_TYPE_DESCR="WANTED PERSON", STP_EVENT_DATE="20100301"),  # no court data
         [""] * 95,
     ]
     read = read_rows(tmp_path, rows)
@@ -321,9 +324,11 @@ def test_irrelevant_rows_are_counted_by_kind(tmp_path):
         "CUSTODY": 2,
         "PROBATION": 1,
         "SUPPLEMENTAL ARR": 1,
-        "court_without_disposition": 1,
+        "court_procedural": 1,
+        "other_step": 1,  # an unknown step type is never counted under its own text
         "blank_row": 1,
     }
+    assert read.account.rows_rejected == 0
 
 
 def test_a_row_repeated_in_a_second_file_is_a_duplicate(tmp_path):

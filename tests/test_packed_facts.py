@@ -1,7 +1,8 @@
 """Packed facts (the bulk run's form) give the same answer as the plain schema.
 
 ``programs/core/packed_facts.lp`` unpacks ``packed_person/2``, ``packed_case/7`` and
-``packed_conviction/9`` into the plain facts; every shown atom must be the same.
+``packed_conviction/8`` and ``packed_sentence/5`` into the plain facts; every shown atom
+must be the same.
 """
 
 from __future__ import annotations

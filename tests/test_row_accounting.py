@@ -112,13 +112,15 @@ def test_every_data_row_is_counted_exactly_once(tmp_path):
     assert sum(account.used.values()) == len(used)
     assert sum(account.irrelevant.values()) == len(irrelevant)
     reasons = {r.reason for r in account.rejects}
+    # a blank disposition on a court row is rejected, never irrelevant (issue 16 item 1)
     assert {
         "wrong_field_count",
         "bad_date:STP_EVENT_DATE",
         "bad_cnt_order",
         "unclosed_quote",
+        "unknown_disposition",
     } <= reasons
-    assert {"duplicate_row", "blank_row", "court_without_disposition"} <= set(account.irrelevant)
+    assert {"duplicate_row", "blank_row"} <= set(account.irrelevant)
 
     # The used lines are exactly the lines behind the history items.
     behind = []
