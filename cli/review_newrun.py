@@ -116,6 +116,7 @@ def _run_info(name: str) -> dict[str, Any]:
         "parameters": policy.get("parameters", []),
         "county": manifest.get("county", ""),
         "inputs": [Path(str(i.get("path", ""))).name for i in manifest.get("inputs", [])],
+        "input_paths": [str(i.get("path", "")) for i in manifest.get("inputs", [])],
         "people": (summary.get("people") or {}).get("total", ""),
         "relieved": (summary.get("people") or {}).get("relieved", ""),
         "warnings": [
@@ -147,7 +148,8 @@ def _filing_files(name: str) -> list[str]:
     """The files of run ``name``'s filing, as its ``filing.json`` lists them."""
     folder = _space().filing_path(name)
     files = _read_json(folder / "filing.json").get("files") or {}
-    return sorted(f for f in files if isinstance(f, str) and (folder / f).is_file())
+    listed = [f for f in files if isinstance(f, str) and (folder / f).is_file()]
+    return sorted([*listed, "filing.json"]) if listed else []
 
 
 def _form_values(forms: list[PolicyForm]) -> dict[str, str]:
