@@ -171,7 +171,7 @@ def _download(driver: WebDriver, url: str) -> tuple[bytes, str]:
     cookie = driver.get_cookie("cmr_review")
     assert cookie is not None
     request = urllib.request.Request(url, headers={"Cookie": f"cmr_review={cookie['value']}"})
-    with urllib.request.urlopen(request, timeout=30) as reply:  # noqa: S310 - loopback only
+    with urllib.request.urlopen(request, timeout=30) as reply:  # the workbench, on loopback
         return reply.read(), reply.headers.get("Content-Disposition", "")
 
 
