@@ -114,8 +114,8 @@ def changed_params(form: PolicyForm, submitted: Mapping[str, str]) -> dict[str, 
 
 def write_params(path: Path, policy: str, params: Mapping[str, object]) -> Path:
     """Write a parameter file for ``run --policy FILE`` (owner-only) and return its path."""
-    for folder in (path.parent.parent, path.parent):
-        folder.mkdir(mode=0o700, exist_ok=True)
+    path.parent.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, exist_ok=True)
     text = (
         "# Policy options chosen in the workbench's New run form: only those that differ\n"
         "# from the policy's defaults (`cmr-reason policies`).\n"
