@@ -205,9 +205,10 @@ def _child(task: Task, out: Any) -> None:
         raise _Stopped(signum)
 
     signal.signal(signal.SIGTERM, stop)
-    from cmr_reason.reasoner.worker_watch import watch_parent
+    if os.name == "posix":  # (elsewhere its fallback, os.kill(pid, 0), would end the server)
+        from cmr_reason.reasoner.worker_watch import watch_parent
 
-    watch_parent(os.getppid())
+        watch_parent(os.getppid())  # the child ends if the server is killed
     notes: list[str] = []
 
     def progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
