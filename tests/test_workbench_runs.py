@@ -40,6 +40,7 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import demo_input
 from cmr_reason.reasoner.policy_catalogue import bundled_policy_specs
 from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.review_db import ReviewDB
 
 runner = CliRunner()
 _register()
@@ -305,6 +306,19 @@ def test_a_run_from_the_form(web: Any, places: dict[str, Path]) -> None:
     assert "/runs/custom/queue" in page
     queue = client.get("/runs/custom/queue").get_data(as_text=True)
     assert 'id="queue"' in queue and "/runs/custom/person/" in queue
+    # A person page of the run, and a decision recorded in the workspace's log.
+    person = re.search(r'href="(/runs/custom/person/[^"#]+)#c-([^"]+)"', queue)
+    assert person is not None
+    page = client.get(person.group(1)).get_data(as_text=True)
+    assert 'action="/runs/custom/person/' in page and "← Queue" in page
+    decided = client.post(person.group(1) + "/decide", data={
+        "csrf_token": token, "conviction_id": html.unescape(person.group(2)),
+        "action": "more_information", "note": "Court file requested"})  # fmt: skip
+    assert decided.status_code == 302
+    assert decided.headers["Location"].startswith(person.group(1) + "#c-")
+    log = ReviewDB(places["space"] / "review.sqlite3").decisions()
+    assert [(d.action, d.reviewer) for d in log] == [("more_information", "sue")]
+    assert client.get("/export/decisions.json").status_code == 200
     assert client.get("/runs/nothing/").status_code == 404
     assert client.get("/runs/nothing/queue").status_code == 404
     # The report: its own sandboxed Content-Security-Policy (inline styles, no script).
