@@ -195,10 +195,10 @@ def create_app(
     ``clock`` (seconds) times sessions and log-in lock-outs, ``sleep`` the wait for a
     database a re-run is moving; tests pass their own.
     """
-    db = _open_db(db_path, run_dir)
+    db = _open_db(db_path, run_dir, sleep)
     holder = RunHolder(Path(run_dir))
     holder.view()
-    app = _base_app(db, db_path, host, clock, sleep)
+    app = _base_app(db, db_path, host, clock)
     app.config["REVIEW_RUN"] = holder
     from cmr_reason.cli.review_pages import register_pages
 
@@ -221,8 +221,8 @@ def create_workspace_app(
     Runs are read from ``data`` only (the folders the operator allowed); they are started
     in ``jobs`` (a child process each, one at a time).
     """
-    db = _open_db(db_path, space.path)
-    app = _base_app(db, db_path, host, clock, sleep)
+    db = _open_db(db_path, space.path, sleep)
+    app = _base_app(db, db_path, host, clock)
     app.config.update(REVIEW_WORKSPACE=space, REVIEW_DATA=data, REVIEW_JOBS=jobs or RunJobs())
 
     @app.url_value_preprocessor
@@ -245,9 +245,10 @@ def create_workspace_app(
     return app
 
 
-def _open_db(db_path: Path, folder: Path) -> ReviewDB:
+def _open_db(db_path: Path, folder: Path, sleep: Callable[[float], None]) -> ReviewDB:
     db = ReviewDB.open_existing(db_path)
     db.verify()  # a log that does not verify is not worked on
+    db.wait, db.sleep = DB_WAIT_SECONDS, sleep
     if not db.users():
         raise UserError(
             f"no users in {db_path}; add one with `cmr-reason users add NAME --role supervisor "
@@ -261,10 +262,8 @@ def _base_app(
     db_path: Path,
     host: str,
     clock: Callable[[], float] | None,
-    sleep: Callable[[float], None],
 ) -> Flask:
     """The app with its log-in, sessions, CSRF, headers and error pages, but no run pages."""
-    db.wait, db.sleep = DB_WAIT_SECONDS, sleep
     app = Flask(
         "cmr_reason_review",
         template_folder=str(WEB_DIR / "templates"),
