@@ -44,12 +44,23 @@ from cmr_reason.cli.review_auth import (
     new_csrf_token,
     verify_password,
 )
+from cmr_reason.cli.review_jobs import RunJobs
+from cmr_reason.cli.review_paths import AllowedFolders
 from cmr_reason.cli.review_run import RunHolder, RunView, warm_up
+from cmr_reason.cli.review_workspace import Workspace
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.review_db import ReviewDB, User, secret_path
 from cmr_reason.reasoner.sqlite_cache import BeingReplaced
 
-__all__ = ["create_app", "current_user", "current_view", "login_required", "warm_up"]
+__all__ = [
+    "create_app",
+    "create_workspace_app",
+    "current_holder",
+    "current_user",
+    "current_view",
+    "login_required",
+    "warm_up",
+]
 WEB_DIR = Path(__file__).resolve().parent / "review_web"
 SESSION_HOURS = 8
 DB_WAIT_SECONDS = 2.0  # how long a request waits for a database a re-run is moving
@@ -72,12 +83,39 @@ def current_user() -> User | None:
     return g.get("user")
 
 
+def workspace() -> Workspace | None:
+    """The workspace this app serves (None when it serves one run)."""
+    return current_app.config.get("REVIEW_WORKSPACE")
+
+
+def current_holder() -> RunHolder:
+    """The holder of the run this request is about (in a workspace, named in the URL)."""
+    space = workspace()
+    if space is None:
+        return current_app.config["REVIEW_RUN"]
+    name = g.get("run_name") or ""
+    try:
+        return space.holder(name)
+    except LookupError:
+        abort(404, description=f"No run {name} in this workspace.")
+
+
 def current_view() -> RunView:
     """The run this request answers from (the same one for the whole request)."""
     view = g.get("run_view")
     if view is None:
-        view = g.run_view = current_app.config["REVIEW_RUN"].view()
+        view = g.run_view = current_holder().view()
     return view
+
+
+def in_run() -> bool:
+    """True when this page belongs to one run (the queue and person pages have a run)."""
+    return workspace() is None or bool(g.get("run_name"))
+
+
+def landing() -> str:
+    """The first page after log-in: the queue of the one run, or the workspace's runs."""
+    return _url_for("queue") if workspace() is None else _url_for("runs")
 
 
 def login_required(role: str | None = None) -> Callable[[ViewFunc], ViewFunc]:
@@ -132,7 +170,7 @@ def csrf_token() -> str:
 
 
 def _headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
+    response.headers.setdefault("Content-Security-Policy", CSP)  # a page may set a stricter one
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
@@ -157,16 +195,75 @@ def create_app(
     ``clock`` (seconds) times sessions and log-in lock-outs, ``sleep`` the wait for a
     database a re-run is moving; tests pass their own.
     """
+    db = _open_db(db_path, run_dir, sleep)
+    holder = RunHolder(Path(run_dir))
+    holder.view()
+    app = _base_app(db, db_path, host, clock)
+    app.config["REVIEW_RUN"] = holder
+    from cmr_reason.cli.review_pages import register_pages
+
+    register_pages(app)
+    return app
+
+
+def create_workspace_app(
+    space: Workspace,
+    db_path: Path,
+    data: AllowedFolders,
+    host: str = "127.0.0.1",
+    *,
+    jobs: RunJobs | None = None,
+    clock: Callable[[], float] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Flask:
+    """The workbench over a workspace: its runs, each with its queue, and "New run".
+
+    Runs are read from ``data`` only (the folders the operator allowed); they are started
+    in ``jobs`` (a child process each, one at a time).
+    """
+    db = _open_db(db_path, space.path, sleep)
+    app = _base_app(db, db_path, host, clock)
+    app.config.update(REVIEW_WORKSPACE=space, REVIEW_DATA=data, REVIEW_JOBS=jobs or RunJobs())
+
+    @app.url_value_preprocessor
+    def _run_name(endpoint: str | None, values: dict[str, Any] | None) -> None:
+        if values is not None and "run" in values:
+            g.run_name = values.pop("run")
+
+    @app.url_defaults
+    def _add_run_name(endpoint: str, values: dict[str, Any]) -> None:
+        if "run" in values or not g.get("run_name"):
+            return
+        if app.url_map.is_endpoint_expecting(endpoint, "run"):
+            values["run"] = g.run_name
+
+    from cmr_reason.cli.review_newrun import register_workspace_pages
+    from cmr_reason.cli.review_pages import register_pages
+
+    register_pages(app, prefix="/runs/<run>")
+    register_workspace_pages(app)
+    return app
+
+
+def _open_db(db_path: Path, folder: Path, sleep: Callable[[float], None]) -> ReviewDB:
     db = ReviewDB.open_existing(db_path)
     db.verify()  # a log that does not verify is not worked on
     db.wait, db.sleep = DB_WAIT_SECONDS, sleep
     if not db.users():
         raise UserError(
             f"no users in {db_path}; add one with `cmr-reason users add NAME --role supervisor "
-            f"{run_dir}`"
+            f"{folder}`"
         )
-    holder = RunHolder(Path(run_dir))
-    holder.view()
+    return db
+
+
+def _base_app(
+    db: ReviewDB,
+    db_path: Path,
+    host: str,
+    clock: Callable[[], float] | None,
+) -> Flask:
+    """The app with its log-in, sessions, CSRF, headers and error pages, but no run pages."""
     app = Flask(
         "cmr_reason_review",
         template_folder=str(WEB_DIR / "templates"),
@@ -181,22 +278,20 @@ def create_app(
         TRUSTED_HOSTS=sorted({*LOOPBACK_NAMES, host}),
         MAX_CONTENT_LENGTH=64 * 1024,
         REVIEW_DB=db,
-        REVIEW_RUN=holder,
         REVIEW_CLOCK=clock or time.time,
         REVIEW_THROTTLE=LoginThrottle(clock=clock or time.monotonic),
     )
     app.jinja_env.autoescape = True
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.jinja_env.globals["current_user"] = current_user
+    app.jinja_env.globals["workspace"] = workspace
+    app.jinja_env.globals["in_run"] = in_run
     app.jinja_env.filters["basename"] = short_source
     app.before_request(lambda: _load_user(app))
     app.before_request(_check_csrf)
     app.after_request(_headers)
     _login_routes(app, db)
     _error_pages(app)
-    from cmr_reason.cli.review_pages import register_pages
-
-    register_pages(app)
     return app
 
 
@@ -208,7 +303,7 @@ def safe_next(app: Flask, target: str | None) -> str:
     ``//evil.example``), a path starting with one ``/``, with no scheme or host, and a route
     of the app; its query is dropped.
     """
-    fallback = _url_for("queue")
+    fallback = landing()
     if not target or len(target) > 2048:
         return fallback
     if any(not ("!" <= ch <= "~") or ch == "\\" for ch in target):
@@ -237,7 +332,7 @@ def _login_routes(app: Flask, db: ReviewDB) -> None:
     @app.get("/login")
     def login() -> Any:
         if current_user() is not None:
-            return redirect(_url_for("queue"))
+            return redirect(landing())
         return render_template("login.html", next=request.args.get("next", ""))
 
     @app.post("/login")
@@ -274,7 +369,7 @@ def _login_routes(app: Flask, db: ReviewDB) -> None:
 
     @app.get("/")
     def home() -> Any:
-        return redirect(_url_for("queue"))
+        return redirect(landing())
 
 
 def _locked(seconds: float) -> str:

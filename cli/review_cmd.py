@@ -21,6 +21,8 @@ from rich.markup import escape
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console
 from cmr_reason.cli.review_auth import hash_password
+from cmr_reason.cli.review_paths import AllowedFolders
+from cmr_reason.cli.review_workspace import Workspace
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.decision_files import (
     key_candidates,
@@ -54,7 +56,12 @@ class Role(StrEnum):
 
 
 RunDirArgument = Annotated[
-    Path, typer.Argument(help="The run directory (output of `cmr-reason run`).", show_default=False)
+    Path,
+    typer.Argument(
+        help="The run directory (output of `cmr-reason run`), or a workspace "
+        "(`serve --workspace`).",
+        show_default=False,
+    ),
 ]
 DbOption = Annotated[
     Path | None,
@@ -82,25 +89,60 @@ def _is_loopback(host: str) -> bool:
 
 @app.command("serve")
 def serve_command(
-    run_dir: RunDirArgument,
+    run_dir: Annotated[
+        Path | None,
+        typer.Argument(
+            help="The run directory (output of `cmr-reason run`); or give --workspace.",
+            show_default=False,
+        ),
+    ] = None,
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     host: Annotated[
         str, typer.Option(help="Address to listen on; keep the default to stay on this machine.")
     ] = "127.0.0.1",
     db: DbOption = None,
     threads: Annotated[int, typer.Option(min=1, max=32, help="Request threads.")] = 4,
+    workspace: Annotated[
+        Path | None,
+        typer.Option(
+            "--workspace",
+            help="Serve a workspace instead of one run: a folder holding runs (WORKSPACE/runs/), "
+            "their reports and filings, and the users (WORKSPACE/review.sqlite3); supervisors "
+            "start new runs from the browser (docs/workbench.md).",
+            show_default=False,
+        ),
+    ] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--data",
+            help="With --workspace: a folder whose DOJ files and settings the browser may open "
+            "(repeatable; default the current directory). Nothing outside them can be read.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Start the reviewers' workbench over a finished run (a local web app)."""
-    db_path = _db_path(run_dir, db)
+    """Start the reviewers' workbench over a run, or a workspace of runs (a local web app)."""
+    if (run_dir is None) == (workspace is None):
+        raise UserError("give a run directory, or --workspace FOLDER (not both)")
+    if data and workspace is None:
+        raise UserError("--data goes with --workspace")
+    folder = run_dir if run_dir is not None else workspace
+    assert folder is not None
+    if workspace is not None:
+        os.umask(0o077)
+        space = Workspace.prepare(workspace)
+        allowed = AllowedFolders(data or [Path.cwd()])
+    db_path = _db_path(folder, db)
     if not db_path.is_file():
         raise UserError(
             f"no review database at {db_path}; create the first user with "
-            f"`cmr-reason users add NAME --role supervisor {run_dir}`"
+            f"`cmr-reason users add NAME --role supervisor {folder}`"
         )
     try:
         from waitress import serve
 
-        from cmr_reason.cli.review_app import create_app
+        from cmr_reason.cli.review_app import create_app, create_workspace_app
     except ImportError:
         raise UserError(
             "the workbench needs the 'review' extra: pip install 'cmr-reason[review]'"
@@ -110,13 +152,25 @@ def serve_command(
             f"[bold yellow]warning:[/] listening on {escape(host)}: other machines can reach "
             "the workbench, and plain HTTP carries names and dates of birth unencrypted"
         )
-    err_console.print(
-        "Opening the run; a first start also indexes its input and output rows "
-        "(about 2 minutes for a million people)"
-    )
-    web = create_app(run_dir, db_path, host)
+    if workspace is not None:
+        web = create_workspace_app(space, db_path, allowed, host)
+        roots = ", ".join(str(r) for r in allowed.roots)
+        err_console.print(
+            f"Workspace {escape(str(space.path))}; files readable from {escape(roots)}"
+        )
+    else:
+        err_console.print(
+            "Opening the run; a first start also indexes its input and output rows "
+            "(about 2 minutes for a million people)"
+        )
+        web = create_app(folder, db_path, host)
     err_console.print(f"Workbench on http://{escape(host)}:{port}/ (Ctrl-C to stop)")
-    serve(web, host=host, port=port, threads=threads, ident="cmr-reason")
+    try:
+        serve(web, host=host, port=port, threads=threads, ident="cmr-reason")
+    finally:
+        jobs = web.config.get("REVIEW_JOBS")
+        if jobs is not None:
+            jobs.stop_all()  # a run in progress stops cleanly with the server
 
 
 def _read_password(from_stdin: bool) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, Response, abort, current_app, flash, redirect, render_template, request
 from flask import url_for as _url_for
 
-from cmr_reason.cli.review_app import current_user, current_view, login_required
+from cmr_reason.cli.review_app import current_holder, current_user, current_view, login_required
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.reasoner.catalogue import Catalogue
@@ -101,7 +101,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     if person is None:
         abort(404, description=f"No person {subject_id} in this run.")
     rows = store.convictions_of(subject_id)
-    with current_app.config["REVIEW_RUN"].lock:
+    with current_holder().lock:
         history, decisions = run.decisions_of(subject_id)
     trees = {
         c.conviction_id: build_tree(decisions[c.conviction_id], run.catalogue, history)
@@ -183,10 +183,14 @@ def _validate(form: dict[str, str], refused: dict[tuple[str, str], str]) -> str:
     return ""
 
 
-def register_pages(app: Flask) -> None:
-    """Add the workbench's pages to ``app``."""
+def register_pages(app: Flask, prefix: str = "") -> None:
+    """Add the workbench's pages to ``app``.
 
-    @app.get("/queue")
+    A run's pages go under ``prefix`` (``/runs/<run>`` in a workspace); the export of the
+    whole decision log stays at the top.
+    """
+
+    @app.get(prefix + "/queue")
     @login_required()
     def queue() -> Any:
         run = _run()
@@ -216,7 +220,7 @@ def register_pages(app: Flask) -> None:
             outcome_label=outcome_label,
         )
 
-    @app.get("/person/<subject_id>")
+    @app.get(prefix + "/person/<subject_id>")
     @login_required()
     def person(subject_id: str) -> Any:
         run = _run()
@@ -231,7 +235,7 @@ def register_pages(app: Flask) -> None:
             **view,
         )
 
-    @app.post("/person/<subject_id>/decide")
+    @app.post(prefix + "/person/<subject_id>/decide")
     @login_required()
     def decide(subject_id: str) -> Any:
         run = _run()
@@ -241,7 +245,7 @@ def register_pages(app: Flask) -> None:
                                                      "ground", "note", "latest_seen")}  # fmt: skip
         cid = form["conviction_id"]
         anchor = _url_for("person", subject_id=subject_id) + f"#c-{cid}"
-        with current_app.config["REVIEW_RUN"].lock:
+        with current_holder().lock:
             history, decisions = run.decisions_of(subject_id)
         conv = _conviction(history, cid)
         assert history is not None  # _conviction answered 404 otherwise
@@ -275,7 +279,7 @@ def register_pages(app: Flask) -> None:
         flash(f"Decision {stored.id} recorded for conviction {cid}.", "info")
         return redirect(anchor)
 
-    @app.post("/person/<subject_id>/assign")
+    @app.post(prefix + "/person/<subject_id>/assign")
     @login_required(role="supervisor")
     def assign(subject_id: str) -> Any:
         user = current_user()
