@@ -31,6 +31,7 @@ from cmr_reason.reasoner.decision_files import (
 from cmr_reason.reasoner.decision_log import key_path
 from cmr_reason.reasoner.review_db import ReviewDB, default_db_path
 from cmr_reason.reasoner.review_migrate import migrate_database
+from cmr_reason.reasoner.run_dir import open_run
 
 users_app = typer.Typer(
     help="Reviewers and supervisors of the workbench.",
@@ -64,9 +65,18 @@ DbOption = Annotated[
 ]
 
 
-def _db_path(run_dir: Path, db: Path | None) -> Path:
+def _db_path(run_dir: Path, db: Path | None, *, whole_run: bool = False) -> Path:
+    """The review database of a run folder.
+
+    With ``whole_run`` (``serve``, ``users add``: they make a database or open the run) the
+    folder must hold a run, checked first, before any password prompt, database or index:
+    a folder that is not a run says so in one line. The other commands need an existing
+    database, which says so itself.
+    """
     os.umask(0o077)  # anything created from here on is owner-only
-    if not run_dir.is_dir():
+    if whole_run:
+        open_run(run_dir)
+    elif not run_dir.is_dir():
         raise UserError(f"not a run directory: {run_dir}")
     return db if db is not None else default_db_path(run_dir)
 
@@ -91,7 +101,7 @@ def serve_command(
     threads: Annotated[int, typer.Option(min=1, max=32, help="Request threads.")] = 4,
 ) -> None:
     """Start the reviewers' workbench over a finished run (a local web app)."""
-    db_path = _db_path(run_dir, db)
+    db_path = _db_path(run_dir, db, whole_run=True)
     if not db_path.is_file():
         raise UserError(
             f"no review database at {db_path}; create the first user with "
@@ -137,7 +147,7 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Add a user (creates the review database, mode 600, when missing)."""
-    db_path = _db_path(run_dir, db)
+    db_path = _db_path(run_dir, db, whole_run=True)
     password = _read_password(password_stdin)
     new = not db_path.exists()
     database = ReviewDB.create(db_path)
