@@ -259,10 +259,12 @@ def run_command(
                           "rejects, manifest)")  # fmt: skip
 
 
-def print_warnings(found: list[RunWarning]) -> None:
+def print_warnings(found: list[RunWarning], which: str = "") -> None:
     """The run's sanity warnings on stderr (also with --quiet: they are not progress)."""
     for warning in found:
-        err_console.print(f"[bold yellow]warning:[/] {escape(warning.message)}", soft_wrap=True)
+        err_console.print(
+            f"[bold yellow]warning{escape(which)}:[/] {escape(warning.message)}", soft_wrap=True
+        )
 
 
 def demo_inputs() -> list[Path]:
@@ -350,6 +352,7 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
     for programs in program_sets:
         target = out / programs.policy_name
         report = _run(replace(base, programs=programs, out_dir=target, force=True), quiet)
+        print_warnings(report.warnings, f" ({programs.policy_name})")
         if report.internal_errors:
             raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
         runs[programs.policy_name] = target

@@ -91,7 +91,9 @@ def _day(value: dt.date) -> str:
 
 
 def _pct(part: int, whole: int) -> str:
-    return f"{100 * part / whole:.0f} %" if whole else "0 %"
+    """A share in percent: whole numbers, one decimal under 1 % (never "0 %" for a part)."""
+    share = 100 * part / whole if whole else 0.0
+    return f"{share:.1f} %" if 0 < share < 1 else f"{share:.0f} %"
 
 
 def county_listing(counts: Mapping[str, int]) -> str:

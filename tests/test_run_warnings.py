@@ -55,6 +55,7 @@ def test_other_county_policy_and_dates_warn(tmp_path: Path) -> None:
         output
     )
     assert "the policy sacramento-2019 covers SACRAMENTO county, but only 2 of the 408" in output
+    assert "addresses in the input (0.5 %) are from there" in output
     assert "Those convictions by county: LOS ANGELES 387," in output
     assert "the policy sacramento-2019 relieves 2 of the 408 convictions" in output
     assert "406 outside the county the run or its policy covers (scope)" in output
@@ -195,3 +196,10 @@ def test_run_warnings_in_order() -> None:
         counts=counts,
     )
     assert [w.code for w in unscoped] == ["policy_county_mismatch", "relief_rate_low"]
+
+
+def test_compare_names_the_policy_of_each_warning(tmp_path: Path) -> None:
+    output = _run(tmp_path / "cmp", "--as-of", "2020-07-01", "--compare", "statute,sacramento-2019")
+    assert "warning (sacramento-2019): the policy sacramento-2019 covers SACRAMENTO" in output
+    assert "warning (statute)" not in output
+    assert _codes(tmp_path / "cmp" / "sacramento-2019")[0] == "policy_county_mismatch"
