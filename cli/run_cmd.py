@@ -197,16 +197,11 @@ def run_command(
         for note in settings.notes:
             err_console.print(escape(note[0].upper() + note[1:]))
     check_inputs(settings.inputs)
-    config = RunConfig(
-        inputs=settings.inputs,
-        programs=settings.programs,
-        as_of=settings.as_of,
-        out_dir=out,
-        county=settings.county,
+    config = settings.run_config(
+        out,
         workers=workers,
         batch_size=batch_size,
         force=force,
-        encoding=settings.encoding,
         engine=engine.strip().lower(),
         scheduler=scheduler,
         memory_budget=memory_budget << 20,

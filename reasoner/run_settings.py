@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.bulk_run import RunConfig
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.run_contents import is_manifest
 from cmr_reason.reasoner.run_inputs import locate_input, shown_path
@@ -60,6 +61,18 @@ class RunSettings:
     carried: list[str] = field(default_factory=list)  # settings taken from it
     changed: list[str] = field(default_factory=list)  # settings changed (--force-settings)
     notes: list[str] = field(default_factory=list)  # what to tell the user
+
+    def run_config(self, out_dir: Path, **options: Any) -> RunConfig:
+        """The bulk run's configuration with these settings; ``options`` set the rest."""
+        return RunConfig(
+            inputs=list(self.inputs),
+            programs=self.programs,
+            as_of=self.as_of,
+            out_dir=Path(out_dir),
+            county=self.county,
+            encoding=self.encoding,
+            **options,
+        )
 
 
 def policy_key(policy: str) -> str:
