@@ -33,6 +33,7 @@ from cmr_reason.reasoner.decision_files import (
 from cmr_reason.reasoner.decision_log import key_path
 from cmr_reason.reasoner.review_db import ReviewDB, default_db_path
 from cmr_reason.reasoner.review_migrate import migrate_database
+from cmr_reason.reasoner.run_dir import open_run
 
 users_app = typer.Typer(
     help="Reviewers and supervisors of the workbench.",
@@ -71,11 +72,35 @@ DbOption = Annotated[
 ]
 
 
-def _db_path(run_dir: Path, db: Path | None) -> Path:
+def _db_path(
+    run_dir: Path, db: Path | None, *, whole_run: bool = False, workspace_ok: bool = False
+) -> Path:
+    """The review database of a run folder (or, with ``workspace_ok``, of a workspace).
+
+    With ``whole_run`` (``serve``, ``users add``: they make a database or open the run) the
+    folder must hold a run, checked first, before any password prompt, database or index:
+    a folder that is not a run says so in one line. ``workspace_ok`` (``users add``) also
+    accepts a workspace (docs/workbench.md): an empty folder, or one holding ``runs/`` or a
+    review database and no manifest. The other commands need an existing database, which
+    says so itself.
+    """
     os.umask(0o077)  # anything created from here on is owner-only
-    if not run_dir.is_dir():
+    if workspace_ok and _is_workspace(run_dir):
+        pass
+    elif whole_run:
+        open_run(run_dir)
+    elif not run_dir.is_dir():
         raise UserError(f"not a run directory: {run_dir}")
     return db if db is not None else default_db_path(run_dir)
+
+
+def _is_workspace(folder: Path) -> bool:
+    """``folder`` is (or can become) a workspace: no run, and empty or holding runs or users."""
+    if not folder.is_dir() or (folder / "manifest.json").exists():
+        return False
+    return (
+        not any(folder.iterdir()) or (folder / "runs").is_dir() or default_db_path(folder).is_file()
+    )
 
 
 def _is_loopback(host: str) -> bool:
@@ -133,7 +158,7 @@ def serve_command(
         os.umask(0o077)
         space = Workspace.prepare(workspace)
         allowed = AllowedFolders(data or [Path.cwd()])
-    db_path = _db_path(folder, db)
+    db_path = _db_path(folder, db, whole_run=run_dir is not None)
     if not db_path.is_file():
         raise UserError(
             f"no review database at {db_path}; create the first user with "
@@ -190,8 +215,11 @@ def users_add(
     ] = False,
     db: DbOption = None,
 ) -> None:
-    """Add a user (creates the review database, mode 600, when missing)."""
-    db_path = _db_path(run_dir, db)
+    """Add a user (creates the review database, mode 600, when missing).
+
+    RUN_DIR is a run, or a workspace (an empty folder, or one `serve --workspace` made).
+    """
+    db_path = _db_path(run_dir, db, whole_run=True, workspace_ok=True)
     password = _read_password(password_stdin)
     new = not db_path.exists()
     database = ReviewDB.create(db_path)

@@ -26,7 +26,7 @@ from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console, out_console
-from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.cli.options import AsOfOption, parse_as_of
 from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
@@ -44,6 +44,8 @@ from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.replace_dir import LEFTOVER, describe, entries
 from cmr_reason.reasoner.run_compare import COMPARISON_FILES, TEMPORARY, compare_runs
 from cmr_reason.reasoner.run_contents import run_problem
+from cmr_reason.reasoner.run_settings import GivenSettings, first_run_settings, resolve_settings
+from cmr_reason.reasoner.run_warnings import RunWarning
 
 
 def summary_table(figures: dict[str, Any]) -> Table:
@@ -81,14 +83,30 @@ def summary_table(figures: dict[str, Any]) -> Table:
 def run_command(
     inputs: Annotated[
         list[Path] | None,
-        typer.Argument(help="DOJ files or .lp histories. Without any, the bundled demo file."),
+        typer.Argument(
+            help="DOJ files or .lp histories. Without any: the inputs of the run in --out, "
+            "or the bundled demo file.",
+            show_default=False,
+        ),
     ] = None,
     as_of: AsOfOption = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory.")] = Path("cmr-out"),
-    policy: PolicyOption = "statute",
+    policy: Annotated[
+        str | None,
+        typer.Option(
+            "--policy",
+            help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml "
+            "file. Default: the policy of the run in --out, else statute.",
+            show_default=False,
+        ),
+    ] = None,
     county: Annotated[
         str | None,
-        typer.Option(help="Decide only convictions in this county (e.g. 'LOS ANGELES')."),
+        typer.Option(
+            help="Decide only convictions in this county (e.g. 'LOS ANGELES'; '' for every "
+            "county). Default: the county of the run in --out, else every county.",
+            show_default=False,
+        ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     batch_size: Annotated[int, typer.Option(min=1, help="People per clingo grounding.")] = (
@@ -97,8 +115,24 @@ def run_command(
     force: Annotated[
         bool, typer.Option(help="Replace the output directory if it holds a previous run.")
     ] = False,
+    force_settings: Annotated[
+        bool,
+        typer.Option(
+            "--force-settings",
+            help="Re-decide the run in --out with a --policy, --as-of or --county other than "
+            "its own (refused without this).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
-    encoding: EncodingOption = "utf-8",
+    encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="Text encoding of DOJ input files, e.g. latin-1. Default: that of the run in "
+            "--out, else utf-8.",
+            show_default=False,
+        ),
+    ] = None,
     decisions: Annotated[
         Path | None,
         typer.Option(
@@ -136,29 +170,38 @@ def run_command(
         typer.Option(min=16, help="MiB of input rows held in memory before spilling to disk."),
     ] = DEFAULT_BUDGET_BYTES >> 20,
 ) -> None:
-    """Decide every conviction of the input and write the results, figures and manifest."""
-    if not inputs:
-        inputs = [demo_input()]
-        if not quiet:
-            err_console.print(
-                f"No input given: running the bundled synthetic demo file {inputs[0]}"
-            )
-    check_inputs(inputs)
+    """Decide every conviction of the input and write the results, figures and manifest.
+
+    A run into a folder that holds a run (--force, --decisions) keeps that run's input,
+    policy, as-of date and county unless given, and refuses other values without
+    --force-settings.
+    """
     if engine.strip().lower() not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
     if scheduler and engine.strip().lower() != "dask":
         raise UserError("--scheduler needs --engine dask")
-    when = parse_as_of(as_of)
-    config = RunConfig(
-        inputs=list(inputs),
-        programs=load_program_set(policy),
-        as_of=when,
-        out_dir=out,
-        county=county.strip().upper() if county else None,
+    given = GivenSettings(
+        inputs=tuple(inputs or ()),
+        policy=policy,
+        as_of=parse_as_of(as_of) if as_of is not None else None,
+        county=county,
+        encoding=encoding,
+    )
+    if compare is not None:  # a comparison folder holds no run to take settings from
+        settings = first_run_settings(given, demo_inputs)
+    else:
+        settings = resolve_settings(
+            out, given, force_settings=force_settings, default_inputs=demo_inputs
+        )
+    if not quiet:
+        for note in settings.notes:
+            err_console.print(escape(note[0].upper() + note[1:]))
+    check_inputs(settings.inputs)
+    config = settings.run_config(
+        out,
         workers=workers,
         batch_size=batch_size,
         force=force,
-        encoding=encoding,
         engine=engine.strip().lower(),
         scheduler=scheduler,
         memory_budget=memory_budget << 20,
@@ -173,7 +216,7 @@ def run_command(
     reviewed = None
     if decisions is not None:
         reviewed = prepare_decisions(
-            decisions, config.inputs, encoding, key=decisions_key, out_dir=out
+            decisions, config.inputs, config.encoding, key=decisions_key, out_dir=out
         )
         # The facts file and its manifest entry are written with the other outputs.
         config.extra_facts = reviewed.facts
@@ -205,8 +248,23 @@ def run_command(
         )
     if not quiet:
         out_console.print(summary_table(report.summary))
+    print_warnings(report.warnings)
+    if not quiet:
         err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
                           "rejects, manifest)")  # fmt: skip
+
+
+def print_warnings(found: list[RunWarning], which: str = "") -> None:
+    """The run's sanity warnings on stderr (also with --quiet: they are not progress)."""
+    for warning in found:
+        err_console.print(
+            f"[bold yellow]warning{escape(which)}:[/] {escape(warning.message)}", soft_wrap=True
+        )
+
+
+def demo_inputs() -> list[Path]:
+    """The inputs of a first run given none: the bundled demo file."""
+    return [demo_input()]
 
 
 class _Stopped(BaseException):
@@ -289,6 +347,7 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
     for programs in program_sets:
         target = out / programs.policy_name
         report = _run(replace(base, programs=programs, out_dir=target, force=True), quiet)
+        print_warnings(report.warnings, f" ({programs.policy_name})")
         if report.internal_errors:
             raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
         runs[programs.policy_name] = target

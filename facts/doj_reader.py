@@ -307,9 +307,7 @@ class _FileReader:
         A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
         is kept in ``orphans``, for the subject whose rows show that number.
         """
-        self.account.reject(
-            line, problem.reason, problem.detail, problem.subject_id, problem.value
-        )
+        self.account.reject(line, problem.reason, problem.detail, problem.subject_id, problem.value)
         sid = problem.subject_id
         if not sid:
             key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""

@@ -12,6 +12,8 @@ import random
 from collections.abc import Sequence
 from typing import Generic, NamedTuple, TypeVar
 
+from cmr_reason.facts.counties import CALIFORNIA_COUNTIES
+
 T = TypeVar("T")
 
 
@@ -579,66 +581,7 @@ CYCLES_PER_PERSON: Weighted[int] = Weighted([(1, 30), (2, 28), (3, 18), (4, 12),
 # --- Places ----------------------------------------------------------------------------
 
 #: California's 58 counties in alphabetical order; the DOJ county code is the position.
-COUNTIES = (
-    "ALAMEDA",
-    "ALPINE",
-    "AMADOR",
-    "BUTTE",
-    "CALAVERAS",
-    "COLUSA",
-    "CONTRA COSTA",
-    "DEL NORTE",
-    "EL DORADO",
-    "FRESNO",
-    "GLENN",
-    "HUMBOLDT",
-    "IMPERIAL",
-    "INYO",
-    "KERN",
-    "KINGS",
-    "LAKE",
-    "LASSEN",
-    "LOS ANGELES",
-    "MADERA",
-    "MARIN",
-    "MARIPOSA",
-    "MENDOCINO",
-    "MERCED",
-    "MODOC",
-    "MONO",
-    "MONTEREY",
-    "NAPA",
-    "NEVADA",
-    "ORANGE",
-    "PLACER",
-    "PLUMAS",
-    "RIVERSIDE",
-    "SACRAMENTO",
-    "SAN BENITO",
-    "SAN BERNARDINO",
-    "SAN DIEGO",
-    "SAN FRANCISCO",
-    "SAN JOAQUIN",
-    "SAN LUIS OBISPO",
-    "SAN MATEO",
-    "SANTA BARBARA",
-    "SANTA CLARA",
-    "SANTA CRUZ",
-    "SHASTA",
-    "SIERRA",
-    "SISKIYOU",
-    "SOLANO",
-    "SONOMA",
-    "STANISLAUS",
-    "SUTTER",
-    "TEHAMA",
-    "TRINITY",
-    "TULARE",
-    "TUOLUMNE",
-    "VENTURA",
-    "YOLO",
-    "YUBA",
-)
+COUNTIES = CALIFORNIA_COUNTIES
 
 #: Police department places per county (the first is the most frequent); default: the county.
 POLICE_PLACES: dict[str, tuple[str, ...]] = {

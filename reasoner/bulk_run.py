@@ -40,12 +40,14 @@ from cmr_reason.reasoner.private_files import open_private
 from cmr_reason.reasoner.program_set import ProgramSet
 from cmr_reason.reasoner.replace_dir import replacing
 from cmr_reason.reasoner.run_contents import RUN
+from cmr_reason.reasoner.run_inputs import input_entry
 from cmr_reason.reasoner.run_rows import (
     CASE_COLUMNS,
     CONVICTION_COLUMNS,
     PEOPLE_COLUMNS,
     REJECT_COLUMNS,
 )
+from cmr_reason.reasoner.run_warnings import RunCounts, RunWarning, run_warnings, warnings_entry
 from cmr_reason.reasoner.scratch_dir import scratch_dir
 from cmr_reason.reasoner.worker_watch import watch_parent
 from cmr_reason.reasoner.write_errors import WriteFailed, reason, write_failed
@@ -88,6 +90,7 @@ class RunConfig:
     temp_dir: str | None = None  # where spilled run files go (default: the system's)
     extra_files: dict[str, str] = field(default_factory=dict)  # more files of the run (text)
     manifest_extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries
+    today: dt.date | None = None  # for the as-of date's sanity warning only (None: the clock)
 
 
 @dataclass
@@ -98,6 +101,7 @@ class RunReport:
     summary: dict[str, Any]
     manifest: dict[str, Any]
     internal_errors: list[str] = field(default_factory=list)
+    warnings: list[RunWarning] = field(default_factory=list)
 
 
 # (people done, convictions done, input rows done, input rows in all); rows give the ETA.
@@ -398,32 +402,49 @@ def _decide_and_write(
         "policy": config.programs.policy_name,
         "county": config.county or "",
     }
+    found = run_warnings(
+        as_of=config.as_of,
+        today=config.today or dt.date.today(),  # a warning's clock: never a decision's
+        county=config.county,
+        programs=config.programs,
+        counts=RunCounts(
+            by_county=summary.convictions_by_county(),
+            addressed=summary.addressed(),
+            rows_in=figures["input"]["rows_in"],
+            rows_rejected=figures["input"]["rows_rejected"],
+        ),
+    )
     with open_private(temp / "summary.json") as handle:
         json.dump(figures, handle, indent=2, sort_keys=False)
         handle.write("\n")
     for name, text in sorted(config.extra_files.items()):
         with open_private(temp / name) as handle:
             handle.write(text)
+    policy: dict[str, Any] = {
+        "name": config.programs.policy_name,
+        "argument": config.programs.argument,
+        "file": config.programs.policy_file.name,
+        "parameters": config.programs.param_facts.strip().splitlines(),
+    }
+    if config.programs.given_file is not None:
+        policy["path"] = str(config.programs.given_file)
     manifest = {
         "tool": "cmr-reason",
         "tool_version": tool_version(),
         "as_of": config.as_of.isoformat(),
-        "policy": {
-            "name": config.programs.policy_name,
-            "argument": config.programs.argument,
-            "file": config.programs.policy_file.name,
-            "parameters": config.programs.param_facts.strip().splitlines(),
-        },
+        "policy": policy,
         "rules_sha256": config.programs.sha256,
         "county": config.county or "",
         "inputs": [
-            {
-                "path": str(path),
-                "sha256": sha256_of(Path(path)),
-                "rows": next((fa.rows_in for fa in read.account.files if fa.file == str(path)), 0),
-            }
+            input_entry(
+                path,
+                config.out_dir,
+                sha256_of(Path(path)),
+                next((fa.rows_in for fa in read.account.files if fa.file == str(path)), 0),
+            )
             for path in read.files
         ],
+        "encoding": config.encoding,
         "counts": {
             "people": people,
             "convictions": convictions,
@@ -431,6 +452,7 @@ def _decide_and_write(
             "rows_rejected": figures["input"]["rows_rejected"],
         },
         "internal_errors": len(internal_errors),
+        "warnings": warnings_entry(found),
         "timings_seconds": {
             "read_and_group": round(read_seconds + batches.seconds, 3),
             **{k: round(v, 3) for k, v in sorted(stage_seconds.items())},
@@ -463,7 +485,11 @@ def _decide_and_write(
         json.dump(manifest, handle, indent=2)
         handle.write("\n")
     return RunReport(
-        out_dir=config.out_dir, summary=figures, manifest=manifest, internal_errors=internal_errors
+        out_dir=config.out_dir,
+        summary=figures,
+        manifest=manifest,
+        internal_errors=internal_errors,
+        warnings=found,
     )
 
 

@@ -15,6 +15,8 @@ from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.run_rows import RELIEF, PersonOutcome, code_section
 
 UNKNOWN = "unknown"
+NOT_ADDRESSED = "not_applicable"  # the statutory outcome of a conviction HS 11361.8 leaves alone
+COUNTY, ADDRESSED = "_county", "_addressed"  # counts kept for the run's checks only
 OTHER = "other"
 #: Race descriptions (``RACE_DESCR``) the figures count by name: the DOJ's categories and
 #: those of Gov. Code 8310.5. Any other value is counted as "other", so no text from the
@@ -54,7 +56,13 @@ def _conviction_keys(conv: Conviction, d: Decision) -> tuple[tuple[str, ...], ..
         level = conv.level.value if conv.level else UNKNOWN
         year = conv.disposition_date.year if conv.disposition_date else None
         cannabis = (level, decade(year), code_section(conv.charge) or UNKNOWN)
-    return _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
+    keys = _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
+    # For the run's sanity checks (run_warnings.py), not in summary.json: every conviction by
+    # county, and those HS 11361.8 addresses by county and by the run's outcome and reason.
+    county = (COUNTY, conv.county)
+    if d.statutory_outcome == NOT_ADDRESSED:
+        return (*keys, county)
+    return (*keys, county, (ADDRESSED, conv.county, d.outcome, d.reason))
 
 
 @lru_cache(maxsize=1 << 14)
@@ -119,6 +127,16 @@ class ImpactSummary:
         for conv in history.convictions:
             keys += _conviction_keys(conv, decisions[conv.conviction_id])
         c.update(keys)  # one pass in C for every count that goes up by one
+
+    def convictions_by_county(self) -> dict[str, int]:
+        """Every conviction by the county of its court, as the input writes it."""
+        return {k[1]: n for k, n in sorted(self.counts.items()) if k[0] == COUNTY and n}
+
+    def addressed(self) -> dict[tuple[str, str, str], int]:
+        """The convictions HS 11361.8 addresses, by (county, outcome, reason) of the run."""
+        return {
+            (k[1], k[2], k[3]): n for k, n in sorted(self.counts.items()) if k[0] == ADDRESSED and n
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The figures as nested, sorted plain data."""

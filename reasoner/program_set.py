@@ -93,6 +93,15 @@ class ProgramSet:
     argument: str = ""  # the policy as the user gave it (a name or a path)
 
     @property
+    def given_file(self) -> Path | None:
+        """The policy file the user named (a ``.lp`` or ``.toml`` path), absolute; else None."""
+        if self.param_source is not None:
+            return self.param_source
+        if self.argument.endswith(".lp"):
+            return self.policy_file
+        return None
+
+    @property
     def files(self) -> list[Path]:
         """Every program file, in a fixed order."""
         base = [p for d in BASE_DIRS for p in sorted((PROGRAMS_DIR / d).glob("*.lp"))]

@@ -32,7 +32,8 @@ from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.replace_dir import recover, sweep
-from cmr_reason.reasoner.run_contents import RUN
+from cmr_reason.reasoner.run_contents import RUN, is_manifest
+from cmr_reason.reasoner.run_inputs import locate_input, shown_path
 from cmr_reason.reasoner.solver import SolveResult, decide
 from cmr_reason.reasoner.subject_index import (
     INDEX_FILE,
@@ -43,7 +44,7 @@ from cmr_reason.reasoner.subject_index import (
 )
 
 REQUIRED = ("convictions.csv", "people.csv", "cases.csv", "summary.json", "manifest.json")
-ENCODING = "utf-8"  # what the run's inputs are re-read as
+ENCODING = "utf-8"  # what the inputs of a run that recorded no encoding are re-read as
 
 #: What tells whether an input file changed since its SHA-256 was checked.
 Stamp = tuple[tuple[int, int, int], ...]
@@ -99,7 +100,8 @@ class RunDir:
         """The rule programs of the run's policy; their hash must equal the recorded one."""
         policy = self.manifest["policy"]
         name = policy["name"]
-        programs = load_program_set(policy.get("argument") or name)
+        # A policy file by its absolute path (recorded since runs are reopened from anywhere).
+        programs = load_program_set(policy.get("path") or policy.get("argument") or name)
         if programs.sha256 != self.manifest["rules_sha256"]:
             raise UserError(
                 f"the rules have changed since the run in {self.path} "
@@ -112,13 +114,21 @@ class RunDir:
         """The rule catalogue of the run's programs."""
         return load_catalogue(self.programs)
 
+    @property
+    def encoding(self) -> str:
+        """The text encoding the run read its DOJ inputs in (utf-8 for older runs)."""
+        return str(self.manifest.get("encoding") or ENCODING)
+
     def input_paths(self) -> list[Path]:
-        """The input files, after checking each still has the recorded SHA-256."""
+        """The input files, after checking each still has the recorded SHA-256.
+
+        Found from any directory (:func:`~cmr_reason.reasoner.run_inputs.locate_input`).
+        """
         paths = []
         for entry in self.manifest["inputs"]:
-            path = Path(entry["path"])
-            if not path.is_file():
-                raise UserError(f"input file of the run is missing: {path}")
+            path = locate_input(self.path, entry)
+            if path is None:
+                raise UserError(f"input file of the run is missing: {shown_path(entry)}")
             if sha256_of(path) != entry["sha256"]:
                 raise UserError(f"input file {path} changed since the run (SHA-256 differs)")
             paths.append(path)
@@ -126,7 +136,7 @@ class RunDir:
 
     @cached_property
     def _read(self) -> Any:
-        return read_histories(self.input_paths(), ENCODING)
+        return read_histories(self.input_paths(), self.encoding)
 
     def load_input(self) -> None:
         """Hold the whole input in memory, for many :meth:`history` calls (small inputs)."""
@@ -142,10 +152,10 @@ class RunDir:
             self.load_input()
             return
         paths = self.input_paths()
-        key = index_key(self.manifest["inputs"], ENCODING)
-        index = open_index(self.path, paths, key, ENCODING)
+        key = index_key(self.manifest["inputs"], self.encoding)
+        index = open_index(self.path, paths, key, self.encoding)
         if index is None:
-            index = build_index(self.path, paths, key, ENCODING)
+            index = build_index(self.path, paths, key, self.encoding)
         self._index, self._index_stamp = index, _stamp(paths)
 
     def _input_kind(self) -> str:
@@ -157,8 +167,8 @@ class RunDir:
             if not (self.path / INDEX_FILE).is_file() or self._input_kind() != "doj":
                 return None
             paths = self.input_paths()
-            key = index_key(self.manifest["inputs"], ENCODING)
-            self._index = open_index(self.path, paths, key, ENCODING)
+            key = index_key(self.manifest["inputs"], self.encoding)
+            self._index = open_index(self.path, paths, key, self.encoding)
             self._index_stamp = _stamp(paths)
         elif _stamp(self._index.inputs) != self._index_stamp:
             # Hashing a large input costs seconds: done again only when a file was touched.
@@ -169,7 +179,7 @@ class RunDir:
         """Every history of the run's input, in subject order (streamed unless loaded)."""
         if "_read" in self.__dict__:
             return iter(self._read)
-        return stream_histories(self.input_paths(), ENCODING)
+        return stream_histories(self.input_paths(), self.encoding)
 
     def history(self, subject_id: str) -> History | None:
         """One person's history, or None.
@@ -182,7 +192,8 @@ class RunDir:
         index = self._indexed()
         if index is not None:
             return index.history(subject_id)
-        return read_histories(self.input_paths(), ENCODING, only=[subject_id]).history(subject_id)
+        only = [subject_id]
+        return read_histories(self.input_paths(), self.encoding, only=only).history(subject_id)
 
     @cached_property
     def decision_facts(self) -> str:
@@ -239,6 +250,13 @@ def open_run(path: Path | str) -> RunDir:
         sweep(path, RUN)
     if not path.is_dir():
         raise UserError(f"not a run directory: {path}")
+    if not (path / "manifest.json").is_file():
+        raise UserError(
+            f"{path} is not a cmr-reason run (it has no manifest.json): give the folder that "
+            "`cmr-reason run --out` wrote"
+        )
+    if not is_manifest(path / "manifest.json"):
+        raise UserError(f"{path} is not a cmr-reason run (its manifest.json is not a run's)")
     missing = [name for name in REQUIRED if not (path / name).is_file()]
     if missing:
         raise UserError(f"{path} is not a complete run (missing {', '.join(missing)})")

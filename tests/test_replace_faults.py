@@ -108,7 +108,7 @@ def _beside(out: Path) -> list[str]:
 
 
 def _new_args(tiny: Path, out: Path, temp: Path) -> list[str]:
-    return [str(tiny), "--out", str(out), "--policy", NEW_POLICY, "--force",
+    return [str(tiny), "--out", str(out), "--policy", NEW_POLICY, "--force", "--force-settings",
             "--decisions", str(out / "review.sqlite3"), "--batch-size", "2"]  # fmt: skip
 
 

@@ -282,7 +282,7 @@ def test_compare_refuses_different_runs(
 def test_report_of_a_non_run_is_a_one_line_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["report", str(tmp_path), "--out", str(tmp_path / "r.html")])
     assert result.exit_code == 2
-    assert "not a complete run" in result.output
+    assert "is not a cmr-reason run (it has no manifest.json)" in result.output
 
 
 # --- In a real browser ------------------------------------------------------------------

@@ -441,23 +441,50 @@ def test_force_rerun_keeps_the_workbench_caches(tmp_path: Path) -> None:
     warm_up(open_run(out))
     assert [path.stat().st_ino for path in caches] == built  # kept and reused, not rebuilt
     assert all(stat.S_IMODE(path.stat().st_mode) == 0o600 for path in caches)
-    _run(out, "--policy", "los-angeles-2020")  # other outputs: the row store is rebuilt
+    # Other outputs (another policy, so --force-settings): the row store is rebuilt.
+    _run(out, "--policy", "los-angeles-2020", "--force-settings")
     warm_up(open_run(out))
     assert caches[0].stat().st_ino == built[0]
     assert caches[1].stat().st_ino != built[1]
 
 
+def _fake_run(folder: Path) -> Path:
+    """A folder with the files of a run (enough for the users commands, which open it)."""
+    folder.mkdir()
+    (folder / "manifest.json").write_text('{"tool": "cmr-reason"}', encoding="utf-8")
+    (folder / "summary.json").write_text("{}", encoding="utf-8")
+    for name in ("convictions.csv", "people.csv", "cases.csv"):
+        (folder / name).write_text("", encoding="utf-8")
+    return folder
+
+
 def test_users_cli(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["users", "add", "ann", str(tmp_path), "--role", "supervisor",
+    run = _fake_run(tmp_path / "run")
+    result = runner.invoke(app, ["users", "add", "ann", str(run), "--role", "supervisor",
                                  "--password-stdin"], input="a-long-password\n")  # fmt: skip
     assert result.exit_code == 0, result.output
-    listed = runner.invoke(app, ["users", "list", str(tmp_path)])
+    listed = runner.invoke(app, ["users", "list", str(run)])
     assert listed.output.strip() == "ann\tsupervisor"
-    short = runner.invoke(app, ["users", "add", "bob", str(tmp_path), "--password-stdin"],
+    short = runner.invoke(app, ["users", "add", "bob", str(run), "--password-stdin"],
                           input="short\n")  # fmt: skip
     assert short.exit_code == 2 and "at least" in short.output
     missing = runner.invoke(app, ["serve", str(tmp_path / "nowhere")])
     assert missing.exit_code == 2 and "not a run directory" in missing.output
+
+
+def test_users_add_and_serve_on_a_folder_that_is_not_a_run(tmp_path: Path) -> None:
+    """Said first, in one line: before a password prompt, a database or an index."""
+    folder = tmp_path / "inputs"
+    folder.mkdir()
+    (folder / "doj.csv").write_text("", encoding="utf-8")
+    for args in (["users", "add", "ann", str(folder)], ["serve", str(folder)]):
+        result = runner.invoke(app, args, input="a-long-password\na-long-password\n")
+        assert result.exit_code == 2, result.output
+        assert result.output.splitlines() == [
+            f"error: {folder} is not a cmr-reason run (it has no manifest.json): give the "
+            "folder that `cmr-reason run --out` wrote"
+        ]
+    assert sorted(p.name for p in folder.iterdir()) == ["doj.csv"]  # nothing made in it
 
 
 def test_program_set_loads_review_rules() -> None:

@@ -37,5 +37,11 @@ def test_run_dir_reopens_inputs_and_explains(tmp_path: Path) -> None:
 
 
 def test_not_a_run_directory(tmp_path: Path) -> None:
-    with pytest.raises(UserError, match="not a complete run"):
+    with pytest.raises(UserError, match=r"is not a cmr-reason run \(it has no manifest.json\)"):
+        open_run(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"tool": "other"}', encoding="utf-8")
+    with pytest.raises(UserError, match=r"its manifest\.json is not a run's"):
+        open_run(tmp_path)
+    (tmp_path / "manifest.json").write_text('{"tool": "cmr-reason"}', encoding="utf-8")
+    with pytest.raises(UserError, match=r"not a complete run \(missing convictions.csv"):
         open_run(tmp_path)
