@@ -4,6 +4,7 @@ compared with the run they came from."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import shutil
@@ -180,17 +181,56 @@ def test_sealing_list(filing: tuple[Path, str], la_run: Path) -> None:
     assert counts["unsealable_cases"] == sum(r["case_sealed"] == "no" for r in sealing)
 
 
+def _as_csv_text(cell) -> str:
+    """An XLSX cell's value written as the CSV writes it."""
+    if cell.value is None:
+        return ""
+    if isinstance(cell.value, dt.datetime):
+        assert cell.number_format == "yyyy-mm-dd"
+        return cell.value.date().isoformat()
+    return str(cell.value)
+
+
 def test_xlsx_reads_back_like_csv(filing: tuple[Path, str]) -> None:
     out, _ = filing
     for name in TABLES:
         rows = read_csv(out / f"{name}.csv")
         sheet = openpyxl.load_workbook(out / f"{name}.xlsx").active
-        values = list(sheet.iter_rows(values_only=True))
-        assert values[0][0] == "No."
+        values = list(sheet.iter_rows())
+        assert values[0][0].value == "No."
         assert len(values) == len(rows) + 1, name
         for row, cells in zip(rows, values[1:], strict=True):
-            assert [str(c) if c is not None else "" for c in cells] == list(row.values())
+            assert [_as_csv_text(c) for c in cells] == list(row.values())
         assert sheet.print_title_rows == "$1:$1"
+
+
+def test_xlsx_cells_are_dates_and_numbers(filing: tuple[Path, str]) -> None:
+    """A clerk sorts by date and count: real date and number cells, a frozen and filtered
+    header row, and columns wide enough to read."""
+    out, _ = filing
+    for name in ("dismissal_exhibit1", "sealing_list", "challenge_list"):
+        sheet = openpyxl.load_workbook(out / f"{name}.xlsx").active
+        header = [c.value for c in sheet[1]]
+        first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+        assert isinstance(first["No."].value, int) and first["No."].value == 1
+        assert isinstance(first["Date of birth"].value, dt.datetime), name
+        assert first["Date of birth"].number_format == "yyyy-mm-dd"
+        assert first["Date of birth"].is_date
+        assert isinstance(first["Disposition date"].value, dt.datetime), name
+        if "Count" in first:
+            assert isinstance(first["Count"].value, int), name
+        else:
+            assert isinstance(first["Convictions"].value, int)
+            assert isinstance(first["Dismissed"].value, int)
+        assert isinstance(first["CII"].value, str)  # an identifier, not a number
+        assert sheet.freeze_panes == "B2"
+        last = openpyxl.utils.get_column_letter(len(header))
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+        widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+        assert len(widths) == len(header)
+        assert all(6 <= w <= 60 for w in widths.values()), widths
+        assert widths["B"] >= max(len(c.value) for c in sheet["B"][1:])  # names fit
+        assert all(c.font.b for c in sheet[1])
 
 
 def test_motion_text_states_the_exhibit_counts(filing: tuple[Path, str], la_run: Path) -> None:
