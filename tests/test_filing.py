@@ -464,3 +464,88 @@ def test_every_template_branch_renders(name: str, agencies: bool) -> None:
         assert ("authorized the" in text) == named, document
         if document == "dismissal_motion":
             assert "statute alone would not require" in text
+
+
+def test_working_lists_are_not_headed_for_filing(filing: tuple[Path, str]) -> None:
+    """Only what goes to the court says "to be filed under seal"; the review and resentence
+    lists are the office's working lists."""
+    out, _ = filing
+    filed = "To be filed under seal (PC 13300 et seq.)"
+    for name in ("review_list", "resentence_list"):
+        text = squash(pdf_text(out / f"{name}.pdf"))
+        assert "under seal" not in text.lower(), name
+        assert "The office's working list, not for filing" in text, name
+        assert "v. Defendants in Exhibit 1" not in text, name
+    for name in ("dismissal_exhibit1", "redesignation_exhibit1", "sealing_list",
+                 "challenge_list"):  # fmt: skip
+        assert filed in squash(pdf_text(out / f"{name}.pdf")), name
+    assert "HS 11361.9(d)" in squash(pdf_text(out / "challenge_list.pdf"))
+
+
+def test_progress_reports_stages_with_counts_only(la_run: Path, tmp_path: Path) -> None:
+    from cmr_reason.reasoner.filing import make_filing
+    from cmr_reason.reasoner.filing_settings import example_settings_path
+    from cmr_reason.reasoner.filing_template import load_template
+    from cmr_reason.reasoner.run_dir import open_run
+
+    calls: list[tuple[str, int, int]] = []
+    settings = load_settings(example_settings_path("los_angeles_2020"))
+    report = make_filing(open_run(la_run), settings, load_template("los_angeles_2020"),
+                         tmp_path / "f", progress=lambda *call: calls.append(call))  # fmt: skip
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == "run" and stages[-1] == "files"
+    assert stages == sorted(stages, key=["run", "people", "files"].index)  # in order
+    assert all(isinstance(d, int) and isinstance(t, int) and 0 <= d <= t for _, d, t in calls)
+    convictions = len(read_csv(la_run / "convictions.csv"))
+    assert ("run", convictions, convictions) in calls
+    people = {r["subject_id"] for r in read_csv(la_run / "convictions.csv")
+              if r["outcome"] not in ("not_applicable", "no_relief")}  # fmt: skip
+    assert ("people", len(people), len(people)) in calls
+    assert calls[-1] == ("files", len(report.files), len(report.files))
+
+
+def test_cli_draws_progress_without_names(
+    la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmr_reason.cli import file_cmd
+
+    monkeypatch.setattr(file_cmd, "_show_progress", lambda: True)
+    result = invoke("file", str(la_run), "--out", str(tmp_path / "f"))
+    assert result.exit_code == 0, result.output
+    assert "Writing the filing's files" in result.output
+    for person in read_csv(la_run / "people.csv"):
+        assert person["name"] not in result.output
+    quiet = invoke("file", str(la_run), "--out", str(tmp_path / "g"), "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_workers_write_the_same_files(filing: tuple[Path, str], la_run: Path) -> None:
+    """People re-decided and files written by two processes: the same bytes."""
+    out, _ = filing
+    again = la_run.parent / "filing-workers"
+    result = invoke("file", str(la_run), "--out", str(again), "-q", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir())
+    for path in out.iterdir():
+        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+
+
+def test_a_changed_decision_stops_the_filing(
+    la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmr_reason.reasoner import filing_worker
+
+    real = filing_worker.decide
+
+    def changed(*args, **kwargs):
+        result = real(*args, **kwargs)
+        decision = next(d for d in result.decisions.values() if d.outcome == "dismiss_and_seal")
+        decision.outcome = "not_eligible"
+        return result
+
+    monkeypatch.setattr(filing_worker, "decide", changed)
+    out = tmp_path / "f"
+    result = invoke("file", str(la_run), "--out", str(out))
+    assert result.exit_code == 3
+    assert "re-deciding does not give the run's outcome" in squash(result.output)
+    assert not out.exists() and not list(tmp_path.iterdir())
