@@ -281,6 +281,7 @@ class _Gatherer:
                                   "resentence")}  # fmt: skip
         self.other = 0
         self.grounds: dict[tuple[str, str], tuple[str, str]] = {}
+        self.shared: dict[str, str] = {}  # one string object per value of a repetitive cell
 
     def read_cases(self) -> None:
         path = self.run.path / "cases.csv"
@@ -337,6 +338,10 @@ class _Gatherer:
         if self.progress:
             self.progress("run", total, total)
 
+    def one(self, value: str) -> str:
+        """One string object for each value of a repetitive cell (courts, sections, ...)."""
+        return self.shared.setdefault(value, value)
+
     def ground(self, filed: _Filed) -> tuple[str, str]:
         key = (filed.reason, filed.deciding_rule)
         found = self.grounds.get(key)
@@ -358,6 +363,7 @@ class _Gatherer:
                     "outcome; re-run the run before filing", exit_code=3,
                 )  # fmt: skip
         numbers = {c.conviction_id: c.count for c in counts}
+        one = self.one
         sealing: dict[str, dict[str, str]] = {}
         for count in counts:
             filed = self.filed.pop(count.conviction_id, None)
@@ -370,15 +376,15 @@ class _Gatherer:
                 "cii": person.cii,
                 "case_numbers": count.case_numbers
                 or (case.case_numbers.replace(";", "; ") if case else ""),
-                "court": count.court or (case.court if case else ""),
+                "court": one(count.court or (case.court if case else "")),
                 "subject_id": person.subject_id,
                 "case_id": count.case_id,
-                "count": count.count,
-                "code_section": filed.code_section,
+                "count": one(count.count),
+                "code_section": one(filed.code_section),
                 "level": filed.level,
                 "disposition_date": filed.disposition_date,
                 "conviction_id": count.conviction_id,
-                "prosecuting_agency": count.agency or DEFAULT_AGENCY,
+                "prosecuting_agency": one(count.agency or DEFAULT_AGENCY),
             }
             outcome = filed.outcome
             if outcome in RELIEF_LABEL:

@@ -121,8 +121,10 @@ class _TablePages(FPDF):
         self.set_y(-MARGIN - 6)
         self.set_font("Helvetica", "", 7)
         self.cell(0, 10, latin1(CONFIDENTIAL), align="L")
-        self.set_x(self.l_margin)
-        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="R")
+        # Left-aligned at a fixed place wide enough for "Page 99999 of 99999": the total is
+        # known only at the end, and a right-aligned "{nb}" would be placed by its own width.
+        self.set_x(self.w - MARGIN - self.get_string_width("Page 99999 of 99999"))
+        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="L")
 
     def close_grid(self) -> None:
         """The column rules of this page, from the headers to the last row drawn."""
