@@ -44,7 +44,8 @@ TEMPLATE_HELP = (
 
 STAGES = {
     "run": "Reading the run's convictions",
-    "people": "Re-deciding the people filed for",
+    "people": "Reading the people filed for",
+    "re-decide": "Re-deciding the people filed for",
     "files": "Writing the filing's files",
 }
 
@@ -111,7 +112,7 @@ def file_command(
     template: Annotated[str | None, typer.Option(help=TEMPLATE_HELP)] = None,
     force: Annotated[bool, typer.Option(help="Replace an existing output directory.")] = False,
     workers: Annotated[
-        int, typer.Option(min=1, help="Processes that re-decide the people and write the files.")
+        int, typer.Option(min=1, help="Processes that read the people and write the files.")
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:

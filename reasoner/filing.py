@@ -213,8 +213,9 @@ def make_filing(
     """Gather, check and write the whole filing; nothing is left behind on failure.
 
     ``progress(stage, done, total)`` hears of the stages ``run`` (rows of the run read),
-    ``people`` (people re-decided) and ``files`` (files written); ``workers`` processes
-    re-decide the people and write the XLSX and PDF files.
+    ``people`` (people read from the input; ``re-decide`` for a run that did not record
+    the agency) and ``files`` (files written); ``workers`` processes read the people and
+    write the XLSX and PDF files.
     """
     county = settings.county_key
     if run.county and run.county != county:

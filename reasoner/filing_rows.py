@@ -1,14 +1,16 @@
 """The rows of a filing, gathered from a finished run: Exhibit 1, sealing, challenges, reviews.
 
-Outcomes, reasons and sealable cases come from the run's files; names, dates of birth, CII
-numbers, court case numbers, courts and count numbers from its hash-checked inputs; the
-prosecuting agency from re-deciding the people concerned exactly as the run did (a decision
-that came out differently stops the filing). Nothing here decides anything.
+Outcomes, reasons, prosecuting agencies and sealable cases come from the run's files;
+names, dates of birth, CII numbers, court case numbers, courts and count numbers from its
+hash-checked inputs. A run whose ``convictions.csv`` has no ``prosecuting_agency`` column
+(made by an older version) has its people re-decided exactly as it decided them, for the
+agency; a decision that came out differently stops the filing. Nothing here decides anything.
 
 Gathering reads each file once, as a stream: ``cases.csv``, then ``convictions.csv``
-(keeping only the filed convictions' few cells), then the input, whose people are re-decided
-in batches (by worker processes with ``workers`` > 1, as the bulk run decides them). Rows are
-compact (:class:`Row`: a tuple read by key), so a county's filing fits in a few hundred MB.
+(keeping only the filed convictions' few cells), then the input, whose people are read (and
+re-decided, for an older run) in batches, by worker processes with ``workers`` > 1, as the
+bulk run reads them. Rows are compact (:class:`Row`: a tuple read by key), so a county's
+filing fits in a few hundred MB.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ LIST_OF = {"not_eligible": "challenge", "resentence": "resentence", "review": "r
 PROGRESS_EVERY = 5000  # rows of convictions.csv between two progress reports
 
 #: ``progress(stage, done, total)``: stage ``run`` counts rows of ``convictions.csv``,
-#: ``people`` the people re-decided.
+#: ``people`` the people read from the input (``re-decide`` instead: re-decided).
 Progress = Callable[[str, int, int], None]
 
 
@@ -247,6 +249,7 @@ class _Filed(NamedTuple):
     reason: str
     deciding_rule: str
     detail: str
+    agency: str  # as the run recorded it (empty: the District Attorney, or not recorded)
 
 
 def _csv_rows(path: Path) -> Iterator[list[str]]:
@@ -273,6 +276,7 @@ class _Gatherer:
         self.tables = new_tables()
         self.cases: dict[str, _Case] = {}
         self.outcomes: dict[str, str] = {}  # every conviction's outcome, to check re-deciding
+        self.re_decide = False  # True for a run that did not record the prosecuting agency
         self.filed: dict[str, _Filed] = {}  # this county's filed convictions, until used
         self.remaining: dict[str, tuple[str, str]] = {}  # code section, level
         self.subjects: set[str] = set()
@@ -306,14 +310,18 @@ class _Gatherer:
         keys = ("subject_id", "conviction_id", "county", "outcome", "level", "code_section",
                 "raw_charge", "disposition_date", "reason", "rule_ids", "explanation",
                 "statutory_outcome")  # fmt: skip
-        at = _indexed(rows, path, keys)
+        header = next(rows, [])
+        self.re_decide = "prosecuting_agency" not in header
+        at = _indexed(iter([header]), path, keys)
+        agency_at = None if self.re_decide else header.index("prosecuting_agency")
         total = int(self.run.manifest.get("counts", {}).get("convictions", 0))
         names: dict[str, str] = {}  # one string object per distinct short value
         for number, row in enumerate(rows, start=1):
             (sid, cid, county, outcome, level, section, raw, date, reason, rule_ids,
              explanation, statutory) = (row[i] for i in at)  # fmt: skip
             outcome = names.setdefault(outcome, outcome)
-            self.outcomes[cid] = outcome
+            if self.re_decide:
+                self.outcomes[cid] = outcome
             if cid in self.remaining:
                 self.remaining[cid] = (section, names.setdefault(level, level))
             if self.progress and number % PROGRESS_EVERY == 0:
@@ -327,9 +335,11 @@ class _Gatherer:
             self.subjects.add(sid)
             listed = outcome in LIST_OF
             detail = explanation.split(": ", 1)[1] if ": " in explanation else explanation
+            agency = "" if agency_at is None else row[agency_at]
             self.filed[cid] = _Filed(
                 outcome, level, section or raw, date, names.setdefault(reason, reason),
                 rule_ids.split(";")[0] if rule_ids else "", detail if listed else "",
+                names.setdefault(agency, agency),
             )  # fmt: skip
             kind = ("dismissal" if outcome in DISMISS else
                     "redesignation" if outcome in REDESIGNATE else LIST_OF[outcome])  # fmt: skip
@@ -354,8 +364,8 @@ class _Gatherer:
         return found
 
     def add_person(self, person: PersonCells, counts: list[CountCells]) -> None:
-        """Check a re-decided person against the run and add their rows to the tables."""
-        for count in counts:
+        """Add a person's rows to the tables (a re-decided person checked against the run)."""
+        for count in counts if self.re_decide else ():
             run_outcome = self.outcomes.get(count.conviction_id)
             if count.outcome is None or run_outcome is None or count.outcome != run_outcome:
                 raise UserError(
@@ -384,7 +394,9 @@ class _Gatherer:
                 "level": filed.level,
                 "disposition_date": filed.disposition_date,
                 "conviction_id": count.conviction_id,
-                "prosecuting_agency": one(count.agency or DEFAULT_AGENCY),
+                "prosecuting_agency": one(
+                    (count.agency if self.re_decide else filed.agency) or DEFAULT_AGENCY
+                ),
             }
             outcome = filed.outcome
             if outcome in RELIEF_LABEL:
@@ -427,7 +439,8 @@ class _Gatherer:
     def gather(self, workers: int) -> FilingRows:
         self.read_cases()
         self.read_convictions()
-        for person, counts in _re_decided(self.run, self.subjects, workers, self.progress):
+        people = _people(self.run, self.subjects, workers, self.progress, self.re_decide)
+        for person, counts in people:
             self.add_person(person, counts)
         for table in self.tables.values():
             number_rows(table)
@@ -462,13 +475,15 @@ def _batches(items: Iterator[Item]) -> Iterator[list[Item]]:
         yield batch
 
 
-def _re_decided(
-    run: RunDir, subjects: set[str], workers: int, progress: Progress | None
+def _people(
+    run: RunDir, subjects: set[str], workers: int, progress: Progress | None, re_decide: bool
 ) -> Iterator[tuple[PersonCells, list[CountCells]]]:
-    """Each person the filing concerns, re-decided, in subject order."""
+    """Each person the filing concerns, read (and re-decided), in subject order."""
     spec = PersonSpec(programs=run.programs, as_of=run.as_of, scope_county=run.county,
                       files=tuple(str(p) for p in run.input_paths()),
-                      extra_facts=run.decision_facts)  # fmt: skip
+                      extra_facts=run.decision_facts if re_decide else "",
+                      decide=re_decide)  # fmt: skip
+    stage = "re-decide" if re_decide else "people"
     done = 0
     with ExitStack() as stack:
         batches = _batches(_items(run, subjects, stack, workers))
@@ -476,7 +491,7 @@ def _re_decided(
             yield from batch.people
             done += len(batch.people)
             if progress:
-                progress("people", done, len(subjects))
+                progress(stage, done, len(subjects))
 
 
 def _batch_results(

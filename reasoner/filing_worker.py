@@ -1,10 +1,10 @@
-"""Re-decide a batch of the people a filing concerns, and read their filing cells (a worker).
+"""Read the filing cells of a batch of the people a filing concerns (a worker process).
 
 The filing needs, for each person it names, what only the run's input holds (name, date of
-birth, CII number, the court case numbers, the court and each count's number) and what only
-the rules derive beyond the run's files (the prosecuting agency). A batch of people is
-re-decided exactly as the run decided them, in the bulk run's lean view; the parent checks
-every outcome against the run's ``convictions.csv``. Nothing here decides anything.
+birth, CII number, the court case numbers, the court and each count's number). A run made
+before ``convictions.csv`` recorded the prosecuting agency is re-decided here, exactly as
+the run decided it (the bulk run's lean view), for the agency; the parent then checks every
+outcome against the run's ``convictions.csv``. Nothing here decides anything new.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ class PersonSpec:
     scope_county: str | None
     files: tuple[str, ...]
     extra_facts: str = ""
+    decide: bool = True  # False: the run recorded the agencies; only read the input
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class CountCells:
 
     conviction_id: str
     case_id: str
-    outcome: str | None  # None: the rules gave this conviction no decision
+    outcome: str | None  # None: not re-decided, or the rules gave it no decision
     agency: str
     case_numbers: str
     court: str
@@ -88,14 +89,17 @@ def court_label(court: Court) -> str:
 
 
 def decide_people(index: int, items: Sequence[Item], spec: PersonSpec) -> PersonBatch:
-    """Re-decide a batch of people and return their filing cells."""
+    """A batch of people's filing cells, re-decided when ``spec.decide``."""
     enabled = gc.isenabled()
     gc.disable()  # a batch makes many objects that live until it ends: no cycle hunting
     try:
         histories = _histories(items, spec.files)
-        decisions = decide(
-            histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
-        ).decisions
+        decisions: dict[str, Decision] = {}
+        if spec.decide:
+            decisions = decide(
+                histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts,
+                lean=True,
+            ).decisions  # fmt: skip
         batch = PersonBatch(index=index, pid=os.getpid())
         for history in histories:
             batch.people.append((_person(history), [

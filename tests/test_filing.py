@@ -500,7 +500,7 @@ def test_progress_reports_stages_with_counts_only(la_run: Path, tmp_path: Path) 
     assert ("run", convictions, convictions) in calls
     people = {r["subject_id"] for r in read_csv(la_run / "convictions.csv")
               if r["outcome"] not in ("not_applicable", "no_relief")}  # fmt: skip
-    assert ("people", len(people), len(people)) in calls
+    assert ("people", len(people), len(people)) in calls  # read, not re-decided
     assert calls[-1] == ("files", len(report.files), len(report.files))
 
 
@@ -530,6 +530,57 @@ def test_workers_write_the_same_files(filing: tuple[Path, str], la_run: Path) ->
         assert path.read_bytes() == (again / path.name).read_bytes(), path.name
 
 
+def _without_agencies(run: Path, target: Path) -> Path:
+    """A copy of ``run`` as a version that did not record the agency would have made it."""
+    shutil.copytree(run, target)
+    rows = read_csv(run / "convictions.csv")
+    with (target / "convictions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        columns = [c for c in rows[0] if c != "prosecuting_agency"]
+        writer.writerow(columns)
+        writer.writerows([row[c] for c in columns] for row in rows)
+    return target
+
+
+@pytest.fixture(scope="module")
+def policy_run(demo_csv: Path) -> Path:
+    """The demo under the Los Angeles 2020 policy, which names the prosecuting agency."""
+    out = demo_csv.parent.parent / "run-la2020"
+    result = invoke("run", str(demo_csv), "--as-of", "2020-07-01", "--county", "LOS ANGELES",
+                    "--policy", "los-angeles-2020", "--out", str(out), "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_run_records_the_agency(policy_run: Path) -> None:
+    rows = read_csv(policy_run / "convictions.csv")
+    agencies = Counter(r["prosecuting_agency"] for r in rows if r["outcome"] == "dismiss_and_seal")
+    assert agencies["District Attorney"] > 0
+    assert sum(n for a, n in agencies.items() if a.startswith("City of")) > 0, agencies
+
+
+def test_an_older_run_is_re_decided_to_the_same_files(policy_run: Path, tmp_path: Path) -> None:
+    """Without the agency in convictions.csv, the people are re-decided for it: same files."""
+    out = tmp_path / "filing"
+    result = invoke("file", str(policy_run), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    exhibit = read_csv(out / "dismissal_exhibit1.csv")
+    recorded = {r["conviction_id"]: r["prosecuting_agency"]
+                for r in read_csv(policy_run / "convictions.csv")}  # fmt: skip
+    assert all(r["prosecuting_agency"] == (recorded[r["conviction_id"]] or "District Attorney")
+               for r in exhibit)  # fmt: skip
+    assert len({r["prosecuting_agency"] for r in exhibit}) > 1
+    older = _without_agencies(policy_run, tmp_path / "older-run")
+    again = tmp_path / "filing-older"
+    result = invoke("file", str(older), "--out", str(again), "-q", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    for path in out.iterdir():
+        if path.name != "filing.json":  # it names the run's folder
+            assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+    record = json.loads((again / "filing.json").read_text())
+    assert record["counts"] == json.loads((out / "filing.json").read_text())["counts"]
+
+
 def test_a_changed_decision_stops_the_filing(
     la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -544,8 +595,9 @@ def test_a_changed_decision_stops_the_filing(
         return result
 
     monkeypatch.setattr(filing_worker, "decide", changed)
+    older = _without_agencies(la_run, tmp_path / "older-run")
     out = tmp_path / "f"
-    result = invoke("file", str(la_run), "--out", str(out))
+    result = invoke("file", str(older), "--out", str(out))
     assert result.exit_code == 3
     assert "re-deciding does not give the run's outcome" in squash(result.output)
-    assert not out.exists() and not list(tmp_path.iterdir())
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["older-run"]
