@@ -53,6 +53,7 @@ RELIEF_LABEL = {
 }
 LIST_OF = {"not_eligible": "challenge", "resentence": "resentence", "review": "review"}
 PROGRESS_EVERY = 5000  # rows of convictions.csv between two progress reports
+READ_BATCH = 5000  # people a worker reads at a time when none is re-decided
 
 #: ``progress(stage, done, total)``: stage ``run`` counts rows of ``convictions.csv``,
 #: ``people`` the people read from the input (``re-decide`` instead: re-decided).
@@ -464,11 +465,11 @@ def _items(run: RunDir, subjects: set[str], stack: ExitStack, workers: int) -> I
     return (item for item in stream.items() if item[0] in subjects)
 
 
-def _batches(items: Iterator[Item]) -> Iterator[list[Item]]:
+def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
     batch: list[Item] = []
     for item in items:
         batch.append(item)
-        if len(batch) >= DEFAULT_BATCH:
+        if len(batch) >= size:
             yield batch
             batch = []
     if batch:
@@ -486,7 +487,8 @@ def _people(
     stage = "re-decide" if re_decide else "people"
     done = 0
     with ExitStack() as stack:
-        batches = _batches(_items(run, subjects, stack, workers))
+        size = DEFAULT_BATCH if re_decide else READ_BATCH
+        batches = _batches(_items(run, subjects, stack, workers), size)
         for batch in _batch_results(batches, spec, workers):
             yield from batch.people
             done += len(batch.people)
@@ -503,8 +505,12 @@ def _batch_results(
             yield decide_people(index, batch, spec)
         return
     context, per_worker = _pool_context()
+    # Deciding, a worker is replaced as the bulk run replaces it (clingo's symbol table only
+    # grows); only reading, workers live on: starting one costs more than a batch's work.
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=per_worker
+        max_workers=workers,
+        mp_context=context,
+        max_tasks_per_child=per_worker if spec.decide else None,
     ) as pool:
         pending: list[Future[PersonBatch]] = []
         for index, batch in enumerate(batches):

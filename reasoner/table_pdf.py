@@ -29,6 +29,7 @@ LINE = 8.5  # points between two lines of a cell
 PAD = 2.0  # points around a cell's text
 BASELINE = 6.2  # from a line's top to its baseline, for 7-point Helvetica
 GREY = 225
+TOTAL = "{total_pages}"  # the page count's alias: as wide as five digits or more
 
 
 class _Fitter:
@@ -124,7 +125,7 @@ class _TablePages(FPDF):
         # Left-aligned at a fixed place wide enough for "Page 99999 of 99999": the total is
         # known only at the end, and a right-aligned "{nb}" would be placed by its own width.
         self.set_x(self.w - MARGIN - self.get_string_width("Page 99999 of 99999"))
-        self.cell(0, 10, f"Page {self.page_no()} of {{nb}}", align="L")
+        self.cell(0, 10, f"Page {self.page_no()} of {TOTAL}", align="L")
 
     def close_grid(self) -> None:
         """The column rules of this page, from the headers to the last row drawn."""
@@ -183,7 +184,7 @@ def table_pdf(
     shown = [columns[i] for i in printed]
     pdf = _TablePages(heading, banner, shown)
     stamp(pdf, when, heading[0])
-    pdf.alias_nb_pages()
+    pdf.alias_nb_pages(TOTAL)
     first = True
     for row in rows:
         if first:
