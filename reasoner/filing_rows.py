@@ -53,7 +53,7 @@ RELIEF_LABEL = {
 }
 LIST_OF = {"not_eligible": "challenge", "resentence": "resentence", "review": "review"}
 PROGRESS_EVERY = 5000  # rows of convictions.csv between two progress reports
-READ_BATCH = 5000  # people a worker reads at a time when none is re-decided
+READ_BATCH = 2000  # people a worker reads at a time when none is re-decided
 
 #: ``progress(stage, done, total)``: stage ``run`` counts rows of ``convictions.csv``,
 #: ``people`` the people read from the input (``re-decide`` instead: re-decided).
