@@ -20,7 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from cmr_reason.reasoner.filing_rows import Column
+from cmr_reason.reasoner.filing_tables import Column
 from cmr_reason.reasoner.private_files import open_private
 from cmr_reason.reasoner.stable_zip import stabilise_file
 

@@ -32,8 +32,9 @@ from cmr_reason.reasoner.exhibit_writer import (
 )
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.filing_counts import check_counts, dismissal_counts, redesignation_counts
-from cmr_reason.reasoner.filing_rows import Column, FilingRows, Progress, Table, gather_rows
+from cmr_reason.reasoner.filing_rows import FilingRows, Progress, gather_rows
 from cmr_reason.reasoner.filing_settings import FilingSettings
+from cmr_reason.reasoner.filing_tables import Column, Table
 from cmr_reason.reasoner.filing_template import FilingTemplate
 from cmr_reason.reasoner.pleading_docx import pleading_docx
 from cmr_reason.reasoner.pleading_pdf import pleading_pdf

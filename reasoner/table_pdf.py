@@ -20,7 +20,7 @@ from fpdf.fonts import CORE_FONTS_CHARWIDTHS
 from fpdf.util import escape_parens
 
 from cmr_reason.reasoner.exhibit_writer import CONFIDENTIAL
-from cmr_reason.reasoner.filing_rows import Column
+from cmr_reason.reasoner.filing_tables import Column
 from cmr_reason.reasoner.pdf_base import latin1, stamp
 
 MARGIN = 30.0
