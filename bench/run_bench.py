@@ -7,7 +7,9 @@ For each size it generates (once, cached by size and seed) a synthetic file with
 ``cmr-reason run`` (with explanations) for each bundled policy of interest, recording wall
 time, CPU time, peak memory (VmHWM of the parent and of the workers), people/s, rows/s and
 the time by stage from the run's manifest. It checks that cost grows linearly and times the
-grounding of one person with many convictions. Not a unit test: timings depend on the machine
+grounding of one person with many convictions. At the ``--filing-sizes`` it also files the
+``los-angeles-2020`` run for Los Angeles County (``cmr-reason file``), sampling the memory
+and CPU of the command's whole process tree. Not a unit test: timings depend on the machine
 and on what else runs on it.
 """
 
@@ -41,6 +43,9 @@ TARGETS = {
     "growth_10x": 11.0,
 }
 BIG_CONVICTIONS = (500, 2000)
+FILING_POLICY = "los-angeles-2020"  # its example settings file for Los Angeles County
+FILING_TARGETS = {"wall_s": 120, "peak_gib": 1.0}  # issue 19: 100,000 people
+SAMPLE_S = 0.1  # how often the filing's process tree is sampled
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -230,9 +235,19 @@ def floor(path: Path, budget_mib: int) -> dict[str, Any]:
 
 
 def full_run(
-    path: Path, policy: str, workers: int, batch: int | None, budget_mib: int, engine: str = "local"
+    path: Path,
+    policy: str,
+    workers: int,
+    batch: int | None,
+    budget_mib: int,
+    engine: str = "local",
+    keep: bool = False,
 ) -> dict[str, Any]:
-    """One full ``cmr-reason run`` with explanations; figures from its manifest."""
+    """One full ``cmr-reason run`` with explanations; figures from its manifest.
+
+    With ``keep`` the run's directory is left in place (``out_dir``) for the caller to
+    file and remove.
+    """
     out = Path(tempfile.mkdtemp(prefix="cmr-bench-")) / "out"
     cmd = [
         str(BIN / "cmr-reason"),
@@ -259,9 +274,11 @@ def full_run(
     wall, cpu, _ = _timed(cmd)
     manifest = json.loads((out / "manifest.json").read_text())
     cpu = _run_cpu(manifest, workers, cpu)
-    shutil.rmtree(out.parent, ignore_errors=True)
+    if not keep:
+        shutil.rmtree(out.parent, ignore_errors=True)
     peaks = manifest["peak_rss_kib"]
     return {
+        **({"out_dir": str(out)} if keep else {}),
         "wall": wall,
         "cpu": cpu,
         "load_before": load,
@@ -277,6 +294,145 @@ def full_run(
         + max(peaks.get("worker_sum", peaks["worker_max"]), peaks.get("readers_sum", 0)),
         "batch_size": manifest["batch_size"],
     }
+
+
+def _proc_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _proc_figures(pid: int) -> tuple[int, int, float] | None:
+    """RSS and peak RSS (KiB) and CPU seconds of one process, or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss = int(fields.get("VmRSS", "0 kB").split()[0])
+    hwm = int(fields.get("VmHWM", "0 kB").split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return rss, hwm, (int(stat[11]) + int(stat[12])) / ticks
+
+
+def _sampled(cmd: list[str]) -> dict[str, Any]:
+    """Run ``cmd`` and sample its process tree: wall, CPU, peak of the summed RSS.
+
+    Every ``SAMPLE_S`` seconds the RSS of the command and all its descendants (worker
+    processes forked by a fork server included) is added up; the peak is the largest sum.
+    CPU is each process's last sampled user + system time, added up (a process's last
+    ``SAMPLE_S`` seconds can be missed).
+    """
+    load = _load()
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_sum = 0
+    peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    while process.poll() is None:
+        total = 0
+        for pid in _proc_tree(process.pid):
+            found = _proc_figures(pid)
+            if found is None:
+                continue
+            rss, hwm, seconds = found
+            total += rss
+            peaks[pid] = max(peaks.get(pid, 0), hwm)
+            cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+        peak_sum = max(peak_sum, total)
+        time.sleep(SAMPLE_S)
+    wall = time.perf_counter() - started
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.stderr.write(out + err)
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(cmd)}")
+    return {
+        "wall": wall,
+        "cpu": sum(cpu.values()),
+        "peak_sum_kib": peak_sum,
+        "process_max_kib": max(peaks.values(), default=0),
+        "processes": len(peaks),
+        "load_before": load,
+    }
+
+
+def filing(run_dir: Path, workers: int) -> dict[str, Any]:
+    """``cmr-reason file`` of a run with the bundled Los Angeles example settings."""
+    out = run_dir.parent / "filing"
+    cmd = [
+        str(BIN / "cmr-reason"),
+        "file",
+        str(run_dir),
+        "--out",
+        str(out),
+        "--force",
+        "--workers",
+        str(workers),
+        "-q",
+    ]
+    found = _sampled(cmd)
+    record = json.loads((out / "filing.json").read_text())
+    counts = record["counts"]
+    pages = 0
+    exhibit = out / "dismissal_exhibit1.pdf"
+    if exhibit.is_file():
+        from pypdf import PdfReader  # a dev dependency, like the benchmark
+
+        pages = len(PdfReader(str(exhibit)).pages)
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        **found,
+        "exhibit_rows": counts["dismissal"]["convictions"] + counts["redesignation"]["convictions"],
+        "sealing_rows": counts["sealing_cases"],
+        "list_rows": counts["challenge"] + counts["review"] + counts["resentence"],
+        "exhibit_pages": pages,
+        "files": len(record["files"]),
+        "workers": workers,
+    }
+
+
+def _file_run(run_dir: Path, people: int, workers: int) -> dict[str, Any]:
+    """File a kept run, then remove it."""
+    print(f"  file {people:,} people ...", flush=True)
+    try:
+        found = filing(run_dir, workers)
+    finally:
+        shutil.rmtree(run_dir.parent, ignore_errors=True)
+    print(
+        f"  {found['wall']:.1f} s, CPU {found['cpu']:.1f} s, "
+        f"{found['peak_sum_kib'] / 1024:,.0f} MiB",
+        flush=True,
+    )
+    return {
+        **found,
+        "people": people,
+        "measured": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def measure_filing(args: argparse.Namespace, size: int) -> dict[str, Any]:
+    """The filing of one size alone: its file and run made first (not measured)."""
+    path, _ = synth_file(args.data_dir, size, args.seed)
+    print(f"{size:,} people: run {FILING_POLICY} (to file) ...", flush=True)
+    result = full_run(
+        path, FILING_POLICY, args.workers, args.batch_size, args.memory_budget, keep=True
+    )
+    return _file_run(Path(result["out_dir"]), size, args.workers)
 
 
 def big_person(data: Path, policy: str) -> list[dict[str, Any]]:
@@ -357,6 +513,24 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     path.write_text("\n".join(svg) + "\n", encoding="utf-8")
 
 
+def filing_verdicts(filings: list[dict[str, Any]]) -> list[str]:
+    """The filing's targets (issue 19) at 100,000 people."""
+    lines = []
+    for f in filings:
+        if f["people"] != 100_000:
+            continue
+        lines.append(_verdict("filing 100k people, wall", f["wall"], FILING_TARGETS["wall_s"], "s"))
+        lines.append(
+            _verdict(
+                "filing 100k people, peak RSS of the process tree",
+                f["peak_sum_kib"] / (1 << 20),
+                FILING_TARGETS["peak_gib"],
+                "GiB",
+            )
+        )
+    return lines
+
+
 def verdicts(
     results: list[dict[str, Any]],
     growth: list[tuple[str, int, int, float]],
@@ -435,8 +609,10 @@ def write_report(
     big: list[dict[str, Any]],
     skipped: list[str],
     notes: str,
+    filings: list[dict[str, Any]] | None = None,
 ) -> None:
     """docs/performance.md (and the chart beside it)."""
+    filings = filings or []
     svg = out.with_suffix(".svg")
     if results:
         chart(results, svg)
@@ -514,7 +690,33 @@ def write_report(
         lines.append(
             f"| {b['convictions']:,} | {b['ground']:.2f} | {b['solve']:.2f} | {_mib(b['hwm'])} |"
         )
+    if filings:
+        lines += [
+            "",
+            "## Court filing (`cmr-reason file`)",
+            "",
+            f"The `{FILING_POLICY}` run of each size filed for Los Angeles County with the "
+            "bundled example settings",
+            "(motions, orders, Exhibit 1, the lists: CSV, XLSX, PDF). Peak: the largest sum "
+            "of the RSS of the",
+            f"command and all its processes, sampled every {SAMPLE_S} s; CPU: the processes' "
+            "user + system time.",
+            "",
+            "| measured | people | workers | Exhibit 1 rows | pages | sealing rows "
+            "| list rows | files | wall s | CPU s | peak MiB | largest process MiB | load before |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for f in filings:
+            lines.append(
+                f"| {f.get('measured', '')} | {f['people']:,} | {f['workers']} "
+                f"| {f['exhibit_rows']:,} | {f['exhibit_pages']:,} | {f['sealing_rows']:,} "
+                f"| {f['list_rows']:,} | {f['files']} | {f['wall']:,.1f} | {f['cpu']:,.1f} "
+                f"| {_mib(f['peak_sum_kib'])} | {_mib(f['process_max_kib'])} "
+                f"| {f['load_before']} |"
+            )
     lines += ["", "## Targets (issue 9)", "", *verdicts(results, growth, big), ""]
+    if filings:
+        lines += ["## Targets (issue 19)", "", *filing_verdicts(filings), ""]
     if skipped:
         lines += [*(f"- {s}" for s in skipped), ""]
     if results:
@@ -529,6 +731,9 @@ def write_report(
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
         f".venv/bin/python bench/run_bench.py --sizes {sizes} --workers {args.workers}"
         + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
+        "# the filing alone, into the saved figures (docs/performance.json):",
+        f".venv/bin/python bench/run_bench.py --filing-only --filing-sizes 100000 "
+        f"--workers {args.workers}",
         "```",
         "",
         "Generated files are cached in `--data-dir` (default a folder in the system's temporary",
@@ -580,6 +785,18 @@ def main() -> None:
     )
     parser.add_argument("--no-big-person", action="store_true")
     parser.add_argument(
+        "--filing-sizes",
+        default="100000",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        help=f"Sizes whose {FILING_POLICY} run is also filed ('' for none)",
+    )
+    parser.add_argument(
+        "--filing-only",
+        action="store_true",
+        help="Measure only the filing at --filing-sizes (making the runs it needs) and add it "
+        "to the saved figures of --out's .json, then rewrite the report from them",
+    )
+    parser.add_argument(
         "--others-up-to",
         type=int,
         default=0,
@@ -596,6 +813,15 @@ def main() -> None:
     if args.notes and str(args.notes) and args.notes.is_file():
         notes = args.notes.read_text(encoding="utf-8")
     policies, skipped = _policies(args.policies)
+    if args.filing_only:
+        saved_path = args.out.with_suffix(".json")
+        saved = json.loads(saved_path.read_text(encoding="utf-8"))
+        args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = [measure_filing(args, size) for size in args.filing_sizes]
+        kept = [f for f in saved.get("filings", []) if f["people"] not in args.filing_sizes]
+        saved["filings"] = sorted(kept + fresh, key=lambda f: f["people"])
+        saved_path.write_text(json.dumps(saved, indent=2) + "\n")
+        args.report_only = saved_path
     if args.report_only:
         saved = json.loads(args.report_only.read_text(encoding="utf-8"))
         args.sizes = sorted({r["people"] for r in saved["results"]})
@@ -610,13 +836,14 @@ def main() -> None:
             saved["big"],
             saved.get("skipped", skipped),
             notes,
+            saved.get("filings", []),
         )
         print(f"wrote {args.out}")
         return
     args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     info = machine()
-    results, floors = [], []
+    results, floors, filings = [], [], []
     for size in args.sizes:
         path, rows = synth_file(args.data_dir, size, args.seed)
         print(f"{size:,} people ({rows:,} rows): floor ...", flush=True)
@@ -626,7 +853,12 @@ def main() -> None:
             if number and args.others_up_to and size > args.others_up_to:
                 continue
             print(f"  run {policy} ...", flush=True)
-            result = full_run(path, policy, args.workers, args.batch_size, args.memory_budget)
+            to_file = policy == FILING_POLICY and size in args.filing_sizes
+            result = full_run(
+                path, policy, args.workers, args.batch_size, args.memory_budget, keep=to_file
+            )
+            if to_file:
+                filings.append(_file_run(Path(result.pop("out_dir")), size, args.workers))
             results.append({**result, "policy": policy})
             print(
                 f"  {result['wall']:.1f} s, {result['people'] / result['wall']:,.0f} people/s, "
@@ -650,12 +882,13 @@ def main() -> None:
                 "floors": floors,
                 "big": big,
                 "skipped": skipped,
+                "filings": filings,
             },
             indent=2,
         )
         + "\n"
     )
-    write_report(args.out, args, info, results, floors, big, skipped, notes)
+    write_report(args.out, args, info, results, floors, big, skipped, notes, filings)
     print(f"wrote {args.out}")
 
 

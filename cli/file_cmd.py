@@ -5,16 +5,28 @@ Prints counts only: the files hold names and dates of birth, the terminal never 
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console
 from cmr_reason.reasoner.filing import FilingReport, make_filing
+from cmr_reason.reasoner.filing_rows import Progress as ProgressHook
 from cmr_reason.reasoner.filing_settings import example_settings_path, load_settings
 from cmr_reason.reasoner.filing_template import load_template
 from cmr_reason.reasoner.run_dir import open_run
@@ -28,6 +40,44 @@ TEMPLATE_HELP = (
     "County template name (los_angeles_2020, generic) or folder. "
     "Default: the settings file's `template`."
 )
+
+
+STAGES = {
+    "run": "Reading the run's convictions",
+    "people": "Reading the people filed for",
+    "re-decide": "Re-deciding the people filed for",
+    "files": "Writing the filing's files",
+}
+
+
+def _show_progress() -> bool:
+    """Progress bars only where someone watches: stderr is a terminal."""
+    return sys.stderr.isatty()
+
+
+@contextmanager
+def _progress(quiet: bool) -> Iterator[ProgressHook | None]:
+    """A hook that draws one bar per stage on stderr (counts only, never a name)."""
+    if quiet or not _show_progress():
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bars:
+        tasks: dict[str, TaskID] = {}
+
+        def hook(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                for task in tasks.values():  # the stage before is over
+                    bars.update(task, completed=bars.tasks[task].total)
+                tasks[stage] = bars.add_task(STAGES.get(stage, stage), total=total or None)
+            bars.update(tasks[stage], completed=done, total=total or None)
+
+        yield hook
 
 
 def report_table(report: FilingReport) -> Table:
@@ -63,7 +113,10 @@ def file_command(
     force: Annotated[
         bool, typer.Option(help="Replace the output directory if it holds an earlier filing.")
     ] = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No table.")] = False,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Processes that read the people and write the files.")
+    ] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
 ) -> None:
     """Write the motions, proposed orders, Exhibit 1, sealing, challenge and review lists."""
     run = open_run(run_dir)
@@ -74,7 +127,8 @@ def file_command(
                               "(invented names; not for filing)")  # fmt: skip
     office = load_settings(settings)
     chosen = load_template(template or office.template)
-    report = make_filing(run, office, chosen, out, force)
+    with _progress(quiet) as hook:
+        report = make_filing(run, office, chosen, out, force, hook, workers)
     if quiet:
         return
     err_console.print(report_table(report))

@@ -21,7 +21,7 @@ CONVICTION_COLUMNS = (
     "subject_id", "case_id", "conviction_id", "source_file", "source_line", "county",
     "disposition_date", "offence_date", "code_section", "raw_charge", "level",
     "statutory_outcome", "statutory_reason", "outcome", "reason", "alternative_outcome",
-    "rule_ids", "citations", "flags", "explanation",
+    "rule_ids", "citations", "flags", "explanation", "prosecuting_agency",
 )  # fmt: skip
 PEOPLE_COLUMNS = (
     "subject_id", "name", "birth_date", "gender", "race", "age_as_of", "convictions",
@@ -128,6 +128,7 @@ def conviction_row(
         ";".join(filter(None, citations)),
         ";".join(decision.flags),
         explanation_sentence(decision, catalogue, record, chain),
+        decision.agency,
     ]
 
 

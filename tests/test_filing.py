@@ -4,6 +4,7 @@ compared with the run they came from."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import re
 import shutil
@@ -185,17 +186,56 @@ def test_sealing_list(filing: tuple[Path, str], la_run: Path) -> None:
     assert counts["unsealable_cases"] == sum(r["case_sealed"] == "no" for r in sealing)
 
 
+def _as_csv_text(cell) -> str:
+    """An XLSX cell's value written as the CSV writes it."""
+    if cell.value is None:
+        return ""
+    if isinstance(cell.value, dt.datetime):
+        assert cell.number_format == "yyyy-mm-dd"
+        return cell.value.date().isoformat()
+    return str(cell.value)
+
+
 def test_xlsx_reads_back_like_csv(filing: tuple[Path, str]) -> None:
     out, _ = filing
     for name in TABLES:
         rows = read_csv(out / f"{name}.csv")
         sheet = openpyxl.load_workbook(out / f"{name}.xlsx").active
-        values = list(sheet.iter_rows(values_only=True))
-        assert values[0][0] == "No."
+        values = list(sheet.iter_rows())
+        assert values[0][0].value == "No."
         assert len(values) == len(rows) + 1, name
         for row, cells in zip(rows, values[1:], strict=True):
-            assert [str(c) if c is not None else "" for c in cells] == list(row.values())
+            assert [_as_csv_text(c) for c in cells] == list(row.values())
         assert sheet.print_title_rows == "$1:$1"
+
+
+def test_xlsx_cells_are_dates_and_numbers(filing: tuple[Path, str]) -> None:
+    """A clerk sorts by date and count: real date and number cells, a frozen and filtered
+    header row, and columns wide enough to read."""
+    out, _ = filing
+    for name in ("dismissal_exhibit1", "sealing_list", "challenge_list"):
+        sheet = openpyxl.load_workbook(out / f"{name}.xlsx").active
+        header = [c.value for c in sheet[1]]
+        first = {h: c for h, c in zip(header, sheet[2], strict=True)}
+        assert isinstance(first["No."].value, int) and first["No."].value == 1
+        assert isinstance(first["Date of birth"].value, dt.datetime), name
+        assert first["Date of birth"].number_format == "yyyy-mm-dd"
+        assert first["Date of birth"].is_date
+        assert isinstance(first["Disposition date"].value, dt.datetime), name
+        if "Count" in first:
+            assert isinstance(first["Count"].value, int), name
+        else:
+            assert isinstance(first["Convictions"].value, int)
+            assert isinstance(first["Dismissed"].value, int)
+        assert isinstance(first["CII"].value, str)  # an identifier, not a number
+        assert sheet.freeze_panes == "B2"
+        last = openpyxl.utils.get_column_letter(len(header))
+        assert sheet.auto_filter.ref == f"A1:{last}{sheet.max_row}"
+        widths = {k: d.width for k, d in sheet.column_dimensions.items()}
+        assert len(widths) == len(header)
+        assert all(6 <= w <= 60 for w in widths.values()), widths
+        assert widths["B"] >= max(len(c.value) for c in sheet["B"][1:])  # names fit
+        assert all(c.font.b for c in sheet[1])
 
 
 def test_motion_text_states_the_exhibit_counts(filing: tuple[Path, str], la_run: Path) -> None:
@@ -473,3 +513,140 @@ def test_every_template_branch_renders(name: str, agencies: bool) -> None:
         assert ("authorized the" in text) == named, document
         if document == "dismissal_motion":
             assert "statute alone would not require" in text
+
+
+def test_working_lists_are_not_headed_for_filing(filing: tuple[Path, str]) -> None:
+    """Only what goes to the court says "to be filed under seal"; the review and resentence
+    lists are the office's working lists."""
+    out, _ = filing
+    filed = "To be filed under seal (PC 13300 et seq.)"
+    for name in ("review_list", "resentence_list"):
+        text = squash(pdf_text(out / f"{name}.pdf"))
+        assert "under seal" not in text.lower(), name
+        assert "The office's working list, not for filing" in text, name
+        assert "v. Defendants in Exhibit 1" not in text, name
+    for name in ("dismissal_exhibit1", "redesignation_exhibit1", "sealing_list",
+                 "challenge_list"):  # fmt: skip
+        assert filed in squash(pdf_text(out / f"{name}.pdf")), name
+    assert "HS 11361.9(d)" in squash(pdf_text(out / "challenge_list.pdf"))
+
+
+def test_progress_reports_stages_with_counts_only(la_run: Path, tmp_path: Path) -> None:
+    from cmr_reason.reasoner.filing import make_filing
+    from cmr_reason.reasoner.filing_settings import example_settings_path
+    from cmr_reason.reasoner.filing_template import load_template
+    from cmr_reason.reasoner.run_dir import open_run
+
+    calls: list[tuple[str, int, int]] = []
+    settings = load_settings(example_settings_path("los_angeles_2020"))
+    report = make_filing(open_run(la_run), settings, load_template("los_angeles_2020"),
+                         tmp_path / "f", progress=lambda *call: calls.append(call))  # fmt: skip
+    stages = [stage for stage, _, _ in calls]
+    assert stages[0] == "run" and stages[-1] == "files"
+    assert stages == sorted(stages, key=["run", "people", "files"].index)  # in order
+    assert all(isinstance(d, int) and isinstance(t, int) and 0 <= d <= t for _, d, t in calls)
+    convictions = len(read_csv(la_run / "convictions.csv"))
+    assert ("run", convictions, convictions) in calls
+    people = {r["subject_id"] for r in read_csv(la_run / "convictions.csv")
+              if r["outcome"] not in ("not_applicable", "no_relief")}  # fmt: skip
+    assert ("people", len(people), len(people)) in calls  # read, not re-decided
+    assert calls[-1] == ("files", len(report.files), len(report.files))
+
+
+def test_cli_draws_progress_without_names(
+    la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmr_reason.cli import file_cmd
+
+    monkeypatch.setattr(file_cmd, "_show_progress", lambda: True)
+    result = invoke("file", str(la_run), "--out", str(tmp_path / "f"))
+    assert result.exit_code == 0, result.output
+    assert "Writing the filing's files" in result.output
+    for person in read_csv(la_run / "people.csv"):
+        assert person["name"] not in result.output
+    quiet = invoke("file", str(la_run), "--out", str(tmp_path / "g"), "-q")
+    assert quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_workers_write_the_same_files(filing: tuple[Path, str], la_run: Path) -> None:
+    """People re-decided and files written by two processes: the same bytes."""
+    out, _ = filing
+    again = la_run.parent / "filing-workers"
+    result = invoke("file", str(la_run), "--out", str(again), "-q", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in again.iterdir()) == sorted(p.name for p in out.iterdir())
+    for path in out.iterdir():
+        assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+
+
+def _without_agencies(run: Path, target: Path) -> Path:
+    """A copy of ``run`` as a version that did not record the agency would have made it."""
+    shutil.copytree(run, target)
+    rows = read_csv(run / "convictions.csv")
+    with (target / "convictions.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        columns = [c for c in rows[0] if c != "prosecuting_agency"]
+        writer.writerow(columns)
+        writer.writerows([row[c] for c in columns] for row in rows)
+    return target
+
+
+@pytest.fixture(scope="module")
+def policy_run(demo_csv: Path) -> Path:
+    """The demo under the Los Angeles 2020 policy, which names the prosecuting agency."""
+    out = demo_csv.parent.parent / "run-la2020"
+    result = invoke("run", str(demo_csv), "--as-of", "2020-07-01", "--county", "LOS ANGELES",
+                    "--policy", "los-angeles-2020", "--out", str(out), "-q")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_the_run_records_the_agency(policy_run: Path) -> None:
+    rows = read_csv(policy_run / "convictions.csv")
+    agencies = Counter(r["prosecuting_agency"] for r in rows if r["outcome"] == "dismiss_and_seal")
+    assert agencies["District Attorney"] > 0
+    assert sum(n for a, n in agencies.items() if a.startswith("City of")) > 0, agencies
+
+
+def test_an_older_run_is_re_decided_to_the_same_files(policy_run: Path, tmp_path: Path) -> None:
+    """Without the agency in convictions.csv, the people are re-decided for it: same files."""
+    out = tmp_path / "filing"
+    result = invoke("file", str(policy_run), "--out", str(out), "-q")
+    assert result.exit_code == 0, result.output
+    exhibit = read_csv(out / "dismissal_exhibit1.csv")
+    recorded = {r["conviction_id"]: r["prosecuting_agency"]
+                for r in read_csv(policy_run / "convictions.csv")}  # fmt: skip
+    assert all(r["prosecuting_agency"] == (recorded[r["conviction_id"]] or "District Attorney")
+               for r in exhibit)  # fmt: skip
+    assert len({r["prosecuting_agency"] for r in exhibit}) > 1
+    older = _without_agencies(policy_run, tmp_path / "older-run")
+    again = tmp_path / "filing-older"
+    result = invoke("file", str(older), "--out", str(again), "-q", "--workers", "2")
+    assert result.exit_code == 0, result.output
+    for path in out.iterdir():
+        if path.name != "filing.json":  # it names the run's folder
+            assert path.read_bytes() == (again / path.name).read_bytes(), path.name
+    record = json.loads((again / "filing.json").read_text())
+    assert record["counts"] == json.loads((out / "filing.json").read_text())["counts"]
+
+
+def test_a_changed_decision_stops_the_filing(
+    la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cmr_reason.reasoner import filing_worker
+
+    real = filing_worker.decide
+
+    def changed(*args, **kwargs):
+        result = real(*args, **kwargs)
+        decision = next(d for d in result.decisions.values() if d.outcome == "dismiss_and_seal")
+        decision.outcome = "not_eligible"
+        return result
+
+    monkeypatch.setattr(filing_worker, "decide", changed)
+    older = _without_agencies(la_run, tmp_path / "older-run")
+    out = tmp_path / "f"
+    result = invoke("file", str(older), "--out", str(out))
+    assert result.exit_code == 3
+    assert "re-deciding does not give the run's outcome" in squash(result.output)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["older-run"]
