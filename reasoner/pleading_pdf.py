@@ -11,7 +11,7 @@ import datetime as dt
 
 from fpdf import FPDF
 
-from cmr_reason.reasoner.pdf_base import latin1, stamp
+from cmr_reason.reasoner.pdf_base import SANS, SERIF, UnicodePDF, printable, stamp
 from cmr_reason.reasoner.pleading_markup import Pleading, indent_of, runs
 
 PAGE_W, PAGE_H = 612.0, 792.0
@@ -22,10 +22,10 @@ LEFT, RIGHT = 79.0, 552.0  # text edges
 RULE_LEFT, RULE_RIGHT = 66.0, 558.0
 INDENT = 36.0
 SPLIT = 330.0  # the caption's ")" column, and where signatures start
-FONT = "Times"
+FONT = SERIF  # Times's widths
 
 
-class _PleadingPages(FPDF):
+class _PleadingPages(UnicodePDF):
     """Pages with the pleading-paper furniture drawn by ``header`` and ``footer``."""
 
     def __init__(self, footer_title: str, banner: str) -> None:
@@ -48,9 +48,9 @@ class _PleadingPages(FPDF):
             self.cell(28, LINE, str(number), align="R")
         if self.banner:
             self.set_xy(LEFT, 34)
-            self.set_font("Helvetica", "B", 9)
+            self.set_font(SANS, "B", 9)
             self.set_text_color(170, 0, 0)
-            self.cell(RIGHT - LEFT, 12, latin1(self.banner), align="C")
+            self.cell(RIGHT - LEFT, 12, printable(self.banner), align="C")
             self.set_text_color(0)
         self.set_xy(LEFT, TOP)
         self.set_font(FONT, "", 12)
@@ -64,7 +64,7 @@ class _PleadingPages(FPDF):
         self.line(LEFT, bottom + 19, RIGHT, bottom + 19)
         self.set_font(FONT, "", 8)
         self.set_xy(LEFT, bottom + 21)
-        self.cell(RIGHT - LEFT, 10, latin1(self.footer_title), align="C")
+        self.cell(RIGHT - LEFT, 10, printable(self.footer_title), align="C")
 
 
 def _next_line(pdf: FPDF) -> None:
@@ -77,7 +77,7 @@ def _next_line(pdf: FPDF) -> None:
 def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float = LINE) -> None:
     """Write ``text`` with its bold runs from ``first_x``, wrapping at the margins."""
     pdf.set_x(first_x)
-    for piece, bold in runs(latin1(text)):
+    for piece, bold in runs(printable(text)):
         pdf.set_font(FONT, "B" if bold else "", size)
         pdf.write(height, piece)
     pdf.ln(height)
@@ -88,12 +88,12 @@ def _caption(pdf: FPDF, doc: Pleading) -> None:
     pdf.set_font(FONT, "", 12)
     for line in doc.attorney:
         pdf.set_x(LEFT)
-        pdf.cell(RIGHT - LEFT, 12, latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(RIGHT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
     _next_line(pdf)
     pdf.ln(LINE)
     pdf.set_font(FONT, "B", 12)
     for line in doc.court:
-        pdf.cell(RIGHT - LEFT, 12, latin1(line), align="C", new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(RIGHT - LEFT, 12, printable(line), align="C", new_x="LMARGIN", new_y="NEXT")
     _next_line(pdf)
     pdf.ln(LINE / 2)
     top = pdf.get_y()
@@ -101,7 +101,7 @@ def _caption(pdf: FPDF, doc: Pleading) -> None:
     for line in doc.parties:
         spaces, text = indent_of(line)
         pdf.set_x(LEFT + 3.5 * spaces)
-        pdf.cell(SPLIT - LEFT, 12, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(SPLIT - LEFT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     left_bottom = pdf.get_y()
     pdf.set_left_margin(SPLIT + 14)
@@ -132,7 +132,7 @@ def _body(pdf: FPDF, doc: Pleading) -> None:
                 pdf.add_page()
             pdf.set_font(FONT, "B", 12)
             align = "C" if block.kind == "heading" else "L"
-            pdf.multi_cell(RIGHT - LEFT, LINE, latin1(block.text), align=align,
+            pdf.multi_cell(RIGHT - LEFT, LINE, printable(block.text), align=align,
                            new_x="LMARGIN", new_y="NEXT")  # fmt: skip
             pdf.set_font(FONT, "", 12)
         elif block.kind == "numbered":
@@ -152,12 +152,12 @@ def _signature(pdf: FPDF, doc: Pleading) -> None:
     top = pdf.get_y()
     pdf.set_font(FONT, "", 12)
     for line in doc.dated:
-        pdf.cell(SPLIT - LEFT, 12, latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(SPLIT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
     pdf.set_y(top)
     for line in doc.signature:
         spaces, text = indent_of(line)
         pdf.set_x(SPLIT + 3.5 * spaces)
-        pdf.cell(RIGHT - SPLIT, 12, latin1(text), new_x="LMARGIN", new_y="NEXT")
+        pdf.cell(RIGHT - SPLIT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def pleading_pdf(doc: Pleading, when: dt.date) -> bytes:

@@ -15,33 +15,31 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from fpdf import FPDF
-from fpdf.fonts import CORE_FONTS_CHARWIDTHS
-from fpdf.util import escape_parens
+from fpdf.fonts import TTFFont
 
 from cmr_reason.reasoner.exhibit_writer import CONFIDENTIAL
 from cmr_reason.reasoner.filing_tables import Column
-from cmr_reason.reasoner.pdf_base import latin1, stamp
+from cmr_reason.reasoner.pdf_base import SANS, UnicodePDF, printable, stamp
 
 MARGIN = 30.0
 SIZE = 7.0  # points: the table's text
 LINE = 8.5  # points between two lines of a cell
 PAD = 2.0  # points around a cell's text
-BASELINE = 6.2  # from a line's top to its baseline, for 7-point Helvetica
+BASELINE = 6.2  # from a line's top to its baseline, for 7-point Liberation Sans (Helvetica's)
 GREY = 225
 TOTAL = "{total_pages}"  # the page count's alias: as wide as five digits or more
 
 
 class _Fitter:
-    """Wraps a cell's text into lines that fit a column, in Helvetica at :data:`SIZE`."""
+    """Wraps a cell's text into lines that fit a column, in a font at :data:`SIZE`."""
 
-    def __init__(self, font: str) -> None:
-        self.widths = CORE_FONTS_CHARWIDTHS[font]
+    def __init__(self, font: TTFFont) -> None:
+        self.widths = font.cw  # 1/1000 em by code point (a default for any other)
         self.cache: dict[tuple[str, float], tuple[str, ...]] = {}
 
     def width(self, text: str) -> float:
         widths = self.widths
-        return sum(widths.get(c, 600) for c in text) * SIZE / 1000
+        return sum(widths[ord(c)] for c in text) * SIZE / 1000
 
     def lines(self, text: str, room: float) -> tuple[str, ...]:
         key = (text, room)
@@ -75,7 +73,7 @@ class _Fitter:
         return tuple(lines)
 
 
-class _TablePages(FPDF):
+class _TablePages(UnicodePDF):
     """Landscape Letter pages with the table's heading, column headers and page numbers."""
 
     def __init__(self, heading: tuple[str, ...], banner: str, columns: Sequence[Column]) -> None:
@@ -88,40 +86,40 @@ class _TablePages(FPDF):
         total = sum(c.width for c in columns)
         self.col_w = [self.epw * c.width / total for c in columns]
         self.col_x = [MARGIN + sum(self.col_w[:i]) for i in range(len(columns))]
-        self.fit = _Fitter("helvetica")
-        self.bold = _Fitter("helveticaB")
-        self.head_lines = [self.bold.lines(latin1(c.header), w - 2 * PAD)
+        self.fit = _Fitter(self.bundled_font(SANS))
+        self.bold = _Fitter(self.bundled_font(SANS, "B"))
+        self.head_lines = [self.bold.lines(printable(c.header), w - 2 * PAD)
                            for c, w in zip(columns, self.col_w, strict=True)]  # fmt: skip
         self.table_top = 0.0
         self.in_table = bool(columns)
 
     def header(self) -> None:
-        self.set_font("Helvetica", "B", 11)
-        self.cell(0, 14, latin1(self.heading[0]), new_x="LMARGIN", new_y="NEXT")
-        self.set_font("Helvetica", "", 8)
+        self.set_font(SANS, "B", 11)
+        self.cell(0, 14, printable(self.heading[0]), new_x="LMARGIN", new_y="NEXT")
+        self.set_font(SANS, "", 8)
         for line in self.heading[1:]:
-            self.cell(0, 10, latin1(line), new_x="LMARGIN", new_y="NEXT")
+            self.cell(0, 10, printable(line), new_x="LMARGIN", new_y="NEXT")
         if self.banner:
-            self.set_font("Helvetica", "B", 8)
-            self.cell(0, 10, latin1(self.banner), new_x="LMARGIN", new_y="NEXT")
+            self.set_font(SANS, "B", 8)
+            self.cell(0, 10, printable(self.banner), new_x="LMARGIN", new_y="NEXT")
         self.ln(4)
         if self.in_table:
             self.table_top = self.y
             height = max(len(lines) for lines in self.head_lines) * LINE + 2 * PAD
             self.set_fill_color(GREY)
             self.rect(MARGIN, self.y, self.epw, height, style="DF")
-            self.set_font("Helvetica", "B", SIZE)
+            self.set_font(SANS, "B", SIZE)
             self.set_fill_color(0)  # as the text: fpdf2 then draws text without a colour change
             self._texts(self.head_lines, self.y)
             self.set_y(self.y + height)
-            self.set_font("Helvetica", "", SIZE)
+            self.set_font(SANS, "", SIZE)
 
     def footer(self) -> None:
         if self.in_table:
             self.close_grid()
         self.set_y(-MARGIN - 6)
-        self.set_font("Helvetica", "", 7)
-        self.cell(0, 10, latin1(CONFIDENTIAL), align="L")
+        self.set_font(SANS, "", 7)
+        self.cell(0, 10, printable(CONFIDENTIAL), align="L")
         # Left-aligned at a fixed place wide enough for "Page 99999 of 99999": the total is
         # known only at the end, and a right-aligned "{nb}" would be placed by its own width.
         self.set_x(self.w - MARGIN - self.get_string_width("Page 99999 of 99999"))
@@ -140,7 +138,8 @@ class _TablePages(FPDF):
 
         One content-stream write per row instead of one ``text()`` call per line: on an
         Exhibit of 100,000 rows the calls' checks cost more than the drawing. The first
-        line after a change of font goes through ``text()``, which selects the font.
+        line after a change of font goes through ``text()``, which selects the font. The
+        font encodes each line (its glyphs then go into the document's subset of it).
         """
         places = [
             (x + PAD, top + PAD + number * LINE + BASELINE, line)
@@ -152,15 +151,17 @@ class _TablePages(FPDF):
             self.text(*places.pop(0))
         if places:
             k, height = self.k, self.h
+            assert self.current_font is not None
+            encode = self.current_font.encode_text
             self._out("\n".join(
-                f"BT {x * k:.2f} {(height - y) * k:.2f} Td ({escape_parens(line)}) Tj ET"
+                f"BT {x * k:.2f} {(height - y) * k:.2f} Td {encode(line)} ET"
                 for x, y, line in places
             ))  # fmt: skip
 
     def row(self, texts: Sequence[str]) -> None:
         """Draw one row below the last, on a new page when it does not fit."""
         fit = self.fit
-        cells = [fit.lines(latin1(text), w - 2 * PAD)
+        cells = [fit.lines(printable(text), w - 2 * PAD)
                  for text, w in zip(texts, self.col_w, strict=True)]  # fmt: skip
         height = max(len(lines) for lines in cells) * LINE + 2 * PAD
         if self.y + height > self.bottom:
@@ -194,6 +195,6 @@ def table_pdf(
     if first:
         pdf.in_table = False
         pdf.add_page()
-        pdf.set_font("Helvetica", "", SIZE)
+        pdf.set_font(SANS, "", SIZE)
         pdf.cell(0, 12, "No rows.")
     pdf.output(str(out))

@@ -29,6 +29,12 @@ def test_wheel_contains_programs_data_and_no_generic_top_level(tmp_path: Path) -
         "cmr_reason/cli/app.py",
         "cmr_reason/reasoner/solver.py",
         "cmr_reason/programs/policies/examples/bear_defaults.toml",
+        # the court PDFs' fonts and their licence (SIL OFL 1.1)
+        "cmr_reason/reasoner/fonts/LiberationSerif-Regular.ttf",
+        "cmr_reason/reasoner/fonts/LiberationSerif-Bold.ttf",
+        "cmr_reason/reasoner/fonts/LiberationSans-Regular.ttf",
+        "cmr_reason/reasoner/fonts/LiberationSans-Bold.ttf",
+        "cmr_reason/reasoner/fonts/LICENSE",
     ):
         assert needed in names, needed
     assert any(n.startswith("cmr_reason/reasoner/report_templates/") for n in names)
