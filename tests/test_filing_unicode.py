@@ -51,4 +51,4 @@ def test_exhibit_prints_names_as_written(tmp_path: Path) -> None:
 
 def test_characters_the_fonts_lack_are_marked_not_dropped() -> None:
     assert printable("NGUYỄN, THỊ — NÚÑEZ, JOSÉ") == "NGUYỄN, THỊ — NÚÑEZ, JOSÉ"
-    assert printable("王 Ｊ㎏") == "? Jkg"  # no CJK glyph; compatibility forms fold
+    assert printable("王 \uff2a㎏") == "? Jkg"  # no CJK glyph; compatibility forms fold
