@@ -1,4 +1,4 @@
-"""The 95 columns of a DOJ bulk criminal-history record (``doj-format.md``), 0-based."""
+"""The 95 columns of a DOJ bulk criminal-history record (``docs/doj-format.md``), 0-based."""
 
 from __future__ import annotations
 

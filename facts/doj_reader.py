@@ -1,4 +1,4 @@
-"""Read DOJ bulk criminal-history files (``doj-format.md``) into histories and a row account.
+"""Read DOJ bulk criminal-history files (``docs/doj-format.md``) into histories and a row account.
 
 Files are streamed one physical line a record (:mod:`doj_lines`: a damaged line is rejected
 alone); each row is validated, counted (used, irrelevant or rejected, see
@@ -211,7 +211,7 @@ def _count_order(row: Sequence[str]) -> str:
 
 
 def _charge_text(row: Sequence[str]) -> tuple[str, str]:
-    """The charge text and the column it came from (doj-format.md "Charge text")."""
+    """The charge text and its column (docs/doj-format.md "How rows become a history")."""
     for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
         text = row[index]
         if text and text.upper() != _SEE_COMMENT:

@@ -1,7 +1,7 @@
 """Synthetic DOJ bulk criminal-history files for demos, tests and benchmarks.
 
 :func:`generate` yields the rows of a file in the 95-column research format
-(``docs/synth.md``; the format is described in ``doj-format.md``); :func:`write_file`
+(``docs/synth.md``; the format is described in ``docs/doj-format.md``); :func:`write_file`
 writes them with a header row and returns :class:`SynthStats`. The output is a pure
 function of the arguments: one ``random.Random`` stream per concern, seeded from
 ``seed``, and no wall clock. Everything is invented; the shares are not real statistics.
@@ -595,7 +595,7 @@ class _Generator:
         """Perhaps a later update of the conviction convicted on ``day``.
 
         A row of the same count (``CNT_ORDER``) whose ``DISP_DESCR`` names the update and
-        whose ``DISP_DATE`` dates it (docs/facts.md, "Later dispositions"). It is kept aside
+        whose ``DISP_DATE`` dates it (docs/facts.md "Later dispositions"). It is kept aside
         and added after the person's other rows, so that the other rows are the same as
         without updates.
         """

@@ -2,7 +2,8 @@
 
 Invented names, agencies, charge literals and weights. None of it is real data and the
 weights are not real statistics: they only make a file that looks and reads like the
-DOJ research file (``/work/shared/doj-format.md``; ``law.md`` A.4, A.6 and D).
+DOJ research file (``docs/doj-format.md``; ``docs/law-notes.md`` "Former law" and
+"Exclusions").
 """
 
 from __future__ import annotations
@@ -312,7 +313,7 @@ EXTRA_COUNTS: Weighted[Offence] = Weighted(
     ]
 )
 
-#: Super-strikes (PC 667(e)(2)(C)(iv); law.md A.6(1)).
+#: Super-strikes (PC 667(e)(2)(C)(iv); docs/law-notes.md "Exclusion 1").
 SUPERSTRIKES: Weighted[Offence] = Weighted(
     [
         (offence(charge("187", "", "PC", "MURDER", "F", SUPERSTRIKE), f=1), 2),
@@ -335,7 +336,8 @@ SEX_OFFENCES: Weighted[Offence] = Weighted(
     ]
 )
 
-#: A conspiracy count; the target offence is written only in the comment (law.md D.2).
+#: A conspiracy count; the target offence is written only in the comment (docs/doj-format.md
+#: "Code sections and their notation").
 CONSPIRACY_CHARGE = charge("182", "(A)(1)", "PC", "CONSPIRACY: COMMIT CRIME", "F", CONSPIRACY)
 CONSPIRACY_OFFENCE = offence(CONSPIRACY_CHARGE, f=8, m=2)
 CONSPIRACY_TARGETS = ("11359 HS", "11360(A) HS", "11358 HS")

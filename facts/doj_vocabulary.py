@@ -36,7 +36,8 @@ USED_STEPS: Final[dict[str, str]] = {
 }
 
 #: Step types of the criminal history that carry nothing the rules read (the events of a
-#: printed RAP sheet, law.md D.1): counted as irrelevant under their own name.
+#: printed RAP sheet, docs/doj-format.md "Printed RAP sheets"): counted as irrelevant under
+#: their own name.
 IRRELEVANT_STEPS: Final[frozenset[str]] = frozenset(
     {
         "CUSTODY",
@@ -77,9 +78,9 @@ PROCEDURAL: Final = "procedural"
 
 #: Later updates of a conviction, as written on a court row of the same count
 #: (``CNT_ORDER``), and the ``later_disposition/3`` kind each is read as. The literals
-#: marked "seen" appear on printed RAP sheets (law.md D.1); the others are the project's
-#: reading of the same entries for the other statutes, until a DOJ sample shows the exact
-#: text (docs/facts.md, "Later dispositions").
+#: marked "seen" appear on printed RAP sheets (docs/doj-format.md "Printed RAP sheets"); the
+#: others are the project's reading of the same entries for the other statutes, until a DOJ
+#: sample shows the exact text (docs/facts.md "Later dispositions").
 UPDATES: Final[dict[str, str]] = {
     "REDUCED TO MISDEMEANOR": "reduced_to_misdemeanor",  # seen; PC 17(b) or Prop 47
     "REDUCED TO MISDEMEANOR PER 17(B) PC": "reduced_to_misdemeanor",
@@ -108,7 +109,8 @@ NO_CONVICTION_PREFIXES: Final[tuple[str, ...]] = (
     "REL/TOT",
 )
 
-#: Court entries that record a step of the proceedings, not an outcome (law.md D.1).
+#: Court entries that record a step of the proceedings, not an outcome (docs/doj-format.md
+#: "Printed RAP sheets").
 PROCEDURAL_VALUES: Final[frozenset[str]] = frozenset(
     {
         "DEFENDANT REPRESENTED BY COUNSEL",

@@ -1,6 +1,6 @@
 """Translate a :class:`History` into clingo facts (the schema of ``docs/facts.md``).
 
-The text form is the same one test authors write by hand in ``tests/cases/*.lp``.
+The text form is the same one test authors write by hand in ``tests/cases/**/*.lp``.
 Emission is deterministic: items are written in a stable order and no set is iterated.
 """
 
@@ -44,7 +44,7 @@ def case_cycle(subject_id: str, case: CourtCase) -> str:
     """The arrest cycle of a case: as given, or the first three digits of a DOJ case id.
 
     A DOJ case id is ``SUBJECT_ID:`` plus the first six digits of ``CNT_ORDER`` (cycle,
-    then step), so its cycle is ``SUBJECT_ID:`` plus the first three (doj-format.md).
+    then step), so its cycle is ``SUBJECT_ID:`` plus the first three (docs/doj-format.md).
     """
     if case.cycle:
         return case.cycle

@@ -1,6 +1,6 @@
 """The bulk run: read whole DOJ files, decide every conviction in batches, write the outputs.
 
-Outputs (design.md section 7), the manifest among them, are written into a directory beside
+Outputs (``docs/outputs.md``), the manifest among them, are written into a directory beside
 the target and put in place only when complete (:mod:`cmr_reason.reasoner.replace_dir`), so
 a crash or a full disk leaves the previous run whole; spilled rows go to a scratch directory
 removed with the run (:mod:`cmr_reason.reasoner.scratch_dir`), and worker processes end with

@@ -1,6 +1,6 @@
 """Write an output directory beside its target and put it in place without losing anything.
 
-The protocol (docs/outputs.md, "Replacing a run"; docs/reliability.md):
+The protocol (docs/outputs.md "Replacing a run"; docs/reliability.md):
 
 1. *Check.* An existing target is replaced only with ``--force`` and only when it is an output
    of the same kind (:class:`Contents`: a run, a filing), holding nothing else; otherwise the

@@ -239,7 +239,7 @@ def open_run(path: Path | str) -> RunDir:
     """Open a run directory, or explain in one line why it is not one.
 
     A replacement of the run that a crash interrupted is finished first, and temporary files
-    of killed runs and cache builds are removed (docs/outputs.md, "Replacing a run").
+    of killed runs and cache builds are removed (docs/outputs.md "Replacing a run").
     """
     path = Path(path)
     try:

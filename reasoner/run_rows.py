@@ -1,4 +1,4 @@
-"""Rows of the bulk run's output files (design.md section 7) for one person.
+"""Rows of the bulk run's output files (``docs/outputs.md``) for one person.
 
 Everything here reads what the programs decided (outcomes, ``record_after``, sealable cases);
 nothing here decides. Values are plain strings so that the writers stay trivial and the

@@ -3,7 +3,7 @@
 A misspelt ``--county``, another county's policy, an as-of date before the Act or in the
 future, or a relief rate far below the usual all give correct decisions of the wrong
 question, with exit status 0. The run says so on stderr and records each warning in its
-manifest (docs/outputs.md, "Warnings"). Nothing here decides anything: the checks read the
+manifest (docs/outputs.md "Warnings"). Nothing here decides anything: the checks read the
 run's counts and settings after the decisions are made.
 
 No warning echoes input text: a county is named only when it is one of California's 58

@@ -1,8 +1,8 @@
 """Shared test set-up: the Hypothesis profile and the collector of legal edge cases.
 
-Every ``tests/cases/**/*.lp`` file is one test item (style.md 2.7): ``-k`` matches its path
-and its ``% name:`` line; a failure shows expected against actual per conviction and the
-rules that fired.
+Every ``tests/cases/**/*.lp`` file is one test item (docs/adding-rules.md "Legal cases are
+fact files"): ``-k`` matches its path and its ``% name:`` line; a failure shows expected
+against actual per conviction and the rules that fired.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""The case runner itself: it must fail wrong cases and reject malformed ones (style.md 2.7.4)."""
+"""The case runner itself: it must fail wrong cases and reject malformed ones.
+
+docs/adding-rules.md "The case runner is tested".
+"""
 
 from __future__ import annotations
 

@@ -118,7 +118,7 @@ def _all_case_results():
 
 
 def test_templates_get_every_slot_they_name() -> None:
-    """Each firing in every case provides the slots its template names (style.md 2.6)."""
+    """Each firing provides the slots its template names (docs/adding-rules.md "Templates")."""
     problems = set()
     for result in _all_case_results():
         if result.solved is None:

@@ -60,7 +60,7 @@ def test_every_conviction_gets_exactly_one_decision() -> None:
 
 
 def test_every_statute_rule_fires_in_some_case() -> None:
-    """Rule coverage (style.md 2.7.7): a rule no case exercises is untested law."""
+    """Rule coverage (docs/adding-rules.md "Every rule is exercised"): untested law fails."""
     catalogue = load_catalogue(PROGRAMS)
     fired: set[str] = set()
     for result in all_case_results():

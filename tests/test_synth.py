@@ -47,7 +47,7 @@ def is_conviction(row: list[str]) -> bool:
 
 
 def effective_charge(row: list[str]) -> str:
-    """The offence of conviction as a reader should take it (doj-format.md)."""
+    """The offence of conviction as a reader should take it (docs/doj-format.md)."""
     conv = field(row, "CONV_OFFENSE_DESCR")
     if conv:
         return conv
