@@ -98,7 +98,7 @@ class RunRequest:
 
 
 class RejectedRows(Exception):
-    """A run that wrote its outputs but rejected too many input rows (``run`` exits 4)."""
+    """A run that wrote its outputs but rejected too many input rows (``run`` exits 5)."""
 
     def __init__(self, message: str, warnings: list[str]) -> None:
         super().__init__(message)

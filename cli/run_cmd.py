@@ -195,7 +195,7 @@ def run_command(
     A run into a folder that holds a run (--force, --decisions) keeps that run's input,
     policy, as-of date and county unless given, and refuses other values without
     --force-settings. When over 5 % of the input rows are rejected, or one reason rejects
-    most of them, the run lists the top reasons and exits 4 unless --accept-rejects.
+    most of them, the run lists the top reasons and exits 5 unless --accept-rejects.
     """
     if engine.strip().lower() not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")

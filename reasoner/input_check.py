@@ -39,7 +39,7 @@ DOMINANT_SHARE = 0.80
 #: ... and at least this many rows (fewer say nothing about the file).
 DOMINANT_MIN = 100
 #: Exit status of ``run`` when it is loud and ``--accept-rejects`` was not given.
-EXIT_REJECTS = 4
+EXIT_REJECTS = 5
 TOP_REASONS = 5  # reasons listed
 
 # What to do about each reject reason (docs/facts.md, "Reject reasons"), in plain words.
