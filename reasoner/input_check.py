@@ -3,10 +3,11 @@
 A run that rejects a large share of its input, or rejects many rows for one reason, gives
 results that leave those rows out: a file opened and saved again in Excel once lost 1,634
 of 1,643 rows to ``rejects.csv`` and ended with "Convictions 0" and exit status 0. After a
-run, :func:`reject_check` reads the row account: above :data:`REJECT_SHARE` of the rows, or
-when one reason has more than :data:`DOMINANT_SHARE` of the rejects and at least
-:data:`DOMINANT_MIN` rows, the run lists the top reasons with what to do, and the command
-exits with :data:`EXIT_REJECTS` unless ``--accept-rejects`` (docs/outputs.md, "Exit status").
+run, :func:`reject_check` reads the row account: above :data:`REJECT_SHARE` of the rows (and
+at least :data:`REJECT_MIN`), or when one reason has more than :data:`DOMINANT_SHARE` of the
+rejects and at least :data:`DOMINANT_MIN` rows, the run lists the top reasons with what to
+do, and the command exits with :data:`EXIT_REJECTS` unless ``--accept-rejects``
+(docs/outputs.md, "Rejected rows and Excel damage").
 
 The input files are scanned for Excel damage (:mod:`cmr_reason.facts.excel_damage`): the
 whole file with ``--repair-excel`` (before it is read, to repair it) or when the rejects are
@@ -32,8 +33,10 @@ from cmr_reason.facts.excel_damage import (
 )
 from cmr_reason.reasoner.run_warnings import RunWarning
 
-#: A run rejecting more than this share of its input rows is loud.
+#: A run rejecting more than this share of its input rows is loud ...
 REJECT_SHARE = 0.05
+#: ... when they are at least this many (a few lines of a small test file are no lost file);
+REJECT_MIN = 10
 #: ... or one whose top reject reason has more than this share of the rejects ...
 DOMINANT_SHARE = 0.80
 #: ... and at least this many rows (fewer say nothing about the file).
@@ -148,7 +151,7 @@ def reject_check(counts: Mapping[str, Any]) -> RejectCheck:
     by_reason: Mapping[str, int] = counts.get("rejected_by_reason") or {}
     reasons = tuple(sorted(by_reason.items(), key=lambda item: (-item[1], item[0])))
     top = reasons[0][1] if reasons else 0
-    loud = rejected > REJECT_SHARE * rows_in or (
+    loud = (rejected >= REJECT_MIN and rejected > REJECT_SHARE * rows_in) or (
         top >= DOMINANT_MIN and top > DOMINANT_SHARE * rejected
     )
     return RejectCheck(rows_in, rejected, reasons, loud)

@@ -176,6 +176,8 @@ def test_when_rejects_are_loud() -> None:
     assert not reject_check(_counts(2624, wrong_field_count=9, bad_cnt_order=5)).loud  # the demo
     assert reject_check(_counts(1000, bad_cnt_order=51)).loud  # over 5 %
     assert not reject_check(_counts(1000, bad_cnt_order=50)).loud
+    assert not reject_check(_counts(100, bad_cnt_order=9)).loud  # a few lines of a small file
+    assert reject_check(_counts(100, bad_cnt_order=10)).loud
     dominant = DOMINANT_MIN
     assert reject_check(_counts(100_000, unknown_disposition=dominant, blank_step_type=20)).loud
     assert not reject_check(_counts(100_000, unknown_disposition=dominant - 1)).loud
