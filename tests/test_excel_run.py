@@ -126,6 +126,8 @@ def test_a_repaired_run_is_reread_with_its_repairs(files: dict[str, Path]) -> No
     indexed.index_input()
     assert indexed.history(person) == history
     assert sum(1 for _ in open_run(out).histories()) == 300
+    filing = runner.invoke(app, ["file", str(out), "--out", str(files["root"] / "filing")])
+    assert filing.exit_code == 0, filing.output  # the filing reads the ';' file, repaired
     before = (out / "convictions.csv").read_bytes()
     again = runner.invoke(app, ["run", "--out", str(out), "--force"])
     assert again.exit_code == 0, again.output
