@@ -95,8 +95,8 @@ def check_header(row: list[str], file: str) -> int:
         if len(row) == 1 and row[0].count(";") >= FIELD_COUNT - 1:
             raise UserError(
                 f"{file}: the file is separated by ';', not ',' (as Excel saves CSV where the "
-                "list separator is ';'): run with --repair-excel to read it, or re-export it "
-                "from the DOJ extract"
+                "list separator is ';'): `cmr-reason run --repair-excel` reads it; or "
+                "re-export it from the DOJ extract"
             )
         raise UserError(
             f"{file}: line 1 is a header with {len(row)} fields; expected {FIELD_COUNT}"

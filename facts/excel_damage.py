@@ -56,8 +56,8 @@ DATE_FORMAT = "excel_date_format"
 
 #: The date columns the reader parses.
 DATE_COLUMNS = ("PRI_DOB", "CYC_DATE", "STP_EVENT_DATE", "DISP_DATE")
-#: Identifiers whose leading zeros, once stripped, cannot be restored.
-ID_COLUMNS = ("SUBJECT_ID", "CII_NUMBER")
+#: Identifiers and case numbers whose leading zeros, once stripped, cannot be restored.
+ID_COLUMNS = ("SUBJECT_ID", "CII_NUMBER", "OFN", "FE_NUM_CRT_CASE")
 _CNT_DIGITS = 12
 _SHORTEST_CNT = 9  # a 12-digit count order loses at most three leading zeros in practice
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?E[+-]\d+", re.IGNORECASE)
@@ -287,6 +287,11 @@ class Finding:
             return (
                 "padded to 12 digits they do not end in 000 or do not agree with CYC_ORDER "
                 "and STP_ORDER; the rows are rejected"
+            )
+        if self.kind == ZEROS_POSSIBLE and self.column in ("OFN", "FE_NUM_CRT_CASE"):
+            return (
+                "how many zeros were lost is unknown: check the case numbers against the "
+                "court's records before filing"
             )
         if self.kind == ZEROS_POSSIBLE:
             return "how many zeros were lost is unknown; the values may not match the DOJ's"
