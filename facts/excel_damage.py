@@ -37,6 +37,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,9 @@ DATE_FORMAT = "excel_date_format"
 DATE_COLUMNS = ("PRI_DOB", "CYC_DATE", "STP_EVENT_DATE", "DISP_DATE")
 #: Identifiers and case numbers whose leading zeros, once stripped, cannot be restored.
 ID_COLUMNS = ("SUBJECT_ID", "CII_NUMBER", "OFN", "FE_NUM_CRT_CASE")
+_CYC_ORDER, _STP_ORDER = col.INDEX["CYC_ORDER"], col.INDEX["STP_ORDER"]
+_DATE_SLOTS = tuple((name, col.INDEX[name]) for name in DATE_COLUMNS)
+_ID_SLOTS = tuple((name, col.INDEX[name]) for name in ID_COLUMNS)
 _CNT_DIGITS = 12
 _SHORTEST_CNT = 9  # a 12-digit count order loses at most three leading zeros in practice
 _SCIENTIFIC = re.compile(r"[+-]?\d+(?:\.\d+)?E[+-]\d+", re.IGNORECASE)
@@ -135,6 +139,7 @@ def _date(match: re.Match[str], year: int, month: int, day: int) -> str | None:
     return f"{value:%Y%m%d}"
 
 
+@lru_cache(maxsize=1 << 16)
 def _yyyymmdd(text: str) -> bool:
     """True when 8 digits are a calendar date."""
     try:
@@ -192,9 +197,7 @@ class ExcelRepair:
         changed = False
         if self.cnt_order:
             index = col.CNT_ORDER
-            full = padded_count_order(
-                row[index].strip(), row[col.INDEX["CYC_ORDER"]], row[col.INDEX["STP_ORDER"]]
-            )
+            full = padded_count_order(row[index].strip(), row[_CYC_ORDER], row[_STP_ORDER])
             if full is not None:
                 row[index] = full
                 changed = True
@@ -300,6 +303,23 @@ class Finding:
         return self.detail
 
 
+@lru_cache(maxsize=1 << 16)
+def _date_shape(text: str) -> tuple[str, tuple[str, ...]]:
+    """How a date value is written, and the formats of its shape in which it is no date.
+
+    The shape is "" (blank, zeros, ``NULL`` or no date at all), ``native`` (a ``YYYYMMDD``
+    calendar date), ``short_year``, or one of :data:`_SHAPES` (``slash``, ``dots``, ``iso``).
+    """
+    if not text or not text.strip("0") or text == "NULL":
+        return "", ()
+    if len(text) == 8 and text.isdigit():
+        return ("native" if _yyyymmdd(text) else ""), ()  # an impossible one is no date
+    for shape, forms in _SHAPES.items():
+        if DATE_FORMATS[forms[0]][0].fullmatch(text):
+            return shape, tuple(form for form in forms if convert_date(text, form) is None)
+    return ("short_year" if _SHORT_YEAR.fullmatch(text) else ""), ()
+
+
 @dataclass
 class _DateColumn:
     """What a scan saw in one date column."""
@@ -310,21 +330,17 @@ class _DateColumn:
     invalid: Counter[str] = field(default_factory=Counter)  # format -> values not a date
 
     def add(self, text: str) -> None:
-        if not text or not text.strip("0") or text == "NULL":
+        shape, invalid = _date_shape(text)
+        if not shape:
             return
-        if len(text) == 8 and text.isdigit():
-            if _yyyymmdd(text):  # an impossible one is not a date in any format
-                self.native += 1
-            return
-        for shape, forms in _SHAPES.items():
-            if DATE_FORMATS[forms[0]][0].fullmatch(text):
-                self.shapes[shape] += 1
-                for form in forms:
-                    if convert_date(text, form) is None:
-                        self.invalid[form] += 1
-                return
-        if _SHORT_YEAR.fullmatch(text):
+        if shape == "native":
+            self.native += 1
+        elif shape == "short_year":
             self.short_year += 1
+        else:
+            self.shapes[shape] += 1
+            for form in invalid:
+                self.invalid[form] += 1
 
     def finding(self, name: str) -> Finding | None:
         excel = sum(self.shapes.values())
@@ -452,17 +468,20 @@ class _Counts:
     def row(self, row: list[str], text: str) -> None:
         cnt = row[col.CNT_ORDER].strip()
         if _stripped_digits(cnt):
-            cycle, step = row[col.INDEX["CYC_ORDER"]], row[col.INDEX["STP_ORDER"]]
-            if padded_count_order(cnt, cycle, step) is None:
+            if padded_count_order(cnt, row[_CYC_ORDER], row[_STP_ORDER]) is None:
                 self.cnt_bad += 1
             else:
                 self.cnt_ok += 1
-        for name, column in self.dates.items():
-            column.add(row[col.INDEX[name]].strip())
-        for name, lengths in self.id_lengths.items():
-            value = row[col.INDEX[name]].strip()
-            if value.isascii() and value.isdigit():
-                lengths[len(value)] += 1
+        dates = self.dates
+        for name, index in _DATE_SLOTS:
+            value = row[index]
+            if value:
+                dates[name].add(value.strip())
+        lengths = self.id_lengths
+        for name, index in _ID_SLOTS:
+            value = row[index].strip()
+            if value.isdigit() and value.isascii():
+                lengths[name][len(value)] += 1
         if "E+" in text or "e+" in text:  # rare: only then look at each field
             for index, value in enumerate(row):
                 if _SCIENTIFIC.fullmatch(value.strip()):
