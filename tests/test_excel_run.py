@@ -122,6 +122,8 @@ def test_a_repaired_run_is_reread_with_its_repairs(files: dict[str, Path]) -> No
     history = run.history(person)
     assert history is not None and "excel_repaired" in history.flags
     assert history.convictions and "some_rows_rejected" not in history.flags
+    flags = {f["flag"]: f["text"] for f in run.explain(person)[0]["flags"]}
+    assert "repaired from Excel damage" in flags["excel_repaired"]  # explanations show it
     indexed = open_run(out)
     indexed.index_input()
     assert indexed.history(person) == history
