@@ -252,7 +252,7 @@ class Finding:
         what, certain = {
             SEPARATOR: (
                 "separated by ';', not ',' (Excel saves CSV so where the list separator is ';')",
-                "the header has the DOJ width with ';'",
+                "its first line has the DOJ width with ';', and no line has it with ','",
             ),
             ZEROS: (
                 f"{self.column} lost its leading zeros in {rows} (Excel read it as a number: "
