@@ -46,7 +46,8 @@ def cli_markdown() -> str:
         "",
         "Exit status: 0 success; 1 `check` found failing cases; 2 a user error (one line on "
         "stderr, never a traceback); 3 the rules reported an internal error or a filing's "
-        "counts disagree with the run.",
+        "counts disagree with the run; 4 outputs or temporary files could not be written; 5 "
+        "`run` rejected too many input rows (outputs written; `--accept-rejects` accepts them).",
         "",
     ]
     for name in command_names():

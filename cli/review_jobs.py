@@ -56,10 +56,15 @@ class RunRequest:
     workers: int = 1
     batch_size: int = 250  # smaller than the command's, so the bar moves on small files
     encoding: str = "utf-8"
+    repair_excel: bool = False  # run --repair-excel
     kind: str = "run"
 
     def execute(self, progress: Progress, notes: list[str]) -> list[str]:
-        """The bulk run (:func:`cmr_reason.reasoner.bulk_run.run`) into ``out_dir``."""
+        """The bulk run (:func:`cmr_reason.reasoner.bulk_run.run`) into ``out_dir``.
+
+        Raises :class:`RejectedRows` when it rejected too many input rows (the outputs are
+        written, as ``cmr-reason run`` writes them before it exits non-zero).
+        """
         from cmr_reason.reasoner.bulk_run import RunConfig, check_inputs, run
         from cmr_reason.reasoner.program_set import load_program_set
 
@@ -73,6 +78,7 @@ class RunRequest:
             workers=self.workers,
             batch_size=self.batch_size,
             encoding=self.encoding,
+            repair_excel=self.repair_excel,
         )
         report = run(config, progress, notes)
         if report.internal_errors:
@@ -80,7 +86,23 @@ class RunRequest:
                 f"{len(report.internal_errors)} internal error(s) in the rules; the outputs were "
                 "written but should not be used"
             )
+        check = report.rejects
+        if check is not None and check.loud:
+            raise RejectedRows(
+                f"{check.rejected:,} of {check.rows_in:,} input rows were rejected (the reasons "
+                "are below). The outputs were written: open the results to read rejects.csv, "
+                "then fix the input and run again.",
+                run_warnings(report),
+            )
         return run_warnings(report)
+
+
+class RejectedRows(Exception):
+    """A run that wrote its outputs but rejected too many input rows (``run`` exits 5)."""
+
+    def __init__(self, message: str, warnings: list[str]) -> None:
+        super().__init__(message)
+        self.warnings = warnings
 
 
 @dataclass(frozen=True)
@@ -142,7 +164,9 @@ class Job:
     name: str  # the run's name
     started_by: str
     task: Task
-    state: str = "starting"  # starting | reading | deciding | done | failed | cancelled
+    # starting | reading | deciding | done | rejected (done, too many rows rejected) |
+    # failed | cancelled
+    state: str = "starting"
     people: int = 0
     convictions: int = 0
     rows: int = 0
@@ -157,12 +181,12 @@ class Job:
     @property
     def finished(self) -> bool:
         """True once the run has ended, however it ended."""
-        return self.state in ("done", "failed", "cancelled")
+        return self.state in ("done", "rejected", "failed", "cancelled")
 
     @property
     def percent(self) -> int:
         """Input rows decided so far, in percent (0 before the first batch)."""
-        if self.state == "done":
+        if self.state in ("done", "rejected"):
             return 100
         if not self.rows_total:
             return 0
@@ -194,7 +218,14 @@ class _Stopped(BaseException):
 def run_warnings(report: Any) -> list[str]:
     """The warnings a finished run reports (its manifest's ``warnings`` list, if any)."""
     found = getattr(report, "warnings", None) or report.manifest.get("warnings") or []
-    return [str(w) if not isinstance(w, dict) else str(w.get("text") or w) for w in found]
+    return [warning_text(w) for w in found]
+
+
+def warning_text(warning: Any) -> str:
+    """A run warning's message (a ``RunWarning``, or a manifest's ``{code, message}``)."""
+    if isinstance(warning, dict):
+        return str(warning.get("message") or warning.get("text") or warning)
+    return str(getattr(warning, "message", warning))
 
 
 def _child(task: Task, out: Any) -> None:
@@ -220,6 +251,8 @@ def _child(task: Task, out: Any) -> None:
         out.put(("done", warnings, notes))
     except _Stopped:
         out.put(("cancelled", "Cancelled: nothing was written.", notes))
+    except RejectedRows as exc:
+        out.put(("rejected", str(exc), exc.warnings, notes))
     except UserError as exc:
         out.put(("failed", str(exc), notes))
     except MemoryError:
@@ -329,6 +362,9 @@ class RunJobs:
             return True
         if kind in ("failed", "cancelled"):
             self._end(job, kind, str(message[1]), [], list(message[2]))
+            return True
+        if kind == "rejected":
+            self._end(job, kind, str(message[1]), list(message[2]), list(message[3]))
             return True
         return False
 

@@ -34,7 +34,14 @@ from flask import (
 from flask import url_for as _url_for
 
 from cmr_reason.cli.review_app import current_user, login_required, workspace
-from cmr_reason.cli.review_jobs import FilingRequest, Job, ReportRequest, RunJobs, RunRequest
+from cmr_reason.cli.review_jobs import (
+    FilingRequest,
+    Job,
+    ReportRequest,
+    RunJobs,
+    RunRequest,
+    warning_text,
+)
 from cmr_reason.cli.review_paths import SUFFIXES, AllowedFolders
 from cmr_reason.cli.review_policy_form import PolicyForm, changed_params, policy_forms, write_params
 from cmr_reason.cli.review_workspace import RUN_NAME, Workspace, check_run_name
@@ -119,10 +126,7 @@ def _run_info(name: str) -> dict[str, Any]:
         "input_paths": [str(i.get("path", "")) for i in manifest.get("inputs", [])],
         "people": (summary.get("people") or {}).get("total", ""),
         "relieved": (summary.get("people") or {}).get("relieved", ""),
-        "warnings": [
-            str(w.get("text", w)) if isinstance(w, dict) else str(w)
-            for w in manifest.get("warnings", [])
-        ],
+        "warnings": [warning_text(w) for w in manifest.get("warnings", [])],
         "decisions": manifest.get("decisions") or {},
     }
 
@@ -155,7 +159,9 @@ def _filing_files(name: str) -> list[str]:
 def _form_values(forms: list[PolicyForm]) -> dict[str, str]:
     """The New run form's values: the request's, or the defaults."""
     values = {f.key: f.default for form in forms for f in form.fields}
-    values.update({"policy": "statute", "workers": "1", "county": "", "as_of": ""})
+    values.update(
+        {"policy": "statute", "workers": "1", "county": "", "as_of": "", "repair_excel": ""}
+    )
     if request.method == "POST":
         values.update({k: v for k, v in request.form.items() if k != "csrf_token"})
     else:
@@ -212,7 +218,8 @@ def _start_run(forms: list[PolicyForm]) -> Job:
         name,
         user.name,
         RunRequest(inputs=(source,), policy=policy, as_of=as_of, out_dir=space.run_path(name),
-                   county=county, workers=workers),
+                   county=county, workers=workers,
+                   repair_excel=form.get("repair_excel") == "on"),
     )  # fmt: skip
 
 

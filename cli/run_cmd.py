@@ -36,9 +36,11 @@ from cmr_reason.reasoner.bulk_run import (
     RunReport,
     check_inputs,
     demo_input,
+    excel_scans,
     run,
 )
 from cmr_reason.reasoner.decision_facts import FACTS_FILE, PROBLEMS, prepare_decisions
+from cmr_reason.reasoner.input_check import EXIT_REJECTS, repairs_of
 from cmr_reason.reasoner.policy_compare import parse_policy_list
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.replace_dir import LEFTOVER, describe, entries
@@ -169,12 +171,31 @@ def run_command(
         int,
         typer.Option(min=16, help="MiB of input rows held in memory before spilling to disk."),
     ] = DEFAULT_BUDGET_BYTES >> 20,
+    repair_excel: Annotated[
+        bool,
+        typer.Option(
+            "--repair-excel",
+            help="Undo the damage of a DOJ file opened and saved again in Excel where the "
+            "original is certain (CNT_ORDER's leading zeros, dates in one Excel format, ';' "
+            "separators); every person with a repaired row is flagged excel_repaired and "
+            "manifest.json lists the repairs. Kept by a re-run of the run in --out.",
+        ),
+    ] = False,
+    accept_rejects: Annotated[
+        bool,
+        typer.Option(
+            "--accept-rejects",
+            help=f"Exit 0 even when many input rows are rejected (otherwise {EXIT_REJECTS}; "
+            "the outputs are written either way).",
+        ),
+    ] = False,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest.
 
     A run into a folder that holds a run (--force, --decisions) keeps that run's input,
     policy, as-of date and county unless given, and refuses other values without
-    --force-settings.
+    --force-settings. When over 5 % of the input rows are rejected, or one reason rejects
+    most of them, the run lists the top reasons and exits 5 unless --accept-rejects.
     """
     if engine.strip().lower() not in ENGINES:
         raise UserError(f"unknown engine {engine!r}; use one of {', '.join(ENGINES)}")
@@ -186,6 +207,7 @@ def run_command(
         as_of=parse_as_of(as_of) if as_of is not None else None,
         county=county,
         encoding=encoding,
+        repair_excel=repair_excel,
     )
     if compare is not None:  # a comparison folder holds no run to take settings from
         settings = first_run_settings(given, demo_inputs)
@@ -211,13 +233,17 @@ def run_command(
     if compare is not None:
         if decisions is not None:
             raise UserError("give --compare or --decisions, not both")
-        _run_compare([load_program_set(p) for p in parse_policy_list(compare)], config, quiet)
+        reports = _run_compare(
+            [load_program_set(p) for p in parse_policy_list(compare)], config, quiet
+        )
+        _check_rejects(reports[0], out, accept_rejects, quiet)
         return
     reviewed = None
     if decisions is not None:
         reviewed = prepare_decisions(
-            decisions, config.inputs, config.encoding, key=decisions_key, out_dir=out
-        )
+            decisions, config.inputs, config.encoding, key=decisions_key, out_dir=out,
+            repairs=repairs_of(excel_scans(config)),
+        )  # fmt: skip
         # The facts file and its manifest entry are written with the other outputs.
         config.extra_facts = reviewed.facts
         config.extra_files = {FACTS_FILE: reviewed.facts}
@@ -252,6 +278,31 @@ def run_command(
     if not quiet:
         err_console.print(f"Wrote {escape(str(out))}/ (convictions, people, cases, summary, "
                           "rejects, manifest)")  # fmt: skip
+    _check_rejects(report, out, accept_rejects, quiet)
+
+
+def _check_rejects(report: RunReport, out: Path, accept: bool, quiet: bool) -> None:
+    """Exit non-zero when too many rows were rejected (its warnings list them), unless ``accept``.
+
+    Also says when ``--repair-excel`` found nothing it could repair.
+    """
+    repaired = report.manifest.get("excel_repair")
+    files = repaired.get("files") or [] if isinstance(repaired, dict) else []
+    if repaired is not None and not quiet and not any(item.get("repair") for item in files):
+        err_console.print("[yellow]note:[/] --repair-excel found nothing it could repair")
+    check = report.rejects
+    if check is None or not check.loud:
+        return
+    if accept:
+        if not quiet:
+            err_console.print("[yellow]note:[/] rejected rows accepted (--accept-rejects)")
+        return
+    raise UserError(
+        f"{check.rejected:,} of {check.rows_in:,} input rows were rejected (reasons above); "
+        f"the outputs were written to {out}: read rejects.csv, fix the input and run again, "
+        "or add --accept-rejects to accept this run",
+        exit_code=EXIT_REJECTS,
+    )
 
 
 def print_warnings(found: list[RunWarning], which: str = "") -> None:
@@ -332,7 +383,7 @@ def _run_shown(config: RunConfig, quiet: bool, notes: list[str]) -> RunReport:
     return run(config, None, notes)
 
 
-def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -> None:
+def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -> list[RunReport]:
     """Run each policy into its own folder under ``base.out_dir`` and compare the results."""
     out = base.out_dir
     names = [p.policy_name for p in program_sets]
@@ -344,6 +395,7 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
         _check_comparison(out)
     out.mkdir(mode=0o700, parents=True, exist_ok=True)
     runs = {}
+    reports = []
     for programs in program_sets:
         target = out / programs.policy_name
         report = _run(replace(base, programs=programs, out_dir=target, force=True), quiet)
@@ -351,9 +403,10 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
         if report.internal_errors:
             raise UserError(f"internal error in the rules under {programs.policy_name}", 3)
         runs[programs.policy_name] = target
+        reports.append(report)
     result = compare_runs(runs, out)
     if quiet:
-        return
+        return reports
     table = Table(title=f"Policies compared ({result['differing_convictions']} convictions differ)")
     table.add_column("figure")
     for name in names:
@@ -363,6 +416,7 @@ def _run_compare(program_sets: list[ProgramSet], base: RunConfig, quiet: bool) -
     out_console.print(table)
     listed = ", ".join(names)
     out_console.print(f"Wrote {escape(str(out))}/ ({listed}, comparison.csv, comparison.json)")
+    return reports
 
 
 def _check_comparison(out: Path) -> None:

@@ -92,6 +92,12 @@ def check_header(row: list[str], file: str) -> int:
     width = FIELD_COUNT + 1 if len(row) == FIELD_COUNT + 1 else FIELD_COUNT
     fields = fits(row, width)
     if fields is None:
+        if len(row) == 1 and row[0].count(";") >= FIELD_COUNT - 1:
+            raise UserError(
+                f"{file}: the file is separated by ';', not ',' (as Excel saves CSV where the "
+                "list separator is ';'): `cmr-reason run --repair-excel` reads it; or "
+                "re-export it from the DOJ extract"
+            )
         raise UserError(
             f"{file}: line 1 is a header with {len(row)} fields; expected {FIELD_COUNT}"
         )

@@ -31,6 +31,7 @@ from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_reader import (
     _CII_IDENTITY,
     Orphans,
+    Repairs,
     _check_encoding,
     _FileReader,
     _RowError,
@@ -38,10 +39,12 @@ from cmr_reason.facts.doj_reader import (
     header_width,
     line_subject,
     reading_errors,
+    repair_of,
 )
 from cmr_reason.facts.doj_rows import Subject
 from cmr_reason.facts.doj_split import BYTE_SAFE
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_damage import ExcelRepair
 from cmr_reason.facts.history import History
 from cmr_reason.facts.row_accounting import FileAccount
 
@@ -106,14 +109,16 @@ def locate_rows(
     encoding: str,
     found: Callable[[str, int, int], None],
     orphan: Callable[[str, int], None] | None = None,
+    repair: ExcelRepair | None = None,
 ) -> None:
     """Call ``found(subject_id, line, offset)`` for each row of ``path`` routed to a subject.
 
     A rejected line that names its subject is routed to it too (it makes the subject's
     record incomplete); one that names none but holds a CII number is reported as
     ``orphan(cii, line)`` (:func:`cmr_reason.facts.doj_reader.orphan_key`). ``index`` is
-    the file's place among the run's inputs. Raises :class:`UserError` for an encoding
-    offsets cannot cut, and as :func:`read_doj` does for an unreadable file.
+    the file's place among the run's inputs; ``repair`` its Excel repair, if any. Raises
+    :class:`UserError` for an encoding offsets cannot cut, and as :func:`read_doj` does for
+    an unreadable file.
     """
     codec = codec_of(encoding)
     if codec is None:
@@ -123,12 +128,13 @@ def locate_rows(
     def sink(sid: str, kind: str, line: int, fields: tuple[str, ...], file_index: int) -> None:
         found(sid, line, current[0])
 
-    reader = _FileReader(path, index, FileAccount(str(path)), {}, sink=sink)
+    reader = _FileReader(path, index, FileAccount(str(path)), {}, sink=sink, repair=repair)
     with path.open("rb") as handle:
         lines = _Lines(handle, codec, 0)
+        text = lines if repair is None else repair.lines(lines)
 
         def located() -> Iterator[Record]:
-            for record in records(lines):  # one record a physical line, in order
+            for record in records(text):  # one record a physical line, in order
                 current[0] = lines.take()
                 yield record
 
@@ -151,14 +157,15 @@ def history_at(
     paths: Sequence[Path],
     encoding: str = "utf-8",
     orphans_of: Callable[[str], Orphans] | None = None,
+    repairs: Repairs | None = None,
 ) -> History | None:
     """The history of ``subject_id`` from its rows at ``spans``; None when it has none.
 
     ``paths`` are the files the spans were located in, in the same order (their names
     label the history's sources, as in ``read_histories(paths)``). ``orphans_of(cii)``
     gives the rejected lines that name no subject but hold that CII number (as
-    :func:`read_doj` attaches them). Raises :class:`OffsetMismatch` when a span holds
-    another subject's row.
+    :func:`read_doj` attaches them); ``repairs`` each file's Excel repair, if any. Raises
+    :class:`OffsetMismatch` when a span holds another subject's row.
     """
     codec = codec_of(encoding)
     if codec is None:
@@ -166,11 +173,13 @@ def history_at(
     subjects: dict[str, Subject] = {}
     for index, group in groupby(sorted(spans), key=itemgetter(0)):
         path = paths[index]
-        reader = _FileReader(path, index, FileAccount(str(path)), subjects)
-        reader.width = header_width(path, codec)
+        repair = repair_of(repairs, index)
+        reader = _FileReader(path, index, FileAccount(str(path)), subjects, repair=repair)
+        reader.width = header_width(path, codec, repair)
         with path.open("rb") as handle, reading_errors(path, codec):
             for _, line, offset in group:
-                raw, damage = parse_line(_line_at(handle, codec, offset))
+                text = _line_at(handle, codec, offset)
+                raw, damage = parse_line(text if repair is None else repair.line(text))
                 if line_subject(raw) != subject_id:
                     raise OffsetMismatch(
                         f"{path}: line {line} is not a row of {subject_id}: "

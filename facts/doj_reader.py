@@ -47,6 +47,7 @@ from cmr_reason.facts.doj_history import build_history
 from cmr_reason.facts.doj_lines import Record, parse_line, records
 from cmr_reason.facts.doj_rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_damage import EXCEL_REPAIRED, ExcelRepair
 from cmr_reason.facts.history import History
 from cmr_reason.facts.row_accounting import FileAccount, RowAccount
 
@@ -58,6 +59,9 @@ _TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
 _UNITS = {"D": "day", "M": "month", "Y": "year"}
 _SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
 _BAD = -1  # marks a malformed date
+_REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
+#: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
+Repairs = Sequence[ExcelRepair | None]
 
 # The columns the *using* step reads, in this order: a kept row is projected onto them.
 _KEPT_COLUMNS = (
@@ -275,6 +279,7 @@ class _FileReader:
     seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
     width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
     orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
+    repair: ExcelRepair | None = None  # Excel damage undone in each row (excel_damage)
 
     def read(self, lines: Iterable[Record], first: bool = True) -> None:
         """Account for every physical line (``first``: the lines begin with the file's first).
@@ -336,6 +341,7 @@ class _FileReader:
                 f"{len(raw)} fields, expected {self.width}",
                 line_subject(raw),
             )
+        repaired = self.repair is not None and self.repair.row(row)
         sid = _value(row, col.SUBJECT_ID)
         if not sid:  # only then look for a blank row: checking every row would cost
             if not any(field.strip() for field in raw):
@@ -369,6 +375,8 @@ class _FileReader:
                 self.account.ignore(line, vocab.COURT_PROCEDURAL)
                 return
         fields = _project(row) + extra if extra else _project(row)
+        if repaired:
+            kind = _REPAIRED + kind
         if self.sink is not None:
             self.routed += 1
             self.sink(sid, kind, line, fields, self.index)
@@ -380,6 +388,9 @@ class _FileReader:
         subject = self.subjects.get(sid)
         if subject is None:
             subject = self.subjects[sid] = Subject()
+        if kind[0] == _REPAIRED:
+            kind = kind[1:]
+            subject.flags.add(EXCEL_REPAIRED)
         try:
             used_as = getattr(self, kind)(row, line, subject)
         except _RowError as problem:
@@ -638,17 +649,23 @@ def reading_errors(path: Path, encoding: str) -> Iterator[None]:
 def _read_file(reader: _FileReader, encoding: str) -> None:
     path = reader.path
     with path.open("r", encoding=encoding, newline="") as handle, reading_errors(path, encoding):
-        reader.read(records(handle))
+        reader.read(records(handle if reader.repair is None else reader.repair.lines(handle)))
 
 
-def header_width(path: Path, codec: str) -> int:
+def repair_of(repairs: Repairs | None, index: int) -> ExcelRepair | None:
+    """The Excel repair of the input file at ``index``, if there is one."""
+    found = repairs[index] if repairs is not None and index < len(repairs) else None
+    return found or None
+
+
+def header_width(path: Path, codec: str, repair: ExcelRepair | None = None) -> int:
     """The width of the file's rows, as its first line fixes it (95 without a header)."""
     try:
         with path.open("r", encoding=codec, newline="") as handle:
             first = handle.readline()
     except (OSError, UnicodeError):
         return col.FIELD_COUNT  # the whole read reports it
-    fields, damage = parse_line(first)
+    fields, damage = parse_line(first if repair is None else repair.line(first))
     if damage is not None or not col.is_header(fields):
         return col.FIELD_COUNT
     try:
@@ -658,12 +675,16 @@ def header_width(path: Path, codec: str) -> int:
 
 
 def read_doj(
-    paths: Sequence[str | Path], encoding: str = "utf-8", only: Iterable[str] | None = None
+    paths: Sequence[str | Path],
+    encoding: str = "utf-8",
+    only: Iterable[str] | None = None,
+    repairs: Repairs | None = None,
 ) -> DojRead:
     """Read DOJ files; subjects are grouped across rows and files by ``SUBJECT_ID``.
 
     With ``only``, the rows of other subjects are counted as ``other_subject`` and not kept,
-    so one person of a large file is read in one pass and little memory.
+    so one person of a large file is read in one pass and little memory. ``repairs``: each
+    file's Excel repair (:mod:`cmr_reason.facts.excel_damage`), if any.
     """
     codec = _check_encoding(encoding)
     account = RowAccount()
@@ -676,7 +697,8 @@ def read_doj(
         _check_file(path, codec)
         file_account = FileAccount(str(given))
         account.files.append(file_account)
-        reader = _FileReader(path, index, file_account, subjects, only=wanted, seen=others)
+        reader = _FileReader(path, index, file_account, subjects, only=wanted, seen=others,
+                             repair=repair_of(repairs, index))  # fmt: skip
         _read_file(reader, codec)
         orphans += reader.orphans
         if file_account.rows_in == 0:
@@ -915,7 +937,13 @@ class Routed:
 
 
 def _route_file(
-    path: Path, index: int, codec: str, groups: _Groups, pool: Executor | None, parts: int
+    path: Path,
+    index: int,
+    codec: str,
+    groups: _Groups,
+    pool: Executor | None,
+    parts: int,
+    repair: ExcelRepair | None = None,
 ) -> Routed:
     """Route one file into ``groups``: in byte ranges when possible, else serially.
 
@@ -927,11 +955,11 @@ def _route_file(
 
         ranges = split(path, codec, parts)
         if len(ranges) > 1:
-            done = route_in_parallel(path, index, codec, groups, pool, ranges)
+            done = route_in_parallel(path, index, codec, groups, pool, ranges, repair)
             if done is not None:
                 return done
     account = FileAccount(str(path))
-    reader = _FileReader(path, index, account, {}, sink=groups.add)
+    reader = _FileReader(path, index, account, {}, sink=groups.add, repair=repair)
     _read_file(reader, codec)
     return Routed(account, reader.routed, orphans=reader.orphans)
 
@@ -943,12 +971,14 @@ def stream_doj(
     temp_dir: str | None = None,
     pool: Executor | None = None,
     parts: int = 1,
+    repairs: Repairs | None = None,
 ) -> DojStream:
     """Route DOJ files, holding at most ``budget_bytes`` of rows in memory (the rest on disk).
 
     With a process ``pool``, a large file is cut into ``parts`` byte ranges routed at once
     (:mod:`cmr_reason.facts.doj_split`); the result is the same as a serial read's. Close
-    the result (or use it as a context manager) to remove its temporary files.
+    the result (or use it as a context manager) to remove its temporary files. ``repairs``:
+    each file's Excel repair, as for :func:`read_doj`.
     """
     codec = _check_encoding(encoding)
     account = RowAccount()
@@ -961,7 +991,7 @@ def stream_doj(
         for index, given in enumerate(paths):
             path = Path(given)
             _check_file(path, codec)
-            routed = _route_file(path, index, codec, groups, pool, parts)
+            routed = _route_file(path, index, codec, groups, pool, parts, repair_of(repairs, index))
             account.files.append(routed.account)
             stream.routed_rows += routed.rows
             stream.reader_peaks_kib += routed.peaks_kib

@@ -35,6 +35,7 @@ from cmr_reason.facts.doj_reader import (
     merge_account,
 )
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_damage import ExcelRepair
 from cmr_reason.facts.process_stats import peak_rss_kib
 
 #: Files smaller than this are read serially: a process start would cost more.
@@ -134,19 +135,22 @@ def route_range(
     temp_dir: str,
     tag: str,
     width: int = FIELD_COUNT,
+    repair: ExcelRepair | None = None,
 ) -> RangeResult:
     """Route one range into sorted run files in ``temp_dir`` (runs in a worker process).
 
     ``width`` is the number of fields the file's header fixes for its rows
     (:func:`cmr_reason.facts.doj_reader.header_width`): a range after the first has no header.
+    ``repair``: the file's Excel repair, if any.
     """
     cpu_started = time.process_time()
     account = FileAccount(str(path))
     groups = _Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
-    reader = _FileReader(path, index, account, {}, sink=groups.add, width=width)
+    reader = _FileReader(path, index, account, {}, sink=groups.add, width=width, repair=repair)
     failed = False
     try:
-        lines = records(_lines(path, part, codec), part.lines_before + 1)
+        text = _lines(path, part, codec)
+        lines = records(text if repair is None else repair.lines(text), part.lines_before + 1)
         reader.read(lines, first=part.start == 0)
     except (UnicodeError, UserError, _LoneCarriageReturn):
         failed = True  # the serial read reports it, with its line
@@ -164,6 +168,7 @@ def route_in_parallel(
     groups: _Groups,
     pool: Executor,
     parts: list[Range],
+    repair: ExcelRepair | None = None,
 ) -> Routed | None:
     """Route ``parts`` of one file on ``pool``, or None to read the file serially.
 
@@ -173,7 +178,7 @@ def route_in_parallel(
     """
     groups.spill()  # rows held from earlier files go first: runs merge in reading order
     temp_dir = groups.run_directory()
-    width = header_width(path, codec)
+    width = header_width(path, codec, repair)
     futures = [
         pool.submit(
             route_range,
@@ -185,6 +190,7 @@ def route_in_parallel(
             str(temp_dir),
             f"{index}-{k}-",
             width,
+            repair,
         )
         for k, part in enumerate(parts)
     ]

@@ -28,6 +28,7 @@ from typing import Any
 
 from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES, DojStream, stream_doj
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_damage import ExcelRepair, FileScan
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.facts.row_accounting import RowAccount, public_reason
@@ -36,6 +37,14 @@ from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.fault_points import checkpoint
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.impact_summary import ImpactSummary
+from cmr_reason.reasoner.input_check import (
+    RejectCheck,
+    excel_manifest,
+    excel_warnings,
+    reject_check,
+    repairs_of,
+    scan_inputs,
+)
 from cmr_reason.reasoner.private_files import open_private
 from cmr_reason.reasoner.program_set import ProgramSet
 from cmr_reason.reasoner.replace_dir import replacing
@@ -91,6 +100,8 @@ class RunConfig:
     extra_files: dict[str, str] = field(default_factory=dict)  # more files of the run (text)
     manifest_extra: dict[str, Any] = field(default_factory=dict)  # more manifest entries
     today: dt.date | None = None  # for the as-of date's sanity warning only (None: the clock)
+    repair_excel: bool = False  # undo what is certain of Excel's damage (input_check)
+    excel_scans: list[FileScan] | None = None  # the inputs' whole scans, if already made
 
 
 @dataclass
@@ -102,6 +113,7 @@ class RunReport:
     manifest: dict[str, Any]
     internal_errors: list[str] = field(default_factory=list)
     warnings: list[RunWarning] = field(default_factory=list)
+    rejects: RejectCheck | None = None  # the rejected rows, and whether they are too many
 
 
 # (people done, convictions done, input rows done, input rows in all); rows give the ETA.
@@ -262,21 +274,32 @@ def _reader_count(config: RunConfig) -> int:
     return min(os.cpu_count() or 1, MAX_DASK_READERS)
 
 
-def _open_inputs(config: RunConfig, scratch: Path) -> DojStream | LpRead:
+def excel_scans(config: RunConfig) -> list[FileScan]:
+    """The whole scans of a run's DOJ inputs for ``--repair-excel`` (made once, kept)."""
+    if not config.repair_excel or input_kind(config.inputs) == "lp":
+        return []
+    if config.excel_scans is None:
+        config.excel_scans = scan_inputs(config.inputs, config.encoding)
+    return config.excel_scans
+
+
+def _open_inputs(
+    config: RunConfig, scratch: Path, repairs: list[ExcelRepair | None]
+) -> DojStream | LpRead:
     if input_kind(config.inputs) == "lp":
         return read_lp_histories(config.inputs)
     readers = _reader_count(config)
     if readers < 2:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=str(scratch),
+            temp_dir=str(scratch), repairs=repairs,
         )  # fmt: skip
     # Large files are routed in byte ranges by that many processes at once.
     context, _ = _pool_context()
     with _pool(readers, context) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=str(scratch), pool=pool, parts=readers,
+            temp_dir=str(scratch), pool=pool, parts=readers, repairs=repairs,
         )  # fmt: skip
 
 
@@ -310,7 +333,7 @@ def _run_into(
         raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
     checkpoint("reading")
     try:
-        read = _open_inputs(config, scratch)
+        read = _open_inputs(config, scratch, repairs_of(excel_scans(config)))
     except OSError as exc:
         if exc.errno in _DISK_ERRNOS:
             raise _temp_failed(exc, config, kept) from None
@@ -392,11 +415,16 @@ def _decide_and_write(
     finally:
         for handle in files.values():
             handle.close()
+    counts = _input_counts(read.account)
+    rejects = reject_check(counts)
+    scans = _diagnosis(config, read, rejects.loud or people == 0)
     if people == 0:
-        raise UserError("the input has no usable rows: no person could be read")
+        raise UserError(
+            f"the input has no usable rows: no person could be read{_why(rejects, scans)}"
+        )
     _write_rejects(temp / "rejects.csv", read.account)
     figures = summary.to_dict()
-    figures["input"] = _input_counts(read.account)
+    figures["input"] = counts
     figures["run"] = {
         "as_of": config.as_of.isoformat(),
         "policy": config.programs.policy_name,
@@ -414,6 +442,9 @@ def _decide_and_write(
             rows_rejected=figures["input"]["rows_rejected"],
         ),
     )
+    found += excel_warnings(scans, config.repair_excel)
+    if rejects.loud:
+        found.append(RunWarning("rows_rejected", rejects.message(scans)))
     with open_private(temp / "summary.json") as handle:
         json.dump(figures, handle, indent=2, sort_keys=False)
         handle.write("\n")
@@ -453,6 +484,7 @@ def _decide_and_write(
         },
         "internal_errors": len(internal_errors),
         "warnings": warnings_entry(found),
+        **excel_manifest(scans, config.repair_excel),
         "timings_seconds": {
             "read_and_group": round(read_seconds + batches.seconds, 3),
             **{k: round(v, 3) for k, v in sorted(stage_seconds.items())},
@@ -490,7 +522,24 @@ def _decide_and_write(
         manifest=manifest,
         internal_errors=internal_errors,
         warnings=found,
+        rejects=rejects,
     )
+
+
+def _diagnosis(config: RunConfig, read: DojStream | LpRead, whole: bool) -> list[FileScan]:
+    """The inputs' Excel damage: the repair's scans, else a whole scan or the first lines."""
+    if config.repair_excel or not isinstance(read, DojStream):
+        return excel_scans(config)
+    return scan_inputs(config.inputs, config.encoding, whole)
+
+
+def _why(rejects: RejectCheck, scans: list[FileScan]) -> str:
+    """The rejects of a run that read nobody, as the end of its one-line error."""
+    if not rejects.reasons:
+        return ""
+    reason, rows = rejects.reasons[0]
+    hint = rejects.hint(reason, scans)
+    return f" ({rejects.rejected:,} rows rejected, {rows:,} for {reason}: {hint})"
 
 
 def demo_input() -> Path:

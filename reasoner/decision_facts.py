@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmr_reason.facts.doj_reader import Repairs
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.history import Conviction, History
@@ -253,12 +254,14 @@ def prepare_decisions(
     *,
     key: Path | None = None,
     out_dir: Path | None = None,
+    repairs: Repairs | None = None,
 ) -> DecisionSet:
     """Verify the decision log, read the decided people from the input, check each decision.
 
     The log's key is ``key`` or found beside the source (or in ``out_dir``, the run's
     directory, for an export). Only the decided people are kept (``read_histories(...,
     only=...)``): one pass over the input, holding a few histories, not the whole file.
+    ``repairs``: the Excel repairs the run applies to its inputs (``run --repair-excel``).
     """
     log = read_verified(source, key_candidates(source, key, out_dir))
     if out_dir is not None:
@@ -267,7 +270,7 @@ def prepare_decisions(
     if not latest:
         return DecisionSet(source=Path(source), log=log)
     subjects = sorted({d.subject_id for d in latest.values()})
-    read = read_histories(list(inputs), encoding=encoding, only=subjects)
+    read = read_histories(list(inputs), encoding=encoding, only=subjects, repairs=repairs)
     histories = {sid: read.history(sid) for sid in subjects}
     checked = check_decisions(latest, histories, source)
     checked.log = log

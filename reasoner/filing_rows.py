@@ -322,9 +322,9 @@ def _items(
     if workers > 1:
         context, _ = _pool_context()
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            stream = stream_doj(paths, ENCODING, pool=pool, parts=workers)
+            stream = stream_doj(paths, ENCODING, pool=pool, parts=workers, repairs=run.repairs)
     else:
-        stream = stream_doj(paths, ENCODING)
+        stream = stream_doj(paths, ENCODING, repairs=run.repairs)
     stack.enter_context(stream)
     return (item for item in stream.items() if item[0] in subjects), stream.orphans
 

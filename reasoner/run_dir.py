@@ -24,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_damage import ExcelRepair
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import input_kind, read_histories, stream_histories
 from cmr_reason.reasoner.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.file_hash import sha256_of
+from cmr_reason.reasoner.input_check import recorded_repairs
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.replace_dir import recover, sweep
@@ -119,6 +121,11 @@ class RunDir:
         """The text encoding the run read its DOJ inputs in (utf-8 for older runs)."""
         return str(self.manifest.get("encoding") or ENCODING)
 
+    @cached_property
+    def repairs(self) -> list[ExcelRepair | None] | None:
+        """The Excel repairs the run applied to its inputs (``run --repair-excel``), if any."""
+        return recorded_repairs(self.manifest)
+
     def input_paths(self) -> list[Path]:
         """The input files, after checking each still has the recorded SHA-256.
 
@@ -136,7 +143,7 @@ class RunDir:
 
     @cached_property
     def _read(self) -> Any:
-        return read_histories(self.input_paths(), self.encoding)
+        return read_histories(self.input_paths(), self.encoding, repairs=self.repairs)
 
     def load_input(self) -> None:
         """Hold the whole input in memory, for many :meth:`history` calls (small inputs)."""
@@ -152,10 +159,10 @@ class RunDir:
             self.load_input()
             return
         paths = self.input_paths()
-        key = index_key(self.manifest["inputs"], self.encoding)
-        index = open_index(self.path, paths, key, self.encoding)
+        key = index_key(self.manifest["inputs"], self.encoding, self.repairs)
+        index = open_index(self.path, paths, key, self.encoding, self.repairs)
         if index is None:
-            index = build_index(self.path, paths, key, self.encoding)
+            index = build_index(self.path, paths, key, self.encoding, self.repairs)
         self._index, self._index_stamp = index, _stamp(paths)
 
     def _input_kind(self) -> str:
@@ -167,8 +174,8 @@ class RunDir:
             if not (self.path / INDEX_FILE).is_file() or self._input_kind() != "doj":
                 return None
             paths = self.input_paths()
-            key = index_key(self.manifest["inputs"], self.encoding)
-            self._index = open_index(self.path, paths, key, self.encoding)
+            key = index_key(self.manifest["inputs"], self.encoding, self.repairs)
+            self._index = open_index(self.path, paths, key, self.encoding, self.repairs)
             self._index_stamp = _stamp(paths)
         elif _stamp(self._index.inputs) != self._index_stamp:
             # Hashing a large input costs seconds: done again only when a file was touched.
@@ -179,7 +186,7 @@ class RunDir:
         """Every history of the run's input, in subject order (streamed unless loaded)."""
         if "_read" in self.__dict__:
             return iter(self._read)
-        return stream_histories(self.input_paths(), self.encoding)
+        return stream_histories(self.input_paths(), self.encoding, repairs=self.repairs)
 
     def history(self, subject_id: str) -> History | None:
         """One person's history, or None.
@@ -193,7 +200,8 @@ class RunDir:
         if index is not None:
             return index.history(subject_id)
         only = [subject_id]
-        return read_histories(self.input_paths(), self.encoding, only=only).history(subject_id)
+        read = read_histories(self.input_paths(), self.encoding, only=only, repairs=self.repairs)
+        return read.history(subject_id)
 
     @cached_property
     def decision_facts(self) -> str:

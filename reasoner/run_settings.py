@@ -46,6 +46,7 @@ class GivenSettings:
     as_of: dt.date | None = None
     county: str | None = None
     encoding: str | None = None
+    repair_excel: bool = False  # --repair-excel (never turned off by its absence)
 
 
 @dataclass
@@ -57,6 +58,7 @@ class RunSettings:
     as_of: dt.date
     county: str | None
     encoding: str
+    repair_excel: bool = False
     previous: Path | None = None  # the manifest of the run re-decided, if any
     carried: list[str] = field(default_factory=list)  # settings taken from it
     changed: list[str] = field(default_factory=list)  # settings changed (--force-settings)
@@ -71,6 +73,7 @@ class RunSettings:
             out_dir=Path(out_dir),
             county=self.county,
             encoding=self.encoding,
+            repair_excel=self.repair_excel,
             **options,
         )
 
@@ -126,6 +129,13 @@ SETTINGS: tuple[Setting, ...] = (
         lambda m: str(m.get("county") or ""),
         lambda g: normal_county(g.county) if g.county is not None else None,
         _county_shown,
+    ),
+    # Only ever "on": a run that repaired its input keeps repairing it (docs/outputs.md).
+    Setting(
+        "repair of Excel damage",
+        "--repair-excel",
+        lambda m: "on" if isinstance(m.get("excel_repair"), dict) else None,
+        lambda g: "on" if g.repair_excel else None,
     ),
 )
 
@@ -194,6 +204,7 @@ def resolve_settings(
         as_of=dt.date.fromisoformat(as_of),
         county=values["county"] or None,
         encoding=encoding,
+        repair_excel=values["repair of Excel damage"] == "on",
         previous=where,
         carried=carried,
         changed=changed,
@@ -242,6 +253,7 @@ def first_run_settings(
         as_of=given.as_of,
         county=normal_county(given.county) or None,
         encoding=given.encoding or DEFAULT_ENCODING,
+        repair_excel=given.repair_excel,
         notes=notes,
     )
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.doj_offsets import Span, history_at, locate_rows
-from cmr_reason.facts.doj_reader import Orphans
+from cmr_reason.facts.doj_reader import Orphans, Repairs, repair_of
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.sqlite_cache import PinnedReader, recorded_key, write_private_sqlite
@@ -32,10 +32,18 @@ _BATCH = 20_000  # rows inserted at a time while building
 _SORT_CACHE_KIB = 64 << 10  # SQLite page cache while sorting; beyond it, temporary files
 
 
-def index_key(inputs: Sequence[dict[str, Any]], encoding: str) -> str:
-    """What an index must record to be used: format, encoding, inputs' paths and SHA-256."""
+def index_key(
+    inputs: Sequence[dict[str, Any]], encoding: str, repairs: Repairs | None = None
+) -> str:
+    """What an index must record to be used: format, encoding, inputs' paths and SHA-256.
+
+    With ``repairs`` (the run's Excel repairs), those too.
+    """
     files = [[entry["path"], entry["sha256"]] for entry in inputs]
-    return json.dumps({"format": FORMAT, "encoding": encoding, "inputs": files}, sort_keys=True)
+    key: dict[str, Any] = {"format": FORMAT, "encoding": encoding, "inputs": files}
+    if repairs:
+        key["excel_repair"] = [repair.to_dict() if repair else None for repair in repairs]
+    return json.dumps(key, sort_keys=True)
 
 
 class SubjectIndex:
@@ -45,10 +53,18 @@ class SubjectIndex:
     re-run under a running workbench is never read as this one.
     """
 
-    def __init__(self, path: Path, inputs: Sequence[Path], encoding: str, key: str) -> None:
+    def __init__(
+        self,
+        path: Path,
+        inputs: Sequence[Path],
+        encoding: str,
+        key: str,
+        repairs: Repairs | None = None,
+    ) -> None:
         self.path = Path(path)
         self.inputs = tuple(inputs)
         self.encoding = encoding
+        self.repairs = repairs
         self.reader = PinnedReader(self.path, key, "the subject index")
 
     def spans(self, subject_id: str) -> list[Span]:
@@ -77,7 +93,9 @@ class SubjectIndex:
             spans = self.spans(subject_id)
             if not spans:
                 return None
-            return history_at(subject_id, spans, self.inputs, self.encoding, self.orphans)
+            return history_at(
+                subject_id, spans, self.inputs, self.encoding, self.orphans, self.repairs
+            )
         except sqlite3.Error as exc:
             raise UserError(f"cannot read the subject index {self.path}: {exc}") from None
 
@@ -88,29 +106,46 @@ def cii_hash(cii: str) -> str:
 
 
 def open_index(
-    run_dir: Path, inputs: Sequence[Path], key: str, encoding: str = "utf-8"
+    run_dir: Path,
+    inputs: Sequence[Path],
+    key: str,
+    encoding: str = "utf-8",
+    repairs: Repairs | None = None,
 ) -> SubjectIndex | None:
     """The run's index when it was built for ``key``; None when missing or stale."""
     path = Path(run_dir) / INDEX_FILE
     if recorded_key(path) != key:
         return None
-    return SubjectIndex(path, inputs, encoding, key)
+    return SubjectIndex(path, inputs, encoding, key, repairs)
 
 
 def build_index(
-    run_dir: Path, inputs: Sequence[Path], key: str, encoding: str = "utf-8"
+    run_dir: Path,
+    inputs: Sequence[Path],
+    key: str,
+    encoding: str = "utf-8",
+    repairs: Repairs | None = None,
 ) -> SubjectIndex:
     """Build the run's index by streaming ``inputs`` (checked by the caller), replacing any.
 
     It is written to a private temporary file beside the index, then renamed into place,
-    so an interrupted build leaves no index that looks complete.
+    so an interrupted build leaves no index that looks complete. ``repairs``: the run's
+    Excel repairs of its inputs.
     """
     final = Path(run_dir) / INDEX_FILE
-    write_private_sqlite(final, lambda db: _fill(db, inputs, key, encoding), "the subject index")
-    return SubjectIndex(final, inputs, encoding, key)
+    write_private_sqlite(
+        final, lambda db: _fill(db, inputs, key, encoding, repairs), "the subject index"
+    )
+    return SubjectIndex(final, inputs, encoding, key, repairs)
 
 
-def _fill(db: sqlite3.Connection, inputs: Sequence[Path], key: str, encoding: str) -> None:
+def _fill(
+    db: sqlite3.Connection,
+    inputs: Sequence[Path],
+    key: str,
+    encoding: str,
+    repairs: Repairs | None = None,
+) -> None:
     """Route every input once, then store the rows sorted by subject (one B-tree, no rowid)."""
     db.execute("PRAGMA journal_mode = OFF")  # a temporary file: a failed build is discarded
     db.execute("PRAGMA synchronous = OFF")
@@ -143,7 +178,10 @@ def _fill(db: sqlite3.Connection, inputs: Sequence[Path], key: str, encoding: st
         orphans.append((cii_hash(cii), index, line))
 
     for index, path in enumerate(inputs):
-        locate_rows(path, index, encoding, partial(found, index), partial(orphan, index))
+        locate_rows(
+            path, index, encoding, partial(found, index), partial(orphan, index),
+            repair_of(repairs, index),
+        )  # fmt: skip
     db.executemany(insert, batch)
     db.executemany("INSERT OR IGNORE INTO orphan_rows VALUES (?, ?, ?)", orphans)
     db.execute(

@@ -183,7 +183,9 @@ def test_summary_and_run_count_the_same_convictions(source, tmp_path):
     assert shown.exit_code == 0, shown.output
     counts = _record_counts(shown.stdout)
     out = tmp_path / "run"
-    ran = runner.invoke(app, ["run", *files, "--as-of", "2020-07-01", "--out", str(out), "-q"])
+    ran = runner.invoke(
+        app, ["run", *files, "--as-of", "2020-07-01", "--out", str(out), "-q", "--accept-rejects"]
+    )
     assert ran.exit_code == 0, ran.output
     figures = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert counts["people"] == figures["people"]["total"]

@@ -260,9 +260,9 @@ def test_prepare_reads_only_the_decided_people(tmp_path: Path, decided, monkeypa
     db_path, decision = decided
     calls: list[object] = []
 
-    def spy(paths, encoding="utf-8", only=None):
+    def spy(paths, encoding="utf-8", only=None, repairs=None):
         calls.append(None if only is None else sorted(only))
-        return read_histories(paths, encoding, only)
+        return read_histories(paths, encoding, only, repairs)
 
     monkeypatch.setattr(decision_facts, "read_histories", spy)
     # Person 2002's history changes completely; nobody decided for them.

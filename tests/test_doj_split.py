@@ -154,7 +154,7 @@ def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(tm
         result = CliRunner().invoke(
             app,
             ["run", str(path), "--as-of", "2020-07-01", "--out", str(out), "--workers", workers,
-             "-q"],
+             "-q", "--accept-rejects"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         outputs[workers] = {

@@ -37,6 +37,7 @@ from cmr_reason.cli.review_policy_form import (
 )
 from cmr_reason.cli.review_workspace import Workspace, check_run_name
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.excel_resave import US, resave_file
 from cmr_reason.reasoner.bulk_run import demo_input
 from cmr_reason.reasoner.policy_catalogue import bundled_policy_specs
 from cmr_reason.reasoner.program_set import load_program_set
@@ -210,7 +211,7 @@ def _wait(client: Any, location: str, seconds: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         status = client.get(f"/jobs/{job_id}/status").get_json()
-        if status["state"] in ("done", "failed", "cancelled"):
+        if status["state"] in ("done", "rejected", "failed", "cancelled"):
             return status
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not end in {seconds} s")
@@ -364,6 +365,36 @@ def test_a_failed_run_says_why(web: Any, places: dict[str, Path]) -> None:
     assert not [p for p in (places["space"] / "runs").iterdir() if p.name.startswith(".")]
     page = client.get(reply.headers["Location"]).get_data(as_text=True)
     assert "It stopped:" in page
+
+
+def test_a_run_that_loses_most_rows_says_so(web: Any, places: dict[str, Path]) -> None:
+    """An Excel-damaged file: not a silent success; the repair from the form."""
+    client = web.test_client()
+    token = _login(client, "sue")
+    damaged = places["data"] / "excel.csv"
+    resave_file(places["data"] / "demo.csv", damaged, US)
+    form = _form(places, token, name="excel", input=str(damaged))
+    reply = client.post("/runs/new", data=form)
+    status = _wait(client, reply.headers["Location"])
+    assert status["state"] == "rejected", status
+    assert "2,605 of 2,624 input rows were rejected" in status["message"]
+    assert any("bad_cnt_order: 2,590 rows" in w and "--repair-excel" in w
+               for w in status["warnings"])  # fmt: skip
+    page = html.unescape(client.get(reply.headers["Location"]).get_data(as_text=True))
+    assert "the run rejected too many input rows" in page
+    assert "2,605 of 2,624 input rows were rejected" in page and "bad_cnt_order" in page
+    assert "Open the results and their rejects" in page
+    assert (places["space"] / "runs" / "excel" / "rejects.csv").is_file()
+    results = html.unescape(client.get("/runs/excel/").get_data(as_text=True))
+    assert "bad_cnt_order: 2,590 rows" in results and "RunWarning(" not in results
+    reply = client.post("/runs/new", data={**form, "name": "excel-repaired", "repair_excel": "on"})
+    status = _wait(client, reply.headers["Location"])
+    assert status["state"] == "done", status
+    assert any("CNT_ORDER lost its leading zeros" in w for w in status["warnings"])
+    manifest = json.loads(
+        (places["space"] / "runs" / "excel-repaired" / "manifest.json").read_text()
+    )
+    assert manifest["excel_repair"]["files"][0]["repair"]["cnt_order"] is True
 
 
 # --- jobs without the app ----------------------------------------------------------------

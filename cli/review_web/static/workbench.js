@@ -39,7 +39,7 @@ document.addEventListener("DOMContentLoaded", () => {
 // it is done. Without this script the page refreshes itself every two seconds.
 document.addEventListener("DOMContentLoaded", () => {
   const job = document.getElementById("job");
-  if (!job || ["done", "failed", "cancelled"].includes(job.dataset.state)) return;
+  if (!job || ["done", "rejected", "failed", "cancelled"].includes(job.dataset.state)) return;
   const bar = document.getElementById("bar");
   const state = document.getElementById("job-state");
   const poll = async () => {
@@ -56,7 +56,7 @@ document.addEventListener("DOMContentLoaded", () => {
       window.location.assign(job.dataset.doneUrl);
       return;
     }
-    if (status.state === "failed" || status.state === "cancelled") {
+    if (["rejected", "failed", "cancelled"].includes(status.state)) {
       window.location.reload();
       return;
     }
