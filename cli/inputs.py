@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import DojRead
+from cmr_reason.facts.doj.reader import DojRead
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.lp_reader import read_lp

@@ -19,7 +19,7 @@ import clingo
 from clingo import ast
 
 from cmr_reason.facts.dates import part_end
-from cmr_reason.facts.doj_vocabulary import LATER_DISPOSITION_KINDS
+from cmr_reason.facts.doj.vocabulary import LATER_DISPOSITION_KINDS
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import (
     Arrest,

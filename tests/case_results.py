@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from cmr_reason.reasoner.case_runner import CaseResult, case_files, run_case
+from cmr_reason.reasoner.engine.case_runner import CaseResult, case_files, run_case
 
 CASES = Path(__file__).parent / "cases"
 

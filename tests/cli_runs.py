@@ -6,11 +6,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 
 AS_OF = "2020-07-01"
 runner = CliRunner()
-_register()
 
 
 def run_cli(out: Path, *extra: str) -> None:

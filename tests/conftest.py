@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from cmr_reason.reasoner.case_runner import CaseResult, failure_report, run_case
+from cmr_reason.reasoner.engine.case_runner import CaseResult, failure_report, run_case
 
 settings.register_profile(
     "ci",

@@ -7,13 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.case_runner import run_case
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.engine.case_runner import run_case
 
 META = Path(__file__).parent / "meta"
 CASES = Path(__file__).parent / "cases"
 runner = CliRunner()
-_register()
 
 
 def test_wrong_expectation_fails_with_expected_and_got() -> None:

@@ -12,8 +12,8 @@ from pathlib import Path
 import clingo
 
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.solver import batch_facts, settings_facts
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import batch_facts, settings_facts
 
 CASES = Path(__file__).parent / "cases" / "prop64"
 

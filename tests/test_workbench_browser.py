@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password
-from cmr_reason.reasoner.review_db import ReviewDB
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password
+from cmr_reason.reasoner.review.db import ReviewDB
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -64,10 +64,9 @@ from selenium.webdriver.support.expected_conditions import staleness_of  # noqa:
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 from waitress import create_server  # noqa: E402
 
-from cmr_reason.cli.review_app import create_app  # noqa: E402
+from cmr_reason.cli.workbench.app import create_app  # noqa: E402
 
 runner = CliRunner()
-_register()
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.cli.app import app
+from cmr_reason.facts.synth.generator import demo_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -65,12 +65,11 @@ from selenium.webdriver.support.expected_conditions import staleness_of  # noqa:
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 from waitress import create_server  # noqa: E402
 
-from cmr_reason.cli.review_app import create_workspace_app  # noqa: E402
-from cmr_reason.cli.review_paths import AllowedFolders  # noqa: E402
-from cmr_reason.cli.review_workspace import Workspace  # noqa: E402
+from cmr_reason.cli.workbench.app import create_workspace_app  # noqa: E402
+from cmr_reason.cli.workbench.paths import AllowedFolders  # noqa: E402
+from cmr_reason.cli.workbench.workspace import Workspace  # noqa: E402
 
 runner = CliRunner()
-_register()
 JOB_SECONDS = 90  # the longest wait for one run, report or filing on a busy machine
 
 
@@ -79,7 +78,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("newrun")
     data = root / "data"
     (data / "extracts").mkdir(parents=True)
-    shutil.copy(demo_input(), data / "extracts" / "demo_doj.csv")
+    shutil.copy(demo_path(), data / "extracts" / "demo_doj.csv")
     space = root / "workspace"
     space.mkdir()
     for name, role in (("sue", "supervisor"), ("rita", "reviewer")):
