@@ -10,13 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from case_results import case_result
 from hypothesis import HealthCheck, settings
 
-from cmr_reason.reasoner.engine.case_runner import CaseResult, failure_report, run_case
+from cmr_reason.reasoner.engine.case_runner import CaseResult, failure_report
 
 settings.register_profile(
     "ci",
     derandomize=True,
+    database=None,  # derandomized: nothing to remember, and nothing written into the checkout
     deadline=None,
     max_examples=200,
     suppress_health_check=[HealthCheck.too_slow],
@@ -44,7 +46,7 @@ class CaseItem(pytest.Item):
         self.keywords[case_name] = True
 
     def runtest(self) -> None:
-        result = run_case(self.path)
+        result = case_result(self.path)
         if not result.passed:
             raise CaseFailed(result)
 
