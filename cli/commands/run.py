@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import signal
 import sys
 import threading
@@ -28,6 +27,7 @@ from cmr_reason.cli.console import err_console, out_console
 from cmr_reason.cli.options import AsOfOption, parse_as_of
 from cmr_reason.facts.doj.reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.file_hash import sha256_text
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.explain.policy_compare import parse_policy_list
@@ -219,7 +219,7 @@ def run_command(
         # The facts file and its manifest entry are written with the other outputs.
         config.extra_facts = reviewed.facts
         config.extra_files = {FACTS_FILE: reviewed.facts}
-        digest = hashlib.sha256(reviewed.facts.encode("utf-8")).hexdigest()
+        digest = sha256_text(reviewed.facts)
         config.manifest_extra = {"decisions": reviewed.manifest_entry(digest)}
         for item in reviewed.conviction_only:
             err_console.print(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.private_files import make_private, write_private
 
 # scrypt cost: N=2**15, r=8, p=1 takes ~50-100 ms and 32 MiB per check on this kind of
 # machine (OWASP's minimum is N=2**17 with r=8 for servers facing the internet; the
@@ -150,10 +150,8 @@ def load_secret(path: Path) -> bytes:
     """The session-signing secret at ``path``, created (mode 600) when missing."""
     path = Path(path)
     if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
-    os.chmod(path, 0o600)
+        write_private(path, secrets.token_hex(32) + "\n", exclusive=True)
+    make_private(path)
     text = path.read_text(encoding="ascii").strip()
     if len(text) < 32:
         raise UserError(f"the session secret {path} is too short; delete it to make a new one")

@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
-from cmr_reason.facts.dates import part_end
+from cmr_reason.facts.dates import from_yyyymmdd, part_end
 from cmr_reason.facts.doj.rows import ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.history import (
     Arrest,
@@ -89,7 +89,7 @@ def as_date(value: int | None) -> dt.date | None:
     """A ``YYYYMMDD`` integer (already validated) as a date."""
     if value is None:
         return None
-    return dt.date(value // 10000, value // 100 % 100, value % 100)
+    return from_yyyymmdd(value)
 
 
 @lru_cache(maxsize=1 << 14)

@@ -23,10 +23,8 @@ gives the same subjects and the same row account as :func:`read_doj`
 from __future__ import annotations
 
 import codecs
-import datetime as dt
 import heapq
 import io
-import os
 import pickle
 import re
 import shutil
@@ -41,6 +39,7 @@ from operator import itemgetter
 from pathlib import Path
 from sys import intern
 
+from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
 from cmr_reason.facts.doj import vocabulary as vocab
 from cmr_reason.facts.doj.accounting import FileAccount, RowAccount
@@ -49,6 +48,7 @@ from cmr_reason.facts.doj.lines import Record, parse_line, records
 from cmr_reason.facts.doj.rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
+from cmr_reason.facts.private_files import open_private_binary
 
 _SNIFF_BYTES = 1 << 16
 _SEE_COMMENT = "SEE COMMENT FOR CHARGE"
@@ -112,7 +112,7 @@ def parse_date(text: str) -> int | None:
         return _BAD
     value = int(text)
     try:
-        dt.date(value // 10000, value // 100 % 100, value % 100)
+        from_yyyymmdd(value)
     except ValueError:
         return _BAD
     return value
@@ -781,8 +781,7 @@ class Groups:
         if not self.groups:
             return
         path = self.run_directory() / f"run-{self.run_tag}{len(self.runs):05d}.pickle"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
+        with open_private_binary(path, exclusive=True) as handle:
             chunk: list[tuple[str, list[Packed]]] = []
             for sid in sorted(self.groups):
                 chunk.append((sid, self.groups[sid]))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.doj.columns import COLUMNS
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.synth import tables as t
@@ -125,7 +126,7 @@ def _calendar() -> tuple[tuple[str, ...], tuple[int, ...], dict[int, int]]:
     """Day numbers from 1925-01-01: their ``YYYYMMDD`` text, integer, and each year's first day."""
     start = dt.date(_FIRST_YEAR, 1, 1).toordinal()
     stop = _LAST_DAY.toordinal() + 1
-    texts = tuple(dt.date.fromordinal(o).strftime("%Y%m%d") for o in range(start, stop))
+    texts = tuple(str(to_yyyymmdd(dt.date.fromordinal(o))) for o in range(start, stop))
     ints = tuple(int(s) for s in texts)
     firsts = {y: dt.date(y, 1, 1).toordinal() - start for y in range(_FIRST_YEAR, 2020)}
     return texts, ints, firsts

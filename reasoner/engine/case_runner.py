@@ -14,6 +14,7 @@ from pathlib import Path
 
 import clingo
 
+from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.lp_reader import LpDocument, read_lp
@@ -68,7 +69,7 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
         raise UserError(f"{doc.path}: a case needs exactly one as_of(YYYYMMDD) fact")
     value = as_of[0].arguments[0].number
     try:
-        when = dt.date(value // 10000, value // 100 % 100, value % 100)
+        when = from_yyyymmdd(value)
     except ValueError:
         raise UserError(f"{doc.path}: impossible as_of date {value}") from None
     policies = doc.setting("policy")

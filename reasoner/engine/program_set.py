@@ -8,13 +8,13 @@ process; its text and SHA-256 go into the run's manifest.
 
 from __future__ import annotations
 
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.file_hash import sha256_text
 from cmr_reason.reasoner.engine.policy_catalogue import param_facts, read_policy_spec
 from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
 
@@ -129,7 +129,7 @@ class ProgramSet:
     def sha256(self) -> str:
         """SHA-256 of the programs and both views: what the manifest records."""
         whole = self.law_text + _view("full") + _view("bulk")
-        return hashlib.sha256(whole.encode("utf-8")).hexdigest()
+        return sha256_text(whole)
 
 
 def _view(name: str) -> str:

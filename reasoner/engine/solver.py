@@ -23,7 +23,8 @@ from datetime import date
 
 import clingo
 
-from cmr_reason.facts.fact_writer import day, packed_facts, quote
+from cmr_reason.facts.dates import to_yyyymmdd
+from cmr_reason.facts.fact_writer import packed_facts, quote
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.engine.decision import Absence, Decision, Firing, Value
 from cmr_reason.reasoner.engine.program_set import ProgramSet
@@ -70,7 +71,7 @@ class SolveResult:
 
 def settings_facts(as_of: date, scope_county: str | None = None) -> str:
     """The run's settings as facts: ``as_of/1`` and, when scoped, ``scope_county/1``."""
-    text = f"as_of({day(as_of)}).\n"
+    text = f"as_of({to_yyyymmdd(as_of)}).\n"
     if scope_county:
         text += f"scope_county({quote(scope_county)}).\n"
     return text

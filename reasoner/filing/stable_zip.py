@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import re
 import shutil
 import zipfile
 from pathlib import Path
 from typing import BinaryIO
+
+from cmr_reason.facts.private_files import open_private_binary
 
 CORE = "docProps/core.xml"
 STAMP = re.compile(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*(</dcterms:)")
@@ -48,7 +49,5 @@ def stabilise(package: bytes, when: dt.date) -> bytes:
 
 def stabilise_file(source: Path, target: Path, when: dt.date) -> None:
     """Write ``source``'s package to ``target`` (mode 600) with every time set to ``when``."""
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with zipfile.ZipFile(source) as package, os.fdopen(fd, "wb") as handle:
+    with zipfile.ZipFile(source) as package, open_private_binary(target) as handle:
         _rewrite(package, handle, when)
-    target.chmod(0o600)

@@ -15,7 +15,6 @@ held twice and a county's Exhibit 1 of thousands of pages is written in parallel
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
@@ -24,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.file_hash import sha256_of
-from cmr_reason.facts.private_files import write_private
+from cmr_reason.facts.file_hash import sha256_bytes, sha256_of
+from cmr_reason.facts.private_files import make_private, write_private
 from cmr_reason.reasoner.filing.counts import check_counts, dismissal_counts, redesignation_counts
 from cmr_reason.reasoner.filing.exhibit import (
     column_widths,
@@ -136,7 +135,7 @@ def _write_job(job: _TableJob) -> str:
         table_xlsx(job.name, job.columns, rows, job.target, job.heading[0], job.when, job.widths)
     else:
         table_pdf(job.columns, rows, job.target, job.heading, job.when, job.banner)
-    job.target.chmod(0o600)
+    make_private(job.target)
     return sha256_of(job.target)
 
 
@@ -195,7 +194,7 @@ class _Writer:
 
     def put(self, name: str, data: bytes) -> None:
         write_private(self.folder / name, data)
-        self.hashes[name] = hashlib.sha256(data).hexdigest()
+        self.hashes[name] = sha256_bytes(data)
 
     def table(self, table: Table, noun: str) -> list[_TableJob]:
         """Write the table's CSV, let go of its rows, and return its XLSX and PDF to write."""

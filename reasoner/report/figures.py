@@ -15,6 +15,8 @@ from cmr_reason.reasoner.engine.vocabulary import vocabulary
 # (``outcome_order/2`` in ``programs/core/vocabulary.lp``).
 OUTCOMES = vocabulary().outcomes
 RELIEF_OUTCOMES = vocabulary().reliefs
+#: The outcome columns of the report's tables, in order, ``unknown`` last.
+OUTCOME_ORDER = (*OUTCOMES, "unknown")
 LEVELS = ("felony", "misdemeanor", "infraction", "unknown")
 LEVEL_LABELS = {
     "felony": "Felonies",

@@ -12,6 +12,7 @@ from typing import Any
 from cmr_reason.reasoner.report.figures import (
     GENDER_LABELS,
     LEVELS,
+    OUTCOME_ORDER,
     OUTCOMES,
     RELIEF_OUTCOMES,
     Cell,
@@ -31,7 +32,6 @@ from cmr_reason.reasoner.report.figures import (
 )
 
 Summary = dict[str, Any]
-OUTCOME_ORDER = (*OUTCOMES, "unknown")
 
 
 def _cap(text: str) -> str:

@@ -6,8 +6,6 @@ The same run and options give the same bytes (the only date is the run's as-of d
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +13,7 @@ from typing import Any
 import jinja2
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.private_files import write_private, written_whole
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.report import sections
@@ -166,13 +165,6 @@ def write_report(run: RunDir, out: Path, options: ReportOptions) -> Path:
         raise UserError(f"--out is a directory: {out}; give a file name such as report.html")
     if not out.parent.is_dir():
         raise UserError(f"the folder for --out does not exist: {out.parent}")
-    handle, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=out.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(html)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with written_whole(out) as temp:
+        write_private(temp, html)
     return out

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import sqlite3
 import time
 import unicodedata
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.private_files import keep_private
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
 from cmr_reason.reasoner.review.decision_log import (
     GENESIS,
@@ -218,7 +218,7 @@ class ReviewDB:
             raise UserError(f"{path} is not an SQLite database")
         new = not path.exists() or path.stat().st_size == 0
         if new:
-            _private_file(path)
+            keep_private(path)
             key = (
                 load_key(key_path(path)) if key_path(path).exists() else create_key(key_path(path))
             )
@@ -534,15 +534,6 @@ class ReviewDB:
                 (subject_id,),
             ).fetchall()
         return [dict(r) for r in rows]
-
-
-def _private_file(path: Path) -> None:
-    """Create ``path`` empty with mode 600, or tighten an existing file to 600."""
-    if path.exists():
-        os.chmod(path, 0o600)
-        return
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
 
 
 def set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:

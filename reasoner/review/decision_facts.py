@@ -15,15 +15,16 @@ what a decision means in law is left to the program, and nothing here judges it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import quote
+from cmr_reason.facts.file_hash import sha256_of, sha256_text
 from cmr_reason.facts.history import Conviction, History
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.reasoner.review.db import clean_note
@@ -87,7 +88,7 @@ def conviction_fingerprint(conv: Conviction) -> str:
     if conv.later_dispositions:  # absent otherwise, so earlier fingerprints stay the same
         parts["later"] = [[d.kind, _iso(d.date)] for d in conv.later_dispositions]
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
-    return f"{FINGERPRINT_VERSION}:{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}"
+    return f"{FINGERPRINT_VERSION}:{sha256_text(text)[:32]}"
 
 
 def record_fingerprint(history: History) -> str:
@@ -119,7 +120,7 @@ def record_fingerprint(history: History) -> str:
         "flags": sorted(history.flags),
     }
     text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    digest = sha256_text(text)[:32]
     return f"{RECORD_FINGERPRINT_VERSION}:{digest}"
 
 
@@ -158,7 +159,7 @@ class DecisionSet:
         """What the run's manifest records about its decisions."""
         entry: dict[str, Any] = {
             "source": str(self.source),
-            "source_sha256": _sha256_file(self.source),
+            "source_sha256": sha256_of(self.source),
             "file": FACTS_FILE,
             "file_sha256": facts_sha256,
             "applied": [
@@ -179,16 +180,12 @@ class DecisionSet:
         return entry
 
 
-def _sha256_file(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
 def _day(decided_at: str) -> int:
     try:
         when = dt.datetime.fromisoformat(decided_at).date()
     except ValueError:
         raise UserError(f"decision time {decided_at!r} is not an ISO date and time") from None
-    return when.year * 10000 + when.month * 100 + when.day
+    return to_yyyymmdd(when)
 
 
 def decision_fact(item: StoredDecision) -> str:

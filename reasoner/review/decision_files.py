@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.private_files import write_private
 from cmr_reason.reasoner.review.db import (
     DECISION_FIELDS,
     Log,
@@ -150,13 +150,6 @@ def export_text(db: ReviewDB, fmt: str) -> tuple[str, str | None, int]:
     return _csv_text(export["decisions"]), json.dumps(signature, indent=2) + "\n", count
 
 
-def _write_private(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
-
-
 def write_export(db: ReviewDB, out: Path) -> int:
     """Export the log to a .json file, or a .csv file and its ``.sig``; owner-only files."""
     out = Path(out)
@@ -165,9 +158,9 @@ def write_export(db: ReviewDB, out: Path) -> int:
         raise UserError("export to a .csv or a .json file")
     text, signature, count = export_text(db, fmt)
     try:
-        _write_private(out, text)
+        write_private(out, text)
         if signature is not None:
-            _write_private(signature_path(out), signature)
+            write_private(signature_path(out), signature)
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror}") from None
     return count

@@ -22,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -30,6 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.file_hash import sha256_bytes
+from cmr_reason.facts.private_files import make_private, write_private
 
 GENESIS = "0" * 64
 ENTRY_FORMAT = "cmr-reason decision 1"
@@ -84,11 +85,9 @@ def create_key(path: Path) -> bytes:
     """Write a new random key to ``path`` (mode 600); an existing file is never replaced."""
     key = secrets.token_bytes(32)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        write_private(path, key.hex() + "\n", exclusive=True)
     except FileExistsError:
         raise UserError(f"a decision key already exists at {path}; it is never replaced") from None
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key.hex() + "\n")
     return key
 
 
@@ -96,7 +95,7 @@ def load_key(path: Path) -> bytes:
     """The key at ``path`` (tightened to mode 600), or a one-line error."""
     path = Path(path)
     try:
-        os.chmod(path, 0o600)
+        make_private(path)
         text = path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
         raise TamperedLog(
@@ -136,7 +135,7 @@ def matches(expected: str, given: str) -> bool:
 def entry_hash(fields: Mapping[str, Any]) -> str:
     """SHA-256 of an entry's signed fields (``prev_hash`` included)."""
     content = {"format": ENTRY_FORMAT, **{name: fields[name] for name in SIGNED_FIELDS}}
-    return hashlib.sha256(canonical(content)).hexdigest()
+    return sha256_bytes(canonical(content))
 
 
 def sign_entry(key: bytes, hash_hex: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 from collections import Counter
 from contextlib import ExitStack
@@ -18,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.private_files import open_private, write_private
+from cmr_reason.facts.private_files import open_private, write_private, written_whole
 
 COMPARISON_FILES = ("comparison.csv", "comparison.json")
 TEMPORARY = re.compile(r"^\.comparison\.(?:csv|json)\.tmp-\d+$")  # while they are written
@@ -44,12 +43,8 @@ def compare_runs(runs: dict[str, Path], out_dir: Path) -> dict[str, Any]:
     }
     differing = Counter[str]()
     csv_path = out_dir / "comparison.csv"
-    temp = out_dir / f".comparison.csv.tmp-{os.getpid()}"
-    try:
+    with written_whole(csv_path) as temp:
         _write_differences(runs, temp, differing)
-        os.replace(temp, csv_path)
-    finally:
-        temp.unlink(missing_ok=True)
     totals = {
         name: {f"{group}.{key}": summaries[name][group][key] for group, key in HEADLINES}
         for name in names
@@ -62,12 +57,8 @@ def compare_runs(runs: dict[str, Path], out_dir: Path) -> dict[str, Any]:
         "differing_convictions": differing.pop("convictions", 0),
         "changes": dict(sorted(differing.items())),
     }
-    temp = out_dir / f".comparison.json.tmp-{os.getpid()}"
-    try:
-        write_private(temp, (json.dumps(result, indent=2) + "\n").encode("utf-8"))
-        os.replace(temp, out_dir / "comparison.json")
-    finally:
-        temp.unlink(missing_ok=True)
+    with written_whole(out_dir / "comparison.json") as temp:
+        write_private(temp, json.dumps(result, indent=2) + "\n")
     return result
 
 

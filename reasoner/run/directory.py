@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.file_hash import sha256_of
+from cmr_reason.facts.file_hash import sha256_of, sha256_text
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import input_kind, read_histories, stream_histories
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
@@ -277,6 +276,6 @@ def run_facts(run_dir: Path, manifest: dict[str, Any]) -> str:
         text = path.read_text(encoding="utf-8")
     except OSError:
         raise UserError(f"the run's decisions file is missing: {path}") from None
-    if hashlib.sha256(text.encode("utf-8")).hexdigest() != entry.get("file_sha256"):
+    if sha256_text(text) != entry.get("file_sha256"):
         raise UserError(f"{path} changed since the run (SHA-256 differs)")
     return text

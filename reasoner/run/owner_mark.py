@@ -14,6 +14,8 @@ import json
 import os
 from pathlib import Path
 
+from cmr_reason.facts.private_files import write_private
+
 MARKER = ".cmr-reason-owner"
 
 
@@ -46,11 +48,7 @@ def mark(directory: Path) -> None:
     """Write the marker of the current process into ``directory`` (mode 600)."""
     pid = os.getpid()
     data = json.dumps({"pid": pid, "start": process_start(pid)}).encode("ascii")
-    fd = os.open(directory / MARKER, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.write(fd, data)
-    finally:
-        os.close(fd)
+    write_private(directory / MARKER, data)
 
 
 def owner(directory: Path) -> tuple[int, str] | None:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.private_files import open_private_binary, written_whole
 from cmr_reason.reasoner.run import owner_mark
 from cmr_reason.reasoner.run.fault_points import checkpoint
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
@@ -239,19 +240,11 @@ def commit(build: Path, out: Path, contents: Contents, force: bool = True) -> li
 
 
 def _write_journal(out: Path, entry: dict[str, object]) -> None:
-    final = journal_path(out)
-    temp = final.with_name(f"{final.name}.tmp-{os.getpid()}")
     data = (json.dumps(entry, indent=2) + "\n").encode("utf-8")
-    try:
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        try:
-            os.write(fd, data)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temp, final)
-    finally:
-        temp.unlink(missing_ok=True)
+    with written_whole(journal_path(out)) as temp, open_private_binary(temp) as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
     _fsync_dir(out.parent)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import clingo
 
 from cmr_reason.facts.counties import CALIFORNIA_COUNTIES
+from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.reasoner.engine.policy_catalogue import read_policy_spec
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.programs_dir import program_path
@@ -69,7 +70,7 @@ def act_date() -> dt.date:
     found = re.search(r"^act_date\((\d{8})\)\.", text, re.MULTILINE)
     if found is None:  # pragma: no cover - the program always states it
         raise RuntimeError("programs/core/time.lp does not state act_date/1")
-    return dt.datetime.strptime(found.group(1), "%Y%m%d").date()
+    return from_yyyymmdd(int(found.group(1)))
 
 
 def policy_county(programs: ProgramSet) -> str:

@@ -13,7 +13,6 @@ until the workbench turns to the new run.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import weakref
@@ -22,7 +21,7 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.private_files import create_private
+from cmr_reason.facts.private_files import written_whole
 
 BORROW_TIMEOUT = 60.0  # seconds a page waits for a pinned connection another page holds
 
@@ -141,15 +140,10 @@ def write_private_sqlite(
     an interrupted build leaves nothing that looks complete. ``what`` names the file in an
     error ("the subject index").
     """
-    temp = final.with_name(f".{final.name}.tmp-{os.getpid()}")
     try:
-        create_private(temp)
-        with closing(sqlite3.connect(temp)) as db:
+        with written_whole(final) as temp, closing(sqlite3.connect(temp)) as db:
             fill(db)
-        os.replace(temp, final)
     except OSError as exc:
         raise UserError(f"cannot write {what} in {final.parent}: {exc.strerror}") from None
     except sqlite3.Error as exc:
         raise UserError(f"cannot write {what} in {final.parent}: {exc}") from None
-    finally:
-        temp.unlink(missing_ok=True)

@@ -12,7 +12,6 @@ other files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from typing import Any
 from cmr_reason.facts.doj.offsets import Span, history_at, locate_rows
 from cmr_reason.facts.doj.reader import Orphans
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.file_hash import sha256_text
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.run.sqlite_cache import PinnedReader, recorded_key, write_private_sqlite
 
@@ -84,7 +84,7 @@ class SubjectIndex:
 
 def cii_hash(cii: str) -> str:
     """What the index keeps of a CII number: its SHA-256, not the number."""
-    return hashlib.sha256(cii.encode("utf-8")).hexdigest()
+    return sha256_text(cii)
 
 
 def open_index(

@@ -16,11 +16,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cmr_reason.reasoner.report.compare import FIGURES
-from cmr_reason.reasoner.report.figures import LEVELS, OUTCOMES, RELIEF_OUTCOMES, Key, ordered
+from cmr_reason.reasoner.report.figures import (
+    LEVELS,
+    OUTCOME_ORDER,
+    OUTCOMES,
+    RELIEF_OUTCOMES,
+    Key,
+    ordered,
+)
 from cmr_reason.reasoner.report.suppression.audit import Group
 
 Summary = dict[str, Any]
-OUTCOME_ORDER = (*OUTCOMES, "unknown")
 CANNABIS_TABLES = ("by_level", "by_decade", "by_code_section")
 DISMISSED_LEVELS = {
     "dismissed_felonies": "felony",
