@@ -26,6 +26,8 @@ settings.register_profile(
 settings.load_profile("ci")
 
 CASES_DIR = Path(__file__).parent / "cases"
+#: The browser tests' fixtures (``browser``, ``shots``): tests/browser.py.
+pytest_plugins = ("browser",)
 
 
 class CaseFailed(Exception):

@@ -24,6 +24,7 @@ from typer.testing import CliRunner
 pytest.importorskip("flask")
 pytest.importorskip("tomli_w")
 
+from cli_runs import PASSWORD, add_users
 from job_tasks import Sleeper
 
 from cmr_reason.cli.app import app
@@ -44,7 +45,6 @@ from cmr_reason.reasoner.review.db import ReviewDB
 
 runner = CliRunner()
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
 
 
 # --- allowed folders ---------------------------------------------------------------------
@@ -171,12 +171,7 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     (data / "empty.csv").write_text("not,a,doj,file\n1,2,3,4\n")
     space = root / "ws"
     space.mkdir()
-    for name, role in (("sue", "supervisor"), ("rita", "reviewer")):
-        result = runner.invoke(
-            app, ["users", "add", name, str(space), "--role", role, "--password-stdin"],
-            input=PASSWORD[name] + "\n",
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
+    add_users(space)
     return {"root": root, "data": data, "space": space}
 
 

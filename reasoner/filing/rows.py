@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -49,8 +49,9 @@ from cmr_reason.reasoner.filing.worker import (
     decide_people,
 )
 from cmr_reason.reasoner.run.batch_worker import Item
-from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH, _pool_context
+from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
 from cmr_reason.reasoner.run.directory import ENCODING, RunDir
+from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
 __all__ = [
@@ -321,24 +322,13 @@ def _items(
         read = read_lp_histories(paths)
         return (h for h in read.items() if h.subject_id in subjects), {}
     if workers > 1:
-        context, _ = _pool_context()
+        context, _ = pool_context()
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             stream = stream_doj(paths, ENCODING, pool=pool, parts=workers)
     else:
         stream = stream_doj(paths, ENCODING)
     stack.enter_context(stream)
     return (item for item in stream.items() if item[0] in subjects), stream.orphans
-
-
-def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _people(
@@ -355,8 +345,7 @@ def _people(
         size = DEFAULT_BATCH if re_decide else READ_BATCH
         items, orphans = _items(run, subjects, stack, workers)
         spec = replace(spec, orphans=orphans)
-        batches = _batches(items, size)
-        for batch in _batch_results(batches, spec, workers):
+        for batch in _batch_results(in_batches(items, size), spec, workers):
             yield from batch.people
             done += len(batch.people)
             if progress:
@@ -368,10 +357,9 @@ def _batch_results(
 ) -> Iterator[PersonBatch]:
     """Batch results in batch order: in this process, or by a pool of workers."""
     if workers <= 1:
-        for index, batch in enumerate(batches):
-            yield decide_people(index, batch, spec)
+        yield from in_batch_order(decide_people, batches, spec)
         return
-    context, per_worker = _pool_context()
+    context, per_worker = pool_context()
     # Deciding, a worker is replaced as the bulk run replaces it (clingo's symbol table only
     # grows); only reading, workers live on: starting one costs more than a batch's work.
     with ProcessPoolExecutor(
@@ -379,13 +367,7 @@ def _batch_results(
         mp_context=context,
         max_tasks_per_child=per_worker if spec.decide else None,
     ) as pool:
-        pending: list[Future[PersonBatch]] = []
-        for index, batch in enumerate(batches):
-            pending.append(pool.submit(decide_people, index, batch, spec))
-            while len(pending) > 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+        yield from in_batch_order(decide_people, batches, spec, pool, workers)
 
 
 def gather_rows(

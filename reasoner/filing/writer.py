@@ -39,9 +39,9 @@ from cmr_reason.reasoner.filing.settings import FilingSettings
 from cmr_reason.reasoner.filing.table_pdf import table_pdf
 from cmr_reason.reasoner.filing.tables import Column, Table
 from cmr_reason.reasoner.filing.template import FilingTemplate
-from cmr_reason.reasoner.run.bulk import _pool_context
 from cmr_reason.reasoner.run.directory import RunDir
 from cmr_reason.reasoner.run.owner_mark import MARKER
+from cmr_reason.reasoner.run.pool import pool_context
 from cmr_reason.reasoner.run.replace_dir import Contents, describe, entries, replacing
 from cmr_reason.reasoner.run.write_errors import write_failed
 
@@ -145,7 +145,7 @@ def _run_jobs(jobs: list[_TableJob], workers: int) -> Iterator[tuple[_TableJob, 
         for job in jobs:
             yield job, _write_job(job)
         return
-    context, _ = _pool_context()
+    context, _ = pool_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # The largest first, so the last file to finish is a small one.
         futures: dict[Future[str], _TableJob] = {

@@ -5,15 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.report.figures import (
-    Chart,
-    Part,
-    Row,
-    Section,
-    Series,
-    Suppression,
-    Table,
-)
+from cmr_reason.reasoner.report.figures import Chart, Part, Row, Section, Series, Suppression, Table
 from cmr_reason.reasoner.run.directory import RunDir
 
 FIGURES = (

@@ -18,9 +18,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import GenericAlias
+from typing import Any, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.private_files import write_private
@@ -52,25 +53,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
 
-class _Entry(_Strict):
-    id: int
-    conviction_id: str
-    subject_id: str
-    action: str
-    relief: str
-    ground: str
-    note: str
-    reviewer: str
-    decided_at: str
-    fingerprint: str
-    supersedes: int | None
-    seen_outcome: str
-    source: str
-    record_fingerprint: str
-    record_check: str
-    prev_hash: str
-    entry_hash: str
-    signature: str
+#: An entry of an export: every field of :class:`StoredDecision`, each one required.
+_ENTRY_FIELDS: dict[str, Any] = {
+    name: (hint, ...) for name, hint in get_type_hints(StoredDecision).items()
+}
+_Entry: type[_Strict] = create_model("_Entry", __base__=_Strict, **_ENTRY_FIELDS)
 
 
 class _User(_Strict):
@@ -97,10 +84,9 @@ class _Signature(_Strict):
     signature: str
 
 
-class _Export(_Signature):
-    """A JSON export: the signature's fields and the entries."""
-
-    decisions: list[_Entry]
+#: A JSON export: the signature's fields and the entries.
+_EXPORT_FIELDS: dict[str, Any] = {"decisions": (GenericAlias(list, (_Entry,)), ...)}
+_Export: type[_Signature] = create_model("_Export", __base__=_Signature, **_EXPORT_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -225,7 +211,7 @@ def _check_format(signed: _Signature, path: Path) -> None:
         raise _not_signed(path)
 
 
-def _read_json_export(path: Path) -> tuple[_Signature, list[_Entry]]:
+def _read_json_export(path: Path) -> tuple[_Signature, list[BaseModel]]:
     data = _read_json(path)
     if not isinstance(data, dict) or "format" not in data:
         raise _not_signed(path)
@@ -234,7 +220,7 @@ def _read_json_export(path: Path) -> tuple[_Signature, list[_Entry]]:
     return export, list(export.decisions)
 
 
-def _read_csv_export(path: Path) -> tuple[_Signature, list[_Entry]]:
+def _read_csv_export(path: Path) -> tuple[_Signature, list[BaseModel]]:
     sig_path = signature_path(path)
     if not sig_path.is_file():
         raise UserError(
@@ -277,7 +263,7 @@ def _pick_key(want: str, candidates: Sequence[Path], path: Path) -> bytes:
 
 
 def _verify_export(
-    path: Path, signed: _Signature, entries: list[_Entry], candidates: Sequence[Path]
+    path: Path, signed: _Signature, entries: list[BaseModel], candidates: Sequence[Path]
 ) -> VerifiedLog:
     key = _pick_key(signed.key_id, candidates, path)
     decisions = [StoredDecision(**entry.model_dump()) for entry in entries]

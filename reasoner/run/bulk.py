@@ -18,10 +18,9 @@ import json
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
-from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from cmr_reason.reasoner.run.contents import RUN
 from cmr_reason.reasoner.run.fault_points import checkpoint
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.inputs import input_entry
+from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
 from cmr_reason.reasoner.run.replace_dir import replacing
 from cmr_reason.reasoner.run.rows import (
     CASE_COLUMNS,
@@ -54,9 +54,6 @@ from cmr_reason.reasoner.run.worker_watch import watch_parent
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
 
 DEFAULT_BATCH = 1000
-# Where workers are spawned (no fork server), restart one after this many batches: clingo
-# never frees its symbol table, and grounding slows down as the table grows.
-BATCHES_PER_WORKER = 6
 MAX_DASK_READERS = 8  # processes that read a large file for the Dask engine (the client's cores)
 ENGINES = ("local", "dask")
 # Errors of a file system that is full or refuses writes (the rest are reported as they are).
@@ -109,33 +106,6 @@ class RunReport:
 ProgressHook = Callable[[int, int, int, int], None]
 
 
-def _batches(items: Iterator[Item], size: int) -> Iterator[list[Item]]:
-    batch: list[Item] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _pool_context() -> tuple[BaseContext, int]:
-    """How worker processes start, and how many batches each runs before it is replaced.
-
-    Where the platform has a fork server, every batch runs in a fresh process forked from a
-    server that has already imported the worker: clingo's symbol table, which never
-    shrinks, starts empty for each batch (grounding a batch in a fresh process is about a
-    fifth faster than in one that has ground several; docs/performance.md), for a few
-    milliseconds a fork. Elsewhere workers are spawned and restarted every few batches.
-    """
-    if "forkserver" in get_all_start_methods():
-        context = get_context("forkserver")
-        context.set_forkserver_preload(["cmr_reason.reasoner.run.batch_worker"])
-        return context, 1
-    return get_context("spawn"), BATCHES_PER_WORKER
-
-
 def _results(
     batches: Iterator[list[Item]], spec: BatchSpec, config: RunConfig, scratch: Path
 ) -> Generator[BatchResult, None, None]:
@@ -147,18 +117,11 @@ def _results(
         yield from dask_results(batches, spec, workers, config.scheduler, scratch)
         return
     if workers <= 1:
-        for index, batch in enumerate(batches):
-            yield run_batch(index, batch, spec)
+        yield from in_batch_order(run_batch, batches, spec)
         return
-    context, batches_per_worker = _pool_context()
+    context, batches_per_worker = pool_context()
     with _pool(workers, context, batches_per_worker) as pool:
-        pending: list[Future[BatchResult]] = []
-        for index, batch in enumerate(batches):
-            pending.append(pool.submit(run_batch, index, batch, spec))
-            while len(pending) > 2 * workers:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+        yield from in_batch_order(run_batch, batches, spec, pool, workers)
 
 
 @contextlib.contextmanager
@@ -228,8 +191,11 @@ def run(
             scratch = scratch_dir(config.temp_dir)
         except OSError as exc:
             raise _temp_failed(exc, config, kept) from None
-        with scratch as folder:
-            report = _run_into(config, build, folder, progress, started, kept)
+        with scratch as folder, _inputs(config, folder, kept) as read:
+            try:
+                report = _decide_and_write(config, read, build, folder, progress, started, kept)
+            except OSError as exc:
+                raise write_failed(exc, f"the run {config.out_dir}", kept) from None
     report.out_dir = config.out_dir
     return report
 
@@ -273,7 +239,7 @@ def _open_inputs(config: RunConfig, scratch: Path) -> DojStream | LpRead:
             temp_dir=str(scratch),
         )  # fmt: skip
     # Large files are routed in byte ranges by that many processes at once.
-    context, _ = _pool_context()
+    context, _ = pool_context()
     with _pool(readers, context) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
@@ -299,14 +265,9 @@ class _Timed:
             self.seconds += time.perf_counter() - started
 
 
-def _run_into(
-    config: RunConfig,
-    temp: Path,
-    scratch: Path,
-    progress: ProgressHook | None,
-    started: float,
-    kept: str,
-) -> RunReport:
+@contextlib.contextmanager
+def _inputs(config: RunConfig, scratch: Path, kept: str) -> Iterator[DojStream | LpRead]:
+    """The run's inputs, opened for reading (a DOJ stream is closed at the end)."""
     if config.engine not in ENGINES:
         raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
     checkpoint("reading")
@@ -317,9 +278,7 @@ def _run_into(
             raise _temp_failed(exc, config, kept) from None
         raise UserError(f"cannot read the input: {reason(exc)}") from None
     try:
-        return _decide_and_write(config, read, temp, scratch, progress, started, kept)
-    except OSError as exc:
-        raise write_failed(exc, f"the run {config.out_dir}", kept) from None
+        yield read
     finally:
         if isinstance(read, DojStream):
             read.close()
@@ -345,7 +304,7 @@ def _decide_and_write(
         catalogue=load_catalogue(config.programs),
         orphans=read.orphans if isinstance(read, DojStream) else {},
     )
-    batches = _Timed(_batches(_spilled(read.items(), config, kept), config.batch_size))
+    batches = _Timed(in_batches(_spilled(read.items(), config, kept), config.batch_size))
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
