@@ -7,18 +7,22 @@ rules that fired.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 from case_results import case_result
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from cmr_reason.reasoner.engine.case_runner import CaseResult, failure_report
 
+# What Hypothesis caches (of the code's constants, of Unicode) goes to a temporary folder.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cmr-reason-hypothesis")
 settings.register_profile(
     "ci",
     derandomize=True,
-    database=None,  # derandomized: nothing to remember, and nothing written into the checkout
+    database=None,  # derandomized: no examples to remember
     deadline=None,
     max_examples=200,
     suppress_health_check=[HealthCheck.too_slow],
