@@ -8,14 +8,13 @@ import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 
 WIDTH = "100"
 
 
 def command_names() -> list[str]:
     """Every top-level command and sub-command path, sorted."""
-    _register()
     group = get_command(app)
     names: list[str] = []
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]

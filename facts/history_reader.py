@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_reader import DojRead, Repairs, read_doj, stream_doj, use_rows
+from cmr_reason.facts.doj.accounting import FileAccount, RowAccount
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.reader import DojRead, Repairs, read_doj, use_rows
+from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.facts.row_accounting import FileAccount, RowAccount
 
 DOJ_SUFFIXES = (".csv", ".txt")
 LP_SUFFIXES = (".lp",)

@@ -9,10 +9,8 @@ from pathlib import Path
 import pytest
 from doj_builder import arrest, court, write
 
-from cmr_reason.facts.doj_columns import INDEX
-from cmr_reason.facts.doj_reader import read_doj
-from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.excel_damage import (
+from cmr_reason.facts.doj.columns import INDEX
+from cmr_reason.facts.doj.excel_damage import (
     DATE_FORMAT,
     SCIENTIFIC,
     SEPARATOR,
@@ -22,8 +20,10 @@ from cmr_reason.facts.excel_damage import (
     padded_count_order,
     scan_file,
 )
-from cmr_reason.facts.excel_resave import FRANCE, GERMANY, UK, US, excel_cell, resave_file
-from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.facts.doj.excel_resave import FRANCE, GERMANY, UK, US, excel_cell, resave_file
+from cmr_reason.facts.doj.reader import read_doj
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.synth.generator import demo_path as demo_input
 
 
 def _kinds(scan):

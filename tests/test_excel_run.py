@@ -12,18 +12,17 @@ import pytest
 from test_doj_split import small_cuts  # noqa: F401 (a fixture)
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.facts.excel_resave import GERMANY, US, resave_file
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.input_check import (
+from cmr_reason.cli.app import app
+from cmr_reason.facts.doj.excel_resave import GERMANY, US, resave_file
+from cmr_reason.facts.synth.generator import demo_path as demo_input
+from cmr_reason.reasoner.run.directory import open_run
+from cmr_reason.reasoner.run.input_check import (
     DOMINANT_MIN,
     EXIT_REJECTS,
     reject_check,
 )
-from cmr_reason.reasoner.run_dir import open_run
 
 runner = CliRunner()
-_register()
 OUTPUTS = ("convictions.csv", "people.csv", "cases.csv", "summary.json", "rejects.csv")
 
 
