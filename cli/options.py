@@ -26,6 +26,15 @@ PolicyOption = Annotated[
         help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml file.",
     ),
 ]
+RunPolicyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--policy",
+        help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml file "
+        "[default: statute; for a run folder, the run's policy].",
+        show_default=False,
+    ),
+]
 EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Text encoding of DOJ input files, e.g. latin-1.")
 ]

@@ -59,3 +59,43 @@ def test_check_failure_fits_and_names_the_conviction():
     assert result.returncode == 1
     assert "FAIL" in result.stdout and "m:c" in result.stdout
     assert max(len(line.rstrip()) for line in result.stdout.splitlines()) <= 80
+
+
+def test_compare_fits_80_columns_and_keeps_ids_whole():
+    case = Path(__file__).parent / "cases" / "prop64" / "sale_transport_21__felony_not_a_gift.lp"
+    policies = "statute,los-angeles-2020,san-francisco-2019"
+    result = cli("explain", "p", "-i", str(case), "--compare", policies, columns=80)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert max(len(line.rstrip()) for line in lines) <= 80
+    assert not any(ch in result.stdout for ch in "┃│┏")
+    assert "p:c1" in [line.rstrip() for line in lines]  # the id heads its record, whole
+    assert any(line.strip().startswith("san-francisco-2019:") for line in lines)
+
+
+def test_explain_of_a_run_folder_decides_as_the_run_and_names_the_person(tmp_path):
+    from cli_runs import run_cli
+    from doj_builder import court, write
+
+    # HS 11360(a) felony, 1999: the statute redesignates it (HS 11361.8(e)); Los Angeles
+    # 2020 dismisses it for a person 50 or older (HS 11361.9(b), the office's motion).
+    doj = write(tmp_path / "doj.csv", [
+        court("001002001000", "19990729", charge="11360(A) HS-SELL/ETC MARIJUANA",
+              OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY", STP_ORI_CNTY_NAME="LOS ANGELES"),
+    ])  # fmt: skip
+    out = tmp_path / "run"
+    run_cli(out, str(doj), "--policy", "los-angeles-2020")
+    result = cli("explain", "1001", "-i", str(out), "--brief", columns=120)
+    assert result.returncode == 0, result.stderr
+    head = result.stdout.splitlines()[0]
+    assert head.startswith("Person 1001 (TESTPERSON,ALEX Q) - as of 2020-07-01")
+    assert "policy los-angeles-2020" in head
+    assert "Dismiss and seal" in result.stdout
+    # The input file alone decides under the statute: the run folder is what carries the policy.
+    alone = cli("explain", "1001", "-i", str(doj), "--as-of", "2020-07-01", "--brief", columns=120)
+    assert "Redesignate as a misdemeanor" in alone.stdout
+    refused = cli("explain", "1001", "-i", str(out), "--policy", "statute", columns=120)
+    assert refused.returncode == 2
+    assert "decided under 'los-angeles-2020'" in refused.stderr
+    missing = cli("explain", "9999", "-i", str(out), columns=120)
+    assert missing.returncode == 2 and "no person '9999'" in missing.stderr

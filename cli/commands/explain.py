@@ -9,11 +9,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from cmr_reason.cli.console import out_console
 from cmr_reason.cli.inputs import LoadedInput, load_histories
-from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.cli.options import AsOfOption, EncodingOption, RunPolicyOption, parse_as_of
+from cmr_reason.cli.records import Column, print_records
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import closest_ids
@@ -26,9 +26,11 @@ from cmr_reason.reasoner.explain.render import (
     brief_line,
     brief_row,
     conviction_tree,
+    person_heading,
     person_json,
     person_markdown,
 )
+from cmr_reason.reasoner.run.directory import RunDir, open_run
 
 
 class Format(StrEnum):
@@ -66,6 +68,7 @@ def person_report(
     ]
     return {
         "subject_id": history.subject_id,
+        "name": history.person.name,
         "as_of": as_of.isoformat(),
         "policy": programs.policy_name,
         "rules_sha256": programs.sha256,
@@ -74,13 +77,63 @@ def person_report(
     }
 
 
+def run_folder(paths: list[Path]) -> RunDir | None:
+    """The finished run given as the input (a folder ``run --out`` wrote), if one is."""
+    folders = [path for path in paths if path.is_dir()]
+    if not folders:
+        return None
+    if len(paths) > 1:
+        raise UserError("give either one run folder or input files, not both")
+    return open_run(folders[0])
+
+
+def run_person_report(
+    run: RunDir, subject_id: str, policy: str | None, as_of_text: str | None
+) -> dict[str, Any]:
+    """One person's report exactly as the run decided it (its policy, date and decisions)."""
+    if policy is not None and policy != run.programs.policy_name:
+        raise UserError(
+            f"the run was decided under {run.programs.policy_name!r}; explain of a run folder "
+            "shows the run's decisions: leave out --policy, or give the input file instead"
+        )
+    if as_of_text is not None and parse_as_of(as_of_text) != run.as_of:
+        raise UserError(
+            f"the run was decided as of {run.as_of.isoformat()}; explain of a run folder "
+            "shows the run's decisions: leave out --as-of, or give the input file instead"
+        )
+    history = run.history(subject_id)
+    if history is None:
+        raise UserError(f"no person {subject_id!r} in the run {run.path}")
+    solved = run.decide([history])
+    trees = [
+        build_tree(solved.decisions[c.conviction_id], run.catalogue, history)
+        for c in history.convictions
+        if c.conviction_id in solved.decisions
+    ]
+    return {
+        "subject_id": history.subject_id,
+        "name": history.person.name,
+        "as_of": run.as_of.isoformat(),
+        "policy": run.programs.policy_name,
+        "rules_sha256": run.programs.sha256,
+        "convictions": trees,
+        "internal_errors": solved.internal_errors,
+    }
+
+
 def explain(
     person: Annotated[str, typer.Argument(help="Subject id of the person.")],
     input_file: Annotated[
-        list[Path], typer.Option("--input", "-i", help="DOJ file or .lp history (repeatable).")
+        list[Path],
+        typer.Option(
+            "--input",
+            "-i",
+            help="DOJ file or .lp history (repeatable), or the folder of a finished run "
+            "(`run --out`): then the person is decided exactly as that run did.",
+        ),
     ],
     as_of: AsOfOption = None,
-    policy: PolicyOption = "statute",
+    policy: RunPolicyOption = None,
     output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
     encoding: EncodingOption = "utf-8",
     compare: Annotated[
@@ -107,12 +160,24 @@ def explain(
     The full tree (the default) shows every rule, fact and input line behind each decision;
     --brief shows one line a conviction, to read a whole record in one screen.
     """
-    loaded = load_histories(input_file, encoding, only=[person])
-    history = find_person(loaded, person)
-    if compare is not None:
-        print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
-        return
-    report = person_report(history, policy, as_of, loaded.as_of)
+    run = run_folder(input_file)
+    if run is not None:
+        if compare is not None:
+            history = run.history(person)
+            if history is None:
+                raise UserError(f"no person {person!r} in the run {run.path}")
+            policies = parse_policy_list(compare)
+            print_comparison(history, policies, as_of, run.as_of, output_format)
+            return
+        report = run_person_report(run, person, policy, as_of)
+    else:
+        loaded = load_histories(input_file, encoding, only=[person])
+        history = find_person(loaded, person)
+        if compare is not None:
+            policies = parse_policy_list(compare)
+            print_comparison(history, policies, as_of, loaded.as_of, output_format)
+            return
+        report = person_report(history, policy or "statute", as_of, loaded.as_of)
     if brief:
         print_brief(report, output_format)
         return
@@ -123,7 +188,7 @@ def explain(
         typer.echo(person_markdown(report))
         return
     out_console.print(
-        f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
+        f"[bold]{escape(person_heading(report))}[/] - as of {report['as_of']}, "
         f"policy {escape(report['policy'])}, {len(report['convictions'])} conviction(s)"
     )
     for tree in report["convictions"]:
@@ -140,7 +205,7 @@ def print_brief(report: dict[str, Any], output_format: Format) -> None:
         typer.echo(json.dumps({**brief, "convictions": rows}, indent=2, ensure_ascii=False))
         return
     head = (
-        f"Person {report['subject_id']} - as of {report['as_of']}, policy {report['policy']}, "
+        f"{person_heading(report)} - as of {report['as_of']}, policy {report['policy']}, "
         f"{len(rows)} conviction(s)"
     )
     if output_format is Format.md:
@@ -172,39 +237,42 @@ def print_comparison(
         typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
         return
     differing = result.differing
+    name = f" ({history.person.name})" if history.person.name else ""
     out_console.print(
-        f"[bold]Person {escape(history.subject_id)}[/] - as of {as_of.isoformat()}: "
-        f"{len(differing)} of {len(result.convictions)} conviction(s) decided differently"
+        f"[bold]Person {escape(history.subject_id)}{escape(name)}[/] - as of "
+        f"{as_of.isoformat()}: {len(differing)} of {len(result.convictions)} conviction(s) "
+        "decided differently"
     )
     if differing:
-        table = Table(show_lines=False)
-        table.add_column("conviction")
-        table.add_column("charge")
-        table.add_column("date")
-        for policy in policies:
-            table.add_column(escape(policy))
-        for conv in differing:
-            cells = [
-                f"{escape(outcome_label(o))}\n[dim]{escape(r)}[/]"
-                for o, r in (conv.decisions[p] for p in policies)
-            ]
-            table.add_row(
-                escape(conv.conviction_id),
-                escape(conv.charge),
+        columns = [Column("conviction", no_wrap=True), Column("charge"), Column("date")]
+        columns += [Column(policy) for policy in policies]
+        rows = [
+            [
+                conv.conviction_id,
+                conv.charge,
                 conv.disposition_date,
-                *cells,
-            )
-        out_console.print(table)
-    totals = Table(title="totals (convictions by outcome)")
-    totals.add_column("outcome")
-    for policy in policies:
-        totals.add_column(escape(policy), justify="right")
+                *(
+                    f"{outcome_label(o)} ({r})" if r else outcome_label(o)
+                    for o, r in (conv.decisions[p] for p in policies)
+                ),
+            ]
+            for conv in differing
+        ]
+        print_records(out_console, columns, rows)
     outcomes = sorted({o for t in result.totals.values() for o in t})
-    for outcome in outcomes:
-        totals.add_row(
-            escape(outcome_label(outcome)), *(str(result.totals[p][outcome]) for p in policies)
-        )
-    out_console.print(totals)
+    totals = [
+        [outcome_label(outcome), *(str(result.totals[p][outcome]) for p in policies)]
+        for outcome in outcomes
+    ]
+    label_width = max((len(row[0]) for row in totals), default=7)
+    needed = label_width + sum(max(len(p), 6) + 3 for p in policies) + 4
+    print_records(
+        out_console,
+        [Column("outcome")] + [Column(p, justify="right") for p in policies],
+        totals,
+        title="totals (convictions by outcome)",
+        wide_enough=needed,
+    )
     for error in result.internal_errors:
         out_console.print(f"[red]internal error:[/] {escape(error)}")
 

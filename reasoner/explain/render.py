@@ -169,10 +169,16 @@ def brief_line(row: dict[str, str], markup: bool = True) -> str:
     return line
 
 
+def person_heading(report: dict[str, Any]) -> str:
+    """``Person ID (NAME)``: the name only where the input has one."""
+    name = report.get("name")
+    return f"Person {report['subject_id']}" + (f" ({name})" if name else "")
+
+
 def person_markdown(report: dict[str, Any]) -> str:
     """A review packet for one person in Markdown."""
     lines = [
-        f"# Person {report['subject_id']}",
+        f"# {person_heading(report)}",
         "",
         f"As of {report['as_of']}, policy `{report['policy']}`.",
         "",
