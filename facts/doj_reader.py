@@ -342,6 +342,8 @@ class _FileReader:
                 self.account.ignore(line, "blank_row")
                 return
             raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
+        if not sid.isprintable():  # a zero-width space, a BOM, a control character
+            raise _RowError("bad_subject_id", "SUBJECT_ID holds a character that is not printable")
         if self.only is not None and sid not in self.only:
             self.seen.add(sid)
             self.account.ignore(line, "other_subject")

@@ -266,6 +266,7 @@ def wrong_width():
 REJECTS = {
     "wrong_field_count": wrong_width(),
     "blank_subject_id": court("001002001000", "20100301", SUBJECT_ID="  "),
+    "bad_subject_id": court("001002001000", "20100301", SUBJECT_ID="1001\u200b"),
     "bad_date:STP_EVENT_DATE": court("001002001000", "20091345"),
     "bad_date:DISP_DATE": court("001002001000", "20090101", DISP_DATE="2009-01-01"),
     "bad_date:CYC_DATE": arrest("001001001000", "20090101", CYC_DATE="20090230"),
@@ -452,6 +453,28 @@ def test_a_nul_character_rejects_its_line(tmp_path):
         (3, "nul_byte", "1001")
     ]
     assert [c.source.lines for c in only(read).convictions] == [(2,)]
+
+
+def test_a_line_with_an_overlong_field_still_names_its_subject(tmp_path):
+    long = "X" * 140_000  # past csv.field_size_limit(): the line is damaged (#16 item 8)
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301", OFN=long)]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "field_too_long", "1001")
+    ]
+    assert only(read).flags == ("some_rows_rejected",)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\x07", "\x1b", "\xa0"])
+def test_a_subject_id_with_a_character_that_is_not_printable_is_rejected(tmp_path, char):
+    """Not another person: the line is damaged, and its CII number gives it to its person."""
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301",
+                                                     SUBJECT_ID=f"10{char}01")]  # fmt: skip
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "bad_subject_id", "1001")
+    ]
+    assert only(read).flags == ("some_rows_rejected",)
 
 
 @pytest.mark.parametrize(
