@@ -169,6 +169,15 @@ def test_the_checker_finds_each_kind_of_violation(clean, mixed, tmp_path):
     (out / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     assert found(out) == {"line_count", "account_sum"}
 
+    # Internal errors in the rules (exit 3, the outputs written).
+    out, _ = _tampered(mixed, tmp_path, "internal")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    manifest["internal_errors"] = 1
+    (out / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    assert found(out, RunResult([], 3, "error: 1 internal error(s)", 1.0, out)) == {
+        "internal_error"
+    }
+
     # A traceback.
     crash = RunResult([], 1, "Traceback (most recent call last):\n  ...\nKeyError: 'x'\n", 1.0)
     assert found(work, crash) == {"traceback"}

@@ -32,6 +32,7 @@ from .runs import Outputs, RunResult, outputs, rejects, run
 #: Each guarantee and the violations that break it.
 GUARANTEES: dict[str, tuple[str, ...]] = {
     "no traceback": ("traceback", "one_line_error"),
+    "no internal error": ("internal_error",),
     "every physical line once": (
         "line_count",
         "account_sum",
@@ -111,16 +112,15 @@ class Verdict:
 
 
 def _no_traceback(verdict: Verdict, result: RunResult) -> bool:
-    if "Traceback" in result.stderr or result.returncode not in (0, 2):
-        tail = result.stderr.strip().splitlines()[-1:] or [""]
+    """No traceback, no error; True when the run wrote its outputs (exit 0, or 3 below)."""
+    message = result.stderr.strip()
+    if "Traceback" in message or result.out is None:
+        tail = message.splitlines()[-1:] or [""]
         verdict.violate("traceback", f"exit {result.returncode}: {tail[0][:200]}")
         return False
-    if result.returncode != 0:
-        verdict.violate("traceback", f"exit 2 on a readable file: {result.stderr.strip()[:200]}")
-        return False
     errors = result.manifest.get("internal_errors", 0)
-    if errors:
-        verdict.violate("traceback", f"{errors} internal errors in the manifest")
+    if errors or result.returncode != 0:  # exit 3: internal errors, the outputs written
+        verdict.violate("internal_error", f"exit {result.returncode}: {message[:300]}")
     return True
 
 

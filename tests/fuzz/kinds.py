@@ -194,7 +194,8 @@ def cut_at_comma(rng: random.Random, line: Line) -> Damage:
 
 
 def nul_byte(rng: random.Random, line: Line) -> Damage:
-    return _reject(line.inserted(_cut_point(rng, line), "\0"), "nul_byte")
+    # Right after a closing quote it is a stray character there too: either reason is right.
+    return _reject(line.inserted(_cut_point(rng, line), "\0"), "nul_byte", "stray_quote")
 
 
 def _split(rng: random.Random, line: Line, end: str) -> Damage:

@@ -67,7 +67,7 @@ def run(
     encoding: str = "utf-8",
     as_of: str = AS_OF,
 ) -> RunResult:
-    """``cmr-reason run INPUTS --out OUT --force -q``; the output of a failed run is not read."""
+    """``cmr-reason run INPUTS --out OUT --force -q`` (``out`` is set when outputs were written)."""
     args = [
         *command(),
         "run",
@@ -88,9 +88,9 @@ def run(
     start = time.monotonic()
     done = subprocess.run(args, capture_output=True, text=True, errors="replace", check=False)
     seconds = time.monotonic() - start
-    return RunResult(
-        args, done.returncode, done.stderr, seconds, out if done.returncode == 0 else None
-    )
+    # Exit 3 (internal errors in the rules) still writes every output (docs/outputs.md).
+    wrote = done.returncode in (0, 3) and (out / "manifest.json").exists()
+    return RunResult(args, done.returncode, done.stderr, seconds, out if wrote else None)
 
 
 def synth(path: Path, people: int, seed: int) -> None:
