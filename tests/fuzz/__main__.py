@@ -19,7 +19,7 @@ from pathlib import Path
 
 from .big import BigArgs, big_run
 from .check import clean_run
-from .kinds import BY_NAME, KINDS, Kind
+from .kinds import BY_NAME, KINDS, Kind, kinds_table
 from .mutate import mutate_file
 from .session import Settings, fuzz_file
 
@@ -38,7 +38,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m tests.fuzz", description=__doc__.split("\n")[0]
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("kinds", help="list the kinds of damage")
+    kinds = commands.add_parser("kinds", help="list the kinds of damage")
+    kinds.add_argument(
+        "--markdown", type=Path, metavar="CLEAN", help="a Markdown table of the kinds"
+    )
 
     def common(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("clean", type=Path, help="a clean DOJ file with its header")
@@ -84,6 +87,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the exit status is 1 when a guarantee is violated."""
     args = _parser().parse_args(argv)
     if args.command == "kinds":
+        if args.markdown:
+            print(kinds_table(args.markdown))
+            return 0
         for kind in KINDS:
             print(f"{kind.name:30} {kind.group:10} {kind.description}")
         return 0

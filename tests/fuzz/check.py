@@ -59,6 +59,7 @@ class CleanRun:
     path: Path
     outputs: Outputs
     seconds: float
+    rejected: frozenset[int] = frozenset()  # lines of the clean file its run rejected
 
 
 def clean_run(path: Path, out: Path, *, workers: int = 2, policy: str = "statute") -> CleanRun:
@@ -67,7 +68,8 @@ def clean_run(path: Path, out: Path, *, workers: int = 2, policy: str = "statute
     if result.returncode != 0:
         raise RuntimeError(f"the clean run failed: {result.stderr.strip()}")
     assert result.out is not None
-    return CleanRun(path, outputs(result.out), result.seconds)
+    rejected = frozenset(int(row["source_line"]) for row in rejects(result.out))
+    return CleanRun(path, outputs(result.out), result.seconds, rejected)
 
 
 @dataclass
@@ -162,6 +164,14 @@ def _account(verdict: Verdict, log: MutationLog, result: RunResult) -> dict[int,
     return by_line
 
 
+def _reach(m: Mutation, log: MutationLog) -> set[str]:
+    """Whose outputs a mutation may change: its owner, and whom its new lines name."""
+    found = {m.owner, *m.named}
+    for cii in m.ciis:
+        found |= log.ciis.get(cii, set())
+    return found
+
+
 def check(clean: CleanRun, log: MutationLog, result: RunResult) -> Verdict:
     """Check one run of a mutated file against the clean run (see the module's docstring)."""
     verdict = Verdict(log.path.name, log.by_kind())
@@ -180,8 +190,11 @@ def check(clean: CleanRun, log: MutationLog, result: RunResult) -> Verdict:
     unnamed: list[tuple[Mutation, str]] = []  # attributable, rejected, not given to its owner
     for m in log.mutations:
         verdict.lines[m.category] += len(m.expects)
+        mutated_lines.update(m.lines)
+        if m.clean_line in clean.rejected:  # damaged before: any outcome is right
+            damaged |= _reach(m, log)
+            continue
         for line, expect in zip(m.lines, m.expects, strict=True):
-            mutated_lines.add(line)
             row = rejected.get(line)
             where = f"{m.kind} clean line {m.clean_line} -> line {line}"
             if expect == REJECTED and row is None:
@@ -192,10 +205,7 @@ def check(clean: CleanRun, log: MutationLog, result: RunResult) -> Verdict:
                 verdict.violate("kept_rejected", f"{where}: {row['reason']}")
         if m.category == HARMLESS:
             continue
-        damaged.add(m.owner)
-        damaged |= m.named
-        for cii in m.ciis:
-            damaged |= log.ciis.get(cii, set())
+        damaged |= _reach(m, log)
         if m.category == REJECT and m.attributable:
             must_flag.add(m.owner)
             row = rejected.get(m.first)
@@ -207,7 +217,7 @@ def check(clean: CleanRun, log: MutationLog, result: RunResult) -> Verdict:
             value.add(m.owner)
     for line, row in rejected.items():
         must_flag |= {s for s in row["subject_id"].split(";") if s}
-        if line not in mutated_lines:
+        if line not in mutated_lines and log.out_to_clean[line] not in clean.rejected:
             verdict.violate("clean_line_rejected", f"line {line}: {row['reason']}")
     unattributable -= must_flag
     value -= must_flag | unattributable

@@ -27,6 +27,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from .lines import Line, line_ends
 
@@ -127,7 +128,7 @@ def _used(line: Line) -> bool:
 
 
 def _court(line: Line) -> bool:
-    return line.step == "court"
+    return line.step == "court" and bool(line.value("DISP_DESCR"))
 
 
 def _cut_point(rng: random.Random, line: Line) -> int:
@@ -596,3 +597,40 @@ KINDS: tuple[Kind, ...] = tuple(
     )
 )  # fmt: skip
 BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def kinds_table(clean: Path, lines: int = 2000, seed: int = 1) -> str:
+    """A Markdown table of the kinds, with what each did to the first ``lines`` of ``clean``.
+
+    The category, the reject reasons and whether the person must be named are read from
+    what each kind's damage says about those lines (they vary with the line: the column a
+    date is put in, a cut inside a quoted field).
+    """
+    from .lines import Columns, fields_of, split_line
+
+    rng = random.Random(seed)
+    with clean.open(encoding="utf-8", newline="") as handle:
+        header, *texts = [next(handle) for _ in range(lines + 1)]
+    columns = Columns(fields_of(split_line(header)[0]))
+    sample = [Line(n, *split_line(t), columns) for n, t in enumerate(texts, start=2)]
+    sample = [line for line in sample if line.well_formed]
+    rows = ["| kind | group | category | the reader must | what it does |", "|---|---|---|---|---|"]
+    for kind in KINDS:
+        found = [kind.damage(rng, line) for line in sample if kind.applies(line)]
+        categories = sorted({d.category for d in found})
+        reasons = sorted({r for d in found for r in d.reasons})
+        named = any(d.attributable for d in found)
+        if REJECT in categories:
+            must = "reject: " + ", ".join(f"`{r}`" for r in reasons)
+            must += "; name the person" if named else "; (the person cannot be told)"
+        elif reasons:
+            must = "keep the line; reject the inserted one: " + ", ".join(f"`{r}`" for r in reasons)
+        elif HARMLESS in categories:
+            must = "keep the line, change nothing"
+        else:
+            must = "read a valid line (or reject it)"
+        if any(d.whole_file for d in found):
+            must = "refuse the file in one line (UTF-8); as Latin-1, " + must
+        rows.append(f"| `{kind.name}` | {kind.group} | {', '.join(categories)} | {must} | "
+                    f"{kind.description} |")  # fmt: skip
+    return "\n".join(rows)

@@ -116,6 +116,15 @@ class Line:
         """Where each field is in the body."""
         return spans(self.body)
 
+    @cached_property
+    def well_formed(self) -> bool:
+        """A record of the header's width with a SUBJECT_ID (only such lines are damaged)."""
+        try:
+            width = len(self.fields) == len(self.spans) == self.columns.width
+        except ValueError:  # a quote left open
+            return False
+        return width and bool(self.subject)
+
     def value(self, name: str) -> str:
         """A field, blanks at the ends removed."""
         return self.fields[self.columns[name]].strip()

@@ -119,9 +119,11 @@ def mutate_file(
     candidates: list[int] = []
     for number, text in lines:
         line = Line(number, *split_line(text), columns)
+        log.clean_data_lines += 1
+        if not line.well_formed:  # already damaged: left as it is
+            continue
         subject = line.subject
         log.ciis.setdefault(line.cii, set()).add(subject)
-        log.clean_data_lines += 1
         chosen = chosen_people.get(subject)
         if chosen is None:
             chosen = chosen_people[subject] = rng.random() < people_share

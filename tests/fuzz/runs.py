@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import subprocess
 import sys
 import time
@@ -22,6 +23,8 @@ from typing import Any
 AS_OF = "2020-07-01"
 #: convictions.csv columns the checker reads (docs/outputs.md).
 SUBJECT, SOURCE_FILE, SOURCE_LINE = "subject_id", "source_file", "source_line"
+EXPLANATION = "explanation"
+_NAMED_LINE = re.compile(r"\bline (\d+)")  # "(the first: FILE, line N)" of a rejected line
 
 
 def command() -> list[str]:
@@ -125,8 +128,10 @@ def outputs(
     """Digest every person's rows in ``out``; keep the conviction rows of people ``keep`` names.
 
     ``line_map`` turns the run's input line numbers into the clean file's (a conviction whose
-    first row is a line the mutator made maps to 0).
+    first row is a line the mutator made maps to 0), in ``source_line`` and where an
+    explanation names a rejected line; the input's path is left out of both.
     """
+    remap = line_map or (lambda number: number)
     found: dict[str, Any] = {}
     result = Outputs()
     for name in ("convictions", "people", "cases"):
@@ -138,9 +143,13 @@ def outputs(
                     if keep(subject):
                         result.convictions.setdefault(subject, []).append(row)
                     row = dict(row)
-                    del row[SOURCE_FILE]
-                    if line_map is not None:
-                        row[SOURCE_LINE] = str(line_map(int(row[SOURCE_LINE])))
+                    source = row.pop(SOURCE_FILE)
+                    row[SOURCE_LINE] = str(remap(int(row[SOURCE_LINE])))
+                    if source and f"{source}, line " in row[EXPLANATION]:
+                        row[EXPLANATION] = _NAMED_LINE.sub(
+                            lambda m: f"line {remap(int(m[1]))}",
+                            row[EXPLANATION].replace(source, "IN"),
+                        )
                 digest = found.get(subject)
                 if digest is None:
                     digest = found[subject] = hashlib.blake2b(digest_size=16)
