@@ -46,9 +46,11 @@ def mixed(
     return verdict, log, work
 
 
-def test_there_are_at_least_30_kinds_of_damage() -> None:
+def test_there_are_at_least_30_kinds_of_damage_each_documented() -> None:
     assert len(KINDS) >= 30
     assert len({kind.name for kind in KINDS}) == len(KINDS)
+    doc = (Path(__file__).parents[1] / "docs" / "reliability.md").read_text(encoding="utf-8")
+    assert [kind.name for kind in KINDS if f"| `{kind.name}` |" not in doc] == []
 
 
 def test_every_guarantee_holds_on_every_kind_of_damage(mixed) -> None:

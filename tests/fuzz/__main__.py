@@ -1,7 +1,7 @@
 """``python -m tests.fuzz``: list the kinds, mutate a file, fuzz one file, or the big run.
 
 Run from the repository's root with the project's environment (docs/reliability.md,
-"Fuzzing the reader")::
+"Damaged input")::
 
     .venv/bin/python -m tests.fuzz kinds
     .venv/bin/python -m tests.fuzz mutate CLEAN.csv OUT.csv --seed 1 --rows 500

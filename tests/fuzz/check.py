@@ -1,4 +1,4 @@
-"""The checker of the guarantees (issue #16, docs/reliability.md "Fuzzing the reader").
+"""The checker of the guarantees (issue #16, docs/reliability.md "Damaged input").
 
 Given the clean file's run, a :class:`~.mutate.MutationLog` and the run of the mutated file,
 :func:`check` returns a :class:`Verdict`: figures and every violation, by guarantee.
@@ -13,8 +13,10 @@ must be the clean run's, byte for byte.
 
 Who must be *flagged*: the owner of every ``reject`` mutation that leaves the line's person
 readable (``attributable``), and every person ``rejects.csv`` names. Each of their
-convictions must carry the flag ``record_incomplete`` and no relief outcome (statutory or
-policy): relief would rest on the silence of a record the reader could not read in full.
+convictions must carry the flag ``record_incomplete`` and no decision that rests on an
+absence (statutory or policy): no relief, and no ``no_relief`` for ``same_penalty_now``
+(programs/core/record_incomplete.lp); it would rest on the silence of a record the reader
+could not read in full.
 """
 
 from __future__ import annotations
@@ -164,6 +166,11 @@ def _account(verdict: Verdict, log: MutationLog, result: RunResult) -> dict[int,
     return by_line
 
 
+def _on_silence(outcome: str, reason: str) -> bool:
+    """Relief, or no relief because today's level is the same: both rest on an absence."""
+    return outcome in RELIEF or (outcome, reason) == ("no_relief", "same_penalty_now")
+
+
 def _reach(m: Mutation, log: MutationLog) -> set[str]:
     """Whose outputs a mutation may change: its owner, and whom its new lines name."""
     found = {m.owner, *m.named}
@@ -240,7 +247,9 @@ def check(clean: CleanRun, log: MutationLog, result: RunResult) -> Verdict:
             where = f"{row['conviction_id']} ({row['outcome']}/{row['reason']})"
             if "record_incomplete" not in row["flags"].split(";"):
                 verdict.violate("not_flagged", where)
-            if row["outcome"] in RELIEF or row["statutory_outcome"] in RELIEF:
+            if _on_silence(row["outcome"], row["reason"]) or _on_silence(
+                row["statutory_outcome"], row["statutory_reason"]
+            ):
                 verdict.violate("relief_on_silence", where)
     before = clean.outputs.digests
     everyone = before.keys() | after.digests.keys()

@@ -4,7 +4,7 @@ Each kind takes a clean physical line (:class:`Line`) and returns a :class:`Dama
 text that replaces the line's body (it may hold line ends: then one line becomes several,
 or a line is inserted after it), what the reader must do with each resulting physical line,
 and the kind's *category*, what the checker expects of the line's person (docs/reliability.md,
-"Fuzzing the reader"):
+"Damaged input"):
 
 - ``reject``: damage the reader can see. Each resulting line must be rejected, with one of
   the kind's reasons. When ``attributable`` (the damage leaves ``SUBJECT_ID`` readable, or
@@ -622,9 +622,11 @@ def kinds_table(clean: Path, lines: int = 2000, seed: int = 1) -> str:
         named = any(d.attributable for d in found)
         if REJECT in categories:
             must = "reject: " + ", ".join(f"`{r}`" for r in reasons)
-            must += "; name the person" if named else "; (the person cannot be told)"
+            must += "; name the person" if named else " (the person cannot be told)"
         elif reasons:
             must = "keep the line; reject the inserted one: " + ", ".join(f"`{r}`" for r in reasons)
+        elif HARMLESS in categories and any(len(d.expects) > 1 for d in found):
+            must = "keep both lines (the inserted one irrelevant), change nothing"
         elif HARMLESS in categories:
             must = "keep the line, change nothing"
         else:
