@@ -79,14 +79,14 @@ class Kind:
     """One kind of damage."""
 
     name: str
-    group: str  # structure, bytes, field
+    group: str  # structure, bytes, field, value, meaning
     description: str
     applies: Callable[[Line], bool]
     damage: Callable[[random.Random, Line], Damage]
 
 
-def _reject(text: str, *reasons: str, attributable: bool = True, pieces: int = 1) -> Damage:
-    return Damage(text, (REJECTED,) * pieces, REJECT, frozenset(reasons), attributable)
+def _reject(text: str, *reasons: str, attributable: bool = True) -> Damage:
+    return Damage(text, (REJECTED,), REJECT, frozenset(reasons), attributable)
 
 
 def _value(text: str) -> Damage:
