@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from cmr_reason.facts.history import Charge
 
-#: Code bodies (law.md D.2), as written in the DOJ file.
+#: Code bodies (docs/doj-format.md "Code sections and their notation"), as the DOJ writes them.
 BODIES: frozenset[str] = frozenset(
     ("PC", "HS", "VC", "BP", "WI", "GC", "FG", "FA", "HN", "IC",
      "LC", "MV", "PR", "RT", "SH", "UI", "CI", "CC", "EC", "FC")

@@ -1,4 +1,7 @@
-"""docs/cli.md is generated from the commands' help and must be current (style.md 2.9)."""
+"""docs/cli.md is generated from the commands' help and must be current.
+
+docs/adding-rules.md "Generated pages are current".
+"""
 
 from __future__ import annotations
 

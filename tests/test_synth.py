@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cmr_reason.facts.doj_synth import DEMO, columns, demo_path, generate, write_file
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.synth.generator import DEMO, columns, demo_path, generate, write_file
 
 COL = {name: i for i, name in enumerate(columns())}
 CANNABIS = re.compile(
@@ -47,7 +47,7 @@ def is_conviction(row: list[str]) -> bool:
 
 
 def effective_charge(row: list[str]) -> str:
-    """The offence of conviction as a reader should take it (doj-format.md)."""
+    """The offence of conviction as a reader should take it (docs/doj-format.md)."""
     conv = field(row, "CONV_OFFENSE_DESCR")
     if conv:
         return conv
