@@ -23,7 +23,7 @@ from fuzz.mutate import MutationLog, mutate_file
 from fuzz.runs import RunResult, synth
 from fuzz.session import fuzz_file
 
-from cmr_reason.facts import doj_split
+from cmr_reason.facts.doj import split as doj_split
 
 PEOPLE, SEED, ROWS = 300, 8, 400
 MIXED = [kind for kind in KINDS if kind.name != "non_utf8_byte"]

@@ -1,6 +1,6 @@
 """``python -m tests.fuzz``: list the kinds, mutate a file, fuzz one file, or the big run.
 
-Run from the repository's root with the project's environment (docs/reliability.md,
+Run from the repository's root with the project's environment (docs/reliability.md
 "Damaged input")::
 
     .venv/bin/python -m tests.fuzz kinds
@@ -17,7 +17,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .big import BigArgs, big_run
+from .big import FIGURES, BigArgs, big_run
 from .check import clean_run
 from .kinds import BY_NAME, KINDS, Kind, kinds_table
 from .mutate import mutate_file
@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.keep,
         )
     )
-    print((args.work / "figures.md").read_text(encoding="utf-8"))
+    print((args.work / FIGURES).read_text(encoding="utf-8"))
     return 0 if all(not r["violations"] for r in records) else 1
 
 

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import stream_doj, use_rows
+from cmr_reason.facts.doj.reader import use_rows
+from cmr_reason.facts.doj.stream import stream_doj
 
 from .check import Verdict
 from .runs import RunResult, rejects

@@ -6,7 +6,7 @@ rows, runs ``cmr-reason run --workers W`` on it (a file of more than 64 MiB is r
 ranges by the run), reads it again serially in-process to check every line's account, and
 checks the guarantees. Each file's figures are appended to ``results.jsonl`` as soon as it
 is done (a rerun with the same arguments skips the files already there); a file's mutated
-copy and run are removed unless something was found. The figures end in ``figures.md``.
+copy and run are removed unless something was found. The figures end in ``WORK/figures.md``.
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from .session import Settings, fuzz_file
 #: A line of this kind holds more than 128 KiB: a few hundred say all there is to say.
 CAPS = {"very_long_field": 1000}
 MIXED = "mixed"
+#: The figures, written in the work folder (spelt so that it is not read as a reference).
+FIGURES = Path("figures").with_suffix(".md")
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def big_run(args: BigArgs, log: Any = sys.stderr) -> list[dict[str, Any]]:
             shutil.rmtree(work / f"{name}-run", ignore_errors=True)
     total = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    (work / "figures.md").write_text(figures(records, args, total, peak), encoding="utf-8")
+    (work / FIGURES).write_text(figures(records, args, total, peak), encoding="utf-8")
     return records
 
 

@@ -25,7 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmr_reason.reasoner.run_rows import RELIEF
+from cmr_reason.reasoner.run.rows import RELIEF
 
 from .kinds import HARMLESS, KEPT, REJECT, REJECTED, VALUE
 from .mutate import Mutation, MutationLog

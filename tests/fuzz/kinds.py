@@ -3,7 +3,7 @@
 Each kind takes a clean physical line (:class:`Line`) and returns a :class:`Damage`: the
 text that replaces the line's body (it may hold line ends: then one line becomes several,
 or a line is inserted after it), what the reader must do with each resulting physical line,
-and the kind's *category*, what the checker expects of the line's person (docs/reliability.md,
+and the kind's *category*, what the checker expects of the line's person (docs/reliability.md
 "Damaged input"):
 
 - ``reject``: damage the reader can see. Each resulting line must be rejected, with one of
