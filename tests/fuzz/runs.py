@@ -70,7 +70,9 @@ def run(
     encoding: str = "utf-8",
     as_of: str = AS_OF,
 ) -> RunResult:
-    """``cmr-reason run INPUTS --out OUT --force -q`` (``out`` is set when outputs were written)."""
+    """``cmr-reason run INPUTS --out OUT --force -q --accept-rejects`` (``out`` is set when
+    outputs were written). The harness damages many lines on purpose: the exit status 5 for
+    many rejected rows would stop every run (docs/outputs.md "Rejected rows and Excel damage")."""
     args = [
         *command(),
         "run",
@@ -83,6 +85,7 @@ def run(
         str(out),
         "--force",
         "-q",
+        "--accept-rejects",
         "--workers",
         str(workers),
         "--encoding",
