@@ -164,6 +164,34 @@ def test_the_checker_finds_each_kind_of_violation(clean, mixed, tmp_path):
     _edit(out / "rejects.csv", lambda r: None if r["source_line"] == line else r)
     assert found(out) == {"not_rejected", "reject_list"}
 
+    # A rejected line that must name its person names no one; another given a wrong reason.
+    out, _ = _tampered(mixed, tmp_path, "unnamed")
+    named = next(m for m in log.mutations if m.category == REJECT and m.attributable)
+    _edit(
+        out / "rejects.csv",
+        lambda r: {**r, "subject_id": ""} if r["source_line"] == str(named.first) else r,
+    )
+    assert found(out) == {"not_attributed"}
+    out, _ = _tampered(mixed, tmp_path, "misnamed")
+    _edit(
+        out / "rejects.csv",
+        lambda r: {**r, "reason": "header_row"} if r["source_line"] == str(named.first) else r,
+    )
+    assert found(out) == {"wrong_reason"}
+
+    # A line kept by a harmless mutation, and a line no mutation touched, listed as rejected.
+    kept = next(m.first for m in log.mutations if m.category == HARMLESS)
+    touched = {line for m in log.mutations for line in m.lines}
+    untouched = next(n for n in range(2, log.data_lines + 2) if n not in touched)
+    for name, line, code in (("kept", kept, "kept_rejected"),
+                             ("clean", untouched, "clean_line_rejected")):  # fmt: skip
+        out, _ = _tampered(mixed, tmp_path, name)
+        with (out / "rejects.csv").open("a", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerow(
+                [log.path.name, line, "header_row", "", ""]
+            )
+        assert found(out) == {code, "reject_list"}
+
     # The account does not add up to the file's lines.
     out, _ = _tampered(mixed, tmp_path, "miscounted")
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
