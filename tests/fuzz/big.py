@@ -15,6 +15,7 @@ import json
 import math
 import resource
 import shutil
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -57,6 +58,18 @@ def _plans(args: BigArgs) -> list[tuple[str, list[Kind], int]]:
     return [(name, kinds, CAPS.get(name, each)) for name, kinds in files]
 
 
+def _commit() -> str:
+    """The checkout's commit, marked ``+changes`` when its tracked files differ from it."""
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short=12", "HEAD") or "unknown"
+    return commit + (" +changes" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
 def _done(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         return {}
@@ -69,6 +82,7 @@ def big_run(args: BigArgs, log: Any = sys.stderr) -> list[dict[str, Any]]:
     work = args.work
     work.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
+    commit = _commit()
     clean_path = work / f"clean-{args.people}-s{args.seed}.csv"
     if not clean_path.exists():
         synth(clean_path, args.people, args.seed)
@@ -123,13 +137,16 @@ def big_run(args: BigArgs, log: Any = sys.stderr) -> list[dict[str, Any]]:
             shutil.rmtree(work / f"{name}-run", ignore_errors=True)
     total = time.monotonic() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    (work / FIGURES).write_text(figures(records, args, total, peak), encoding="utf-8")
+    (work / FIGURES).write_text(figures(records, args, total, peak, commit), encoding="utf-8")
     return records
 
 
-def figures(records: list[dict[str, Any]], args: BigArgs, seconds: float, peak: float) -> str:
+def figures(
+    records: list[dict[str, Any]], args: BigArgs, seconds: float, peak: float, commit: str
+) -> str:
     """The run's figures as Markdown: totals, the guarantees, and one row a file."""
     rows = sum(r["mutated_rows"] for r in records)
+    top = max((r["peak_mib"] for r in records), default=0)
     lines = sum(r["lines"] for r in records)
     violations: Counter[str] = Counter()
     guarantees: Counter[str] = Counter()
@@ -144,8 +161,9 @@ def figures(records: list[dict[str, Any]], args: BigArgs, seconds: float, peak: 
     out = [
         f"{rows:,} mutated rows in {len(records)} files ({lines:,} lines read), "
         f"{args.people:,} people a file, seed {args.seed}, `--workers {args.workers}`, "
-        f"policy `{args.policy}`; {seconds / 60:.0f} min in all, the checker's process "
-        f"{peak:.0f} MiB at most.",
+        f"policy `{args.policy}`; {seconds / 60:.0f} min in all; a run's peak memory "
+        f"(its process, workers and range readers together) {top:,} MiB at most, the "
+        f"checker's process {peak:.0f} MiB. Commit `{commit}`.",
         "",
         "| guarantee | violations |",
         "|---|---:|",
