@@ -590,3 +590,32 @@ def test_a_row_without_subject_id_stays_with_the_person_of_its_cii_number(tmp_pa
     assert second.rejected_rows == () and second.flags == ()
     facts = history_facts(first)
     assert f'rejected_line("1001", "{tmp_path / "doj.csv"}", 4).' in facts
+
+
+def test_a_line_whose_fields_are_out_of_place_goes_to_the_person_of_a_cii_number_in_it(tmp_path):
+    """The start of a line lost, or tabs for commas: no SUBJECT_ID, but its CII number (#16)."""
+    other = {"SUBJECT_ID": "2002", "CII_NUMBER": "A000000002", "PRI_NAME": "OTHER,BEA"}
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", **other),
+        court("002002001000", "20110301"),  # its start lost (below)
+        court("003002001000", "20120301", **other),  # tab-separated (below)
+        court("004002001000", "20130301", CII_NUMBER="A000000009"),  # its start lost: nobody's
+        court("005002001000", "20140301", CII_NUMBER="", OFN="1234567890"),  # no one's number
+    ]
+    lines = csv_text(rows).split("\r\n")
+    for at in (3, 5, 6):  # the line's start, up to inside SUBJECT_ID, is lost
+        lines[at] = lines[at][lines[at].index("1001") + 2 :]
+    lines[4] = lines[4].replace(",", "\t")
+    (tmp_path / "doj.csv").write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    read = read_doj([tmp_path / "doj.csv"])
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (4, "wrong_field_count", "1001"),
+        (5, "stray_quote", "2002"),  # the quotes of "OTHER\tBEA" now inside a field
+        (6, "wrong_field_count", ""),
+        (7, "wrong_field_count", ""),
+    ]
+    first, second = read
+    assert [s.lines for s in first.rejected_rows] == [(4,)]
+    assert [s.lines for s in second.rejected_rows] == [(5,)]
+    assert first.flags == second.flags == ("some_rows_rejected",)

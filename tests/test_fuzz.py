@@ -67,6 +67,9 @@ def test_every_guarantee_holds_on_every_kind_of_damage(mixed) -> None:
     assert verdict.people["undamaged"] >= 150
     assert verdict.people["flagged"] >= 50
     assert verdict.changed["flagged"] == verdict.people["flagged"]  # their flags, at least
+    # every line damage the reader can see names its person: no one is left unflagged
+    assert all(m.attributable for m in log.mutations if m.category == REJECT)
+    assert verdict.people["unattributable"] == 0
 
 
 def test_a_file_that_is_not_utf8_is_refused_in_one_line_then_read_as_latin1(clean, tmp_path):

@@ -8,7 +8,8 @@ and the kind's *category*, what the checker expects of the line's person (docs/r
 
 - ``reject``: damage the reader can see. Each resulting line must be rejected, with one of
   the kind's reasons. When ``attributable`` (the damage leaves ``SUBJECT_ID`` readable, or
-  the CII number tells whose line it is) the rejected line names the person, and all the
+  the CII number, in its column or standing alone in a line whose fields are out of place,
+  tells whose line it is: every kind here) the rejected line names the person, and all the
   person's convictions must be flagged ``record_incomplete``, with no relief.
 - ``value``: the line stays valid and a value changes in a way no reader can tell from a
   true value (a date moved to another valid date, a charge misspelt). The person's decisions
@@ -231,14 +232,14 @@ def tab_separated(rng: random.Random, line: Line) -> Damage:
     text = line.body
     for start, _, _ in reversed(line.spans[1:]):
         text = text[: start - 1] + "\t" + text[start:]
-    return _reject(text, "wrong_field_count", "stray_quote", attributable=False)
+    return _reject(text, "wrong_field_count", "stray_quote")
 
 
 def head_lost(rng: random.Random, line: Line) -> Damage:
     """The start of the line lost, up to a place inside its first three fields."""
     first_comma = line.spans[0][1]
     at = rng.randint(first_comma + 1, line.subject_end - 1)
-    return _reject(line.body[at:], "wrong_field_count", attributable=False)
+    return _reject(line.body[at:], "wrong_field_count")
 
 
 def blank_line_inserted(rng: random.Random, line: Line) -> Damage:

@@ -26,6 +26,7 @@ from .kinds import KINDS, Kind
 from .lines import Columns, Line, fields_of, split_line
 
 _SPLIT = re.compile(r"\r\n|\r|\n")
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -83,8 +84,13 @@ def _clean_lines(path: Path) -> Iterator[tuple[int, str]]:
         yield from enumerate(handle, start=1)
 
 
-def _names(text: str, columns: Columns) -> tuple[set[str], set[str]]:
-    """The subject ids and CII numbers the physical lines of ``text`` hold where they belong."""
+def _names(text: str, columns: Columns, known: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """The subject ids and CII numbers the physical lines of ``text`` may be given by.
+
+    A subject id in the third field; a CII number in the twelfth field, or standing alone
+    anywhere (between characters that are not letters or digits) when it is one of the
+    ``known`` CII numbers of the clean file.
+    """
     named, ciis = set(), set()
     sid, cii = columns["SUBJECT_ID"], columns["CII_NUMBER"]
     for piece in _SPLIT.split(text):
@@ -93,6 +99,7 @@ def _names(text: str, columns: Columns) -> tuple[set[str], set[str]]:
             named.add(fields[sid].strip())
         if len(fields) > cii and fields[cii].strip() not in ("", "NULL"):
             ciis.add(fields[cii].strip())
+        ciis.update(token for token in _TOKEN.findall(piece) if token in known)
     return named, ciis
 
 
@@ -148,7 +155,7 @@ def mutate_file(
             used[kind.name] += 1
             damage = kind.damage(rng, line)
             handle.write(damage.text + (line.end or "\r\n"))
-            named, ciis = _names(damage.text, columns)
+            named, ciis = _names(damage.text, columns, log.ciis)
             first = len(out_to_clean)
             log.mutations.append(
                 Mutation(
