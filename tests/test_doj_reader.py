@@ -266,6 +266,7 @@ def wrong_width():
 REJECTS = {
     "wrong_field_count": wrong_width(),
     "blank_subject_id": court("001002001000", "20100301", SUBJECT_ID="  "),
+    "bad_subject_id": court("001002001000", "20100301", SUBJECT_ID="1001\u200b"),
     "bad_date:STP_EVENT_DATE": court("001002001000", "20091345"),
     "bad_date:DISP_DATE": court("001002001000", "20090101", DISP_DATE="2009-01-01"),
     "bad_date:CYC_DATE": arrest("001001001000", "20090101", CYC_DATE="20090230"),
@@ -454,6 +455,28 @@ def test_a_nul_character_rejects_its_line(tmp_path):
     assert [c.source.lines for c in only(read).convictions] == [(2,)]
 
 
+def test_a_line_with_an_overlong_field_still_names_its_subject(tmp_path):
+    long = "X" * 140_000  # past csv.field_size_limit(): the line is damaged (#16 item 8)
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301", OFN=long)]
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "field_too_long", "1001")
+    ]
+    assert only(read).flags == ("some_rows_rejected",)
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\ufeff", "\x07", "\x1b", "\xa0"])
+def test_a_subject_id_with_a_character_that_is_not_printable_is_rejected(tmp_path, char):
+    """Not another person: the line is damaged, and its CII number gives it to its person."""
+    rows = [court("001002001000", "20100301"), court("002002001000", "20110301",
+                                                     SUBJECT_ID=f"10{char}01")]  # fmt: skip
+    read = read_rows(tmp_path, rows)
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (3, "bad_subject_id", "1001")
+    ]
+    assert only(read).flags == ("some_rows_rejected",)
+
+
 @pytest.mark.parametrize(
     ("header", "width", "accepted"),
     [(True, 95, [95]), (False, 95, [95]), (True, 96, [96])],
@@ -567,3 +590,32 @@ def test_a_row_without_subject_id_stays_with_the_person_of_its_cii_number(tmp_pa
     assert second.rejected_rows == () and second.flags == ()
     facts = history_facts(first)
     assert f'rejected_line("1001", "{tmp_path / "doj.csv"}", 4).' in facts
+
+
+def test_a_line_whose_fields_are_out_of_place_goes_to_the_person_of_a_cii_number_in_it(tmp_path):
+    """The start of a line lost, or tabs for commas: no SUBJECT_ID, but its CII number (#16)."""
+    other = {"SUBJECT_ID": "2002", "CII_NUMBER": "A000000002", "PRI_NAME": "OTHER,BEA"}
+    rows = [
+        court("001002001000", "20100301"),
+        court("001002001000", "20100301", **other),
+        court("002002001000", "20110301"),  # its start lost (below)
+        court("003002001000", "20120301", **other),  # tab-separated (below)
+        court("004002001000", "20130301", CII_NUMBER="A000000009"),  # its start lost: nobody's
+        court("005002001000", "20140301", CII_NUMBER="", OFN="1234567890"),  # no one's number
+    ]
+    lines = csv_text(rows).split("\r\n")
+    for at in (3, 5, 6):  # the line's start, up to inside SUBJECT_ID, is lost
+        lines[at] = lines[at][lines[at].index("1001") + 2 :]
+    lines[4] = lines[4].replace(",", "\t")
+    (tmp_path / "doj.csv").write_text("\r\n".join(lines), encoding="utf-8", newline="")
+    read = read_doj([tmp_path / "doj.csv"])
+    assert [(r.line, r.reason, r.subject_id) for r in read.account.rejects()] == [
+        (4, "wrong_field_count", "1001"),
+        (5, "stray_quote", "2002"),  # the quotes of "OTHER\tBEA" now inside a field
+        (6, "wrong_field_count", ""),
+        (7, "wrong_field_count", ""),
+    ]
+    first, second = read
+    assert [s.lines for s in first.rejected_rows] == [(4,)]
+    assert [s.lines for s in second.rejected_rows] == [(5,)]
+    assert first.flags == second.flags == ("some_rows_rejected",)

@@ -87,9 +87,17 @@ def _stray_quote(text: str) -> bool:
 
 
 def alone(text: str) -> list[str]:
-    """The fields of one line read by itself (an open quoted field runs to its end)."""
+    """The fields of one line read by itself (an open quoted field runs to its end).
+
+    A line with a field longer than :func:`csv.field_size_limit` gives the fields before
+    that one (and the start of it), so that its subject can still be told.
+    """
     try:
         return next(csv.reader((text,)), [])
+    except csv.Error:
+        pass
+    try:  # no field of the first field_size_limit() characters can be too long
+        return next(csv.reader((text[: csv.field_size_limit()],)), [])
     except csv.Error:
         return []
 

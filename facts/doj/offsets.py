@@ -115,7 +115,8 @@ def locate_rows(
 
     A rejected line that names its subject is routed to it too (it makes the subject's
     record incomplete); one that names none but holds a CII number is reported as
-    ``orphan(cii, line)`` (:func:`cmr_reason.facts.doj.reader.orphan_key`). ``index`` is
+    ``orphan(cii, line)``, once for each CII number it may be given by
+    (:func:`cmr_reason.facts.doj.reader.orphan_keys`). ``index`` is
     the file's place among the run's inputs; ``repair`` its Excel repair, if any. Raises
     :class:`UserError` for an encoding offsets cannot cut, and as :func:`read_doj` does for
     an unreadable file.

@@ -4,7 +4,7 @@ Files are streamed one physical line a record (:mod:`~cmr_reason.facts.doj.lines
 line is rejected alone); each row is validated, counted (used, irrelevant or rejected, see
 :mod:`~cmr_reason.facts.doj.accounting`) and, when used, kept as a compact tuple under its
 ``SUBJECT_ID``. A rejected row marks the record of the subject it names (or, naming none, of
-the subject whose rows show its CII number) as incomplete. Histories are built lazily, one
+the subjects whose rows show a CII number it holds) as incomplete. Histories are built lazily, one
 subject at a time, sorted by subject id. A rejected row never stops the other rows; only an
 unreadable file raises :class:`UserError`. Messages carry file names, line numbers and subject
 ids only.
@@ -167,6 +167,26 @@ def orphan_key(raw: list[str], width: int) -> str:
     return cii if cii and cii != "NULL" and cii.isprintable() else ""
 
 
+#: A CII number standing alone in a line whose fields are out of place: a letter and 8 or 9
+#: digits, or 9 or 10 digits (docs/doj-format.md; 8 digits alone could be a date or an id).
+_CII_SHAPE = re.compile(r"(?<![A-Za-z0-9])(?:[A-Za-z][0-9]{8,9}|[0-9]{9,10})(?![A-Za-z0-9])")
+
+
+def orphan_keys(raw: list[str], width: int) -> tuple[str, ...]:
+    """The CII numbers by which a rejected line that names no subject is given to people.
+
+    A line whose fields are in place gives its ``CII_NUMBER`` (:func:`orphan_key`). A line
+    whose fields are not (its start lost, another separator) gives every CII-shaped token
+    in it: the line goes to each subject whose rows show one of them. One person too many
+    gets a ``review``; a line given to no one would leave its person decided on a record
+    that lost a row.
+    """
+    if col.fits(raw, width) is not None:
+        key = orphan_key(raw, width)
+        return (key,) if key else ()
+    return tuple(sorted(set(_CII_SHAPE.findall("\0".join(raw)))))
+
+
 def attach_orphans(
     subject: Subject, orphans: Orphans, sid: str = "", accounts: Sequence[FileAccount] = ()
 ) -> None:
@@ -309,15 +329,15 @@ class FileReader:
     def rejected(self, line: int, problem: _RowError, raw: list[str] | None = None) -> None:
         """Account for a rejected row; the subject it names is marked as incomplete.
 
-        A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
+        A row that names no subject but holds a CII number (``raw``, see :func:`orphan_keys`)
         is kept in ``orphans``, for the subject whose rows show that number.
         """
         self.account.reject(line, problem.reason, problem.detail, problem.subject_id, problem.value)
         sid = problem.subject_id
         if not sid:
-            key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""
-            if key:
-                self.orphans.append((key, self.index, line))
+            if raw and problem.reason != "header_row":
+                for key in orphan_keys(raw, self.width):
+                    self.orphans.append((key, self.index, line))
             return
         if self.only is not None and sid not in self.only:
             return
@@ -348,6 +368,8 @@ class FileReader:
                 self.account.ignore(line, "blank_row")
                 return
             raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
+        if not sid.isprintable():  # a zero-width space, a BOM, a control character
+            raise _RowError("bad_subject_id", "SUBJECT_ID holds a character that is not printable")
         if self.only is not None and sid not in self.only:
             self.seen.add(sid)
             self.account.ignore(line, "other_subject")
