@@ -55,12 +55,15 @@ RETIRED_PREDICATES = {
 # Reviewer decisions (docs/review.md) are run settings too: a case may hold them.
 SETTING_PREDICATES = {
     ("as_of", 1), ("policy", 1), ("policy_param", 2), ("scope_county", 1),
-    ("reviewer_decision", 7), ("reviewer_note", 2),
+    ("reviewer_decision", 7), ("reviewer_note", 2), ("remedy", 1),
 }  # fmt: skip
 EXPECT_PREDICATES = {
     ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
     ("expect_flag", 2), ("expect_no_flag", 2),
     ("expect_alternative", 3), ("expect_no_alternative", 1),
+    # a remedy beside Prop 64 (reasoner/remedy_cases.py): expect_remedy(R, C, O, Reason)...
+    ("expect_remedy", 4), ("expect_eligible_on", 3), ("expect_objection_deadline", 3),
+    ("expect_missing_fact", 3), ("expect_remedy_rule", 3), ("expect_stays_true", 3),
 }  # fmt: skip
 HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 

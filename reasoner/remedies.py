@@ -1,6 +1,7 @@
 """The remedies the tool decides, as ``programs/core/vocabulary.lp`` declares them.
 
-``remedy/4`` names each remedy (its code, the name a user types, its citation, a title),
+``remedy/3`` names each remedy (its code, its citation, a title; a user types the code with
+its underscores written as dots, ``pc1203.425``),
 ``remedy_program/2`` the program files a remedy beside Proposition 64 loads, and
 ``remedy_outcome_label/3`` with ``remedy_outcome_order/2`` the outcomes such a remedy
 concludes. Read once per process by grounding the vocabulary alone. Adding a remedy adds
@@ -20,7 +21,7 @@ from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR, program_path
 
 PROP64 = "prop64"
 _SHOW = """
-#show remedy/4. #show remedy_program/2. #show remedy_outcome_label/3.
+#show remedy/3. #show remedy_program/2. #show remedy_outcome_label/3.
 #show remedy_outcome_order/2.
 """
 
@@ -71,7 +72,8 @@ def remedy_vocabulary() -> RemedyVocabulary:
             for sym in model.symbols(shown=True):
                 args = sym.arguments
                 if sym.name == "remedy":
-                    order.append((str(args[0]), args[1].string, args[2].string, args[3].string))
+                    code = str(args[0])
+                    order.append((code, code.replace("_", "."), args[1].string, args[2].string))
                 elif sym.name == "remedy_program":
                     files.setdefault(str(args[0]), []).append(args[1].string)
                 elif sym.name == "remedy_outcome_label":
