@@ -6,6 +6,7 @@ from cmr_reason.cli import (  # noqa: F401
     facts_cmd,
     file_cmd,
     policies_cmd,
+    remedies_cmd,
     report_cmd,
     review_cmd,
     rules_cmd,

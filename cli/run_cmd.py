@@ -27,6 +27,7 @@ from rich.table import Table
 from cmr_reason.cli.app import app
 from cmr_reason.cli.console import err_console, out_console
 from cmr_reason.cli.options import AsOfOption, parse_as_of
+from cmr_reason.cli.remedy_options import RemedyOption, remedy_codes
 from cmr_reason.facts.doj_reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.bulk_run import (
@@ -169,6 +170,7 @@ def run_command(
         int,
         typer.Option(min=16, help="MiB of input rows held in memory before spilling to disk."),
     ] = DEFAULT_BUDGET_BYTES >> 20,
+    remedy: RemedyOption = None,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest.
 
@@ -206,6 +208,8 @@ def run_command(
         scheduler=scheduler,
         memory_budget=memory_budget << 20,
     )
+    # Remedies beside Prop 64 (docs/remedies.md); a re-run keeps its own unless given.
+    config.programs = replace(config.programs, remedies=remedy_codes(remedy, out))
     if decisions_key is not None and decisions is None:
         raise UserError("--decisions-key goes with --decisions")
     if compare is not None:

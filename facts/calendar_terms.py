@@ -46,7 +46,9 @@ def _shift(day: clingo.Symbol, count: clingo.Symbol, unit: str) -> clingo.Symbol
     start = _as_date(day)
     if start is None or count.type is not clingo.SymbolType.Number:
         return clingo.Function("none")
-    end = plus_years(start, count.number) if unit == "year" else add_period(start, count.number, unit)
+    end = (
+        plus_years(start, count.number) if unit == "year" else add_period(start, count.number, unit)
+    )
     if end is None:
         return clingo.Function("none")
     return clingo.Number(end.year * 10000 + end.month * 100 + end.day)

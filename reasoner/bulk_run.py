@@ -38,6 +38,7 @@ from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.impact_summary import ImpactSummary
 from cmr_reason.reasoner.private_files import open_private
 from cmr_reason.reasoner.program_set import ProgramSet
+from cmr_reason.reasoner.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
 from cmr_reason.reasoner.replace_dir import replacing
 from cmr_reason.reasoner.run_contents import RUN
 from cmr_reason.reasoner.run_inputs import input_entry
@@ -357,6 +358,8 @@ def _decide_and_write(
     files = {
         name: open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
     }
+    remedy_files = open_remedy_files(temp, config.programs.remedies)
+    remedy_summary = RemedySummary()
     try:
         for name, columns in (
             ("convictions", CONVICTION_COLUMNS),
@@ -371,6 +374,10 @@ def _decide_and_write(
                 files["convictions"].write(result.convictions_csv)
                 files["people"].write(result.people_csv)
                 files["cases"].write(result.cases_csv)
+                for code, text in result.remedy_csv.items():
+                    remedy_files[code].write(text)
+                if result.remedy_summary is not None:
+                    remedy_summary.merge(result.remedy_summary)
                 write_seconds += clock() - t0
                 summary.merge(result.summary)
                 if result.accounts is not None and isinstance(read, DojStream):
@@ -390,13 +397,15 @@ def _decide_and_write(
                     progress(people, convictions, rows_done, rows_total)
                 checkpoint("batch_written")
     finally:
-        for handle in files.values():
+        for handle in [*files.values(), *remedy_files.values()]:
             handle.close()
     if people == 0:
         raise UserError("the input has no usable rows: no person could be read")
     _write_rejects(temp / "rejects.csv", read.account)
     figures = summary.to_dict()
     figures["input"] = _input_counts(read.account)
+    if config.programs.remedies:  # only a run with a remedy beside Prop 64
+        figures["remedies"] = remedy_summary.to_dict()
     figures["run"] = {
         "as_of": config.as_of.isoformat(),
         "policy": config.programs.policy_name,
@@ -478,6 +487,7 @@ def _decide_and_write(
             "readers": round(read.reader_cpu_seconds if isinstance(read, DojStream) else 0.0, 3),
             "batches": round(worker_cpu, 3),
         },
+        **remedy_manifest(config.programs.remedies),
         **config.manifest_extra,
     }
     checkpoint("manifest")

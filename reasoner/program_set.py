@@ -139,7 +139,8 @@ class ProgramSet:
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the programs and both views: what the manifest records."""
-        whole = self.law_text + _view("full") + _view("bulk") + self._remedy_views("remedies", "remedies_full")
+        remedy_views = self._remedy_views("remedies", "remedies_full")
+        whole = self.law_text + _view("full") + _view("bulk") + remedy_views
         return hashlib.sha256(whole.encode("utf-8")).hexdigest()
 
 

@@ -93,9 +93,7 @@ def remedy_vocabulary() -> RemedyVocabulary:
 @cache
 def remedy_only_files() -> frozenset[Path]:
     """Program files loaded only for a run that asks for a remedy beside Prop 64."""
-    return frozenset(
-        PROGRAMS_DIR / name for r in remedy_vocabulary().remedies for name in r.files
-    )
+    return frozenset(PROGRAMS_DIR / name for r in remedy_vocabulary().remedies for name in r.files)
 
 
 def remedy_files(codes: tuple[str, ...]) -> list[Path]:

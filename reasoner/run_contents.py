@@ -16,6 +16,7 @@ from pathlib import Path
 
 from cmr_reason.reasoner.decision_facts import FACTS_FILE
 from cmr_reason.reasoner.owner_mark import MARKER
+from cmr_reason.reasoner.remedy_output import REMEDIES_DIR
 from cmr_reason.reasoner.replace_dir import Contents, describe, entries
 from cmr_reason.reasoner.review_db import DB_NAME, review_files
 from cmr_reason.reasoner.row_store import STORE_FILE
@@ -51,7 +52,9 @@ def run_problem(path: Path) -> str | None:
         return f"it is not a cmr-reason run (no manifest.json; it holds {describe(names)})"
     if not is_manifest(path / "manifest.json"):
         return f"its manifest.json is not a cmr-reason run's (it holds {describe(names)})"
-    allowed = {*OUTPUT_FILES, FACTS_FILE, MARKER, *(p.name for p in review_files(path))}
+    allowed = {
+        *OUTPUT_FILES, REMEDIES_DIR, FACTS_FILE, MARKER, *(p.name for p in review_files(path))
+    }
     other = [n for n in names if n not in allowed and not CACHE_TEMPORARY.match(n)]
     if other:
         return (
