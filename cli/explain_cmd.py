@@ -15,6 +15,8 @@ from cmr_reason.cli.app import app
 from cmr_reason.cli.console import out_console
 from cmr_reason.cli.inputs import LoadedInput, load_histories
 from cmr_reason.cli.options import AsOfOption, EncodingOption, PolicyOption, parse_as_of
+from cmr_reason.cli.remedy_explain_cmd import print_remedy_report, remedy_report, shows_prop64
+from cmr_reason.cli.remedy_options import RemedyOption, remedy_codes
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import closest_ids
@@ -53,11 +55,18 @@ def find_person(loaded: LoadedInput, subject_id: str) -> History:
 
 
 def person_report(
-    history: History, policy: str, as_of_text: str | None, fallback_as_of: Any = None
+    history: History,
+    policy: str,
+    as_of_text: str | None,
+    fallback_as_of: Any = None,
+    remedies: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Decide one person's convictions and build the report the renderers take."""
+    """Decide one person's convictions and build the report the renderers take.
+
+    ``remedies`` (codes beside Prop 64) add a ``remedies`` entry (cli/remedy_explain_cmd.py).
+    """
     as_of = parse_as_of(as_of_text, fallback_as_of)
-    programs = load_program_set(policy)
+    programs = load_program_set(policy, remedies)
     solved = decide([history], programs, as_of)
     catalogue = load_catalogue(programs)
     trees = [
@@ -65,7 +74,7 @@ def person_report(
         for c in history.convictions
         if c.conviction_id in solved.decisions
     ]
-    return {
+    report = {
         "subject_id": history.subject_id,
         "as_of": as_of.isoformat(),
         "policy": programs.policy_name,
@@ -73,6 +82,9 @@ def person_report(
         "convictions": trees,
         "internal_errors": solved.internal_errors,
     }
+    if remedies:
+        report["remedies"] = remedy_report(history, solved, catalogue)
+    return report
 
 
 @app.command()
@@ -103,6 +115,7 @@ def explain(
             "alternative or a review's candidates); without it, the full tree.",
         ),
     ] = False,
+    remedy: RemedyOption = None,
 ) -> None:
     """Explain the decision on each of one person's convictions, in date order.
 
@@ -114,7 +127,10 @@ def explain(
     if compare is not None:
         print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
         return
-    report = person_report(history, policy, as_of, loaded.as_of)
+    report = person_report(history, policy, as_of, loaded.as_of, remedy_codes(remedy))
+    if not shows_prop64(remedy):  # --remedy without prop64: that remedy alone
+        print_remedy_report(report, output_format.value, brief)
+        return
     if brief:
         print_brief(report, output_format)
         return
@@ -132,6 +148,7 @@ def explain(
         out_console.print(conviction_tree(tree))
     if not report["convictions"]:
         out_console.print("No convictions on this record.")
+    print_remedy_report(report, output_format.value, brief, heading=False)
 
 
 def print_brief(report: dict[str, Any], output_format: Format) -> None:
