@@ -8,7 +8,12 @@ from typing import Annotated
 
 import typer
 
-from cmr_reason.reasoner.remedies import PROP64, beside_prop64, parse_remedies
+from cmr_reason.reasoner.remedies import (
+    PROP64,
+    beside_prop64,
+    manifest_remedies,
+    parse_remedies,
+)
 
 RemedyOption = Annotated[
     str | None,
@@ -27,11 +32,7 @@ def recorded_remedies(run_dir: Path) -> tuple[str, ...]:
         manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return ()
-    entries = manifest.get("remedies") if isinstance(manifest, dict) else None
-    if not isinstance(entries, list):
-        return ()
-    names = ",".join(str(e.get("name", "")) for e in entries if isinstance(e, dict))
-    return beside_prop64(parse_remedies(names)) if names else ()
+    return manifest_remedies(manifest)
 
 
 def remedy_codes(value: str | None, run_dir: Path | None = None) -> tuple[str, ...]:

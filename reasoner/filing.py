@@ -41,6 +41,10 @@ from cmr_reason.reasoner.owner_mark import MARKER
 from cmr_reason.reasoner.pleading_docx import pleading_docx
 from cmr_reason.reasoner.pleading_pdf import pleading_pdf
 from cmr_reason.reasoner.private_files import write_private
+from cmr_reason.reasoner.remedy_deadlines import DEFAULT_WINDOW_DAYS, objection_tables
+from cmr_reason.reasoner.remedy_deadlines import ORDER as DEADLINE_ORDER
+from cmr_reason.reasoner.remedy_deadlines import TITLES as DEADLINE_TITLES
+from cmr_reason.reasoner.remedy_deadlines import USES as DEADLINE_USES
 from cmr_reason.reasoner.replace_dir import Contents, describe, entries, replacing
 from cmr_reason.reasoner.run_dir import RunDir
 from cmr_reason.reasoner.table_pdf import table_pdf
@@ -70,7 +74,9 @@ TABLE_USE = {
     "resentence_list": "The office's working list, not for filing: relief is by petition and "
     "hearing (HS 11361.8(a)-(b)).",
 }
-WORKING_LISTS = ("review_list", "resentence_list")
+WORKING_LISTS = ("review_list", "resentence_list", *DEADLINE_TITLES)
+TABLE_TITLES.update(DEADLINE_TITLES)  # PC 1203.425(b) (reasoner/remedy_deadlines.py)
+TABLE_USE.update(DEADLINE_USES)
 
 
 @dataclass
@@ -106,11 +112,12 @@ def _table_heading(name: str, settings: FilingSettings, count_text: str) -> tupl
         caption = f"{settings.office.name} - convictions in the {court}"
     else:
         caption = f"People of the State of California v. Defendants in Exhibit 1 - {court}"
-    return (
-        TABLE_TITLES[name],
-        caption,
-        f"{count_text}; sorted by name, date of birth and court case number. {TABLE_USE[name]}",
+    order = (
+        DEADLINE_ORDER
+        if name in DEADLINE_TITLES
+        else ("sorted by name, date of birth and court case number")
     )
+    return (TABLE_TITLES[name], caption, f"{count_text}; {order}. {TABLE_USE[name]}")
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,7 @@ def make_filing(
     force: bool = False,
     progress: Progress | None = None,
     workers: int = 1,
+    deadline_window: int = DEFAULT_WINDOW_DAYS,
 ) -> FilingReport:
     """Gather, check and write the whole filing; nothing is left behind on failure.
 
@@ -258,10 +266,13 @@ def make_filing(
         "resentence": len(rows.resentence.rows),
         "sealing_cases": len(rows.sealing.rows),
     }
+    deadlines = objection_tables(run, county, deadline_window)  # only a run with PC 1203.425
+    for table in deadlines:
+        counts[table.name] = len(table.rows)
     try:
         with replacing(out_dir, force, FILING) as temp:
             hashes = _write(_Writer(temp, run, settings), template, rows, counts, basis,
-                            progress, workers)  # fmt: skip
+                            progress, workers, deadlines)  # fmt: skip
     except OSError as exc:
         kept = f"{out_dir} is unchanged" if out_dir.exists() else ""
         raise write_failed(exc, f"the filing {out_dir}", kept) from None
@@ -276,6 +287,7 @@ def _write(
     basis: str,
     progress: Progress | None,
     workers: int,
+    deadlines: list[Table] | None = None,
 ) -> dict[str, str]:
     """Write every file of the filing and ``filing.json``; return the files' SHA-256."""
     run, settings = writer.run, writer.settings
@@ -285,7 +297,7 @@ def _write(
             writer.documents(template, kind, _context(settings, run, counts[kind]))
             jobs += writer.table(getattr(rows, kind), "conviction")
     jobs += writer.table(rows.sealing, "case")
-    for table in (rows.challenge, rows.review, rows.resentence):
+    for table in (rows.challenge, rows.review, rows.resentence, *(deadlines or ())):
         jobs += writer.table(table, "conviction")
     total = len(writer.hashes) + len(jobs) + 1
     _tell(progress, "files", len(writer.hashes), total)

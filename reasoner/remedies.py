@@ -144,3 +144,12 @@ def remedy_names(codes: tuple[str, ...]) -> list[str]:
     """The user-facing names of remedy codes (``pc1203.425``)."""
     vocab = remedy_vocabulary()
     return [vocab.by_code(code).name for code in codes]
+
+
+def manifest_remedies(manifest: object) -> tuple[str, ...]:
+    """The codes of the remedies beside Prop 64 a run's manifest records (none for older runs)."""
+    entries = manifest.get("remedies") if isinstance(manifest, dict) else None
+    if not isinstance(entries, list):
+        return ()
+    names = ",".join(str(e.get("name", "")) for e in entries if isinstance(e, dict))
+    return beside_prop64(parse_remedies(names)) if names else ()

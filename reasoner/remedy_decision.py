@@ -76,9 +76,9 @@ def remedy_decisions(result: SolveResult) -> RemedyDecisions:
         elif name == "remedy_decided_by":
             dec.decided_by = str(values[2])
         elif name == "eligible_on":
-            dec.eligible_on = int(values[2])  # type: ignore[arg-type]
+            dec.eligible_on = int(values[2])
         elif name == "objection_deadline":
-            dec.objection_deadline = int(values[2])  # type: ignore[arg-type]
+            dec.objection_deadline = int(values[2])
         elif name == "missing_fact":
             dec.missing_facts.append(str(values[2]))
         elif name == "stays_true":

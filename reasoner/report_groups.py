@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from cmr_reason.reasoner.remedy_report import remedy_figures
 from cmr_reason.reasoner.report_compare import FIGURES
 from cmr_reason.reasoner.report_figures import LEVELS, OUTCOMES, RELIEF_OUTCOMES, Key, ordered
 from cmr_reason.reasoner.suppression_audit import Group
@@ -113,6 +114,7 @@ def page_figures(
         _shares(page, summary, kind)
     _reasons(page, summary)
     _input(page, summary, input_rows)
+    remedy_figures(page, summary)  # only a run with a remedy beside Prop 64
     _same_number(page, summary)
     if other is not None:
         _statute_links(page)

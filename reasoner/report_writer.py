@@ -19,6 +19,7 @@ from cmr_reason.reasoner import report_sections as sections
 from cmr_reason.reasoner.catalogue import load_catalogue
 from cmr_reason.reasoner.complementary_suppression import hidden_counts
 from cmr_reason.reasoner.program_set import load_program_set
+from cmr_reason.reasoner.remedy_report import remedy_sections
 from cmr_reason.reasoner.report_compare import check_comparable, comparison_section, labels
 from cmr_reason.reasoner.report_figures import Part, Row, Section, Suppression, Table
 from cmr_reason.reasoner.report_groups import page_figures
@@ -86,6 +87,7 @@ def _sections(run: RunDir, sup: Suppression) -> list[Section]:
         sections.decade_section(s, sup),
         sections.section_section(s, sup),
         sections.reason_section(s, sup, reason_phrases(run)),
+        *remedy_sections(s, sup),  # only a run with a remedy beside Prop 64
         sections.input_section(s, sup),
     ]
 

@@ -31,6 +31,7 @@ from cmr_reason.reasoner.decision import Decision
 from cmr_reason.reasoner.file_hash import sha256_of
 from cmr_reason.reasoner.justification import build_tree
 from cmr_reason.reasoner.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.remedies import manifest_remedies
 from cmr_reason.reasoner.replace_dir import recover, sweep
 from cmr_reason.reasoner.run_contents import RUN, is_manifest
 from cmr_reason.reasoner.run_inputs import locate_input, shown_path
@@ -101,7 +102,9 @@ class RunDir:
         policy = self.manifest["policy"]
         name = policy["name"]
         # A policy file by its absolute path (recorded since runs are reopened from anywhere).
-        programs = load_program_set(policy.get("path") or policy.get("argument") or name)
+        programs = load_program_set(
+            policy.get("path") or policy.get("argument") or name, manifest_remedies(self.manifest)
+        )
         if programs.sha256 != self.manifest["rules_sha256"]:
             raise UserError(
                 f"the rules have changed since the run in {self.path} "
