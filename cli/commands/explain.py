@@ -142,12 +142,14 @@ def explain(
         return
     if brief:
         print_brief(report, output_format)
+        print_remedy_report(report, output_format.value, brief, heading=False)
         return
     if output_format is Format.json:
-        typer.echo(person_json(report))
+        typer.echo(person_json(report))  # with the remedies' trees, if any
         return
     if output_format is Format.md:
         typer.echo(person_markdown(report))
+        print_remedy_report(report, output_format.value, brief, heading=False)
         return
     out_console.print(
         f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
@@ -165,6 +167,8 @@ def print_brief(report: dict[str, Any], output_format: Format) -> None:
     rows = [brief_row(tree) for tree in report["convictions"]]
     if output_format is Format.json:
         brief = {k: v for k, v in report.items() if k != "convictions"}
+        if "remedies" in brief:
+            brief["remedies"] = _brief_remedies(report)
         typer.echo(json.dumps({**brief, "convictions": rows}, indent=2, ensure_ascii=False))
         return
     head = (
@@ -237,21 +241,40 @@ def print_comparison(
         out_console.print(f"[red]internal error:[/] {escape(error)}")
 
 
+def _brief_remedies(report: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The remedies' decisions, one line each (``--brief --format json``)."""
+    keys = ("conviction_id", "outcome", "reason", "eligible_on", "objection_deadline")
+    return {
+        name: [{**{k: tree[k] for k in keys}, "line": remedy_brief(tree)} for tree in trees]
+        for name, trees in (report.get("remedies") or {}).items()
+    }
+
+
 def print_remedy_report(
     report: dict[str, Any], output_format: str, brief: bool, heading: bool = True
 ) -> None:
-    """Print the ``remedies`` entry of a person's report (nothing when there is none)."""
+    """Print the ``remedies`` entry of a person's report (nothing when there is none).
+
+    ``heading``: the remedies alone (``--remedy`` without prop64), with the person's
+    heading; without it they follow Prop 64's output (whose JSON already holds them).
+    """
     remedies = report.get("remedies") or {}
     if output_format == "json":
-        if heading:  # the remedies alone (with Prop 64, the report's JSON holds them)
+        if heading:
             shown = {k: v for k, v in report.items() if k != "convictions"}
+            if brief:
+                shown["remedies"] = _brief_remedies(report)
             typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
         return
     for name, trees in remedies.items():
         if output_format == "md":
-            lines = [f"## {name}", ""] if not heading else [f"# Person {report['subject_id']}", ""]
+            lines = [f"# Person {report['subject_id']}", ""] if heading else []
+            lines += [f"## {name}", "", f"As of {report['as_of']}.", ""]
             for tree in trees:
-                lines.append(f"## {tree['charge']} ({tree['level']}), {tree['disposition_date']}")
+                if brief:
+                    lines.append(f"- {remedy_brief(tree)}")
+                    continue
+                lines.append(f"### {tree['charge']} ({tree['level']}), {tree['disposition_date']}")
                 lines += remedy_markdown(tree)
             typer.echo("\n".join(lines))
             continue

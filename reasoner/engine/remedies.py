@@ -175,18 +175,33 @@ def fact_text(catalogue_texts: dict[str, str], fact: str) -> str:
 
 
 @cache
-def catalogue_fact_texts() -> dict[str, str]:
-    """``remedy_fact_text/3`` phrases of every remedy program, read from the programs."""
+def _phrases() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
+    """``remedy_fact_text/3`` and ``remedy_reason/3`` of every remedy program, grounded once."""
     ctl = clingo.Control(["--warn=none"])
     for remedy in remedy_vocabulary().remedies:
         for name in remedy.files:
             if name.startswith("statutes/"):
                 ctl.load(str(PROGRAMS_DIR / name))
-    ctl.add("base", [], "#show remedy_fact_text/3.")
+    ctl.add("base", [], "#show remedy_fact_text/3. #show remedy_reason/3.")
     ctl.ground([("base", [])], context=CALENDAR)
-    texts: dict[str, str] = {}
+    facts: dict[str, str] = {}
+    reasons: dict[tuple[str, str], str] = {}
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             for sym in model.symbols(shown=True):
-                texts.setdefault(str(sym.arguments[1]), sym.arguments[2].string)
-    return dict(sorted(texts.items()))
+                remedy, code, text = sym.arguments
+                if sym.name == "remedy_fact_text":
+                    facts.setdefault(str(code), text.string)
+                else:
+                    reasons[(str(remedy), str(code))] = text.string
+    return dict(sorted(facts.items())), dict(sorted(reasons.items()))
+
+
+def catalogue_fact_texts() -> dict[str, str]:
+    """``remedy_fact_text/3`` phrases of every remedy program, read from the programs."""
+    return _phrases()[0]
+
+
+def reason_text(remedy: str, reason: str) -> str:
+    """The plain phrase of a remedy's reason code (``remedy_reason/3``), else the code."""
+    return _phrases()[1].get((remedy, reason), reason.replace("_", " "))

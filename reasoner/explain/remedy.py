@@ -115,9 +115,10 @@ def remedy_rich_tree(tree: dict[str, Any]) -> Tree:
     if tree["rule"]:
         root.add(f"[bold]because[/] {_line(tree['rule'])}")
     if tree["eligible_on"]:
+        deadline = tree["objection_deadline"]
         root.add(
-            f"eligible on [bold]{tree['eligible_on']}[/]; objection deadline "
-            f"(PC 1203.425(b)) [bold]{tree['objection_deadline']}[/]"
+            f"eligible on [bold]{tree['eligible_on']}[/]"
+            + (f"; objection deadline [bold]{deadline}[/]" if deadline else "")
         )
     for key, title in (
         ("missing", "the record does not show"),
@@ -133,7 +134,7 @@ def remedy_rich_tree(tree: dict[str, Any]) -> Tree:
             for node in tree[key]:
                 branch.add(_line(node))
     if tree["dates"]:
-        branch = root.add("the date of eligibility")
+        branch = root.add(_dates_title(tree))
         for node in tree["dates"]:
             branch.add(_line(node))
     for node in tree["versions"]:
@@ -145,17 +146,30 @@ def remedy_rich_tree(tree: dict[str, Any]) -> Tree:
     return root
 
 
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _dates_title(tree: dict[str, Any]) -> str:
+    """The dates' heading: the date of eligibility, or, when none, the dates relief waits for."""
+    if remedy_vocabulary().kinds.get(tree["outcome"]) in ("relief", "relief_later"):
+        return "the date of eligibility"
+    return "dates relief would also wait for"
+
+
 def remedy_markdown(tree: dict[str, Any]) -> list[str]:
     """The remedy decision as Markdown lines."""
     lines = [
-        f"### {tree['remedy']}: {tree['outcome_label']} ({tree['reason']})",
+        f"#### {tree['remedy']}: {tree['outcome_label']} ({tree['reason']})",
         "",
     ]
     if tree["rule"]:
         lines.append(f"- Because: {tree['rule']['text']} ({tree['rule']['citation']})")
     if tree["eligible_on"]:
+        deadline = tree["objection_deadline"]
         lines.append(
-            f"- Eligible on {tree['eligible_on']}; objection deadline {tree['objection_deadline']}"
+            f"- Eligible on {tree['eligible_on']}"
+            + (f"; objection deadline {deadline}" if deadline else "")
         )
     for text in tree["missing"]:
         lines.append(f"- The record does not show: {text}")
@@ -163,8 +177,10 @@ def remedy_markdown(tree: dict[str, Any]) -> list[str]:
         lines.append(f"- Must stay true: {text}")
     for key in ("held", "pending", "not_in_record"):
         for node in tree[key]:
-            lines.append(f"- {STATUS_WORDS[key].capitalize()}: {node['text']}")
-    for node in [*tree["dates"], *tree["versions"]]:
+            lines.append(f"- {_capital(STATUS_WORDS[key])}: {node['text']}")
+    for node in tree["dates"]:
+        lines.append(f"- {_capital(_dates_title(tree))}: {node['text']}")
+    for node in tree["versions"]:
         lines.append(f"- {node['text']}")
     lines.append("")
     return lines
@@ -172,11 +188,10 @@ def remedy_markdown(tree: dict[str, Any]) -> list[str]:
 
 def remedy_brief(tree: dict[str, Any]) -> str:
     """``id  date  charge level  remedy: Outcome - reason  (date)``: one line, plain text."""
-    when = (
-        f" (on {tree['eligible_on']}, object by {tree['objection_deadline']})"
-        if tree["eligible_on"]
-        else ""
-    )
+    when = ""
+    if tree["eligible_on"]:
+        deadline = tree["objection_deadline"]
+        when = f" (on {tree['eligible_on']}" + (f", object by {deadline})" if deadline else ")")
     return (
         f"{tree['conviction_id']}  {tree['disposition_date'] or 'date unknown'}  "
         f"{tree['charge'] or '?'} {tree['level']}  {tree['remedy']}: {tree['outcome_label']} - "
