@@ -20,6 +20,7 @@ from cmr_reason.cli.commands import (
     facts,
     file,
     policies,
+    remedies,
     report,
     review,
     rules,
@@ -59,7 +60,20 @@ app = typer.Typer(
     add_completion=False,
 )
 
-for _command in (check, explain, facts, file, policies, report, review, rules, run, summary, synth):
+for _command in (
+    check,
+    explain,
+    facts,
+    file,
+    policies,
+    remedies,
+    report,
+    review,
+    rules,
+    run,
+    summary,
+    synth,
+):
     _command.register(app)
 
 

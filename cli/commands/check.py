@@ -9,8 +9,10 @@ import typer
 from rich.markup import escape
 
 from cmr_reason.cli.console import out_console
+from cmr_reason.cli.options import RemedyOption
 from cmr_reason.cli.records import Column, print_records
 from cmr_reason.reasoner.engine.case_runner import case_files, failure_report, run_case
+from cmr_reason.reasoner.engine.remedies import remedy_codes
 
 
 def check(
@@ -18,10 +20,12 @@ def check(
     policy: Annotated[
         str | None, typer.Option("--policy", help="Run every case under this policy instead.")
     ] = None,
+    remedy: RemedyOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show passing cases.")] = False,
 ) -> None:
     """Run edge cases; show expected against actual; exit 1 if any fails."""
-    results = [run_case(p, policy) for p in case_files(paths)]
+    loaded = remedy_codes(remedy)
+    results = [run_case(p, policy, loaded) for p in case_files(paths)]
     failed = [r for r in results if not r.passed]
     if not failed and not verbose:
         noun = "case passes" if len(results) == 1 else f"{len(results)} cases pass"

@@ -12,16 +12,34 @@ from rich.markup import escape
 
 from cmr_reason.cli.console import out_console
 from cmr_reason.cli.inputs import LoadedInput, load_histories
-from cmr_reason.cli.options import AsOfOption, EncodingOption, RunPolicyOption, parse_as_of
+from cmr_reason.cli.options import (
+    AsOfOption,
+    EncodingOption,
+    RemedyOption,
+    RunPolicyOption,
+    parse_as_of,
+)
 from cmr_reason.cli.records import Column, print_records
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import closest_ids
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.remedies import (
+    manifest_remedies,
+    remedy_codes,
+    remedy_names,
+    shows_prop64,
+)
 from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.explain.justification import build_tree, outcome_label
 from cmr_reason.reasoner.explain.policy_compare import compare_policies, parse_policy_list
+from cmr_reason.reasoner.explain.remedy import (
+    remedy_brief,
+    remedy_markdown,
+    remedy_report,
+    remedy_rich_tree,
+)
 from cmr_reason.reasoner.explain.render import (
     brief_line,
     brief_row,
@@ -54,11 +72,18 @@ def find_person(loaded: LoadedInput, subject_id: str) -> History:
 
 
 def person_report(
-    history: History, policy: str, as_of_text: str | None, fallback_as_of: Any = None
+    history: History,
+    policy: str,
+    as_of_text: str | None,
+    fallback_as_of: Any = None,
+    remedies: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """Decide one person's convictions and build the report the renderers take."""
+    """Decide one person's convictions and build the report the renderers take.
+
+    ``remedies`` (codes beside Prop 64) add a ``remedies`` entry (reasoner/explain/remedy.py).
+    """
     as_of = parse_as_of(as_of_text, fallback_as_of)
-    programs = load_program_set(policy)
+    programs = load_program_set(policy, remedies)
     solved = decide([history], programs, as_of)
     catalogue = load_catalogue(programs)
     trees = [
@@ -66,7 +91,7 @@ def person_report(
         for c in history.convictions
         if c.conviction_id in solved.decisions
     ]
-    return {
+    report = {
         "subject_id": history.subject_id,
         "name": history.person.name,
         "as_of": as_of.isoformat(),
@@ -75,6 +100,9 @@ def person_report(
         "convictions": trees,
         "internal_errors": solved.internal_errors,
     }
+    if remedies:
+        report["remedies"] = remedy_report(history, solved, catalogue)
+    return report
 
 
 def run_folder(paths: list[Path]) -> RunDir | None:
@@ -88,9 +116,16 @@ def run_folder(paths: list[Path]) -> RunDir | None:
 
 
 def run_person_report(
-    run: RunDir, subject_id: str, policy: str | None, as_of_text: str | None
+    run: RunDir,
+    subject_id: str,
+    policy: str | None,
+    as_of_text: str | None,
+    remedies: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """One person's report exactly as the run decided it (its policy, date and decisions)."""
+    """One person's report exactly as the run decided it (its policy, date and decisions).
+
+    The run's own remedies are shown; ``remedies`` may name only remedies the run decided.
+    """
     if policy is not None and policy != run.programs.policy_name:
         raise UserError(
             f"the run was decided under {run.programs.policy_name!r}; explain of a run folder "
@@ -101,6 +136,13 @@ def run_person_report(
             f"the run was decided as of {run.as_of.isoformat()}; explain of a run folder "
             "shows the run's decisions: leave out --as-of, or give the input file instead"
         )
+    decided = manifest_remedies(run.manifest)
+    extra = [code for code in remedies if code not in decided]
+    if extra:
+        raise UserError(
+            f"the run did not decide {', '.join(remedy_names(tuple(extra)))}: explain of a run "
+            "folder shows the run's decisions; give the input file instead"
+        )
     history = run.history(subject_id)
     if history is None:
         raise UserError(f"no person {subject_id!r} in the run {run.path}")
@@ -110,7 +152,7 @@ def run_person_report(
         for c in history.convictions
         if c.conviction_id in solved.decisions
     ]
-    return {
+    report = {
         "subject_id": history.subject_id,
         "name": history.person.name,
         "as_of": run.as_of.isoformat(),
@@ -119,6 +161,9 @@ def run_person_report(
         "convictions": trees,
         "internal_errors": solved.internal_errors,
     }
+    if decided:
+        report["remedies"] = remedy_report(history, solved, run.catalogue)
+    return report
 
 
 def explain(
@@ -154,6 +199,7 @@ def explain(
             "alternative or a review's candidates); without it, the full tree.",
         ),
     ] = False,
+    remedy: RemedyOption = None,
 ) -> None:
     """Explain the decision on each of one person's convictions, in date order.
 
@@ -169,7 +215,7 @@ def explain(
             policies = parse_policy_list(compare)
             print_comparison(history, policies, as_of, run.as_of, output_format)
             return
-        report = run_person_report(run, person, policy, as_of)
+        report = run_person_report(run, person, policy, as_of, remedy_codes(remedy))
     else:
         loaded = load_histories(input_file, encoding, only=[person])
         history = find_person(loaded, person)
@@ -177,15 +223,21 @@ def explain(
             policies = parse_policy_list(compare)
             print_comparison(history, policies, as_of, loaded.as_of, output_format)
             return
-        report = person_report(history, policy or "statute", as_of, loaded.as_of)
+        codes = remedy_codes(remedy)
+        report = person_report(history, policy or "statute", as_of, loaded.as_of, codes)
+    if not shows_prop64(remedy):  # --remedy without prop64: that remedy alone
+        print_remedy_report(report, output_format.value, brief)
+        return
     if brief:
         print_brief(report, output_format)
+        print_remedy_report(report, output_format.value, brief, heading=False)
         return
     if output_format is Format.json:
-        typer.echo(person_json(report))
+        typer.echo(person_json(report))  # with the remedies' trees, if any
         return
     if output_format is Format.md:
         typer.echo(person_markdown(report))
+        print_remedy_report(report, output_format.value, brief, heading=False)
         return
     out_console.print(
         f"[bold]{escape(person_heading(report))}[/] - as of {report['as_of']}, "
@@ -195,6 +247,7 @@ def explain(
         out_console.print(conviction_tree(tree))
     if not report["convictions"]:
         out_console.print("No convictions on this record.")
+    print_remedy_report(report, output_format.value, brief, heading=False)
 
 
 def print_brief(report: dict[str, Any], output_format: Format) -> None:
@@ -202,6 +255,8 @@ def print_brief(report: dict[str, Any], output_format: Format) -> None:
     rows = [brief_row(tree) for tree in report["convictions"]]
     if output_format is Format.json:
         brief = {k: v for k, v in report.items() if k != "convictions"}
+        if "remedies" in brief:
+            brief["remedies"] = _brief_remedies(report)
         typer.echo(json.dumps({**brief, "convictions": rows}, indent=2, ensure_ascii=False))
         return
     head = (
@@ -275,6 +330,54 @@ def print_comparison(
     )
     for error in result.internal_errors:
         out_console.print(f"[red]internal error:[/] {escape(error)}")
+
+
+def _brief_remedies(report: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The remedies' decisions, one line each (``--brief --format json``)."""
+    keys = ("conviction_id", "outcome", "reason", "eligible_on", "objection_deadline")
+    return {
+        name: [{**{k: tree[k] for k in keys}, "line": remedy_brief(tree)} for tree in trees]
+        for name, trees in (report.get("remedies") or {}).items()
+    }
+
+
+def print_remedy_report(
+    report: dict[str, Any], output_format: str, brief: bool, heading: bool = True
+) -> None:
+    """Print the ``remedies`` entry of a person's report (nothing when there is none).
+
+    ``heading``: the remedies alone (``--remedy`` without prop64), with the person's
+    heading; without it they follow Prop 64's output (whose JSON already holds them).
+    """
+    remedies = report.get("remedies") or {}
+    if output_format == "json":
+        if heading:
+            shown = {k: v for k, v in report.items() if k != "convictions"}
+            if brief:
+                shown["remedies"] = _brief_remedies(report)
+            typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        return
+    for name, trees in remedies.items():
+        if output_format == "md":
+            lines = [f"# Person {report['subject_id']}", ""] if heading else []
+            lines += [f"## {name}", "", f"As of {report['as_of']}.", ""]
+            for tree in trees:
+                if brief:
+                    lines.append(f"- {remedy_brief(tree)}")
+                    continue
+                lines.append(f"### {tree['charge']} ({tree['level']}), {tree['disposition_date']}")
+                lines += remedy_markdown(tree)
+            typer.echo("\n".join(lines))
+            continue
+        out_console.print(
+            f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
+            f"{escape(name)}, {len(trees)} conviction(s)"
+        )
+        for tree in trees:
+            if brief:
+                out_console.print(escape(remedy_brief(tree)), soft_wrap=True)
+            else:
+                out_console.print(remedy_rich_tree(tree))
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cmr_reason.cli.console import err_console
+from cmr_reason.reasoner.filing.deadlines import DEFAULT_WINDOW_DAYS
 from cmr_reason.reasoner.filing.rows import Progress as ProgressHook
 from cmr_reason.reasoner.filing.settings import example_settings_path, load_settings
 from cmr_reason.reasoner.filing.template import load_template
@@ -98,6 +99,12 @@ def report_table(report: FilingReport) -> Table:
         ("Convictions awaiting review", report.counts["review"]),
         ("Still serving: recall or dismissal of sentence", report.counts["resentence"]),
     ]
+    for name, label in (
+        ("objection_deadlines", "PC 1203.425(b) objection deadlines ahead"),
+        ("objection_deadlines_passed", "  deadlines passed, relief to come"),
+    ):
+        if name in report.counts:  # only a run with --remedy pc1203.425
+            lines.append((label, report.counts[name]))
     for label, value in lines:
         table.add_row(label, f"{value:,}")
     return table
@@ -115,8 +122,21 @@ def file_command(
         int, typer.Option(min=1, help="Processes that read the people and write the files.")
     ] = 1,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or table.")] = False,
+    deadline_window: Annotated[
+        int,
+        typer.Option(
+            "--deadline-window",
+            min=1,
+            help="For a run with --remedy pc1203.425: list the objection deadlines (PC "
+            "1203.425(b)) falling within this many days of the run's as-of date.",
+        ),
+    ] = DEFAULT_WINDOW_DAYS,
 ) -> None:
-    """Write the motions, proposed orders, Exhibit 1, sealing, challenge and review lists."""
+    """Write the motions, proposed orders, Exhibit 1, sealing, challenge and review lists.
+
+    For a run that decided PC 1203.425 (--remedy), also the office's lists of objection
+    deadlines in the coming weeks and of those already passed.
+    """
     run = open_run(run_dir)
     if settings is None:
         settings = example_settings_path(template or DEFAULT_TEMPLATE)
@@ -126,7 +146,7 @@ def file_command(
     office = load_settings(settings)
     chosen = load_template(template or office.template)
     with _progress(quiet) as hook:
-        report = make_filing(run, office, chosen, out, force, hook, workers)
+        report = make_filing(run, office, chosen, out, force, hook, workers, deadline_window)
     if quiet:
         return
     err_console.print(report_table(report))

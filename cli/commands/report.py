@@ -9,6 +9,7 @@ import typer
 from rich.markup import escape
 
 from cmr_reason.cli.console import err_console
+from cmr_reason.reasoner.engine.remedies import remedy_codes, remedy_names
 from cmr_reason.reasoner.report.writer import ReportOptions, write_report
 from cmr_reason.reasoner.run.directory import open_run
 
@@ -35,13 +36,26 @@ def report(
         bool,
         typer.Option("--force", help="Compare runs even if their inputs or as-of dates differ."),
     ] = False,
+    remedy: Annotated[
+        str | None,
+        typer.Option(
+            "--remedy",
+            help="The remedies to show beside Prop 64 (comma-separated, or all; prop64 alone "
+            "shows none); without it, every remedy the run decided (`run --remedy`).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Write a self-contained HTML impact report with charts and the tables behind them."""
+    """Write a self-contained HTML impact report with charts and the tables behind them.
+
+    A run that decided remedies beside Prop 64 (run --remedy) gets a section for each.
+    """
     run = open_run(run_dir)
     options = ReportOptions(
         suppress_below=suppress_below,
         compare=open_run(compare) if compare is not None else None,
         force=force,
+        remedies=tuple(remedy_names(remedy_codes(remedy))) if remedy is not None else None,
     )
     written = write_report(run, out, options)
     for warning in options.warnings:

@@ -24,7 +24,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cmr_reason.cli.console import err_console, out_console
-from cmr_reason.cli.options import AsOfOption, parse_as_of
+from cmr_reason.cli.options import AsOfOption, RemedyOption, parse_as_of
 from cmr_reason.facts.doj.reader import DEFAULT_BUDGET_BYTES
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.file_hash import sha256_text
@@ -44,6 +44,7 @@ from cmr_reason.reasoner.run.bulk import (
 from cmr_reason.reasoner.run.compare import COMPARISON_FILES, TEMPORARY, compare_runs
 from cmr_reason.reasoner.run.contents import FACTS_FILE, run_problem
 from cmr_reason.reasoner.run.input_check import EXIT_REJECTS, repairs_of
+from cmr_reason.reasoner.run.remedy_output import remedy_headline
 from cmr_reason.reasoner.run.replace_dir import LEFTOVER, describe, entries
 from cmr_reason.reasoner.run.sanity import RunWarning
 from cmr_reason.reasoner.run.settings import GivenSettings, first_run_settings, resolve_settings
@@ -75,6 +76,8 @@ def summary_table(figures: dict[str, Any]) -> Table:
          f"{rows['rows_in']} ({rows['rows_used']} / {rows['rows_irrelevant']} / "
          f"{rows['rows_rejected']})"),
     ]  # fmt: skip
+    # The remedies beside Prop 64 (run --remedy), after Prop 64's figures.
+    lines += [(f"  {label}" if sub else label, n) for label, n, sub in remedy_headline(figures)]
     for label, value in lines:
         table.add_row(label, str(value))
     return table
@@ -187,6 +190,7 @@ def run_command(
             "the outputs are written either way).",
         ),
     ] = False,
+    remedy: RemedyOption = None,
 ) -> None:
     """Decide every conviction of the input and write the results, figures and manifest.
 
@@ -206,6 +210,7 @@ def run_command(
         county=county,
         encoding=encoding,
         repair_excel=repair_excel,
+        remedy=remedy,
     )
     if compare is not None:  # a comparison folder holds no run to take settings from
         settings = first_run_settings(given, demo_inputs)
@@ -232,7 +237,9 @@ def run_command(
         if decisions is not None:
             raise UserError("give --compare or --decisions, not both")
         reports = _run_compare(
-            [load_program_set(p) for p in parse_policy_list(compare)], config, quiet
+            [load_program_set(p, config.programs.remedies) for p in parse_policy_list(compare)],
+            config,
+            quiet,
         )
         _check_rejects(reports[0], out, accept_rejects, quiet)
         return

@@ -19,6 +19,12 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.lp_reader import LpDocument, read_lp
 from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.remedy_cases import (
+    case_remedies,
+    prop64_expectations,
+    remedy_checks,
+)
+from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
 from cmr_reason.reasoner.engine.solver import SolveResult, decide
 
 
@@ -90,14 +96,20 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
     return when, policy, scope, params
 
 
-def run_case(path: Path | str, policy_override: str | None = None) -> CaseResult:
-    """Run one case file and compare the decisions with its expectations."""
+def run_case(
+    path: Path | str, policy_override: str | None = None, remedies: tuple[str, ...] = ()
+) -> CaseResult:
+    """Run one case file and compare the decisions with its expectations.
+
+    ``remedies`` (codes) are loaded beside those the case names with ``remedy/1``.
+    """
     path = Path(path)
     result = CaseResult(path=path)
     try:
         doc = read_lp(path)
         as_of, policy, scope, params = _settings(doc, policy_override)
-        programs = load_program_set(policy)
+        loaded = tuple(sorted({*case_remedies(doc), *remedies}))
+        programs = load_program_set(policy, loaded)
     except UserError as exc:
         result.problems.append(str(exc))
         return result
@@ -117,7 +129,7 @@ def run_case(path: Path | str, policy_override: str | None = None) -> CaseResult
         cid: sorted({f.rule_id for f in d.firings}) for cid, d in decisions.items()
     }
     expected_ids: set[str] = set()
-    for fact in doc.expectations:
+    for fact in prop64_expectations(doc.expectations):
         sym = fact.symbol
         args = sym.arguments
         cid = _arg(args[0])
@@ -156,6 +168,14 @@ def run_case(path: Path | str, policy_override: str | None = None) -> CaseResult
             want = "(no alternative)"
             got = ", ".join(f"{o} if {f}" for o, f in dec.alternatives) or want
         result.checks.append(Check(cid, sym.name, want, got, want == got))
+    by_remedy = remedy_decisions(solved)
+    remedy_found, remedy_problems = remedy_checks(doc, by_remedy, decisions)
+    result.checks += [Check(c.conviction_id, c.what, c.expected, c.got, c.ok) for c in remedy_found]
+    result.problems += remedy_problems
+    for by_cid in by_remedy.values():  # the rules of the remedies fired too
+        for cid, remedy_dec in by_cid.items():
+            fired = {*result.rules_fired.get(cid, []), *(f.rule_id for f in remedy_dec.firings)}
+            result.rules_fired[cid] = sorted(fired)
     for cid in sorted(decisions):
         if cid not in expected_ids:
             dec = decisions[cid]

@@ -9,7 +9,7 @@ process; its text and SHA-256 go into the run's manifest.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.file_hash import sha256_text
 from cmr_reason.reasoner.engine.policy_catalogue import param_facts, read_policy_spec
 from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.remedies import remedy_files, remedy_only_files
 
 BASE_DIRS = ("core", "tables", "statutes")
 
@@ -91,6 +92,9 @@ class ProgramSet:
     param_facts: str = ""
     param_source: Path | None = None
     argument: str = ""  # the policy as the user gave it (a name or a path)
+    # Remedies beside Prop 64 (codes, e.g. pc1203_425): their programs and views are
+    # loaded only when named (reasoner/engine/remedies.py); none by default.
+    remedies: tuple[str, ...] = ()
 
     @property
     def given_file(self) -> Path | None:
@@ -104,8 +108,11 @@ class ProgramSet:
     @property
     def files(self) -> list[Path]:
         """Every program file, in a fixed order."""
-        base = [p for d in BASE_DIRS for p in sorted((PROGRAMS_DIR / d).glob("*.lp"))]
-        return [*base, self.policy_file]
+        only = remedy_only_files()
+        base = [
+            p for d in BASE_DIRS for p in sorted((PROGRAMS_DIR / d).glob("*.lp")) if p not in only
+        ]
+        return [*base, *remedy_files(self.remedies), self.policy_file]
 
     @cached_property
     def law_text(self) -> str:
@@ -118,17 +125,22 @@ class ProgramSet:
     @cached_property
     def text(self) -> str:
         """The programs with the full view (``views/full.lp``): every explanation atom."""
-        return self.law_text + _view("full")
+        return self.law_text + _view("full") + self._remedy_views("remedies", "remedies_full")
 
     @cached_property
     def bulk_text(self) -> str:
         """The programs with the bulk run's packed view (``views/bulk.lp``)."""
-        return self.law_text + _view("bulk")
+        return self.law_text + _view("bulk") + self._remedy_views("remedies")
+
+    def _remedy_views(self, *names: str) -> str:
+        """The remedies' views (``views/remedies*.lp``), for a run with a remedy beside Prop 64."""
+        return "".join(_view(name) for name in names) if self.remedies else ""
 
     @cached_property
     def sha256(self) -> str:
         """SHA-256 of the programs and both views: what the manifest records."""
-        whole = self.law_text + _view("full") + _view("bulk")
+        remedy_views = self._remedy_views("remedies", "remedies_full")
+        whole = self.law_text + _view("full") + _view("bulk") + remedy_views
         return sha256_text(whole)
 
 
@@ -137,11 +149,17 @@ def _view(name: str) -> str:
     return f"\n% file: views/{path.name}\n{path.read_text(encoding='utf-8')}"
 
 
-def load_program_set(policy: str = "statute") -> ProgramSet:
+def load_program_set(policy: str = "statute", remedies: tuple[str, ...] = ()) -> ProgramSet:
     """Resolve a policy name or path into the programs to load.
 
+    ``remedies`` are the codes of the remedies beside Prop 64 to load (``pc1203_425``).
     Raises :class:`UserError` listing the valid names for an unknown policy.
     """
+    found = _load_program_set(policy)
+    return replace(found, remedies=tuple(remedies)) if remedies else found
+
+
+def _load_program_set(policy: str) -> ProgramSet:
     path = Path(policy)
     if path.suffix == ".lp":
         if not path.is_file():

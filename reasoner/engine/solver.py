@@ -23,11 +23,18 @@ from datetime import date
 
 import clingo
 
+from cmr_reason.facts.calendar_terms import CALENDAR
 from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.fact_writer import packed_facts, quote
 from cmr_reason.facts.history import History
+from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.reasoner.engine.decision import Absence, Decision, Firing, Value
 from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.remedy_atoms import (
+    REMEDY_ATOMS,
+    REMEDY_PREFIXES,
+    is_remedy_conclusion,
+)
 
 
 def to_value(sym: clingo.Symbol) -> Value:
@@ -67,6 +74,10 @@ class SolveResult:
     internal_errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # facts, ground, solve
+    # The remedies beside Prop 64 (reasoner/engine/remedy_decision.py reads them): their shown
+    # atoms as text, and their rule firings by conviction id.
+    remedy_texts: list[str] = field(default_factory=list)
+    remedy_firings: list[tuple[str, Firing]] = field(default_factory=list)
 
 
 def settings_facts(as_of: date, scope_county: str | None = None) -> str:
@@ -100,7 +111,14 @@ def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
     if name == "sealable_case":
         result.sealable_cases.add(args[0].string)
         return
+    if name in REMEDY_ATOMS:
+        result.remedy_texts.append(str(sym))
+        return
     cid = args[0].string
+    if name == "fired" and is_remedy_conclusion(args[2].name):
+        firing = Firing(args[1].string, to_value(args[2]), to_args(args[3]))
+        result.remedy_firings.append((cid, firing))
+        return
     dec = _decision(result.decisions, cid)
     if name == "fired":
         dec.firings.append(Firing(args[1].string, to_value(args[2]), to_args(args[3])))
@@ -307,6 +325,8 @@ class _LeanReader:
         if parts is None:  # not an atom about a conviction or case
             if text.startswith("internal_error("):
                 result.internal_errors.append(text)
+            elif text.startswith(REMEDY_PREFIXES):
+                result.remedy_texts.append(text)
             return
         name, key, rest = parts
         if name in _SKIP:
@@ -328,7 +348,9 @@ class _LeanReader:
             return
         if name == "fired":
             firing = self.firing(rest)
-            if firing is not None:
+            if firing is not None and is_remedy_conclusion(firing.kind):
+                result.remedy_firings.append((key, firing))
+            elif firing is not None:
                 dec.firings.append(firing)
             return
         if name == "flag":
@@ -373,7 +395,7 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
     ctl.add("base", [], programs.bulk_text if lean else programs.text)
     ctl.add("base", [], facts)
-    ctl.ground([("base", [])])
+    ctl.ground([("base", [])], context=CALENDAR)
     grounded = clock()
     with ctl.solve(yield_=True) as handle:
         for model in handle:
@@ -411,7 +433,10 @@ def decide(
     solve time includes reading the answer back).
     """
     started = time.perf_counter()
+    histories = list(histories)
     facts = batch_facts(histories)
+    if programs.remedies:  # the facts only a remedy beside Prop 64 reads (arrests...)
+        facts += "".join(remedy_facts(h) for h in histories)
     built = time.perf_counter() - started
     result = solve_text(
         programs, facts + settings_facts(as_of, scope_county) + extra_facts, lean=lean

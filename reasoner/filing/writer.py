@@ -30,6 +30,14 @@ from cmr_reason.reasoner.filing.counts import (
     dismissal_counts,
     redesignation_counts,
 )
+from cmr_reason.reasoner.filing.deadlines import (
+    DEFAULT_WINDOW_DAYS,
+    deadline_entries,
+    has_deadline_lists,
+)
+from cmr_reason.reasoner.filing.deadlines import ORDER as DEADLINE_ORDER
+from cmr_reason.reasoner.filing.deadlines import TITLES as DEADLINE_TITLES
+from cmr_reason.reasoner.filing.deadlines import USES as DEADLINE_USES
 from cmr_reason.reasoner.filing.exhibit import (
     column_widths,
     read_table_csv,
@@ -73,7 +81,9 @@ TABLE_USE = {
     "resentence_list": "The office's working list, not for filing: relief is by petition and "
     "hearing (HS 11361.8(a)-(b)).",
 }
-WORKING_LISTS = ("review_list", "resentence_list")
+WORKING_LISTS = ("review_list", "resentence_list", *DEADLINE_TITLES)
+TABLE_TITLES.update(DEADLINE_TITLES)  # PC 1203.425(b) (reasoner/filing/deadlines.py)
+TABLE_USE.update(DEADLINE_USES)
 
 
 @dataclass
@@ -109,11 +119,12 @@ def _table_heading(name: str, settings: FilingSettings, count_text: str) -> tupl
         caption = f"{settings.office.name} - convictions in the {court}"
     else:
         caption = f"People of the State of California v. Defendants in Exhibit 1 - {court}"
-    return (
-        TABLE_TITLES[name],
-        caption,
-        f"{count_text}; sorted by name, date of birth and court case number. {TABLE_USE[name]}",
+    order = (
+        DEADLINE_ORDER
+        if name in DEADLINE_TITLES
+        else ("sorted by name, date of birth and court case number")
     )
+    return (TABLE_TITLES[name], caption, f"{count_text}; {order}. {TABLE_USE[name]}")
 
 
 @dataclass(frozen=True)
@@ -239,6 +250,7 @@ def make_filing(
     force: bool = False,
     progress: Progress | None = None,
     workers: int = 1,
+    deadline_window: int = DEFAULT_WINDOW_DAYS,
 ) -> FilingReport:
     """Gather, check and write the whole filing; nothing is left behind on failure.
 
@@ -251,7 +263,9 @@ def make_filing(
     if run.county and run.county != county:
         raise UserError(f"the run covers {run.county} County only, but the settings file's "
                         f"court is in {county}")  # fmt: skip
-    rows: FilingRows = gather_rows(run, county, progress, workers)
+    # The objection-deadline lists, only for a run with a remedy beside Prop 64 (PC 1203.425).
+    deadlines = deadline_entries(run, county, deadline_window) if has_deadline_lists(run) else None
+    rows: FilingRows = gather_rows(run, county, progress, workers, deadlines)
     basis = check_counts(rows, run.summary, run.county)
     counts = {
         "dismissal": dismissal_counts(rows),
@@ -261,6 +275,8 @@ def make_filing(
         "resentence": len(rows.resentence.rows),
         "sealing_cases": len(rows.sealing.rows),
     }
+    for table in rows.deadlines:
+        counts[table.name] = len(table.rows)
     try:
         with replacing(out_dir, force, FILING) as temp:
             hashes = _write(_Writer(temp, run, settings), template, rows, counts, basis,
@@ -288,7 +304,7 @@ def _write(
             writer.documents(template, kind, _context(settings, run, counts[kind]))
             jobs += writer.table(getattr(rows, kind), "conviction")
     jobs += writer.table(rows.sealing, "case")
-    for table in (rows.challenge, rows.review, rows.resentence):
+    for table in (rows.challenge, rows.review, rows.resentence, *rows.deadlines):
         jobs += writer.table(table, "conviction")
     total = len(writer.hashes) + len(jobs) + 1
     _tell(progress, "files", len(writer.hashes), total)

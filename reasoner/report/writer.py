@@ -19,6 +19,7 @@ from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.report import sections
 from cmr_reason.reasoner.report.compare import check_comparable, comparison_section, labels
 from cmr_reason.reasoner.report.figures import Part, Row, Section, Suppression, Table
+from cmr_reason.reasoner.report.remedies import remedies_shown, remedy_sections
 from cmr_reason.reasoner.report.suppression.complementary import hidden_counts
 from cmr_reason.reasoner.report.suppression.groups import page_figures
 from cmr_reason.reasoner.report.svg_charts import render
@@ -35,6 +36,8 @@ class ReportOptions:
     compare: RunDir | None = None
     force: bool = False
     warnings: list[str] = field(default_factory=list)
+    # The remedies beside Prop 64 to show (user names); None: every one the run decided.
+    remedies: tuple[str, ...] | None = None
 
 
 def reason_phrases(run: RunDir) -> dict[str, str]:
@@ -75,8 +78,7 @@ def run_facts(run: RunDir, sup: Suppression) -> tuple[list[tuple[str, str]], Tab
     return facts, inputs
 
 
-def _sections(run: RunDir, sup: Suppression) -> list[Section]:
-    s = run.summary
+def _sections(run: RunDir, sup: Suppression, s: dict[str, Any]) -> list[Section]:
     return [
         sections.outcome_section(s, sup),
         sections.level_section(s, sup),
@@ -85,6 +87,7 @@ def _sections(run: RunDir, sup: Suppression) -> list[Section]:
         sections.decade_section(s, sup),
         sections.section_section(s, sup),
         sections.reason_section(s, sup, reason_phrases(run)),
+        *remedy_sections(s, sup),  # only a run with a remedy beside Prop 64
         sections.input_section(s, sup),
     ]
 
@@ -107,14 +110,14 @@ def suppression(run: RunDir, options: ReportOptions) -> Suppression:
         return Suppression(options.suppress_below)
     rows = [e.get("rows", 0) for e in run.manifest.get("inputs", [])]
     other = options.compare.summary if options.compare is not None else None
-    page = page_figures(run.summary, rows, other)
+    page = page_figures(remedies_shown(run.summary, options.remedies), rows, other)
     return Suppression(options.suppress_below, hidden_counts(page, options.suppress_below))
 
 
 def context(run: RunDir, options: ReportOptions) -> dict[str, Any]:
     """Everything the template shows."""
     sup = suppression(run, options)
-    body = _sections(run, sup)
+    body = _sections(run, sup, remedies_shown(run.summary, options.remedies))
     if options.compare is not None:
         other = options.compare
         names = labels(run, other)

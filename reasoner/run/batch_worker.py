@@ -26,8 +26,10 @@ from cmr_reason.facts.history import History
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
 from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
+from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
 from cmr_reason.reasoner.run.rows import case_rows, conviction_row, person_outcome, person_row
 
 if TYPE_CHECKING:
@@ -67,6 +69,9 @@ class BatchResult:
     convictions: int = 0
     accounts: list[FileAccount] | None = None  # the row account of the batch's DOJ rows
     pid: int = 0
+    # The remedies beside Prop 64 (reasoner/run/remedy_output.py): rows by remedy, figures.
+    remedy_csv: dict[str, str] = field(default_factory=dict)
+    remedy_summary: RemedySummary | None = None
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
@@ -129,6 +134,10 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
             case_out.writerow(row)
         result.summary.add_person(history, mine, outcome)
+    if spec.programs.remedies:
+        result.remedy_csv, result.remedy_summary = remedy_batch_rows(
+            histories, decisions, remedy_decisions(solved), spec.programs.remedies, catalogue
+        )
     result.people = len(histories)
     result.convictions = convictions
     result.convictions_csv = conv_buf.getvalue()

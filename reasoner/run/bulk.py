@@ -50,6 +50,7 @@ from cmr_reason.reasoner.run.input_check import (
 )
 from cmr_reason.reasoner.run.inputs import input_entry
 from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
+from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
 from cmr_reason.reasoner.run.replace_dir import replacing
 from cmr_reason.reasoner.run.rows import (
     CASE_COLUMNS,
@@ -340,6 +341,8 @@ def _decide_and_write(
     files = {
         name: open_private(temp / f"{name}.csv") for name in ("convictions", "people", "cases")
     }
+    remedy_files = open_remedy_files(temp, config.programs.remedies)
+    remedy_summary = RemedySummary()
     try:
         for name, columns in (
             ("convictions", CONVICTION_COLUMNS),
@@ -354,6 +357,10 @@ def _decide_and_write(
                 files["convictions"].write(result.convictions_csv)
                 files["people"].write(result.people_csv)
                 files["cases"].write(result.cases_csv)
+                for code, text in result.remedy_csv.items():
+                    remedy_files[code].write(text)
+                if result.remedy_summary is not None:
+                    remedy_summary.merge(result.remedy_summary)
                 write_seconds += clock() - t0
                 summary.merge(result.summary)
                 if result.accounts is not None and isinstance(read, DojStream):
@@ -373,7 +380,7 @@ def _decide_and_write(
                     progress(people, convictions, rows_done, rows_total)
                 checkpoint("batch_written")
     finally:
-        for handle in files.values():
+        for handle in [*files.values(), *remedy_files.values()]:
             handle.close()
     counts = _input_counts(read.account)
     rejects = reject_check(counts)
@@ -385,6 +392,8 @@ def _decide_and_write(
     _write_rejects(temp / "rejects.csv", read.account)
     figures = summary.to_dict()
     figures["input"] = counts
+    if config.programs.remedies:  # only a run with a remedy beside Prop 64
+        figures["remedies"] = remedy_summary.to_dict()
     figures["run"] = {
         "as_of": config.as_of.isoformat(),
         "policy": config.programs.policy_name,
@@ -470,6 +479,7 @@ def _decide_and_write(
             "readers": round(read.reader_cpu_seconds if isinstance(read, DojStream) else 0.0, 3),
             "batches": round(worker_cpu, 3),
         },
+        **remedy_manifest(config.programs.remedies),
         **config.manifest_extra,
     }
     checkpoint("manifest")

@@ -39,6 +39,9 @@ OUTPUT_FILES = (
     "rejects.csv",
     "manifest.json",
 )
+#: The folder of the remedies beside Prop 64, one file each (``remedies/pc1203_425.csv``),
+#: written only by a run that decides such a remedy (docs/outputs.md).
+REMEDIES_DIR = "remedies"
 #: The workbench's caches while they are written (``sqlite_cache.write_private_sqlite``).
 CACHE_TEMPORARY = re.compile(
     r"^\.(?:" + "|".join(re.escape(n) for n in (INDEX_FILE, STORE_FILE)) + r")\.tmp-(\d+)$"
@@ -91,7 +94,13 @@ def run_problem(path: Path) -> str | None:
         return f"it is not a cmr-reason run (no manifest.json; it holds {describe(names)})"
     if not is_manifest(path / "manifest.json"):
         return f"its manifest.json is not a cmr-reason run's (it holds {describe(names)})"
-    allowed = {*OUTPUT_FILES, FACTS_FILE, MARKER, *(p.name for p in review_files(path))}
+    allowed = {
+        *OUTPUT_FILES,
+        f"{REMEDIES_DIR}/",  # a folder: entries() marks it with a slash
+        FACTS_FILE,
+        MARKER,
+        *(p.name for p in review_files(path)),
+    }
     other = [n for n in names if n not in allowed and not CACHE_TEMPORARY.match(n)]
     if other:
         return (

@@ -31,6 +31,7 @@ from cmr_reason.facts.history_reader import input_kind, read_histories, stream_h
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.decision import Decision
 from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.engine.remedies import manifest_remedies
 from cmr_reason.reasoner.engine.solver import SolveResult, decide
 from cmr_reason.reasoner.explain.justification import build_tree
 from cmr_reason.reasoner.run.contents import FACTS_FILE, RUN, is_manifest
@@ -103,7 +104,9 @@ class RunDir:
         policy = self.manifest["policy"]
         name = policy["name"]
         # A policy file by its absolute path (recorded since runs are reopened from anywhere).
-        programs = load_program_set(policy.get("path") or policy.get("argument") or name)
+        programs = load_program_set(
+            policy.get("path") or policy.get("argument") or name, manifest_remedies(self.manifest)
+        )
         if programs.sha256 != self.manifest["rules_sha256"]:
             raise UserError(
                 f"the rules have changed since the run in {self.path} "
@@ -214,10 +217,15 @@ class RunDir:
 
     def decisions_of(self, subject_id: str) -> tuple[History, dict[str, Decision]]:
         """One person's history and decisions."""
+        history, solved = self.solved_of(subject_id)
+        return history, solved.decisions
+
+    def solved_of(self, subject_id: str) -> tuple[History, SolveResult]:
+        """One person's history and the whole re-decision (the remedies' decisions too)."""
         history = self.history(subject_id)
         if history is None:
             raise UserError(f"no person {subject_id!r} in this run")
-        return history, self.decide([history]).decisions
+        return history, self.decide([history])
 
     def explain(self, subject_id: str) -> list[dict[str, Any]]:
         """The justification trees of one person's convictions, in date order."""

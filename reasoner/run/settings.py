@@ -9,9 +9,10 @@ when none are given; other inputs (a new extract) are taken without refusal, sin
 a new extract under the same settings is the point of a re-run.
 
 One table, :data:`SETTINGS`, lists what is carried and compared; a setting added to the
-run (a future ``--remedy``) is carried by adding a field to :class:`GivenSettings`, an
-entry to the table and the value to the manifest. The command line and the workbench's
-"New run" page both call :func:`resolve_settings`.
+run is carried by adding a field to :class:`GivenSettings`, an entry to the table and the
+value to the manifest, as ``--remedy`` is (the remedies beside Prop 64, recorded only by a
+run that decides one). The command line and the workbench's "New run" page both call
+:func:`resolve_settings`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.engine.remedies import manifest_remedies, remedy_codes, remedy_names
 from cmr_reason.reasoner.run.bulk import RunConfig
 from cmr_reason.reasoner.run.contents import is_manifest
 from cmr_reason.reasoner.run.inputs import locate_input, shown_path
@@ -47,6 +49,7 @@ class GivenSettings:
     county: str | None = None
     encoding: str | None = None
     repair_excel: bool = False  # --repair-excel (never turned off by its absence)
+    remedy: str | None = None  # --remedy as given (prop64, pc1203.425, ..., all)
 
 
 @dataclass
@@ -110,6 +113,10 @@ def _county_shown(value: str) -> str:
     return value or "every county"
 
 
+def _remedies_shown(value: str) -> str:
+    return f"prop64,{value}" if value else "prop64"
+
+
 SETTINGS: tuple[Setting, ...] = (
     Setting(
         "policy",
@@ -136,6 +143,14 @@ SETTINGS: tuple[Setting, ...] = (
         "--repair-excel",
         lambda m: "on" if isinstance(m.get("excel_repair"), dict) else None,
         lambda g: "on" if g.repair_excel else None,
+    ),
+    # The remedies beside Prop 64 ("" for Prop 64 alone); a run before #20 recorded none.
+    Setting(
+        "remedies",
+        "--remedy",
+        lambda m: ",".join(remedy_names(manifest_remedies(m))) if "remedies" in m else None,
+        lambda g: ",".join(remedy_names(remedy_codes(g.remedy))) if g.remedy is not None else None,
+        _remedies_shown,
     ),
 )
 
@@ -200,7 +215,9 @@ def resolve_settings(
     policy = given.policy if given.policy is not None else recorded_policy(manifest)
     settings = RunSettings(
         inputs=inputs,
-        programs=_programs(policy or DEFAULT_POLICY, given.policy is None),
+        programs=_programs(
+            policy or DEFAULT_POLICY, given.policy is None, remedy_codes(values["remedies"])
+        ),
         as_of=dt.date.fromisoformat(as_of),
         county=values["county"] or None,
         encoding=encoding,
@@ -249,7 +266,7 @@ def first_run_settings(
         notes.append(f"No input given: running the bundled synthetic demo file {inputs[0]}")
     return RunSettings(
         inputs=inputs,
-        programs=load_program_set(given.policy or DEFAULT_POLICY),
+        programs=load_program_set(given.policy or DEFAULT_POLICY, remedy_codes(given.remedy)),
         as_of=given.as_of,
         county=normal_county(given.county) or None,
         encoding=given.encoding or DEFAULT_ENCODING,
@@ -258,10 +275,10 @@ def first_run_settings(
     )
 
 
-def _programs(policy: str, recorded: bool) -> ProgramSet:
-    """The rule programs of a policy; a recorded policy file that is gone says so."""
+def _programs(policy: str, recorded: bool, remedies: tuple[str, ...] = ()) -> ProgramSet:
+    """The rule programs of a policy (and remedies); a recorded policy file gone says so."""
     try:
-        return load_program_set(policy)
+        return load_program_set(policy, remedies)
     except UserError as exc:
         if not recorded:
             raise

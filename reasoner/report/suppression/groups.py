@@ -25,6 +25,7 @@ from cmr_reason.reasoner.report.figures import (
     ordered,
 )
 from cmr_reason.reasoner.report.suppression.audit import Group
+from cmr_reason.reasoner.report.suppression.remedy_groups import remedy_figures
 
 Summary = dict[str, Any]
 CANNABIS_TABLES = ("by_level", "by_decade", "by_code_section")
@@ -119,6 +120,7 @@ def page_figures(
         _shares(page, summary, kind)
     _reasons(page, summary)
     _input(page, summary, input_rows)
+    remedy_figures(page, summary)  # only a run with a remedy beside Prop 64
     _same_number(page, summary)
     if other is not None:
         _statute_links(page)
