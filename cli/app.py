@@ -1,6 +1,7 @@
 """The ``cmr-reason`` command-line application (typer + rich).
 
-Each command lives in its own module and registers itself on :data:`app`.
+Each command lives in its own module of :mod:`cmr_reason.cli.commands`, which knows nothing of
+this one; its ``register`` adds it to :data:`app` here.
 Expected problems raise :class:`UserError`, printed as one line with exit status 2;
 tracebacks never show local variables (criminal-history data stays out of them).
 """
@@ -13,11 +14,25 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from cmr_reason.cli.commands import (
+    check,
+    explain,
+    facts,
+    file,
+    policies,
+    remedies,
+    report,
+    review,
+    rules,
+    run,
+    summary,
+    synth,
+)
 from cmr_reason.cli.console import err_console
 from cmr_reason.facts.errors import UserError
 
 
-def report(error: UserError) -> None:
+def report_error(error: UserError) -> None:
     """Print a user error as one line on stderr."""
     err_console.print(f"[bold red]error:[/] {error.escaped()}", soft_wrap=True)
 
@@ -32,7 +47,7 @@ class _Group(TyperGroup):
         try:
             return super().invoke(ctx)
         except UserError as error:
-            report(error)
+            report_error(error)
             raise typer.Exit(error.exit_code) from None
 
 
@@ -45,17 +60,27 @@ app = typer.Typer(
     add_completion=False,
 )
 
-
-def _register() -> None:
-    """Import the command modules; each adds its commands to :data:`app`."""
-    from cmr_reason.cli import commands  # noqa: F401
+for _command in (
+    check,
+    explain,
+    facts,
+    file,
+    policies,
+    remedies,
+    report,
+    review,
+    rules,
+    run,
+    summary,
+    synth,
+):
+    _command.register(app)
 
 
 def main() -> None:
     """Console-script entry point."""
-    _register()
     try:
         app()
     except UserError as exc:
-        report(exc)
+        report_error(exc)
         sys.exit(exc.exit_code)

@@ -8,14 +8,13 @@ import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 
 WIDTH = "100"
 
 
 def command_names() -> list[str]:
     """Every top-level command and sub-command path, sorted."""
-    _register()
     group = get_command(app)
     names: list[str] = []
     for name, command in sorted(group.commands.items()):  # type: ignore[attr-defined]
@@ -46,7 +45,8 @@ def cli_markdown() -> str:
         "",
         "Exit status: 0 success; 1 `check` found failing cases; 2 a user error (one line on "
         "stderr, never a traceback); 3 the rules reported an internal error or a filing's "
-        "counts disagree with the run.",
+        "counts disagree with the run; 4 outputs or temporary files could not be written; 5 "
+        "`run` rejected too many input rows (outputs written; `--accept-rejects` accepts them).",
         "",
     ]
     for name in command_names():

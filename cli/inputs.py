@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmr_reason.facts.doj_reader import DojRead
+from cmr_reason.facts.dates import from_yyyymmdd
+from cmr_reason.facts.doj.reader import DojRead
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.lp_reader import read_lp
@@ -37,6 +38,6 @@ def load_histories(
             as_of = read_lp(path).setting("as_of")
             if as_of:
                 value = as_of[0].arguments[0].number
-                loaded.as_of = dt.date(value // 10000, value // 100 % 100, value % 100)
+                loaded.as_of = from_yyyymmdd(value)
                 break
     return loaded

@@ -26,6 +26,15 @@ PolicyOption = Annotated[
         help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml file.",
     ),
 ]
+RemedyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--remedy",
+        help="Remedies to decide: prop64 (the default), pc1203.425, several comma-separated, "
+        "or all (see `cmr-reason remedies`). Prop 64 is decided by every run.",
+        show_default=False,
+    ),
+]
 EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Text encoding of DOJ input files, e.g. latin-1.")
 ]

@@ -12,15 +12,14 @@ from datetime import date
 
 import clingo
 
-from cmr_reason.facts.dates import add_period
+from cmr_reason.facts.dates import add_period, from_yyyymmdd, to_yyyymmdd
 
 
 def _as_date(term: clingo.Symbol) -> date | None:
     if term.type is not clingo.SymbolType.Number:
         return None
-    value = term.number
     try:
-        return date(value // 10000, value // 100 % 100, value % 100)
+        return from_yyyymmdd(term.number)
     except ValueError:
         return None
 
@@ -51,7 +50,7 @@ def _shift(day: clingo.Symbol, count: clingo.Symbol, unit: str) -> clingo.Symbol
     )
     if end is None:
         return clingo.Function("none")
-    return clingo.Number(end.year * 10000 + end.month * 100 + end.day)
+    return clingo.Number(to_yyyymmdd(end))
 
 
 class CalendarTerms:

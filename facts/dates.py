@@ -2,7 +2,8 @@
 
 Adding whole years stays in the programs (``D + N*10000``); periods in days or months
 are computed here and emitted as dates (each sentence part's end). This is arithmetic, not
-legal judgement.
+legal judgement. Dates and the ``YYYYMMDD`` integers the programs use are converted here
+too (:func:`to_yyyymmdd`, :func:`from_yyyymmdd`), and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,6 +11,16 @@ from __future__ import annotations
 import calendar
 from datetime import date, timedelta
 from functools import lru_cache
+
+
+def to_yyyymmdd(value: date) -> int:
+    """A date as the integer ``YYYYMMDD``."""
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def from_yyyymmdd(value: int) -> date:
+    """The date of a ``YYYYMMDD`` integer; :class:`ValueError` when it names no day."""
+    return date(value // 10000, value // 100 % 100, value % 100)
 
 
 def add_months(start: date, months: int) -> date:

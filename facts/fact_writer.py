@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.history import Charge, Conviction, CourtCase, History
 
 
@@ -17,11 +18,6 @@ def quote(text: str) -> str:
     """A clingo string literal."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'
-
-
-def day(value: date) -> int:
-    """A date as the integer ``YYYYMMDD``."""
-    return value.year * 10000 + value.month * 100 + value.day
 
 
 def subs_term(subsections: tuple[str, ...]) -> str:
@@ -89,14 +85,14 @@ def _sentence_facts(cid: str, conv: Conviction, packed: bool = False) -> Iterabl
                 continue
             yield f"sentence({term})."
             if part.end is not None:
-                yield f"sentence_part_end({term}, {day(part.end)})."
+                yield f"sentence_part_end({term}, {to_yyyymmdd(part.end)})."
         else:
             yield f"sentence({cid}, {part.kind})."
 
 
 def _later_facts(cid: str, conv: Conviction) -> Iterable[str]:
     for later in conv.later_dispositions:
-        yield f"later_disposition({cid}, {later.kind}, {day(later.date)})."
+        yield f"later_disposition({cid}, {later.kind}, {to_yyyymmdd(later.date)})."
 
 
 def _flag_facts(cid: str, conv: Conviction) -> Iterable[str]:
@@ -116,11 +112,11 @@ def _conviction_facts(pid: str, conv: Conviction, descriptive: bool) -> Iterable
     cid = quote(conv.conviction_id)
     yield f"conviction({cid}, {pid}, {quote(conv.case_id)})."
     if conv.disposition_date:
-        yield f"disposition_date({cid}, {day(conv.disposition_date)})."
+        yield f"disposition_date({cid}, {to_yyyymmdd(conv.disposition_date)})."
     if conv.arrest_date:
-        yield f"arrest_date({cid}, {day(conv.arrest_date)})."
+        yield f"arrest_date({cid}, {to_yyyymmdd(conv.arrest_date)})."
     if conv.offence_date:
-        yield f"offence_date({cid}, {day(conv.offence_date)})."
+        yield f"offence_date({cid}, {to_yyyymmdd(conv.offence_date)})."
     yield from _charge_facts(cid, conv.charge, descriptive)
     if conv.level is not None:
         yield f"level({cid}, {conv.level.value})."
@@ -139,7 +135,7 @@ def _charge_term(charge: Charge) -> str:
 
 
 def _day_or_none(value: date | None) -> str:
-    return str(day(value)) if value else "none"
+    return str(to_yyyymmdd(value)) if value else "none"
 
 
 def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
@@ -153,7 +149,7 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
         f"{agency_term})."
     )
     if conv.offence_date:
-        yield f"offence_date({cid}, {day(conv.offence_date)})."
+        yield f"offence_date({cid}, {to_yyyymmdd(conv.offence_date)})."
     yield from _charge_marks(cid, conv.charge)
     yield from _sentence_facts(cid, conv, packed=True)
     yield from _later_facts(cid, conv)
@@ -163,7 +159,7 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
 def _person_marks(pid: str, history: History) -> Iterable[str]:
     """``deceased/2``, ``person_flag/2`` and ``rejected_line/3``."""
     if history.person.deceased_date:
-        yield f"deceased({pid}, {day(history.person.deceased_date)})."
+        yield f"deceased({pid}, {to_yyyymmdd(history.person.deceased_date)})."
     for flag in history.flags:
         yield f"person_flag({pid}, {flag})."
     for rows in history.rejected_rows:
@@ -177,7 +173,7 @@ def _registration_facts(pid: str, history: History) -> Iterable[str]:
         if reg.charge.parsed and reg.date:
             yield (
                 f"registration({pid}, {body_term(reg.charge.body or '')}, "
-                f"{quote(reg.charge.section or '')}, {day(reg.date)})."
+                f"{quote(reg.charge.section or '')}, {to_yyyymmdd(reg.date)})."
             )
 
 
@@ -219,7 +215,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
     pid = quote(person.subject_id)
     lines = [f"person({pid})."]
     if person.birth_date:
-        lines.append(f"birth({pid}, {day(person.birth_date)}).")
+        lines.append(f"birth({pid}, {to_yyyymmdd(person.birth_date)}).")
     lines.extend(_person_marks(pid, history))
     for case in sorted(history.cases, key=lambda k: k.case_id):
         court = case.court
@@ -239,7 +235,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
         aid = quote(arrest.arrest_id)
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
-            lines.append(f"arrest_on({aid}, {day(arrest.date)}).")
+            lines.append(f"arrest_on({aid}, {to_yyyymmdd(arrest.date)}).")
     for dismissal in sorted(history.dismissals, key=lambda d: d.count_id):
         did = quote(dismissal.count_id)
         lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")

@@ -101,7 +101,7 @@ class SentencePart(Frozen):
 class LaterDisposition(Frozen):
     """A later update of a conviction (a reduction, a set-aside, a revocation...).
 
-    ``kind`` is one of ``facts.doj_vocabulary.LATER_DISPOSITION_KINDS``; what it does to the
+    ``kind`` is one of ``facts.doj.vocabulary.LATER_DISPOSITION_KINDS``; what it does to the
     conviction is decided in ``programs/core/later_dispositions.lp``.
     """
 

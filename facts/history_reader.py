@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_reader import DojRead, read_doj, stream_doj, use_rows
+from cmr_reason.facts.doj.accounting import FileAccount, RowAccount
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.reader import DojRead, Repairs, read_doj, use_rows
+from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import History
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.facts.row_accounting import FileAccount, RowAccount
 
 DOJ_SUFFIXES = (".csv", ".txt")
 LP_SUFFIXES = (".lp",)
@@ -101,20 +102,27 @@ def input_kind(paths: Sequence[str | Path]) -> str:
 
 
 def read_histories(
-    paths: Sequence[str | Path], encoding: str = "utf-8", only: Iterable[str] | None = None
+    paths: Sequence[str | Path],
+    encoding: str = "utf-8",
+    only: Iterable[str] | None = None,
+    repairs: Repairs | None = None,
 ) -> DojRead | LpRead:
     """Read the histories in ``paths``: DOJ files (.csv, .txt) or fact files (.lp), not mixed.
 
     ``only`` keeps just those subjects of DOJ files (one pass, little memory; see
-    :func:`read_doj`); ``.lp`` files are small and always read whole.
+    :func:`read_doj`); ``.lp`` files are small and always read whole. ``repairs``: each
+    DOJ file's Excel repair (a run's, ``run --repair-excel``).
     """
     if input_kind(paths) == "lp":
         return read_lp_histories([Path(p) for p in paths])
-    return read_doj(paths, encoding, only)
+    return read_doj(paths, encoding, only, repairs)
 
 
 def stream_histories(
-    paths: Sequence[str | Path], encoding: str = "utf-8", chunk: int = 1000
+    paths: Sequence[str | Path],
+    encoding: str = "utf-8",
+    chunk: int = 1000,
+    repairs: Repairs | None = None,
 ) -> Iterator[History]:
     """Every history of ``paths`` in subject order, holding a bounded share of the input.
 
@@ -124,7 +132,7 @@ def stream_histories(
     if input_kind(paths) == "lp":
         yield from read_lp_histories([Path(p) for p in paths])
         return
-    with stream_doj(paths, encoding) as stream:
+    with stream_doj(paths, encoding, repairs=repairs) as stream:
         items = stream.items()
         while part := list(islice(items, chunk)):
             subjects, _ = use_rows(part, stream.files, stream.orphans)

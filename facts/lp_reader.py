@@ -18,8 +18,8 @@ from pathlib import Path
 import clingo
 from clingo import ast
 
-from cmr_reason.facts.dates import part_end
-from cmr_reason.facts.doj_vocabulary import LATER_DISPOSITION_KINDS
+from cmr_reason.facts.dates import from_yyyymmdd, part_end
+from cmr_reason.facts.doj.vocabulary import LATER_DISPOSITION_KINDS
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import (
     Arrest,
@@ -149,7 +149,7 @@ def _date(sym: clingo.Symbol, path: Path, line: int) -> dt.date:
     if not 10000101 <= value <= 99991231:
         raise _error(path, line, f"a date must have 8 digits YYYYMMDD, got {value}")
     try:
-        return dt.date(value // 10000, value // 100 % 100, value % 100)
+        return from_yyyymmdd(value)
     except ValueError:
         raise _error(path, line, f"impossible date {value}") from None
 

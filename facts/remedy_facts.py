@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from cmr_reason.facts.fact_writer import day, quote
+from cmr_reason.facts.dates import to_yyyymmdd
+from cmr_reason.facts.fact_writer import quote
 from cmr_reason.facts.history import History
 
 # A DOJ arrest id is SUBJECT_ID: plus the cycle (3 digits) and the step (3 digits).
@@ -35,7 +36,7 @@ def remedy_facts(history: History) -> str:
         aid = quote(arrest.arrest_id)
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
-            lines.append(f"arrest_on({aid}, {day(arrest.date)}).")
+            lines.append(f"arrest_on({aid}, {to_yyyymmdd(arrest.date)}).")
         cycle = arrest_cycle(sid, arrest.arrest_id)
         if cycle:
             lines.append(f"arrest_cycle({aid}, {quote(cycle)}).")

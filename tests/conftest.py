@@ -7,16 +7,22 @@ against actual per conviction and the rules that fired.
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from case_results import case_result
 from hypothesis import HealthCheck, settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
-from cmr_reason.reasoner.case_runner import CaseResult, failure_report, run_case
+from cmr_reason.reasoner.engine.case_runner import CaseResult, failure_report
 
+# What Hypothesis caches (of the code's constants, of Unicode) goes to a temporary folder.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "cmr-reason-hypothesis")
 settings.register_profile(
     "ci",
     derandomize=True,
+    database=None,  # derandomized: no examples to remember
     deadline=None,
     max_examples=200,
     suppress_health_check=[HealthCheck.too_slow],
@@ -24,6 +30,8 @@ settings.register_profile(
 settings.load_profile("ci")
 
 CASES_DIR = Path(__file__).parent / "cases"
+#: The browser tests' fixtures (``browser``, ``shots``): tests/browser.py.
+pytest_plugins = ("browser",)
 
 
 class CaseFailed(Exception):
@@ -44,7 +52,7 @@ class CaseItem(pytest.Item):
         self.keywords[case_name] = True
 
     def runtest(self) -> None:
-        result = run_case(self.path)
+        result = case_result(self.path)
         if not result.passed:
             raise CaseFailed(result)
 

@@ -6,7 +6,7 @@ import csv
 import io
 from pathlib import Path
 
-from cmr_reason.facts.doj_columns import COLUMNS, INDEX
+from cmr_reason.facts.doj.columns import COLUMNS, INDEX
 
 HEADER = ",".join(COLUMNS)
 

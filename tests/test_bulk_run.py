@@ -13,13 +13,12 @@ from cli_runs import AS_OF
 from cli_runs import run_cli as _run
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.run_contents import OUTPUT_FILES
-from cmr_reason.reasoner.run_rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
+from cmr_reason.cli.app import app
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.run.contents import OUTPUT_FILES
+from cmr_reason.reasoner.run.rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
 runner = CliRunner()
-_register()
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +81,7 @@ def test_summary_equals_counts_from_the_csv_files(demo_run: Path) -> None:
 def test_every_input_row_is_accounted_for_once(demo_run: Path) -> None:
     summary = json.loads((demo_run / "summary.json").read_text())
     counts = summary["input"]
-    with demo_input().open(encoding="utf-8", newline="") as handle:
+    with demo_path().open(encoding="utf-8", newline="") as handle:
         data_rows = sum(1 for _ in csv.reader(handle)) - 1  # minus the header
     assert counts["rows_in"] == data_rows
     assert (

@@ -9,11 +9,11 @@ import pytest
 from case_results import all_case_results
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.program_set import load_program_set, policy_names
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.rules_doc import rules_markdown
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set, policy_names
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.explain.rules_doc import rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 ID_IN_TEXT = re.compile(r'"([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+)"')
@@ -155,7 +155,6 @@ def test_rules_doc_is_current() -> None:
 
 
 def test_rules_command_json_lists_catalogue() -> None:
-    _register()
     result = CliRunner().invoke(app, ["rules", "--json"])
     assert result.exit_code == 0, result.output
     assert '"p64.dismiss.now_lawful"' in result.output

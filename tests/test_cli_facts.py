@@ -6,10 +6,9 @@ import pytest
 from doj_builder import PERSON, arrest, court, csv_text, row, write
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.facts.doj_columns import INDEX
+from cmr_reason.cli.app import app
+from cmr_reason.facts.doj.columns import INDEX
 
-_register()
 runner = CliRunner()
 
 ROWS = [
@@ -145,7 +144,7 @@ def test_no_name_or_birth_date_in_any_message(tmp_path, doj_file):
     ):
         result = runner.invoke(app, args)
         outputs.append(result.stderr + (result.stdout if args[0] == "summary" else ""))
-    from cmr_reason.facts.doj_reader import read_doj
+    from cmr_reason.facts.doj.reader import read_doj
 
     outputs += [f"{r.reason} {r.detail}" for r in read_doj([path]).account.rejects()]
     text = "\n".join(outputs)
@@ -183,7 +182,9 @@ def test_summary_and_run_count_the_same_convictions(source, tmp_path):
     assert shown.exit_code == 0, shown.output
     counts = _record_counts(shown.stdout)
     out = tmp_path / "run"
-    ran = runner.invoke(app, ["run", *files, "--as-of", "2020-07-01", "--out", str(out), "-q"])
+    ran = runner.invoke(
+        app, ["run", *files, "--as-of", "2020-07-01", "--out", str(out), "-q", "--accept-rejects"]
+    )
     assert ran.exit_code == 0, ran.output
     figures = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert counts["people"] == figures["people"]["total"]

@@ -16,9 +16,9 @@ from cli_runs import run_cli
 from doj_builder import arrest, court, row, write
 from test_doj_stream import _account, _streamed
 
-from cmr_reason.facts import doj_vocabulary as vocab
-from cmr_reason.facts.doj_reader import read_doj
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
+from cmr_reason.facts.doj import vocabulary as vocab
+from cmr_reason.facts.doj.reader import read_doj
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
 
 
 def _read(tmp_path: Path, rows: list[list[str]]):

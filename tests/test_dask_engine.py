@@ -11,13 +11,12 @@ from cli_runs import AS_OF
 from cli_runs import run_cli as _run
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.facts import doj_split
-from cmr_reason.reasoner import bulk_run
-from cmr_reason.reasoner.run_contents import OUTPUT_FILES
+from cmr_reason.cli.app import app
+from cmr_reason.facts.doj import split as doj_split
+from cmr_reason.reasoner.run import bulk as bulk_run
+from cmr_reason.reasoner.run.contents import OUTPUT_FILES
 
 runner = CliRunner()
-_register()
 
 
 def test_dask_local_cluster_equals_local_engine(

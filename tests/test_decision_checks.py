@@ -17,23 +17,23 @@ import pytest
 from doj_builder import arrest, court, write
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner import decision_facts
-from cmr_reason.reasoner.decision_facts import (
+from cmr_reason.reasoner.review import decision_facts
+from cmr_reason.reasoner.review.db import ReviewDB
+from cmr_reason.reasoner.review.decision_facts import (
     check_decisions,
     conviction_fingerprint,
     latest_per_conviction,
     prepare_decisions,
     record_fingerprint,
 )
-from cmr_reason.reasoner.decision_files import key_candidates, read_verified, write_export
-from cmr_reason.reasoner.review_db import ReviewDB, StoredDecision
+from cmr_reason.reasoner.review.decision_files import key_candidates, read_verified, write_export
+from cmr_reason.reasoner.review.decision_log import StoredDecision
 
 runner = CliRunner()
-_register()
 AS_OF = "2020-07-01"
 DECIDED = "1001:001002001000"
 OTHER = {"SUBJECT_ID": "2002", "PRI_NAME": "OTHER,BEA", "PRI_DOB": "19900202",
@@ -260,9 +260,9 @@ def test_prepare_reads_only_the_decided_people(tmp_path: Path, decided, monkeypa
     db_path, decision = decided
     calls: list[object] = []
 
-    def spy(paths, encoding="utf-8", only=None):
+    def spy(paths, encoding="utf-8", only=None, repairs=None):
         calls.append(None if only is None else sorted(only))
-        return read_histories(paths, encoding, only)
+        return read_histories(paths, encoding, only, repairs)
 
     monkeypatch.setattr(decision_facts, "read_histories", spy)
     # Person 2002's history changes completely; nobody decided for them.
@@ -274,7 +274,7 @@ def test_prepare_reads_only_the_decided_people(tmp_path: Path, decided, monkeypa
 
 def test_workbench_shows_a_decision_the_run_refused(tmp_path: Path, decided) -> None:
     pytest.importorskip("flask")
-    from cmr_reason.cli.review_app import create_app
+    from cmr_reason.cli.workbench.app import create_app
 
     db_path, _ = decided
     out = tmp_path / "run"

@@ -22,25 +22,24 @@ import pytest
 from doj_builder import arrest, court, write
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.decision_files import key_candidates, read_verified, write_export
-from cmr_reason.reasoner.decision_log import (
+from cmr_reason.reasoner.review.db import TRIGGERS, ReviewDB
+from cmr_reason.reasoner.review.decision_files import key_candidates, read_verified, write_export
+from cmr_reason.reasoner.review.decision_log import (
     TamperedLog,
     chained,
     create_key,
     entry_hash,
     key_id,
-    key_path,
     load_key,
     sign_export,
     sign_user,
 )
-from cmr_reason.reasoner.review_db import TRIGGERS, ReviewDB
+from cmr_reason.reasoner.run.contents import key_path
 
 runner = CliRunner()
-_register()
 AS_OF = "2020-07-01"
 CHALLENGED = "1001:001002001000"
 
@@ -384,7 +383,7 @@ def test_csv_of_the_wrong_shape_is_a_one_line_error(log: Path, tmp_path: Path) -
 # --- the workbench does not work on a log that does not verify -------------------------
 def test_workbench_refuses_a_tampered_log(log: Path, tmp_path: Path) -> None:
     pytest.importorskip("flask")
-    from cmr_reason.cli.review_app import create_app
+    from cmr_reason.cli.workbench.app import create_app
 
     with _raw(log) as conn:
         conn.execute("DROP TRIGGER decisions_append_only_update")

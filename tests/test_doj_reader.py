@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from doj_builder import arrest, court, csv_text, row, sample_rows, write
 
-from cmr_reason.facts.doj_lines import parse_line
-from cmr_reason.facts.doj_reader import read_doj
+from cmr_reason.facts.doj.lines import parse_line
+from cmr_reason.facts.doj.reader import read_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
 

@@ -1,4 +1,4 @@
-"""Routing a file in byte ranges gives what the serial read gives (facts/doj_split.py)."""
+"""Routing a file in byte ranges gives what the serial read gives (facts/doj/split.py)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
@@ -8,9 +8,10 @@ from doj_builder import court, csv_text
 from test_doj_stream import _account, _streamed, generated_files
 from test_row_accounting import generate
 
-from cmr_reason.facts import doj_split
-from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_reader import read_doj, stream_doj, use_rows
+from cmr_reason.facts.doj import split as doj_split
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.reader import read_doj, use_rows
+from cmr_reason.facts.doj.stream import stream_doj
 
 
 def _split_stream(paths, tmp_path, parts=3):
@@ -142,9 +143,8 @@ def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(tm
     """The real path: ranges routed by forked processes, then decided by two workers."""
     from typer.testing import CliRunner
 
-    from cmr_reason.cli.app import _register, app
+    from cmr_reason.cli.app import app
 
-    _register()
     text, _ = generate(seed=14, people=120)
     path = tmp_path / "g.csv"
     path.write_text(text, encoding="utf-8", newline="")
@@ -154,7 +154,7 @@ def test_a_run_with_two_workers_routes_in_processes_and_writes_the_same_files(tm
         result = CliRunner().invoke(
             app,
             ["run", str(path), "--as-of", "2020-07-01", "--out", str(out), "--workers", workers,
-             "-q"],
+             "-q", "--accept-rejects"],
         )  # fmt: skip
         assert result.exit_code == 0, result.output
         outputs[workers] = {

@@ -4,11 +4,12 @@ import pytest
 from doj_builder import court, write
 from test_row_accounting import generate
 
-from cmr_reason.facts.doj_history import build_history
-from cmr_reason.facts.doj_reader import read_doj, stream_doj, use_rows
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.reader import read_doj, use_rows
+from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.fact_writer import history_facts
 from cmr_reason.facts.history_reader import stream_histories
-from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.facts.synth.generator import demo_path
 
 
 def _streamed(paths, budget, tmp_path, batch=7):
@@ -65,8 +66,8 @@ def test_stream_equals_in_memory_read(tmp_path, budget):
 
 
 def test_stream_of_the_demo_file_gives_the_same_facts(tmp_path):
-    reference = read_doj([demo_input()])
-    histories, account, runs = _streamed([demo_input()], 200_000, tmp_path, batch=50)
+    reference = read_doj([demo_path()])
+    histories, account, runs = _streamed([demo_path()], 200_000, tmp_path, batch=50)
     assert runs > 1
     assert "".join(history_facts(h) for h in histories) == "".join(
         history_facts(h) for h in reference
@@ -86,7 +87,7 @@ def test_built_histories_survive_validation():
     """build_history skips pydantic validation; validating its result changes nothing."""
     from cmr_reason.facts.history import History
 
-    for history in read_doj([demo_input()]):
+    for history in read_doj([demo_path()]):
         again = History.model_validate(history.model_dump())
         assert again == history
         assert again.model_dump() == history.model_dump()
@@ -94,9 +95,9 @@ def test_built_histories_survive_validation():
 
 def test_fast_models_are_what_model_construct_builds():
     """``_make`` gives model_construct's field values, field order and set fields."""
-    from cmr_reason.facts.doj_history import _make
+    from cmr_reason.facts.doj.history_builder import _make
 
-    for history in read_doj([demo_input()]):
+    for history in read_doj([demo_path()]):
         for model in (history, history.person, *history.convictions, *history.cases):
             given = {name: model.__dict__[name] for name in sorted(model.model_fields_set)}
             made = _make(type(model), **given)
@@ -138,6 +139,6 @@ def test_a_filtered_read_keeps_one_subject_as_the_whole_read_builds_it(tmp_path)
 
 def test_stream_histories_gives_every_history_in_order():
     """``stream_histories`` (what the filing and the report read) equals the whole read."""
-    reference = read_doj([demo_input()])
-    streamed = list(stream_histories([demo_input()], chunk=37))
+    reference = read_doj([demo_path()])
+    streamed = list(stream_histories([demo_path()], chunk=37))
     assert [h.model_dump() for h in streamed] == [h.model_dump() for h in reference]

@@ -14,20 +14,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from case_results import case_result
 from doj_builder import arrest, court, write
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner.case_runner import run_case
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.explanation_render import brief_line, brief_row
-from cmr_reason.reasoner.justification import _NO_RECORD, Record, _fact_items, build_tree, fill
-from cmr_reason.reasoner.program_set import load_program_set, policy_names
-from cmr_reason.reasoner.solver import decide
-from cmr_reason.reasoner.vocabulary import vocabulary
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set, policy_names
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.explain.justification import (
+    _NO_RECORD,
+    Record,
+    _fact_items,
+    build_tree,
+    fill,
+)
+from cmr_reason.reasoner.explain.render import brief_line, brief_row
 
-_register()
 runner = CliRunner()
 LEVELS = ("felony", "misdemeanor", "infraction")
 # Sample values of every slot a template may have; a level slot is tried with each level.
@@ -278,7 +283,7 @@ def test_brief_line_of_an_alternative(trees: dict[str, dict[str, Any]]) -> None:
 def test_a_refused_decision_says_why(case: str, why: str) -> None:
     """The programs refuse a relief the conviction cannot get, and the explanation says why."""
     path = Path(__file__).parent / "cases" / "review" / f"grant_other__{case}_refused.lp"
-    result = run_case(path)
+    result = case_result(path)  # the case's run as a test item (conftest.py)
     assert result.passed, result.problems
     assert result.solved is not None
     (firing,) = [

@@ -19,18 +19,16 @@ from docx import Document
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.filing_counts import redesignation_counts
-from cmr_reason.reasoner.filing_rows import gather_rows
-from cmr_reason.reasoner.filing_settings import load_settings
-from cmr_reason.reasoner.filing_template import join_and, plural
-from cmr_reason.reasoner.pleading_markup import parse
-from cmr_reason.reasoner.run_dir import open_run
-from cmr_reason.reasoner.vocabulary import vocabulary
-
-_register()
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.filing.counts import redesignation_counts
+from cmr_reason.reasoner.filing.pleading_markup import parse
+from cmr_reason.reasoner.filing.rows import gather_rows
+from cmr_reason.reasoner.filing.settings import load_settings
+from cmr_reason.reasoner.filing.template import join_and, plural
+from cmr_reason.reasoner.run.directory import open_run
 
 DOCUMENTS = ("dismissal_motion", "dismissal_order", "redesignation_motion", "redesignation_order")
 TABLES = ("dismissal_exhibit1", "redesignation_exhibit1", "sealing_list", "challenge_list",
@@ -45,7 +43,7 @@ def invoke(*args: str):
 @pytest.fixture(scope="module")
 def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("input") / "demo.csv"
-    shutil.copy(demo_input(), source)
+    shutil.copy(demo_path(), source)
     return source
 
 
@@ -445,7 +443,7 @@ def test_missing_settings_are_listed_all_at_once(tmp_path: Path) -> None:
 
 
 def test_bundled_example_settings_are_valid() -> None:
-    from cmr_reason.reasoner.filing_settings import TEMPLATES_DIR
+    from cmr_reason.reasoner.filing.settings import TEMPLATES_DIR
 
     for path in sorted(TEMPLATES_DIR.glob("*/office.example.toml")):
         settings = load_settings(path)
@@ -486,9 +484,9 @@ def test_template_filters() -> None:
 def test_every_template_branch_renders(name: str, agencies: bool) -> None:
     import datetime as dt
 
-    from cmr_reason.reasoner.filing_settings import example_settings_path
-    from cmr_reason.reasoner.filing_template import DOCUMENTS as DOCS
-    from cmr_reason.reasoner.filing_template import load_template
+    from cmr_reason.reasoner.filing.settings import example_settings_path
+    from cmr_reason.reasoner.filing.template import DOCUMENTS as DOCS
+    from cmr_reason.reasoner.filing.template import load_template
 
     settings = load_settings(example_settings_path(name))
     names = (settings.jurisdiction.agencies or ("Example City Attorney",)) if agencies else ()
@@ -532,10 +530,10 @@ def test_working_lists_are_not_headed_for_filing(filing: tuple[Path, str]) -> No
 
 
 def test_progress_reports_stages_with_counts_only(la_run: Path, tmp_path: Path) -> None:
-    from cmr_reason.reasoner.filing import make_filing
-    from cmr_reason.reasoner.filing_settings import example_settings_path
-    from cmr_reason.reasoner.filing_template import load_template
-    from cmr_reason.reasoner.run_dir import open_run
+    from cmr_reason.reasoner.filing.settings import example_settings_path
+    from cmr_reason.reasoner.filing.template import load_template
+    from cmr_reason.reasoner.filing.writer import make_filing
+    from cmr_reason.reasoner.run.directory import open_run
 
     calls: list[tuple[str, int, int]] = []
     settings = load_settings(example_settings_path("los_angeles_2020"))
@@ -556,7 +554,7 @@ def test_progress_reports_stages_with_counts_only(la_run: Path, tmp_path: Path) 
 def test_cli_draws_progress_without_names(
     la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cmr_reason.cli import file_cmd
+    from cmr_reason.cli.commands import file as file_cmd
 
     monkeypatch.setattr(file_cmd, "_show_progress", lambda: True)
     result = invoke("file", str(la_run), "--out", str(tmp_path / "f"))
@@ -633,7 +631,7 @@ def test_an_older_run_is_re_decided_to_the_same_files(policy_run: Path, tmp_path
 def test_a_changed_decision_stops_the_filing(
     la_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cmr_reason.reasoner import filing_worker
+    from cmr_reason.reasoner.filing import worker as filing_worker
 
     real = filing_worker.decide
 

@@ -8,10 +8,8 @@ from doj_builder import court, write
 from pypdf import PdfReader
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.pdf_base import printable
-
-_register()
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.filing.pdf_base import printable
 
 NAMES = ("NGUYỄN,THỊ", "NÚÑEZ,JOSÉ")
 LA = {"STP_ORI_CNTY_NAME": "LOS ANGELES", "STP_ORI_DESCR": "CASC LOS ANGELES"}

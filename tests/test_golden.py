@@ -10,9 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 
-_register()
 HERE = Path(__file__).parent
 GOLDEN = HERE / "golden"
 PEOPLE: dict[str, tuple[str, str, tuple[str, ...]]] = {

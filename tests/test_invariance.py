@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.solver import decide
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import decide
 
 AS_OF = dt.date(2020, 7, 1)
 PROGRAMS = load_program_set("statute")
@@ -22,7 +22,7 @@ PROGRAMS = load_program_set("statute")
 
 @cache
 def demo_histories() -> tuple[History, ...]:
-    return tuple(read_histories([demo_input()]))
+    return tuple(read_histories([demo_path()]))
 
 
 def _signature(decisions: dict) -> dict:

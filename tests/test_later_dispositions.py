@@ -16,15 +16,15 @@ import clingo
 import pytest
 from doj_builder import court, write
 
-from cmr_reason.facts.doj_reader import read_doj
-from cmr_reason.facts.doj_synth import write_file
+from cmr_reason.facts.doj.reader import read_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts, packed_facts
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.decision_facts import conviction_fingerprint
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.run_rows import person_outcome
-from cmr_reason.reasoner.solver import decide
+from cmr_reason.facts.synth.generator import write_file
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.review.decision_facts import conviction_fingerprint
+from cmr_reason.reasoner.run.rows import person_outcome
 
 AS_OF = dt.date(2020, 7, 1)
 FELONY = {"CONV_STAT_DESCR": "FELONY", "OFFENSE_TOC": "F"}

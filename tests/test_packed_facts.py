@@ -13,12 +13,12 @@ from pathlib import Path
 import clingo
 import pytest
 
-from cmr_reason.facts.doj_synth import demo_path
 from cmr_reason.facts.fact_writer import history_facts, packed_facts
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import read_histories, read_lp_histories
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.solver import settings_facts
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import settings_facts
 
 
 def _answer(program: str, facts: str) -> list[str]:

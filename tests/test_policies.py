@@ -11,15 +11,15 @@ import pytest
 from case_results import case_results_under
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.policy_catalogue import bundled_policy_specs
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.solver import decide
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.policy_catalogue import bundled_policy_specs
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.solver import decide
 
 CASES = Path(__file__).parent / "cases"
 POLICY_CASES = CASES / "policies"
@@ -32,8 +32,6 @@ RULE_PREFIX = {
     "contra-costa-2020": "cc2020.",
     "configurable": "cfg.",
 }
-
-_register()
 runner = CliRunner()
 
 

@@ -3,7 +3,7 @@
 Under every policy that keeps the statutory exclusions (every bundled policy and the example
 parameter files), no conviction gets relief while its alternative reading is not eligible,
 and no policy turns the statute's presumption review into relief. The histories are a small
-synthetic DOJ file (``facts/doj_synth.py``) plus one invented person whose record pairs a
+synthetic DOJ file (``facts/synth/generator.py``) plus one invented person whose record pairs a
 disqualifier with a cannabis conviction whose presumed reading escapes the exclusions - the
 synthetic files alone seldom hold one (4 in 2,000 people).
 """
@@ -18,13 +18,12 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from cmr_reason.facts.doj_synth import write_file
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.program_set import ProgramSet, load_program_set, policy_names
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.solver import SolveResult, decide
+from cmr_reason.facts.synth.generator import demo_path, write_file
+from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set, policy_names
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.solver import SolveResult, decide
 
 AS_OF = dt.date(2020, 7, 1)
 RELIEF = {"dismiss_and_seal", "redesignate_misdemeanor", "redesignate_infraction", "resentence",
@@ -147,7 +146,7 @@ def test_the_invented_person_meets_the_presumption_review() -> None:
 
 def test_demo_file_has_no_relief_against_a_not_eligible_reading() -> None:
     """The bundled demo file under the statute and Los Angeles 2020 (issue #15, done-when)."""
-    histories = tuple(read_histories([demo_input()]))
+    histories = tuple(read_histories([demo_path()]))
     for policy in ("statute", "los-angeles-2020"):
         result = decide(histories, programs(policy), AS_OF)
         assert result.internal_errors == []

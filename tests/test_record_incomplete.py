@@ -20,14 +20,14 @@ from cli_runs import run_cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cmr_reason.facts.doj_columns import INDEX
-from cmr_reason.facts.doj_synth import write_file
+from cmr_reason.facts.doj.columns import INDEX
 from cmr_reason.facts.history import Source
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.case_runner import _settings
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.run_rows import RELIEF
-from cmr_reason.reasoner.solver import decide
+from cmr_reason.facts.synth.generator import write_file
+from cmr_reason.reasoner.engine.case_runner import _settings
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.run.rows import RELIEF
 
 PEOPLE = 60
 _SID = INDEX["SUBJECT_ID"]

@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.facts.doj_reader import read_doj
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.impact_summary import ImpactSummary
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.run_rows import (
+from cmr_reason.cli.app import app
+from cmr_reason.facts.doj.reader import read_doj
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.run.impact_summary import ImpactSummary
+from cmr_reason.reasoner.run.rows import (
     CASE_COLUMNS,
     CONVICTION_COLUMNS,
     PEOPLE_COLUMNS,
@@ -31,11 +32,9 @@ from cmr_reason.reasoner.run_rows import (
     person_outcome,
     person_row,
 )
-from cmr_reason.reasoner.solver import decide
 
 AS_OF = dt.date(2020, 7, 1)
 runner = CliRunner()
-_register()
 
 
 def reference_outputs(path: Path, policy: str = "statute") -> dict[str, str]:
@@ -78,7 +77,7 @@ def test_bulk_run_equals_the_reference(tmp_path: Path, extra: list[str]) -> None
         app, ["run", "--as-of", AS_OF.isoformat(), "--out", str(out), "-q", *extra]
     )
     assert result.exit_code == 0, result.output
-    reference = reference_outputs(demo_input())
+    reference = reference_outputs(demo_path())
     for name in ("convictions.csv", "people.csv", "cases.csv"):
         assert (out / name).read_text(encoding="utf-8") == reference[name], name
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -96,7 +95,7 @@ def test_bulk_run_equals_the_reference_under_a_county_policy(tmp_path: Path) -> 
         ["run", "--as-of", AS_OF.isoformat(), "--policy", policy, "--out", str(out), "-q"],
     )
     assert result.exit_code == 0, result.output
-    reference = reference_outputs(demo_input(), policy)
+    reference = reference_outputs(demo_path(), policy)
     for name in ("convictions.csv", "people.csv", "cases.csv"):
         assert (out / name).read_text(encoding="utf-8") == reference[name], name
     assert "la2020." in reference["convictions.csv"]  # the policy decided some convictions

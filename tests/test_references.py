@@ -33,7 +33,8 @@ SKIP_DIRS = {"build", "dist", "out", "node_modules", "__pycache__"}
 # The research notes the project was started from; they are not in the repository.
 # (Written in pieces so that this file does not mention them itself.)
 _NOTES = "|".join(("law", "design", "style", "remedies"))
-NOTES = re.compile(r"(?<![\w-])(?:" + _NOTES + r")\.md\b")
+# docs/remedies.md is the project's own (issue #20), not the note of the same name.
+NOTES = re.compile(r"(?<![\w-])(?<!docs/)(?:" + _NOTES + r")\.md\b")
 FORMAT_NOTE = re.compile(r"(?<![\w-])(?<!docs/)doj-format\.md\b")
 PATH = re.compile(r"(?<![\w./-])(?:docs|programs|tests)/[\w./*?<>{}\[\]-]*")
 SECTION = re.compile(r'(?<![\w./-])(docs/[\w-]+\.md)`?(,?) \\?"([^"\\]{1,150})\\?"')

@@ -12,7 +12,7 @@ import datetime as dt
 import clingo
 import pytest
 
-from cmr_reason.reasoner.programs_dir import program_path
+from cmr_reason.reasoner.engine.programs_dir import program_path
 
 REMEDY_FILES = (("core", "remedy_outcomes.lp"), ("statutes", "pc1203_425.lp"))
 

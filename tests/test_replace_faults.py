@@ -1,7 +1,7 @@
 """Replacing a run cannot destroy it: kills at every step, full disks, refusals (issue #16).
 
 A kill is a real SIGKILL: a forked copy of this process runs ``cmr-reason run`` and kills
-itself at a named step (``CMR_REASON_KILL_AT``, reasoner/fault_points.py), or a subprocess
+itself at a named step (``CMR_REASON_KILL_AT``, reasoner/run/fault_points.py), or a subprocess
 is killed while its workers run. After each, the target holds a complete run (old or new)
 with the reviewers' database, and the next start finishes the replacement and removes what
 the killed run left. Full disks and read-only folders are injected ``OSError``s at the
@@ -29,21 +29,21 @@ import pytest
 from cli_runs import AS_OF
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.facts.doj_synth import write_file
+from cmr_reason.cli.app import app
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner import bulk_run, replace_dir
-from cmr_reason.reasoner.bulk_run import RunConfig, run
-from cmr_reason.reasoner.fault_points import KILL_AT_ENV
-from cmr_reason.reasoner.filing import filing_problem
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.review_db import ReviewDB
-from cmr_reason.reasoner.run_contents import OUTPUT_FILES, run_problem
-from cmr_reason.reasoner.run_dir import open_run
-from cmr_reason.reasoner.scratch_dir import PREFIX as SCRATCH_PREFIX
+from cmr_reason.facts.synth.generator import write_file
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.filing.writer import filing_problem
+from cmr_reason.reasoner.review.db import ReviewDB
+from cmr_reason.reasoner.run import bulk as bulk_run
+from cmr_reason.reasoner.run import replace_dir
+from cmr_reason.reasoner.run.bulk import RunConfig, run
+from cmr_reason.reasoner.run.contents import OUTPUT_FILES, run_problem
+from cmr_reason.reasoner.run.directory import open_run
+from cmr_reason.reasoner.run.fault_points import KILL_AT_ENV
+from cmr_reason.reasoner.run.scratch_dir import PREFIX as SCRATCH_PREFIX
 
 runner = CliRunner()
-_register()
 
 OLD_POLICY, NEW_POLICY = "statute", "los-angeles-2020"
 BEFORE_COMMIT = ["reading", "batch_written", "manifest", "built"]
@@ -196,9 +196,10 @@ def test_kill_between_the_two_renames_without_exchange(
 
 _IDLE_WORKERS = """
 import os, signal
-from cmr_reason.reasoner.batch_worker import worker_pid
-from cmr_reason.reasoner.bulk_run import _pool, _pool_context
-with _pool(2, _pool_context()[0]) as pool:  # as the range readers' pool: workers stay
+from cmr_reason.reasoner.run.batch_worker import worker_pid
+from cmr_reason.reasoner.run.bulk import _pool
+from cmr_reason.reasoner.run.pool import pool_context
+with _pool(2, pool_context()[0]) as pool:  # as the range readers' pool: workers stay
     print(sorted({f.result() for f in [pool.submit(worker_pid) for _ in range(8)]}))
     os.kill(os.getpid(), signal.SIGKILL)
 """

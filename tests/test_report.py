@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.report_writer import ReportOptions, render_report
-from cmr_reason.reasoner.run_dir import open_run
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.report.writer import ReportOptions, render_report
+from cmr_reason.reasoner.run.directory import open_run
 
-_register()
 DATA = Path(__file__).parent / "data"
 AS_OF = "2020-07-01"
 
@@ -348,7 +347,7 @@ def test_report_renders_in_headless_chromium(runs: dict[str, Path], tmp_path: Pa
 
 @pytest.mark.parametrize("below", [0, 10, 50])
 def test_chart_labels_stay_inside_the_chart(runs: dict[str, Path], below: int) -> None:
-    from cmr_reason.reasoner.svg_charts import VALUE_CHAR_W, WIDTH
+    from cmr_reason.reasoner.report.svg_charts import VALUE_CHAR_W, WIDTH
 
     options = ReportOptions(suppress_below=below, compare=open_run(runs["other"]))
     html = render_report(open_run(runs["statute"]), options)

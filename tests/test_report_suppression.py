@@ -26,14 +26,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner import report_writer
-from cmr_reason.reasoner.complementary_suppression import hidden_counts
-from cmr_reason.reasoner.report_groups import PageFigures, page_figures
-from cmr_reason.reasoner.report_writer import ReportOptions, render_report
-from cmr_reason.reasoner.run_dir import open_run
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.report import writer as report_writer
+from cmr_reason.reasoner.report.suppression.complementary import hidden_counts
+from cmr_reason.reasoner.report.suppression.groups import PageFigures, page_figures
+from cmr_reason.reasoner.report.writer import ReportOptions, render_report
+from cmr_reason.reasoner.run.directory import open_run
 
-_register()
 AS_OF = "2020-07-01"
 HIDDEN = "suppressed"
 Cell = tuple[str, str, str]  # table caption, row, column

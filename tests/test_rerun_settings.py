@@ -16,16 +16,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.review_db import ReviewDB
-from cmr_reason.reasoner.run_dir import open_run
-from cmr_reason.reasoner.run_settings import GivenSettings, resolve_settings
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.review.db import ReviewDB
+from cmr_reason.reasoner.run.directory import open_run
+from cmr_reason.reasoner.run.settings import GivenSettings, resolve_settings
 
 runner = CliRunner()
-_register()
 AS_OF = "2020-07-01"
 LA = "los-angeles-2020"
 
@@ -69,7 +68,7 @@ def test_decisions_rerun_keeps_the_los_angeles_policy(la_run: Path) -> None:
     assert manifest["policy"]["name"] == LA
     assert manifest["as_of"] == AS_OF
     assert manifest["county"] == ""
-    assert manifest["inputs"][0]["absolute"] == str(demo_input())
+    assert manifest["inputs"][0]["absolute"] == str(demo_path())
     assert "decisions" in manifest
     assert _summary(la_run) == before  # the same decisions: 337 dismissals stay 337
 
@@ -125,7 +124,7 @@ def test_inputs_and_policy_file_are_found_from_another_directory(
     """Relative input and policy paths, given in one directory, work from any other."""
     work = tmp_path / "office"
     (work / "data").mkdir(parents=True)
-    shutil.copy(demo_input(), work / "data" / "doj.csv")
+    shutil.copy(demo_path(), work / "data" / "doj.csv")
     (work / "la.toml").write_text(f'policy = "{LA}"\n', encoding="utf-8")
     monkeypatch.chdir(work)
     code, output = _invoke(
@@ -169,7 +168,7 @@ def test_inputs_and_policy_file_are_found_from_another_directory(
 
 def test_rerun_without_inputs_refuses_a_recorded_input_that_is_gone(tmp_path: Path) -> None:
     source = tmp_path / "doj.csv"
-    shutil.copy(demo_input(), source)
+    shutil.copy(demo_path(), source)
     out = tmp_path / "run"
     code, output = _invoke("run", str(source), "--as-of", AS_OF, "--out", str(out), "-q")
     assert code == 0, output
@@ -181,7 +180,7 @@ def test_rerun_without_inputs_refuses_a_recorded_input_that_is_gone(tmp_path: Pa
 
 def test_settings_function_of_a_first_run_and_a_rerun(la_run: Path, tmp_path: Path) -> None:
     """What the workbench's New run page calls: defaults for a new folder, else the run's."""
-    demo = lambda: [demo_input()]  # noqa: E731
+    demo = lambda: [demo_path()]  # noqa: E731
     with pytest.raises(UserError, match="--as-of"):
         resolve_settings(tmp_path / "new", GivenSettings(), default_inputs=demo)
     first = resolve_settings(
@@ -193,6 +192,6 @@ def test_settings_function_of_a_first_run_and_a_rerun(la_run: Path, tmp_path: Pa
     assert again.programs.policy_name == LA
     assert again.as_of == dt.date(2020, 7, 1)
     assert again.county == "LOS ANGELES"
-    assert again.inputs == [demo_input()]
+    assert again.inputs == [demo_path()]
     assert again.carried == ["input", "policy", "as-of date"]
     assert again.changed == ["--county LOS ANGELES where the run has every county"]

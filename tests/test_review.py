@@ -14,20 +14,13 @@ import clingo
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password, load_secret, verify_password
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password, load_secret, verify_password
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.decision_facts import (
-    check_decisions,
-    conviction_fingerprint,
-    decision_fact,
-    latest_per_conviction,
-    record_fingerprint,
-)
-from cmr_reason.reasoner.decision_files import key_candidates, read_verified, write_export
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.review_db import (
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.review.db import (
     ACTIONS,
     GROUNDS,
     RELIEFS,
@@ -36,14 +29,20 @@ from cmr_reason.reasoner.review_db import (
     StoredDecision,
     clean_note,
 )
-from cmr_reason.reasoner.run_dir import open_run
-from cmr_reason.reasoner.vocabulary import vocabulary
+from cmr_reason.reasoner.review.decision_facts import (
+    check_decisions,
+    conviction_fingerprint,
+    decision_fact,
+    latest_per_conviction,
+    record_fingerprint,
+)
+from cmr_reason.reasoner.review.decision_files import key_candidates, read_verified, write_export
+from cmr_reason.reasoner.run.directory import open_run
 
 flask = pytest.importorskip("flask")
-from cmr_reason.cli.review_app import create_app, warm_up  # noqa: E402
+from cmr_reason.cli.workbench.app import create_app, warm_up  # noqa: E402
 
 runner = CliRunner()
-_register()
 AS_OF = "2020-07-01"
 PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')

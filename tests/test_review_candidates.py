@@ -6,14 +6,14 @@ predicates of ``programs/core/outcomes.lp``, shown by ``views/full.lp`` for the 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import clingo
 
+from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.solver import batch_facts, settings_facts
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import batch_facts, settings_facts
 
 CASES = Path(__file__).parent / "cases" / "prop64"
 
@@ -22,7 +22,7 @@ def shown_atoms(case: str, policy: str = "statute") -> set[str]:
     """Every atom the full view shows for a case file's histories."""
     doc = read_lp(CASES / case)
     as_of = doc.setting("as_of")[0].arguments[0].number
-    when = dt.date(as_of // 10000, as_of // 100 % 100, as_of % 100)
+    when = from_yyyymmdd(as_of)
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], load_program_set(policy).text)
     ctl.add("base", [], batch_facts(doc.histories) + settings_facts(when))

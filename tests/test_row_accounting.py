@@ -6,8 +6,8 @@ import random
 
 from doj_builder import arrest, court, row
 
-from cmr_reason.facts.doj_columns import COLUMNS
-from cmr_reason.facts.doj_reader import read_doj
+from cmr_reason.facts.doj.columns import COLUMNS
+from cmr_reason.facts.doj.reader import read_doj
 
 STEPS = ["CUSTODY", "PROBATION", "SUPPLEMENTAL ARR", "APPLICANT", "MENTAL HLTH"]
 CHARGES = ["11357(B) HS-POSSESS", "11359 HS", "4149 BP - NEEDLES", "664/187 PC", "182(A)(1) PC", ""]

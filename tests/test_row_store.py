@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from cli_runs import run_cli
 
-from cmr_reason.facts.doj_synth import write_file
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.review_db import StoredDecision
-from cmr_reason.reasoner.review_queue import PAGE_SIZE, QUEUE_OUTCOMES, QueueFilter, queue_page
-from cmr_reason.reasoner.row_store import STORE_FILE, open_store
+from cmr_reason.facts.synth.generator import write_file
+from cmr_reason.reasoner.review.decision_log import StoredDecision
+from cmr_reason.reasoner.review.row_store import STORE_FILE, open_store
+from cmr_reason.reasoner.review.work_queue import PAGE_SIZE, QUEUE_OUTCOMES, QueueFilter, queue_page
 
 
 def _rows(path: Path) -> list[dict[str, str]]:

@@ -8,17 +8,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
+from cmr_reason.cli.app import app
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.run_dir import open_run
-
-_register()
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.run.directory import open_run
 
 
 def test_run_dir_reopens_inputs_and_explains(tmp_path: Path) -> None:
     source = tmp_path / "demo.csv"
-    shutil.copy(demo_input(), source)
+    shutil.copy(demo_path(), source)
     out = tmp_path / "run"
     result = CliRunner().invoke(
         app, ["run", str(source), "--as-of", "2020-07-01", "--out", str(out), "-q"]

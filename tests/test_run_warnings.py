@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.run_warnings import (
+from cmr_reason.cli.app import app
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.run.sanity import (
     RunCounts,
     act_date,
     as_of_warnings,
@@ -25,7 +25,6 @@ from cmr_reason.reasoner.run_warnings import (
 )
 
 runner = CliRunner()
-_register()
 TODAY = dt.date(2024, 5, 1)  # injected: only a warning may read the clock
 
 

@@ -3,7 +3,7 @@
 import clingo
 import pytest
 
-from cmr_reason.reasoner.solver import (
+from cmr_reason.reasoner.engine.solver import (
     _ATOM,
     _as_args,
     _as_value,
@@ -46,7 +46,7 @@ def test_several_terms_in_a_row():
 
 
 def test_fast_model_texts_equal_str_of_symbols():
-    from cmr_reason.reasoner.solver import _texts_fast, _texts_plain
+    from cmr_reason.reasoner.engine.solver import _texts_fast, _texts_plain
 
     ctl = clingo.Control(["--warn=none"])
     ctl.add("base", [], 'p("a \\\\ \\"b\\"", (1,), f(x, "y")). q(-3). r("' + "z" * 2000 + '").')

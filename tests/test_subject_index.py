@@ -12,14 +12,14 @@ from cli_runs import run_cli
 from doj_builder import arrest, court, csv_text, row
 from test_row_accounting import generate
 
-from cmr_reason.cli.review_app import warm_up
-from cmr_reason.facts.doj_offsets import history_at, locate_rows
-from cmr_reason.facts.doj_reader import read_doj
-from cmr_reason.facts.doj_synth import write_file
+from cmr_reason.cli.workbench.app import warm_up
+from cmr_reason.facts.doj.offsets import history_at, locate_rows
+from cmr_reason.facts.doj.reader import read_doj
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.file_hash import sha256_of
-from cmr_reason.reasoner.run_dir import open_run
-from cmr_reason.reasoner.subject_index import INDEX_FILE, build_index, index_key, open_index
+from cmr_reason.facts.file_hash import sha256_of
+from cmr_reason.facts.synth.generator import write_file
+from cmr_reason.reasoner.run.directory import open_run
+from cmr_reason.reasoner.run.subject_index import INDEX_FILE, build_index, index_key, open_index
 
 
 def _key(paths: list[Path]) -> str:

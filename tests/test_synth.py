@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from cmr_reason.facts.doj_synth import DEMO, columns, demo_path, generate, write_file
 from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.synth.generator import DEMO, columns, demo_path, generate, write_file
 
 COL = {name: i for i, name in enumerate(columns())}
 CANNABIS = re.compile(

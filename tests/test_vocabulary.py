@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import clingo
 
-from cmr_reason.reasoner.explanation_render import KIND_STYLES
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.report_groups import SAME_OUTCOME
-from cmr_reason.reasoner.run_rows import RELIEF
-from cmr_reason.reasoner.svg_charts import STYLES
-from cmr_reason.reasoner.vocabulary import vocabulary
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.explain.render import KIND_STYLES
+from cmr_reason.reasoner.report.suppression.groups import SAME_OUTCOME
+from cmr_reason.reasoner.report.svg_charts import STYLES
+from cmr_reason.reasoner.run.rows import RELIEF
 
 KINDS = {"relief", "no_relief", "not_eligible", "review", "not_applicable"}
 

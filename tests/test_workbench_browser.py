@@ -14,60 +14,28 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
-import os
-import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import click, require, served, shot, wait
+from cli_runs import PASSWORD, add_users
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password
-from cmr_reason.reasoner.review_db import ReviewDB
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password
+from cmr_reason.reasoner.review.db import ReviewDB
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1366,900",
-)  # fmt: skip
 AS_OF = "2020-07-01"
-PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
+require()
 
-
-def _missing() -> str:
-    for module in ("selenium", "flask", "waitress"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"{module} is not installed (pip install -e '.[review]')"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not os.access(path, os.X_OK):
-            return f"{path} is missing (apt-get install chromium chromium-driver)"
-    return ""
-
-
-if _missing():
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {_missing()}", pytrace=False)
-    pytest.skip(_missing(), allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
-from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-from waitress import create_server  # noqa: E402
+from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from cmr_reason.cli.review_app import create_app  # noqa: E402
+from cmr_reason.cli.workbench.app import create_app  # noqa: E402
 
 runner = CliRunner()
-_register()
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -86,77 +54,25 @@ def _run(out: Path, *extra: str) -> None:
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("browser") / "run"
     _run(out)
-    for name, role in (("rita", "reviewer"), ("sue", "supervisor")):
-        result = runner.invoke(
-            app, ["users", "add", name, str(out), "--role", role, "--password-stdin"],
-            input=PASSWORD[name] + "\n",
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
+    add_users(out, ("rita", "sue"))
     return out
 
 
 @pytest.fixture(scope="module")
 def base_url(run_dir: Path) -> Iterator[str]:
-    web = create_app(run_dir, run_dir / "review.sqlite3")
-    server = create_server(web, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("CMR_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-def _wait(driver: WebDriver, css: str) -> None:
-    WebDriverWait(driver, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
-
-
-def _submit(driver: WebDriver, button: str, then: str) -> None:
-    """Click ``button`` and wait for the next page to show ``then`` (not the old page's)."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, button).click()
-    # While the page changes, Chrome may answer a question about the old page's element
-    # with an inspector error ("Node ... does not belong to the document") instead of a
-    # stale-element error: ask again until it says stale.
-    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(staleness_of(old))
-    _wait(driver, then)
+    with served(create_app(run_dir, run_dir / "review.sqlite3")) as url:
+        yield url
 
 
 def _apply_filters(driver: WebDriver) -> None:
-    _submit(driver, "#apply-filters", "#queue")
-
-
-def _shot(driver: WebDriver, folder: Path, name: str) -> None:
-    """A screenshot of the whole page."""
-    driver.execute_script("window.scrollTo(0, 0)")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1366, max(900, min(int(height) + 40, 8000)))
-    driver.save_screenshot(str(folder / f"{name}.png"))
-    driver.set_window_size(1366, 900)
+    click(driver, "#apply-filters", "#queue")
 
 
 def _login(driver: WebDriver, base: str, name: str, password: str) -> None:
     driver.get(f"{base}/login")
     driver.delete_all_cookies()  # start from no session
     driver.get(f"{base}/login")
-    _wait(driver, "#login")
+    wait(driver, "#login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "login").click()
@@ -175,7 +91,7 @@ def _decide(driver: WebDriver, cid: str, action: str, note: str, **choice: str) 
     other = "ground" if action != "challenge" else "relief"
     assert not form.find_element(By.NAME, other).is_enabled()
     form.find_element(By.NAME, "note").send_keys(note)
-    _submit(driver, f'form.decide[data-conviction="{cid}"] button[type=submit]', ".flash.info")
+    click(driver, f'form.decide[data-conviction="{cid}"] button[type=submit]', ".flash.info")
 
 
 def test_review_in_the_browser_then_rerun(
@@ -189,45 +105,45 @@ def test_review_in_the_browser_then_rerun(
 
     # Every page needs a log-in; a wrong password is refused.
     browser.get(f"{base_url}/queue")
-    _wait(browser, "#login")
+    wait(browser, "#login")
     assert "/login" in browser.current_url
-    _shot(browser, shots, "01-login")
+    shot(browser, shots, "01-login")
     _login(browser, base_url, "rita", "not-the-password")
-    _wait(browser, ".flash.error")
+    wait(browser, ".flash.error")
     assert "Wrong user name or password" in browser.page_source
 
     # The queue, then filtered by reason.
     _login(browser, base_url, "rita", PASSWORD["rita"])
-    _wait(browser, "#queue")
+    wait(browser, "#queue")
     rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
     assert len(rows) == 25  # one full page of 41 open convictions
     assert "relief could leave no conviction" in rows[0].text
-    _shot(browser, shots, "02-queue")
+    shot(browser, shots, "02-queue")
     Select(browser.find_element(By.NAME, "reason")).select_by_value("attempt")
     _apply_filters(browser)
     rows = browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
     assert rows and all("attempt" in r.text for r in rows)
-    _shot(browser, shots, "03-queue-attempts")
+    shot(browser, shots, "03-queue-attempts")
 
     # A person page: history with the justification tree, then a grant.
     cid = attempt["conviction_id"]
     browser.find_element(By.CSS_SELECTOR, f'a[href$="#c-{cid}"]').click()
-    _wait(browser, f'form.decide[data-conviction="{cid}"]')
+    wait(browser, f'form.decide[data-conviction="{cid}"]')
     section = browser.find_element(By.ID, f"c-{cid}")
     assert "p64.review.attempt" in section.text
     assert "HS 11361.8(a), (e); PC 664" in section.text
     assert "Grant the statute's relief: Redesignate as a misdemeanor" in section.text
-    _shot(browser, shots, "04-person")
+    shot(browser, shots, "04-person")
     _decide(browser, cid, "grant", "Court file read: attempt of possession for sale")
     section = browser.find_element(By.ID, f"c-{cid}")
     assert "Court file read" in section.text and "rita" in section.text
     assert "not yet in a run" in section.text
-    _shot(browser, shots, "05-person-decided")
+    shot(browser, shots, "05-person-decided")
 
     # A challenge confirmed on another person.
     other = superstrike["conviction_id"]
     browser.get(f"{base_url}/person/{superstrike['subject_id']}")
-    _wait(browser, f'form.decide[data-conviction="{other}"]')
+    wait(browser, f'form.decide[data-conviction="{other}"]')
     _decide(browser, other, "challenge", "Prior confirmed in the court file",
             ground="not_eligible_prior_superstrike")  # fmt: skip
 
@@ -235,9 +151,9 @@ def test_review_in_the_browser_then_rerun(
     browser.get(f"{base_url}/export/decisions.csv")
     assert "Not allowed" in browser.page_source
     browser.get(f"{base_url}/queue")
-    _wait(browser, "#logout")
+    wait(browser, "#logout")
     browser.find_element(By.ID, "logout").click()
-    _wait(browser, "#login")
+    wait(browser, "#login")
 
     # The decisions feed the reasoning: run again with them.
     _run(run_dir, "--decisions", str(run_dir / "review.sqlite3"))
@@ -265,22 +181,22 @@ def test_review_in_the_browser_then_rerun(
 
     # A supervisor sees them applied, reassigns the person and can export.
     _login(browser, base_url, "sue", PASSWORD["sue"])
-    _wait(browser, "#queue")
+    wait(browser, "#queue")
     assert "2 reviewer decision(s) applied" in browser.page_source
     Select(browser.find_element(By.NAME, "status")).select_by_value("decided")
     _apply_filters(browser)
     assert len(browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")) == 2
     assert "applied in this run" in browser.page_source
-    _shot(browser, shots, "06-queue-decided")
+    shot(browser, shots, "06-queue-decided")
     browser.get(f"{base_url}/person/{attempt['subject_id']}")
-    _wait(browser, "#assign-form")
+    wait(browser, "#assign-form")
     section = browser.find_element(By.ID, f"c-{cid}")
     assert "Redesignate as a misdemeanor" in section.text and "applied" in section.text
     assert "review.grant" in section.text and "HS 11361.9(b), (d), (f)" in section.text
     Select(browser.find_element(By.NAME, "assignee")).select_by_value("rita")
-    _submit(browser, "#assign-form button", ".flash.info")
+    click(browser, "#assign-form button", ".flash.info")
     assert browser.find_element(By.ID, "assignee").text == "rita"
-    _shot(browser, shots, "07-person-applied")
+    shot(browser, shots, "07-person-applied")
     assert ReviewDB(run_dir / "review.sqlite3").assignments()[attempt["subject_id"]] == "rita"
 
 
@@ -288,7 +204,7 @@ def test_no_request_leaves_the_machine(browser: WebDriver, base_url: str) -> Non
     """Every resource the pages load is served by the workbench itself."""
     browser.get_log("browser")  # forget what earlier tests logged (their 401 and 403 on purpose)
     _login(browser, base_url, "rita", PASSWORD["rita"])
-    _wait(browser, "#queue")
+    wait(browser, "#queue")
     urls = browser.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
     )

@@ -16,61 +16,31 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import click, require, served, shot, wait
+from cli_runs import PASSWORD, add_users
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.reasoner.bulk_run import demo_input
+from cmr_reason.cli.app import app
+from cmr_reason.facts.synth.generator import demo_path
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-FLAGS = (
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-dev-shm-usage", "--window-size=1366,900",
-)  # fmt: skip
-PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
+require("tomli_w")
 
-
-def _missing() -> str:
-    for module in ("selenium", "flask", "waitress", "tomli_w"):
-        try:
-            __import__(module)
-        except ImportError:
-            return f"{module} is not installed (pip install -e '.[review]')"
-    for path in (CHROMIUM, CHROMEDRIVER):
-        if not os.access(path, os.X_OK):
-            return f"{path} is missing (apt-get install chromium chromium-driver)"
-    return ""
-
-
-if _missing():
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {_missing()}", pytrace=False)
-    pytest.skip(_missing(), allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
 from selenium.common.exceptions import WebDriverException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
-from waitress import create_server  # noqa: E402
 
-from cmr_reason.cli.review_app import create_workspace_app  # noqa: E402
-from cmr_reason.cli.review_paths import AllowedFolders  # noqa: E402
-from cmr_reason.cli.review_workspace import Workspace  # noqa: E402
+from cmr_reason.cli.workbench.app import create_workspace_app  # noqa: E402
+from cmr_reason.cli.workbench.paths import AllowedFolders  # noqa: E402
+from cmr_reason.cli.workbench.workspace import Workspace  # noqa: E402
 
 runner = CliRunner()
-_register()
 JOB_SECONDS = 90  # the longest wait for one run, report or filing on a busy machine
 
 
@@ -79,15 +49,10 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("newrun")
     data = root / "data"
     (data / "extracts").mkdir(parents=True)
-    shutil.copy(demo_input(), data / "extracts" / "demo_doj.csv")
+    shutil.copy(demo_path(), data / "extracts" / "demo_doj.csv")
     space = root / "workspace"
     space.mkdir()
-    for name, role in (("sue", "supervisor"), ("rita", "reviewer")):
-        result = runner.invoke(
-            app, ["users", "add", name, str(space), "--role", role, "--password-stdin"],
-            input=PASSWORD[name] + "\n",
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
+    add_users(space)
     return {"root": root, "data": data, "space": space}
 
 
@@ -97,63 +62,19 @@ def base_url(places: dict[str, Path]) -> Iterator[str]:
     web = create_workspace_app(
         space, places["space"] / "review.sqlite3", AllowedFolders([places["data"]])
     )
-    server = create_server(web, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
+    with served(web) as url:
+        yield url
     web.config["REVIEW_JOBS"].stop_all()
-
-
-@pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = Path(os.environ.get("CMR_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[WebDriver]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in FLAGS:
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(0)
-    yield driver
-    driver.quit()
-
-
-def _wait(driver: WebDriver, css: str, seconds: float = 15) -> None:
-    WebDriverWait(driver, seconds).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
-
-
-def _click(driver: WebDriver, css: str, then: str, seconds: float = 15) -> None:
-    """Click ``css`` and wait for the next page to show ``then`` (not the old page's)."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    element = driver.find_element(By.CSS_SELECTOR, css)
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", element)
-    element.click()
-    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(staleness_of(old))
-    _wait(driver, then, seconds)
-
-
-def _shot(driver: WebDriver, folder: Path, name: str) -> None:
-    driver.execute_script("window.scrollTo(0, 0)")
-    height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1366, max(900, min(int(height) + 40, 8000)))
-    driver.save_screenshot(str(folder / f"{name}.png"))
-    driver.set_window_size(1366, 900)
 
 
 def _login(driver: WebDriver, base: str, name: str) -> None:
     driver.get(f"{base}/login")
     driver.delete_all_cookies()
     driver.get(f"{base}/login")
-    _wait(driver, "#login")
+    wait(driver, "#login")
     driver.find_element(By.ID, "name").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORD[name])
-    _click(driver, "#login", "#runs, .card")
+    click(driver, "#login", "#runs, .card")
 
 
 def _until_results(driver: WebDriver, section: str) -> None:
@@ -163,7 +84,7 @@ def _until_results(driver: WebDriver, section: str) -> None:
         .is_displayed()
     )  # fmt: skip
     assert "/jobs/" not in driver.current_url, driver.find_element(By.ID, "job").text
-    _wait(driver, section)
+    wait(driver, section)
 
 
 def _download(driver: WebDriver, url: str) -> tuple[bytes, str]:
@@ -182,14 +103,14 @@ def test_new_run_results_report_filing(
     _login(browser, base_url, "sue")
     assert browser.current_url.endswith("/runs")
     assert "No run yet" in browser.page_source
-    _shot(browser, shots, "n01-runs-empty")
+    shot(browser, shots, "n01-runs-empty")
 
     # New run: the file is chosen in the browser, inside the allowed folder.
-    _click(browser, "#new-run", "#new-run-form")
-    _click(browser, "#browse-input", "#entries")
-    _click(browser, 'a[data-name="extracts"]', "#entries")
-    _shot(browser, shots, "n02-browse")
-    _click(browser, 'a[data-name="demo_doj.csv"]', "#new-run-form")
+    click(browser, "#new-run", "#new-run-form")
+    click(browser, "#browse-input", "#entries")
+    click(browser, 'a[data-name="extracts"]', "#entries")
+    shot(browser, shots, "n02-browse")
+    click(browser, 'a[data-name="demo_doj.csv"]', "#new-run-form")
     chosen = browser.find_element(By.ID, "input").get_attribute("value")
     assert chosen == str((data / "extracts" / "demo_doj.csv").resolve())
     assert browser.find_element(By.ID, "name").get_attribute("value") == "demo_doj"
@@ -203,11 +124,11 @@ def test_new_run_results_report_filing(
     assert "lookback_years" in options.text and "age_threshold" in options.text
     assert browser.find_element(By.ID, "county").get_attribute("value") == "LOS ANGELES"
     browser.execute_script("document.getElementById('as_of').value = '2020-07-01'")
-    _shot(browser, shots, "n03-new-run")
-    _click(browser, "#start-run", "#job")
+    shot(browser, shots, "n03-new-run")
+    click(browser, "#start-run", "#job")
     assert browser.find_element(By.ID, "bar").tag_name == "progress"
     _until_results(browser, "#headline")
-    _shot(browser, shots, "n04-results")
+    shot(browser, shots, "n04-results")
 
     # The results are the command line's, byte for byte.
     cli_out = places["root"] / "cli-run"
@@ -225,31 +146,31 @@ def test_new_run_results_report_filing(
     assert "los-angeles-2020" in browser.find_element(By.ID, "about").text
 
     # The run's queue is one click away.
-    _click(browser, "#open-queue", "#queue")
+    click(browser, "#open-queue", "#queue")
     assert "/runs/demo_doj/queue" in browser.current_url
     assert len(browser.find_elements(By.CSS_SELECTOR, "#queue tbody tr")) == 25
     browser.back()
-    _wait(browser, "#report-form")
+    wait(browser, "#report-form")
 
     # The impact report, made on request and opened in the workbench.
-    _click(browser, "#make-report", "#job")
+    click(browser, "#make-report", "#job")
     _until_results(browser, "#open-report")
     report_url = browser.find_element(By.ID, "open-report").get_attribute("href")
     assert report_url is not None
     browser.get(report_url)
-    _wait(browser, "svg")
+    wait(browser, "svg")
     assert "Impact" in browser.title or "impact" in browser.page_source[:5000].lower()
     assert f"{summary['people']['relieved']:,}" in browser.page_source
-    _shot(browser, shots, "n05-report")
+    shot(browser, shots, "n05-report")
     assert (space / "reports" / "demo_doj.html").is_file()
 
     # The filing with the template's example settings, and its downloads.
     browser.get(f"{base_url}/runs/demo_doj/")
-    _wait(browser, "#filing-form")
+    wait(browser, "#filing-form")
     assert browser.find_element(By.ID, "settings-example").is_selected()
-    _click(browser, "#make-filing", "#job")
+    click(browser, "#make-filing", "#job")
     _until_results(browser, "#filing-files")
-    _shot(browser, shots, "n06-filing")
+    shot(browser, shots, "n06-filing")
     links = browser.find_elements(By.CSS_SELECTOR, "#filing-files a")
     names = [link.text for link in links]
     assert {"dismissal_motion.pdf", "dismissal_exhibit1.xlsx", "filing.json"} <= set(names)
@@ -268,7 +189,7 @@ def test_new_run_results_report_filing(
     browser.get(f"{base_url}/runs/new")
     assert "Not allowed" in browser.page_source
     browser.get(f"{base_url}/runs/demo_doj/")
-    _wait(browser, "#open-report")
+    wait(browser, "#open-report")
     assert not browser.find_elements(By.ID, "filing-files")
     assert not browser.find_elements(By.ID, "make-filing")
     with pytest.raises(urllib.error.HTTPError) as refused:

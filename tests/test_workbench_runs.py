@@ -24,28 +24,28 @@ from typer.testing import CliRunner
 pytest.importorskip("flask")
 pytest.importorskip("tomli_w")
 
+from cli_runs import PASSWORD, add_users
 from job_tasks import Sleeper
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_app import create_workspace_app
-from cmr_reason.cli.review_jobs import Job, RunJobs, RunRequest
-from cmr_reason.cli.review_paths import AllowedFolders
-from cmr_reason.cli.review_policy_form import (
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.app import create_workspace_app
+from cmr_reason.cli.workbench.jobs import Job, RunJobs, RunRequest
+from cmr_reason.cli.workbench.paths import AllowedFolders
+from cmr_reason.cli.workbench.policy_form import (
     changed_params,
     policy_forms,
     write_params,
 )
-from cmr_reason.cli.review_workspace import Workspace, check_run_name
+from cmr_reason.cli.workbench.workspace import Workspace, check_run_name
+from cmr_reason.facts.doj.excel_resave import US, resave_file
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.policy_catalogue import bundled_policy_specs
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.review_db import ReviewDB
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.policy_catalogue import bundled_policy_specs
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.review.db import ReviewDB
 
 runner = CliRunner()
-_register()
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
 
 
 # --- allowed folders ---------------------------------------------------------------------
@@ -168,16 +168,11 @@ def places(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("workspace")
     data = root / "data"
     data.mkdir()
-    (data / "demo.csv").write_bytes(demo_input().read_bytes())
+    (data / "demo.csv").write_bytes(demo_path().read_bytes())
     (data / "empty.csv").write_text("not,a,doj,file\n1,2,3,4\n")
     space = root / "ws"
     space.mkdir()
-    for name, role in (("sue", "supervisor"), ("rita", "reviewer")):
-        result = runner.invoke(
-            app, ["users", "add", name, str(space), "--role", role, "--password-stdin"],
-            input=PASSWORD[name] + "\n",
-        )  # fmt: skip
-        assert result.exit_code == 0, result.output
+    add_users(space)
     return {"root": root, "data": data, "space": space}
 
 
@@ -210,7 +205,7 @@ def _wait(client: Any, location: str, seconds: float = 90) -> dict[str, Any]:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         status = client.get(f"/jobs/{job_id}/status").get_json()
-        if status["state"] in ("done", "failed", "cancelled"):
+        if status["state"] in ("done", "rejected", "failed", "cancelled"):
             return status
         time.sleep(0.3)
     raise AssertionError(f"job {job_id} did not end in {seconds} s")
@@ -330,7 +325,7 @@ def test_a_run_from_the_form(web: Any, places: dict[str, Path]) -> None:
     assert "script-src" not in shown.headers["Content-Security-Policy"]
     # A filing whose settings name another county than the run's: refused in words.
     other = places["data"] / "office.toml"
-    example = Path(__file__).resolve().parents[1] / "reasoner" / "filing_templates"
+    example = Path(__file__).resolve().parents[1] / "reasoner" / "filing" / "templates"
     text = (example / "generic" / "office.example.toml").read_text()
     other.write_text(text.replace('county = "Los Angeles"', 'county = "Fresno"'))
     reply = client.post("/runs/custom/filing", data={"csrf_token": token,
@@ -364,6 +359,36 @@ def test_a_failed_run_says_why(web: Any, places: dict[str, Path]) -> None:
     assert not [p for p in (places["space"] / "runs").iterdir() if p.name.startswith(".")]
     page = client.get(reply.headers["Location"]).get_data(as_text=True)
     assert "It stopped:" in page
+
+
+def test_a_run_that_loses_most_rows_says_so(web: Any, places: dict[str, Path]) -> None:
+    """An Excel-damaged file: not a silent success; the repair from the form."""
+    client = web.test_client()
+    token = _login(client, "sue")
+    damaged = places["data"] / "excel.csv"
+    resave_file(places["data"] / "demo.csv", damaged, US)
+    form = _form(places, token, name="excel", input=str(damaged))
+    reply = client.post("/runs/new", data=form)
+    status = _wait(client, reply.headers["Location"])
+    assert status["state"] == "rejected", status
+    assert "2,605 of 2,624 input rows were rejected" in status["message"]
+    assert any("bad_cnt_order: 2,590 rows" in w and "--repair-excel" in w
+               for w in status["warnings"])  # fmt: skip
+    page = html.unescape(client.get(reply.headers["Location"]).get_data(as_text=True))
+    assert "the run rejected too many input rows" in page
+    assert "2,605 of 2,624 input rows were rejected" in page and "bad_cnt_order" in page
+    assert "Open the results and their rejects" in page
+    assert (places["space"] / "runs" / "excel" / "rejects.csv").is_file()
+    results = html.unescape(client.get("/runs/excel/").get_data(as_text=True))
+    assert "bad_cnt_order: 2,590 rows" in results and "RunWarning(" not in results
+    reply = client.post("/runs/new", data={**form, "name": "excel-repaired", "repair_excel": "on"})
+    status = _wait(client, reply.headers["Location"])
+    assert status["state"] == "done", status
+    assert any("CNT_ORDER lost its leading zeros" in w for w in status["warnings"])
+    manifest = json.loads(
+        (places["space"] / "runs" / "excel-repaired" / "manifest.json").read_text()
+    )
+    assert manifest["excel_repair"]["files"][0]["repair"]["cnt_order"] is True
 
 
 # --- jobs without the app ----------------------------------------------------------------
@@ -411,7 +436,7 @@ def test_a_cancelled_run_leaves_nothing(tmp_path: Path) -> None:
     jobs = RunJobs()
     out = tmp_path / "runs" / "stopped"
     out.parent.mkdir()
-    request = RunRequest(inputs=(demo_input(),), policy="statute",
+    request = RunRequest(inputs=(demo_path(),), policy="statute",
                          as_of=dt.date(2020, 7, 1), out_dir=out,
                          batch_size=20)  # fmt: skip
     job = jobs.start("stopped", "sue", request)

@@ -21,15 +21,15 @@ import pytest
 from doj_builder import arrest, court, write
 from typer.testing import CliRunner
 
-from cmr_reason.cli.app import _register, app
-from cmr_reason.cli.review_auth import hash_password, verify_password
-from cmr_reason.reasoner.review_db import ReviewDB, review_files
+from cmr_reason.cli.app import app
+from cmr_reason.cli.workbench.auth import hash_password, verify_password
+from cmr_reason.reasoner.review.db import ReviewDB
+from cmr_reason.reasoner.run.contents import review_files
 
 flask = pytest.importorskip("flask")
-from cmr_reason.cli.review_app import create_app  # noqa: E402
+from cmr_reason.cli.workbench.app import create_app  # noqa: E402
 
 runner = CliRunner()
-_register()
 PASSWORD = {"rita": "reviewer-pass-1", "sue": "supervisor-pass-1"}
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 COOKIE = "cmr_review"

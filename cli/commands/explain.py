@@ -1,0 +1,294 @@
+"""``cmr-reason explain``: one person's convictions, each with its decision and the why."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cmr_reason.cli.console import out_console
+from cmr_reason.cli.inputs import LoadedInput, load_histories
+from cmr_reason.cli.options import (
+    AsOfOption,
+    EncodingOption,
+    PolicyOption,
+    RemedyOption,
+    parse_as_of,
+)
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.history_reader import closest_ids
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.remedies import remedy_codes, shows_prop64
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.explain.justification import build_tree, outcome_label
+from cmr_reason.reasoner.explain.policy_compare import compare_policies, parse_policy_list
+from cmr_reason.reasoner.explain.remedy import (
+    remedy_brief,
+    remedy_markdown,
+    remedy_report,
+    remedy_rich_tree,
+)
+from cmr_reason.reasoner.explain.render import (
+    brief_line,
+    brief_row,
+    conviction_tree,
+    person_json,
+    person_markdown,
+)
+
+
+class Format(StrEnum):
+    """Output formats of ``explain``."""
+
+    text = "text"
+    json = "json"
+    md = "md"
+
+
+def find_person(loaded: LoadedInput, subject_id: str) -> History:
+    """The history of ``subject_id``, or a one-line error naming the closest ids."""
+    for history in loaded.histories:
+        if history.subject_id == subject_id:
+            return history
+    read = loaded.read
+    close = closest_ids(read, subject_id) if read is not None else []
+    hint = f"; closest ids: {', '.join(close)}" if close else ""
+    count = len(read.subject_ids) + len(read.other_ids) if read is not None else 0
+    raise UserError(f"no person {subject_id!r} in the input ({count} subject ids){hint}")
+
+
+def person_report(
+    history: History,
+    policy: str,
+    as_of_text: str | None,
+    fallback_as_of: Any = None,
+    remedies: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Decide one person's convictions and build the report the renderers take.
+
+    ``remedies`` (codes beside Prop 64) add a ``remedies`` entry (reasoner/explain/remedy.py).
+    """
+    as_of = parse_as_of(as_of_text, fallback_as_of)
+    programs = load_program_set(policy, remedies)
+    solved = decide([history], programs, as_of)
+    catalogue = load_catalogue(programs)
+    trees = [
+        build_tree(solved.decisions[c.conviction_id], catalogue, history)
+        for c in history.convictions
+        if c.conviction_id in solved.decisions
+    ]
+    report = {
+        "subject_id": history.subject_id,
+        "as_of": as_of.isoformat(),
+        "policy": programs.policy_name,
+        "rules_sha256": programs.sha256,
+        "convictions": trees,
+        "internal_errors": solved.internal_errors,
+    }
+    if remedies:
+        report["remedies"] = remedy_report(history, solved, catalogue)
+    return report
+
+
+def explain(
+    person: Annotated[str, typer.Argument(help="Subject id of the person.")],
+    input_file: Annotated[
+        list[Path], typer.Option("--input", "-i", help="DOJ file or .lp history (repeatable).")
+    ],
+    as_of: AsOfOption = None,
+    policy: PolicyOption = "statute",
+    output_format: Annotated[Format, typer.Option("--format", "-f")] = Format.text,
+    encoding: EncodingOption = "utf-8",
+    compare: Annotated[
+        str | None,
+        typer.Option(
+            "--compare",
+            help="Decide under each of these comma-separated policies (e.g. "
+            "statute,los-angeles-2020) and show where they differ, with totals.",
+            show_default=False,
+        ),
+    ] = None,
+    brief: Annotated[
+        bool,
+        typer.Option(
+            "--brief",
+            "-b",
+            help="One line a conviction (id, date, charge, level, outcome, reason, "
+            "alternative or a review's candidates); without it, the full tree.",
+        ),
+    ] = False,
+    remedy: RemedyOption = None,
+) -> None:
+    """Explain the decision on each of one person's convictions, in date order.
+
+    The full tree (the default) shows every rule, fact and input line behind each decision;
+    --brief shows one line a conviction, to read a whole record in one screen.
+    """
+    loaded = load_histories(input_file, encoding, only=[person])
+    history = find_person(loaded, person)
+    if compare is not None:
+        print_comparison(history, parse_policy_list(compare), as_of, loaded.as_of, output_format)
+        return
+    report = person_report(history, policy, as_of, loaded.as_of, remedy_codes(remedy))
+    if not shows_prop64(remedy):  # --remedy without prop64: that remedy alone
+        print_remedy_report(report, output_format.value, brief)
+        return
+    if brief:
+        print_brief(report, output_format)
+        print_remedy_report(report, output_format.value, brief, heading=False)
+        return
+    if output_format is Format.json:
+        typer.echo(person_json(report))  # with the remedies' trees, if any
+        return
+    if output_format is Format.md:
+        typer.echo(person_markdown(report))
+        print_remedy_report(report, output_format.value, brief, heading=False)
+        return
+    out_console.print(
+        f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
+        f"policy {escape(report['policy'])}, {len(report['convictions'])} conviction(s)"
+    )
+    for tree in report["convictions"]:
+        out_console.print(conviction_tree(tree))
+    if not report["convictions"]:
+        out_console.print("No convictions on this record.")
+    print_remedy_report(report, output_format.value, brief, heading=False)
+
+
+def print_brief(report: dict[str, Any], output_format: Format) -> None:
+    """One line a conviction, in the chosen format."""
+    rows = [brief_row(tree) for tree in report["convictions"]]
+    if output_format is Format.json:
+        brief = {k: v for k, v in report.items() if k != "convictions"}
+        if "remedies" in brief:
+            brief["remedies"] = _brief_remedies(report)
+        typer.echo(json.dumps({**brief, "convictions": rows}, indent=2, ensure_ascii=False))
+        return
+    head = (
+        f"Person {report['subject_id']} - as of {report['as_of']}, policy {report['policy']}, "
+        f"{len(rows)} conviction(s)"
+    )
+    if output_format is Format.md:
+        lines = [f"# {head}", ""] + [f"- {brief_line(row, markup=False)}" for row in rows]
+        typer.echo("\n".join(lines))
+        return
+    out_console.print(f"[bold]{escape(head)}[/]")
+    for row in rows:
+        out_console.print(brief_line(row), soft_wrap=True)
+    if not rows:
+        out_console.print("No convictions on this record.")
+    out_console.print(
+        f"[dim]The full tree of each decision: cmr-reason explain {escape(report['subject_id'])}"
+        " without --brief.[/]"
+    )
+
+
+def print_comparison(
+    history: History,
+    policies: list[str],
+    as_of_text: str | None,
+    fallback_as_of: Any,
+    output_format: Format,
+) -> None:
+    """Decide one person under several policies; print where they differ and the totals."""
+    as_of = parse_as_of(as_of_text, fallback_as_of)
+    result = compare_policies([history], policies, as_of)
+    if output_format is Format.json:
+        typer.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        return
+    differing = result.differing
+    out_console.print(
+        f"[bold]Person {escape(history.subject_id)}[/] - as of {as_of.isoformat()}: "
+        f"{len(differing)} of {len(result.convictions)} conviction(s) decided differently"
+    )
+    if differing:
+        table = Table(show_lines=False)
+        table.add_column("conviction")
+        table.add_column("charge")
+        table.add_column("date")
+        for policy in policies:
+            table.add_column(escape(policy))
+        for conv in differing:
+            cells = [
+                f"{escape(outcome_label(o))}\n[dim]{escape(r)}[/]"
+                for o, r in (conv.decisions[p] for p in policies)
+            ]
+            table.add_row(
+                escape(conv.conviction_id),
+                escape(conv.charge),
+                conv.disposition_date,
+                *cells,
+            )
+        out_console.print(table)
+    totals = Table(title="totals (convictions by outcome)")
+    totals.add_column("outcome")
+    for policy in policies:
+        totals.add_column(escape(policy), justify="right")
+    outcomes = sorted({o for t in result.totals.values() for o in t})
+    for outcome in outcomes:
+        totals.add_row(
+            escape(outcome_label(outcome)), *(str(result.totals[p][outcome]) for p in policies)
+        )
+    out_console.print(totals)
+    for error in result.internal_errors:
+        out_console.print(f"[red]internal error:[/] {escape(error)}")
+
+
+def _brief_remedies(report: dict[str, Any]) -> dict[str, list[dict[str, str]]]:
+    """The remedies' decisions, one line each (``--brief --format json``)."""
+    keys = ("conviction_id", "outcome", "reason", "eligible_on", "objection_deadline")
+    return {
+        name: [{**{k: tree[k] for k in keys}, "line": remedy_brief(tree)} for tree in trees]
+        for name, trees in (report.get("remedies") or {}).items()
+    }
+
+
+def print_remedy_report(
+    report: dict[str, Any], output_format: str, brief: bool, heading: bool = True
+) -> None:
+    """Print the ``remedies`` entry of a person's report (nothing when there is none).
+
+    ``heading``: the remedies alone (``--remedy`` without prop64), with the person's
+    heading; without it they follow Prop 64's output (whose JSON already holds them).
+    """
+    remedies = report.get("remedies") or {}
+    if output_format == "json":
+        if heading:
+            shown = {k: v for k, v in report.items() if k != "convictions"}
+            if brief:
+                shown["remedies"] = _brief_remedies(report)
+            typer.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        return
+    for name, trees in remedies.items():
+        if output_format == "md":
+            lines = [f"# Person {report['subject_id']}", ""] if heading else []
+            lines += [f"## {name}", "", f"As of {report['as_of']}.", ""]
+            for tree in trees:
+                if brief:
+                    lines.append(f"- {remedy_brief(tree)}")
+                    continue
+                lines.append(f"### {tree['charge']} ({tree['level']}), {tree['disposition_date']}")
+                lines += remedy_markdown(tree)
+            typer.echo("\n".join(lines))
+            continue
+        out_console.print(
+            f"[bold]Person {escape(report['subject_id'])}[/] - as of {report['as_of']}, "
+            f"{escape(name)}, {len(trees)} conviction(s)"
+        )
+        for tree in trees:
+            if brief:
+                out_console.print(escape(remedy_brief(tree)), soft_wrap=True)
+            else:
+                out_console.print(remedy_rich_tree(tree))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``explain`` to the application."""
+    app.command()(explain)

@@ -1,0 +1,1 @@
+"""DOJ bulk criminal-history files: columns, records, routing, streaming, byte ranges, offsets."""

@@ -1,0 +1,936 @@
+"""Read DOJ bulk criminal-history files (``docs/doj-format.md``) into histories and a row account.
+
+Files are streamed one physical line a record (:mod:`~cmr_reason.facts.doj.lines`: a damaged
+line is rejected alone); each row is validated, counted (used, irrelevant or rejected, see
+:mod:`~cmr_reason.facts.doj.accounting`) and, when used, kept as a compact tuple under its
+``SUBJECT_ID``. A rejected row marks the record of the subject it names (or, naming none, of
+the subject whose rows show its CII number) as incomplete. Histories are built lazily, one
+subject at a time, sorted by subject id. A rejected row never stops the other rows; only an
+unreadable file raises :class:`UserError`. Messages carry file names, line numbers and subject
+ids only.
+
+Reading a row has two steps: *routing* (field count, subject id, step type: rows that belong
+to no subject are accounted for at once) and *using* (validating and keeping the row in its
+subject's record). :func:`read_doj` does both at once and holds every subject in memory.
+The bulk run uses :func:`~cmr_reason.facts.doj.stream.stream_doj` instead: it routes the
+rows, keeps each routed row as one compact string of the columns a history needs, spills them
+to sorted temporary run files above a memory budget, and yields subjects in id order; the
+*using* step then runs per subject (in a worker) over that subject's rows in file order, which
+gives the same subjects and the same row account as :func:`read_doj`
+(``tests/test_doj_stream.py``).
+"""
+
+from __future__ import annotations
+
+import codecs
+import heapq
+import io
+import pickle
+import re
+import shutil
+import tempfile
+import weakref
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import groupby
+from operator import itemgetter
+from pathlib import Path
+from sys import intern
+
+from cmr_reason.facts.dates import from_yyyymmdd
+from cmr_reason.facts.doj import columns as col
+from cmr_reason.facts.doj import vocabulary as vocab
+from cmr_reason.facts.doj.accounting import FileAccount, RowAccount
+from cmr_reason.facts.doj.excel_damage import EXCEL_REPAIRED, ExcelRepair
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.lines import Record, parse_line, records
+from cmr_reason.facts.doj.rows import IDENTITY_FIELDS, ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.history import History
+from cmr_reason.facts.private_files import open_private_binary
+
+_SNIFF_BYTES = 1 << 16
+_SEE_COMMENT = "SEE COMMENT FOR CHARGE"
+_UNKNOWN_STEP = "unknown_step"  # routed to be rejected in the using step (its subject flagged)
+_LEVELS = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
+_TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
+_UNITS = {"D": "day", "M": "month", "Y": "year"}
+_SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
+_BAD = -1  # marks a malformed date
+_REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
+#: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
+Repairs = Sequence[ExcelRepair | None]
+
+# The columns the *using* step reads, in this order: a kept row is projected onto them.
+_KEPT_COLUMNS = (
+    "PRI_NAME", "PRI_DOB", "GENDER", "RACE_DESCR", "RACE_CODE", "CII_NUMBER", "CYC_DATE",
+    "STP_EVENT_DATE", "STP_ORI_CODE", "STP_ORI_DESCR", "STP_ORI_CNTY_NAME", "CNT_ORDER",
+    "DISP_DATE", "OFN", "OFFENSE_DESCR", "OFFENSE_TOC", "CONV_OFFENSE_DESCR", "CONV_OFFENSE_TOC",
+    "FE_NUM_CRT_CASE", "DISP_DESCR", "CONV_STAT_DESCR", "SENT_ORDER", "SENT_LOC_DESCR",
+    "SENT_LENGTH", "SENT_TIME_CODE", "COMMENT_TEXT",
+)  # fmt: skip
+_project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
+
+
+class _K:
+    """Positions in a projected row (``_KEPT_COLUMNS``)."""
+
+    (PRI_NAME, PRI_DOB, GENDER, RACE_DESCR, RACE_CODE, CII_NUMBER, CYC_DATE, STP_EVENT_DATE,
+     STP_ORI_CODE, STP_ORI_DESCR, STP_ORI_CNTY_NAME, CNT_ORDER, DISP_DATE, OFN, OFFENSE_DESCR,
+     OFFENSE_TOC, CONV_OFFENSE_DESCR, CONV_OFFENSE_TOC, FE_NUM_CRT_CASE, DISP_DESCR,
+     CONV_STAT_DESCR, SENT_ORDER, SENT_LOC_DESCR, SENT_LENGTH, SENT_TIME_CODE,
+     COMMENT_TEXT) = range(len(_KEPT_COLUMNS))  # fmt: skip
+
+
+_person_fields = itemgetter(
+    _K.PRI_NAME, _K.PRI_DOB, _K.GENDER, _K.RACE_DESCR, _K.RACE_CODE, _K.CII_NUMBER
+)
+_FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
+_PART_SEP = "\x1e"
+
+
+class _RowError(Exception):
+    """A row that cannot be used: the reason code and a detail without personal data.
+
+    ``value`` is the unknown input value that caused it, for ``rejects.csv`` only.
+    """
+
+    def __init__(
+        self, reason: str, detail: str = "", subject_id: str = "", value: str = ""
+    ) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.detail = detail
+        self.subject_id = subject_id
+        self.value = value
+
+
+@lru_cache(maxsize=1 << 16)
+def parse_date(text: str) -> int | None:
+    """``YYYYMMDD`` text as an integer; None when blank or all zeros; ``-1`` when malformed."""
+    if not text or not text.strip("0"):
+        return None
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return _BAD
+    value = int(text)
+    try:
+        from_yyyymmdd(value)
+    except ValueError:
+        return _BAD
+    return value
+
+
+def _date_detail(text: str) -> str:
+    """What is wrong with a date, without its value (it may be a birth date or a name)."""
+    if len(text) == 8 and text.isdigit():
+        return "8 digits but not a calendar date"
+    return f"{len(text)} characters, not YYYYMMDD"
+
+
+#: The kind of a routed row that stands for a rejected line of its subject (no fields).
+REJECTED = "rejected"
+
+
+def line_subject(raw: Sequence[str]) -> str:
+    """The subject a damaged line names: its third field, if that can be an id, else blank.
+
+    A line rejected for its shape (a wrong field count, an open quote) still names its
+    subject when the damage comes after ``SUBJECT_ID``; when it comes before, the third
+    field holds something else, or nothing, and the line is nobody's.
+    """
+    if len(raw) <= col.SUBJECT_ID:
+        return ""
+    sid = raw[col.SUBJECT_ID].strip()
+    return sid if sid != "NULL" and sid.isprintable() else ""
+
+
+#: Where a subject's CII number is in its identity (doj_rows.IDENTITY_FIELDS).
+CII_IDENTITY = [name for name, _ in IDENTITY_FIELDS].index("cii")
+
+#: Rejected lines that name no subject, by the CII number they hold: ``{cii: ((file, line),)}``.
+Orphans = dict[str, tuple[tuple[int, int], ...]]
+
+
+def orphan_key(raw: list[str], width: int) -> str:
+    """The CII number of a rejected line that names no subject, when its columns can be told.
+
+    A row whose ``SUBJECT_ID`` is blank (or damaged) but whose fields are where they belong
+    still carries the person's CII number: the line is given to the subject whose rows
+    show that number (:func:`attach_orphans`). A line of the wrong width gives nothing.
+    """
+    row = col.fits(raw, width)
+    if row is None:
+        return ""
+    cii = row[col.CII_NUMBER].strip()
+    return cii if cii and cii != "NULL" and cii.isprintable() else ""
+
+
+def attach_orphans(
+    subject: Subject, orphans: Orphans, sid: str = "", accounts: Sequence[FileAccount] = ()
+) -> None:
+    """Mark the subject's record incomplete with the rejected lines that hold its CII number.
+
+    With ``accounts`` (the read's, one a file), each line is noted there as given to ``sid``.
+    """
+    cii = subject.identity[CII_IDENTITY]
+    for file, line in orphans.get(cii, ()) if cii else ():
+        subject.mark_rejected(file, line)
+        if accounts:
+            accounts[file].give(line, sid)
+
+
+def _value(row: Sequence[str], index: int) -> str:
+    """A stripped field; the literal ``NULL`` counts as blank."""
+    text = row[index].strip()
+    return "" if text == "NULL" else text
+
+
+def _clean(fields: Iterable[str]) -> list[str]:
+    """Projected fields stripped, the literal ``NULL`` as blank (what ``_value`` gives)."""
+    cleaned = list(map(str.strip, fields))
+    if "NULL" in cleaned:  # rare: only then look at each field
+        return ["" if text == "NULL" else text for text in cleaned]
+    return cleaned
+
+
+def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
+    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
+    found = []
+    for index in columns:
+        text = row[index]
+        value = parse_date(text)
+        if value == _BAD:
+            raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
+        found.append(value)
+    return found
+
+
+def _count_order(row: Sequence[str]) -> str:
+    cnt = row[_K.CNT_ORDER]
+    if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
+        raise _RowError("bad_cnt_order", f"CNT_ORDER has {len(cnt)} characters, not 12 digits")
+    return cnt
+
+
+def _charge_text(row: Sequence[str]) -> tuple[str, str]:
+    """The charge text and its column (docs/doj-format.md "How rows become a history")."""
+    for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
+        text = row[index]
+        if text and text.upper() != _SEE_COMMENT:
+            return text, _KEPT_COLUMNS[index]
+    return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
+
+
+def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
+    """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
+    status = row[_K.CONV_STAT_DESCR].upper()
+    if status in _LEVELS:
+        return _LEVELS[status], ""
+    flag = "conviction_status_unrecognised" if status else ""
+    toc = ""
+    if charge_column == "CONV_OFFENSE_DESCR":
+        toc = row[_K.CONV_OFFENSE_TOC].upper()
+    toc = toc or row[_K.OFFENSE_TOC].upper()
+    return _TOC_LEVELS.get(toc), flag
+
+
+def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
+    """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
+    return _sentence_of(row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE])
+
+
+@lru_cache(maxsize=1 << 12)
+def _sentence_of(
+    where: str, length_text: str, unit_code: str
+) -> tuple[str, int | None, str | None]:
+    """:func:`_sentence` from the three sentence columns (a handful of values repeat)."""
+    where = where.upper()
+    unit_code = unit_code.upper()
+    length = None
+    if length_text:
+        if not (length_text.isascii() and length_text.isdigit()):
+            raise _RowError("bad_sentence_length", "SENT_LENGTH is not a whole number")
+        length = int(length_text)
+    if unit_code and unit_code not in _UNITS:
+        raise _RowError("bad_sentence_unit", "SENT_TIME_CODE is not D, M or Y")
+    unit = _UNITS.get(unit_code)
+    if not where and length is None:
+        return "", None, None
+    kind = next((k for k in _SENTENCE_KINDS if k.upper() in where), "other")
+    return kind, length, unit
+
+
+Sink = Callable[[str, str, int, tuple[str, ...], int], None]
+
+
+@dataclass
+class FileReader:
+    """Reads one file: routes each row, then keeps it in its subject's record (or sinks it)."""
+
+    path: Path
+    index: int
+    account: FileAccount
+    subjects: dict[str, Subject]
+    sink: Sink | None = None  # when set, routed rows go here instead of being used
+    routed: int = 0  # rows handed to the sink
+    only: frozenset[str] | None = None  # when set, keep only these subjects' rows
+    seen: set[str] = field(default_factory=set)  # every subject id met, when ``only`` is set
+    width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
+    repair: ExcelRepair | None = None  # Excel damage undone in each row (excel_damage)
+
+    def read(self, lines: Iterable[Record], first: bool = True) -> None:
+        """Account for every physical line (``first``: the lines begin with the file's first).
+
+        ``lines`` come from :func:`cmr_reason.facts.doj.lines.records`: one record a
+        physical line, a damaged line (an open quote, a NUL) rejected by itself.
+        """
+        account = self.account
+        for line, raw, damage in lines:
+            if first:
+                first = False
+                if col.is_header(raw):
+                    if damage is not None:
+                        raise UserError(
+                            f"{account.file}: line 1 is a header that cannot be read "
+                            f"({damage.reason.replace('_', ' ')})"
+                        )
+                    self.width = col.check_header(raw, account.file)
+                    continue
+            try:
+                if damage is not None:
+                    raise _RowError(damage.reason, damage.detail, line_subject(raw))
+                self.row(raw, line)
+            except _RowError as problem:
+                self.rejected(line, problem, raw)
+
+    def rejected(self, line: int, problem: _RowError, raw: list[str] | None = None) -> None:
+        """Account for a rejected row; the subject it names is marked as incomplete.
+
+        A row that names no subject but holds a CII number (``raw``, see :func:`orphan_key`)
+        is kept in ``orphans``, for the subject whose rows show that number.
+        """
+        self.account.reject(line, problem.reason, problem.detail, problem.subject_id, problem.value)
+        sid = problem.subject_id
+        if not sid:
+            key = orphan_key(raw, self.width) if raw and problem.reason != "header_row" else ""
+            if key:
+                self.orphans.append((key, self.index, line))
+            return
+        if self.only is not None and sid not in self.only:
+            return
+        if self.sink is not None:
+            self.sink(sid, REJECTED, line, (), self.index)
+        else:
+            subject = self.subjects.get(sid)
+            if subject is None:
+                subject = self.subjects[sid] = Subject()
+            subject.mark_rejected(self.index, line)
+
+    def row(self, raw: list[str], line: int) -> None:
+        """Route one record: account for it now, or keep what a history needs."""
+        row = col.fits(raw, self.width)
+        if row is None:
+            if not any(field.strip() for field in raw):
+                self.account.ignore(line, "blank_row")
+                return
+            raise _RowError(
+                "wrong_field_count",
+                f"{len(raw)} fields, expected {self.width}",
+                line_subject(raw),
+            )
+        repaired = self.repair is not None and self.repair.row(row)
+        sid = _value(row, col.SUBJECT_ID)
+        if not sid:  # only then look for a blank row: checking every row would cost
+            if not any(field.strip() for field in raw):
+                self.account.ignore(line, "blank_row")
+                return
+            raise _RowError("blank_subject_id", "SUBJECT_ID is blank")
+        if self.only is not None and sid not in self.only:
+            self.seen.add(sid)
+            self.account.ignore(line, "other_subject")
+            return None
+        if col.is_header(row):
+            raise _RowError("header_row", "a header line inside the data")
+        step = _value(row, col.STP_TYPE_DESCR)
+        if not step:
+            raise _RowError("blank_step_type", "STP_TYPE_DESCR is blank", sid)
+        kind = vocab.step_kind(step)
+        extra: tuple[str, ...] = ()
+        if kind is None:
+            known = vocab.irrelevant_step(step)
+            if known is not None:
+                self.account.ignore(line, known)
+                return
+            if not vocab.looks_like_court_event(row):
+                self.account.ignore(line, vocab.OTHER_STEP)
+                return
+            # Rejected in the using step, so that its subject and count are flagged.
+            kind, extra = _UNKNOWN_STEP, (step,)
+        elif kind == "court":
+            found = vocab.disposition(row[col.DISP_DESCR])
+            if found is not None and found[0] == vocab.PROCEDURAL:
+                self.account.ignore(line, vocab.COURT_PROCEDURAL)
+                return
+        fields = _project(row) + extra if extra else _project(row)
+        if repaired:
+            kind = _REPAIRED + kind
+        if self.sink is not None:
+            self.routed += 1
+            self.sink(sid, kind, line, fields, self.index)
+        else:
+            self.use(_clean(fields), line, sid, kind)
+
+    def use(self, row: Sequence[str], line: int, sid: str, kind: str) -> None:
+        """Keep a projected, cleaned row of a used step, or reject it (flagging its subject)."""
+        subject = self.subjects.get(sid)
+        if subject is None:
+            subject = self.subjects[sid] = Subject()
+        if kind[0] == _REPAIRED:
+            kind = kind[1:]
+            subject.flags.add(EXCEL_REPAIRED)
+        try:
+            used_as = getattr(self, kind)(row, line, subject)
+        except _RowError as problem:
+            problem.subject_id = sid
+            subject.flags.add("some_rows_rejected")
+            if kind in ("court", _UNKNOWN_STEP) and problem.reason != "bad_cnt_order":
+                subject.rejected_counts.add(row[_K.CNT_ORDER])
+            raise
+        person = _person_fields(row)
+        if person != subject.last_identity:  # usually the same as the previous row's
+            self.identity(person, subject, (self.index, line))
+        if used_as is None:
+            self.account.ignore(line, "duplicate_row")
+            return
+        if subject.first is None:
+            subject.first = (self.index, line)
+        self.account.use(line, used_as)
+
+    @staticmethod
+    def identity(person: tuple[str, ...], subject: Subject, where: tuple[int, int]) -> None:
+        """Compare a row's person fields (``_person_fields``) with the subject's.
+
+        The first (file, line) of each birth date is kept, so that an explanation can name
+        the rows that disagree (never the dates themselves).
+        """
+        subject.last_identity = person
+        name, birth, gender, race, race_code, cii = person
+        parsed = parse_date(birth)
+        if parsed == _BAD:
+            subject.flags.add("birth_date_invalid")
+        if parsed is None or parsed == _BAD:
+            birth = ""  # missing or invalid: not a value to compare
+        else:
+            lines = subject.birth_lines
+            if lines is None:
+                subject.birth_lines = {birth: where}
+            elif birth not in lines:
+                lines[birth] = where
+        subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
+
+    def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A count of a court action: a conviction, a dismissal, or a later update.
+
+        The disposition's class comes from ``doj_vocabulary``: a conviction (the row is one
+        sentence part), a disposition without conviction, or a later update of the
+        conviction; an unknown value rejects the row.
+        """
+        cnt = _count_order(row)
+        step_date, disp_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
+        disposition = row[_K.DISP_DESCR]
+        found = vocab.disposition(disposition)
+        if found is None:
+            if not disposition:
+                raise _RowError("unknown_disposition", "DISP_DESCR is blank or NULL")
+            raise _RowError(
+                "unknown_disposition",
+                "DISP_DESCR is not a known court disposition",
+                value=vocab.shown(disposition),
+            )
+        convicted = found[0] == vocab.CONVICTION
+        update = found[1]
+        if update and not (disp_date or step_date):
+            raise _RowError(
+                "later_disposition_date_missing",
+                "a later disposition with neither DISP_DATE nor STP_EVENT_DATE",
+            )
+        disposition = disposition.upper()
+        text, column = _charge_text(row)
+        sentence: tuple[str, int | None, str | None] = ("", None, None)
+        level, level_flag = None, ""
+        if convicted:
+            if not text:
+                raise _RowError(
+                    "empty_charge", "no charge in CONV_OFFENSE_DESCR, OFFENSE_DESCR or COMMENT_TEXT"
+                )
+            level, level_flag = _level(row, column)
+            sentence = _sentence(row)
+        keep = intern  # one shared copy of a repeated value (county, charge, court...)
+        kept = CourtRow(
+            self.index, line, convicted, update, keep(disposition), step_date, disp_date, cyc_date,
+            keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
+            row[_K.SENT_ORDER], *sentence,
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]), row[_K.OFN],
+            row[_K.FE_NUM_CRT_CASE],
+        )  # fmt: skip
+        rows = subject.counts.setdefault(cnt, [])
+        if rows and any(kept[2:] == other[2:] for other in rows):
+            return None
+        first_conviction = convicted and not any(other.convicted for other in rows)
+        rows.append(kept)
+        if update:
+            return "later_disposition"
+        if not convicted:
+            return "dismissal"
+        return "conviction" if first_conviction else "sentence_part"
+
+    @staticmethod
+    def unknown_step(row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A row of an unknown step type that looks like a court event: rejected."""
+        raise _RowError(
+            "unknown_step_type",
+            "STP_TYPE_DESCR is not a known step type on a row with court data",
+            value=vocab.shown(row[-1]),
+        )
+
+    def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A count of an arrest, detention or citation step."""
+        cnt = _count_order(row)
+        step_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
+        text, _ = _charge_text(row)
+        keep = intern
+        kept = ArrestRow(
+            self.index, line, cnt, step_date, cyc_date, keep(text),
+            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
+            keep(row[_K.STP_ORI_CNTY_NAME]),
+        )  # fmt: skip
+        rows = subject.arrests.setdefault(cnt[:6], [])
+        if rows and any(kept[2:] == other[2:] for other in rows):
+            return None
+        rows.append(kept)
+        return "arrest"
+
+    def registration(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A registration step (PC 290, HS 11590, ...)."""
+        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        text, _ = _charge_text(row)
+        if not text:
+            raise _RowError("empty_charge", "a registration without its code section")
+        return self.event(subject.registrations, EventRow(self.index, line, date, intern(text)))
+
+    def death(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+        """A ``DECEASED`` step."""
+        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
+
+    @staticmethod
+    def event(rows: list[EventRow], kept: EventRow, kind: str = "registration") -> str | None:
+        """Keep an event row unless it repeats one already kept."""
+        if any(kept[2:] == other[2:] for other in rows):
+            return None
+        rows.append(kept)
+        return kind
+
+
+@dataclass
+class DojRead:
+    """The result of reading DOJ files: the histories (lazily built) and the row account."""
+
+    files: tuple[str, ...]
+    account: RowAccount
+    subjects: dict[str, Subject]
+    subject_ids: list[str] = field(init=False)
+    other_ids: frozenset[str] = frozenset()  # subjects a filtered read met and left out
+    orphans: Orphans = field(default_factory=dict)  # rejected lines by the CII they hold
+
+    def __post_init__(self) -> None:
+        for sid, subject in self.subjects.items():
+            attach_orphans(subject, self.orphans, sid, self.account.files)
+        # A subject whose rows were all rejected or duplicates has no history.
+        self.subject_ids = sorted(s for s, rows in self.subjects.items() if rows.first)
+
+    def __len__(self) -> int:
+        return len(self.subject_ids)
+
+    def __iter__(self) -> Iterator[History]:
+        for sid in self.subject_ids:
+            yield build_history(sid, self.subjects[sid], self.files)
+
+    def history(self, subject_id: str) -> History | None:
+        """The history of one subject, or None when the id is not in the files."""
+        subject = self.subjects.get(subject_id)
+        return None if subject is None else build_history(subject_id, subject, self.files)
+
+    def items(self) -> Iterator[tuple[str, Subject]]:
+        """Each subject's compact rows, in subject order (cheap to send to a worker)."""
+        for sid in self.subject_ids:
+            yield sid, self.subjects[sid]
+
+
+def check_encoding(encoding: str) -> str:
+    """The codec to read a DOJ file in (a BOM-tolerant UTF-8 for utf-8), or a one-line error."""
+    try:
+        name = codecs.lookup(encoding).name
+    except LookupError:
+        raise UserError(f"unknown encoding {encoding!r}; try utf-8 or latin-1") from None
+    try:
+        io.TextIOWrapper(io.BytesIO(), encoding=name)
+    except LookupError:  # rot13, base64...: codecs, but not of text
+        raise UserError(f"{encoding!r} is not a text encoding; try utf-8 or latin-1") from None
+    return "utf-8-sig" if name in ("utf-8", "utf-8-sig") else name
+
+
+def check_file(path: Path, encoding: str) -> None:
+    """Raise :class:`UserError` for a missing, empty or binary file."""
+    if not path.exists():
+        raise UserError(f"{path}: file not found")
+    if not path.is_file():
+        raise UserError(f"{path}: not a file")
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_SNIFF_BYTES)
+    except OSError as exc:
+        raise UserError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
+        raise UserError(f"{path}: the file is empty")
+    # Text in UTF-16 or UTF-32 read as 8-bit, or a binary file, is NUL bytes all through;
+    # a NUL here and there is damage to its line only (rejected with it, doj_lines).
+    binary = head.count(b"\x00") * 100 >= len(head)
+    if binary and not encoding.startswith(("utf-16", "utf-32")):
+        raise UserError(f"{path}: contains NUL bytes; this is not a text CSV file")
+
+
+_LINE_END = re.compile(rb"\r\n?|\n")
+
+
+def _bad_line(path: Path, encoding: str) -> int:
+    """The 1-based line holding the first byte that does not decode (0 if not found).
+
+    Lines are counted as text mode counts them: a lone carriage return ends one too.
+    """
+    decoder = codecs.getincrementaldecoder(encoding)()
+    number = 1
+    with path.open("rb") as handle:
+        for raw in handle:
+            try:
+                decoder.decode(raw)
+            except UnicodeDecodeError as error:
+                return number + len(_LINE_END.findall(raw, 0, max(error.start, 0)))
+            except UnicodeError:
+                return 0
+            number += len(_LINE_END.findall(raw))
+    return 0
+
+
+@contextmanager
+def reading_errors(path: Path, encoding: str) -> Iterator[None]:
+    """Turn text that does not decode into a one-line :class:`UserError` naming its line."""
+    try:
+        yield
+    except UnicodeDecodeError:
+        line = _bad_line(path, encoding)
+        where = f"line {line}" if line else "a line"
+        raise UserError(
+            f"{path}: {where} is not valid {encoding.removesuffix('-sig')}; "
+            "give the file's encoding with --encoding (e.g. --encoding latin-1)"
+        ) from None
+    except UnicodeError:  # e.g. UTF-16 or UTF-32 without a byte order mark
+        # Not the codec's message: some quote the text they could not decode.
+        raise UserError(
+            f"{path}: cannot be read as {encoding.removesuffix('-sig')} (for UTF-16 and "
+            "UTF-32, the file does not start with a byte order mark); give the file's "
+            "encoding with --encoding (e.g. --encoding utf-16-le)"
+        ) from None
+
+
+def read_file(reader: FileReader, encoding: str) -> None:
+    """Route (or read) every record of the reader's file."""
+    path = reader.path
+    with path.open("r", encoding=encoding, newline="") as handle, reading_errors(path, encoding):
+        reader.read(records(handle if reader.repair is None else reader.repair.lines(handle)))
+
+
+def repair_of(repairs: Repairs | None, index: int) -> ExcelRepair | None:
+    """The Excel repair of the input file at ``index``, if there is one."""
+    found = repairs[index] if repairs is not None and index < len(repairs) else None
+    return found or None
+
+
+def header_width(path: Path, codec: str, repair: ExcelRepair | None = None) -> int:
+    """The width of the file's rows, as its first line fixes it (95 without a header)."""
+    try:
+        with path.open("r", encoding=codec, newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeError):
+        return col.FIELD_COUNT  # the whole read reports it
+    fields, damage = parse_line(first if repair is None else repair.line(first))
+    if damage is not None or not col.is_header(fields):
+        return col.FIELD_COUNT
+    try:
+        return col.check_header(fields, str(path))
+    except UserError:
+        return col.FIELD_COUNT
+
+
+def read_doj(
+    paths: Sequence[str | Path],
+    encoding: str = "utf-8",
+    only: Iterable[str] | None = None,
+    repairs: Repairs | None = None,
+) -> DojRead:
+    """Read DOJ files; subjects are grouped across rows and files by ``SUBJECT_ID``.
+
+    With ``only``, the rows of other subjects are counted as ``other_subject`` and not kept,
+    so one person of a large file is read in one pass and little memory. ``repairs``: each
+    file's Excel repair (:mod:`cmr_reason.facts.doj.excel_damage`), if any.
+    """
+    codec = check_encoding(encoding)
+    account = RowAccount()
+    subjects: dict[str, Subject] = {}
+    wanted = None if only is None else frozenset(only)
+    others: set[str] = set()
+    orphans: list[tuple[str, int, int]] = []
+    for index, given in enumerate(paths):
+        path = Path(given)
+        check_file(path, codec)
+        file_account = FileAccount(str(given))
+        account.files.append(file_account)
+        reader = FileReader(path, index, file_account, subjects, only=wanted, seen=others,
+                            repair=repair_of(repairs, index))  # fmt: skip
+        read_file(reader, codec)
+        orphans += reader.orphans
+        if file_account.rows_in == 0:
+            raise UserError(f"{path}: no data rows (only a header)")
+    files = tuple(str(p) for p in paths)
+    return DojRead(files, account, subjects, frozenset(others), group_orphans(orphans))
+
+
+def group_orphans(orphans: Iterable[tuple[str, int, int]]) -> Orphans:
+    """``(cii, file, line)`` of rejected lines without a subject, grouped by CII number."""
+    grouped: dict[str, list[tuple[int, int]]] = {}
+    for cii, file, line in orphans:
+        grouped.setdefault(cii, []).append((file, line))
+    return {cii: tuple(sorted(lines)) for cii, lines in sorted(grouped.items())}
+
+
+# --- Streaming: bounded memory for files of any size ---------------------------------------
+
+#: Default memory budget for routed rows held before they are spilled to a run file.
+DEFAULT_BUDGET_BYTES = 192 << 20
+_ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
+_SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
+_RUN_CHUNK = 2000  # subjects per pickle record in a run file
+
+#: A routed row kept for the *using* step: ``"file<RS>line<RS>kind<RS>field<US>field..."``,
+#: or a tuple ``(file, line, kind, fields)`` when a field holds the separator.
+Packed = str | tuple[int, int, str, tuple[str, ...]]
+
+
+def _pack(kind: str, line: int, fields: tuple[str, ...], index: int) -> Packed:
+    text = _FIELD_SEP.join(fields)
+    if fields and text.count(_FIELD_SEP) != len(_KEPT_COLUMNS) - 1:
+        return (index, line, kind, fields)
+    return f"{index}{_PART_SEP}{line}{_PART_SEP}{kind}{_PART_SEP}{text}"
+
+
+def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
+    """A packed row's file, line, kind and cleaned fields."""
+    if isinstance(packed, tuple):
+        index, line, kind, fields = packed
+        return index, line, kind, _clean(fields)
+    file, number, kind, text = packed.split(_PART_SEP, 3)
+    return int(file), int(number), kind, _clean(text.split(_FIELD_SEP))
+
+
+def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
+    with path.open("rb") as handle:
+        while True:
+            try:
+                chunk = pickle.load(handle)
+            except EOFError:
+                return
+            yield from chunk
+
+
+class Groups:
+    """Routed rows by subject; above the budget, spilled to sorted run files on disk."""
+
+    def __init__(
+        self,
+        budget_bytes: int,
+        temp_root: str | None,
+        run_dir: Path | None = None,
+        run_tag: str = "",
+    ) -> None:
+        self.budget = max(budget_bytes, 1)
+        self.temp_root = temp_root
+        self.temp_dir: Path | None = None
+        self.given_dir = run_dir  # another's folder (a range reader's): not removed here
+        self.run_tag = run_tag
+        self.groups: dict[str, list[Packed]] = {}
+        self.size = 0
+        self.runs: list[Path] = []
+
+    def run_directory(self) -> Path:
+        """The folder of the run files, made (owner-only) on first use."""
+        if self.given_dir is not None:
+            return self.given_dir
+        if self.temp_dir is None:
+            self.temp_dir = Path(tempfile.mkdtemp(prefix="cmr-reason-runs-", dir=self.temp_root))
+            # Rows are confidential: removed on close(), else when collected or at exit.
+            self._cleanup = weakref.finalize(self, shutil.rmtree, self.temp_dir, True)
+        return self.temp_dir
+
+    def add(self, sid: str, kind: str, line: int, fields: tuple[str, ...], index: int) -> None:
+        """Keep one routed row under its subject."""
+        packed = _pack(kind, line, fields, index)
+        rows = self.groups.get(sid)
+        if rows is None:
+            self.groups[sid] = [packed]
+            self.size += _SUBJECT_OVERHEAD
+        else:
+            rows.append(packed)
+        self.size += _ROW_OVERHEAD + (len(packed) if isinstance(packed, str) else 2000)
+        if self.size > self.budget:
+            self.spill()
+
+    def spill(self) -> None:
+        """Write the held subjects, sorted by id, to a new run file and forget them."""
+        if not self.groups:
+            return
+        path = self.run_directory() / f"run-{self.run_tag}{len(self.runs):05d}.pickle"
+        with open_private_binary(path, exclusive=True) as handle:
+            chunk: list[tuple[str, list[Packed]]] = []
+            for sid in sorted(self.groups):
+                chunk.append((sid, self.groups[sid]))
+                if len(chunk) >= _RUN_CHUNK:
+                    pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    chunk = []
+            if chunk:
+                pickle.dump(chunk, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        self.runs.append(path)
+        self.groups = {}
+        self.size = 0
+
+    def __iter__(self) -> Iterator[tuple[str, list[Packed]]]:
+        if not self.runs:
+            groups, self.groups = self.groups, {}
+            for sid in sorted(groups):
+                yield sid, groups.pop(sid)
+            return
+        self.spill()
+        merged = heapq.merge(*(_read_run(p) for p in self.runs), key=itemgetter(0))
+        for sid, parts in groupby(merged, key=itemgetter(0)):
+            rows: list[Packed] = []
+            for _, part in parts:  # runs in reading order, so rows stay in file order
+                rows.extend(part)
+            yield sid, rows
+
+    def close(self) -> None:
+        """Remove the run files."""
+        if self.temp_dir is not None:
+            self._cleanup()
+            self.temp_dir = None
+        self.groups = {}
+
+
+@dataclass
+class DojStream:
+    """Routed DOJ files: the row account so far and the subjects' rows, in subject order.
+
+    ``items()`` yields ``(subject_id, rows)``; :func:`use_rows` turns a list of them into
+    subjects and the rest of the row account, which :meth:`absorb` adds to ``account``.
+    """
+
+    files: tuple[str, ...]
+    account: RowAccount
+    groups: Groups = field(repr=False)
+    routed_rows: int = 0
+    spilled_runs: int = 0
+    reader_peaks_kib: list[int] = field(default_factory=list)  # processes that read ranges
+    reader_cpu_seconds: float = 0.0
+    orphans: Orphans = field(default_factory=dict)  # for use_rows: lines without a subject
+
+    def items(self) -> Iterator[tuple[str, list[Packed]]]:
+        """Each subject's routed rows, in subject order (cheap to send to a worker)."""
+        self.spilled_runs = len(self.groups.runs)
+        return iter(self.groups)
+
+    def absorb(self, parts: Sequence[FileAccount]) -> None:
+        """Add the row account of some subjects' *using* step."""
+        for mine, part in zip(self.account.files, parts, strict=True):
+            merge_account(mine, part)
+
+    def close(self) -> None:
+        """Remove temporary files."""
+        self.groups.close()
+
+    def __enter__(self) -> DojStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def merge_account(into: FileAccount, part: FileAccount) -> None:
+    """Add a partial account of the same file."""
+    into.used.update(part.used)
+    into.irrelevant.update(part.irrelevant)
+    into.rejects.extend(part.rejects)
+    into.used_lines.extend(part.used_lines)
+    into.irrelevant_lines.extend(part.irrelevant_lines)
+    for line, subjects in part.given.items():
+        into.given.setdefault(line, set()).update(subjects)
+
+
+def use_rows(
+    items: Iterable[tuple[str, Sequence[Packed]]],
+    files: Sequence[str],
+    orphans: Orphans | None = None,
+) -> tuple[list[tuple[str, Subject]], list[FileAccount]]:
+    """The *using* step for some subjects: their records and their rows' account.
+
+    ``orphans`` are the stream's rejected lines that name no subject (:class:`DojStream`).
+    Subjects whose rows were all rejected or duplicates are left out, as in :class:`DojRead`.
+    """
+    accounts = [FileAccount(name) for name in files]
+    subjects: dict[str, Subject] = {}
+    readers = [
+        FileReader(Path(name), index, accounts[index], subjects) for index, name in enumerate(files)
+    ]
+    kept: list[tuple[str, Subject]] = []
+    for sid, rows in items:
+        for packed in rows:
+            index, line, kind, fields = _unpack(packed)
+            reader = readers[index]
+            if kind == REJECTED:  # rejected when routed, and accounted for then
+                subject = subjects.get(sid)
+                if subject is None:
+                    subject = subjects[sid] = Subject()
+                subject.mark_rejected(index, line)
+                continue
+            try:
+                reader.use(fields, line, sid, kind)
+            except _RowError as problem:
+                reader.rejected(line, problem)
+        subject = subjects.pop(sid, None)
+        if subject is not None and subject.first is not None:
+            if orphans:
+                attach_orphans(subject, orphans, sid, accounts)
+            kept.append((sid, subject))
+    return kept, accounts
+
+
+@dataclass
+class Routed:
+    """One file routed: its row account so far, the rows routed, and what range readers used."""
+
+    account: FileAccount
+    rows: int
+    peaks_kib: list[int] = field(default_factory=list)
+    cpu_seconds: float = 0.0
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)

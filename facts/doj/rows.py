@@ -1,0 +1,123 @@
+"""Compact rows kept from a DOJ file, grouped by subject, before they become a history.
+
+Only the columns a history needs are kept, as plain tuples (no per-row pydantic objects).
+Dates are ``YYYYMMDD`` integers or None. ``file`` is the index of the input file.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class CourtRow(NamedTuple):
+    """One row of a ``COURT ACTION`` count.
+
+    A conviction's sentence part, a disposition without conviction, or a later update of
+    the conviction (``update`` names its kind).
+    """
+
+    file: int
+    line: int
+    convicted: bool
+    update: str  # a later_disposition kind (facts.doj.vocabulary.UPDATES), or ""
+    disposition: str
+    step_date: int | None
+    disp_date: int | None
+    cyc_date: int | None
+    charge_text: str
+    charge_column: str  # CONV_OFFENSE_DESCR | OFFENSE_DESCR | COMMENT_TEXT
+    comment: str
+    level: str | None
+    level_flag: str
+    sent_order: str
+    sent_kind: str
+    sent_length: int | None
+    sent_unit: str | None
+    ori_code: str
+    ori_descr: str
+    county: str
+    ofn: str
+    crt_case: str
+
+
+class ArrestRow(NamedTuple):
+    """One count of an ``ARREST/DETAINED/CITED`` step."""
+
+    file: int
+    line: int
+    count_order: str
+    step_date: int | None
+    cyc_date: int | None
+    charge_text: str
+    ori_code: str
+    ori_descr: str
+    county: str
+
+
+class EventRow(NamedTuple):
+    """A ``REGISTRATION`` or ``DECEASED`` step."""
+
+    file: int
+    line: int
+    date: int | None
+    charge_text: str
+
+
+#: Person columns compared between a subject's rows: (name, flag when rows disagree).
+IDENTITY_FIELDS: tuple[tuple[str, str], ...] = (
+    ("name", "conflicting_name"),
+    ("birth", "conflicting_birth_date"),
+    ("gender", "conflicting_gender"),
+    ("race", "conflicting_race"),
+    ("race_code", "conflicting_race"),
+    ("cii", "conflicting_cii"),
+)
+
+
+class Subject:
+    """The kept rows of one subject, grouped for building the history."""
+
+    __slots__ = (
+        "arrests",
+        "birth_lines",
+        "counts",
+        "deaths",
+        "first",
+        "flags",
+        "identity",
+        "last_identity",
+        "registrations",
+        "rejected_counts",
+        "rejected_lines",
+    )
+
+    def __init__(self) -> None:
+        self.first: tuple[int, int] | None = None  # (file, line) of the first used row
+        self.identity: list[str] = [""] * len(IDENTITY_FIELDS)
+        self.last_identity: tuple[str, ...] = ()  # raw person fields of the last row seen
+        self.flags: set[str] = set()
+        self.counts: dict[str, list[CourtRow]] = {}
+        self.arrests: dict[str, list[ArrestRow]] = {}
+        self.registrations: list[EventRow] = []
+        self.deaths: list[EventRow] = []
+        self.rejected_counts: set[str] = set()
+        # (file, line) of the first row of each birth date seen: where they conflict
+        self.birth_lines: dict[str, tuple[int, int]] | None = None
+        self.rejected_lines: list[tuple[int, int]] = []  # (file, line) of rejected rows
+
+    def mark_rejected(self, file: int, line: int) -> None:
+        """Note a rejected row of this subject: its record is incomplete."""
+        self.flags.add("some_rows_rejected")
+        self.rejected_lines.append((file, line))
+
+    def note_identity(self, values: tuple[str, ...]) -> None:
+        """Keep the first non-blank value of each person field; flag disagreements."""
+        identity = self.identity
+        for index, value in enumerate(values):
+            if not value:
+                continue
+            known = identity[index]
+            if not known:
+                identity[index] = value
+            elif known != value:
+                self.flags.add(IDENTITY_FIELDS[index][1])

@@ -1,0 +1,217 @@
+"""Route one large DOJ file in several processes, each reading a byte range of it.
+
+The bulk run's read is otherwise serial: no batch can start before a file's last row is
+routed, because a person's last row may be anywhere in it. A large file is cut at line
+ends into ranges that the worker processes route at once, each into sorted run files of its
+own; the parent merges them with its other runs, in reading order, so the subjects and the
+row account are the same as those of a serial read.
+
+A DOJ record is one physical line (:mod:`cmr_reason.facts.doj.lines`): a quoted field
+never runs past its line, so any line end is a cut between two records, and a range reads
+its lines exactly as the serial read does, line numbers included. Only a range that cannot
+be read as the serial read reads it (a lone carriage return, which text mode takes for a
+line end; a byte that does not decode) gives way: the file is then read serially, which
+reports what is wrong with its line. ``tests/test_doj_split.py`` checks both paths against
+the serial read.
+"""
+
+from __future__ import annotations
+
+import codecs
+import time
+from collections.abc import Iterator
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cmr_reason.facts.doj.columns import FIELD_COUNT
+from cmr_reason.facts.doj.excel_damage import ExcelRepair
+from cmr_reason.facts.doj.lines import records
+from cmr_reason.facts.doj.reader import (
+    FileAccount,
+    FileReader,
+    Groups,
+    Routed,
+    header_width,
+    merge_account,
+)
+from cmr_reason.facts.errors import UserError
+from cmr_reason.facts.process_stats import peak_rss_kib
+
+#: Files smaller than this are read serially: a process start would cost more.
+MIN_SPLIT_BYTES = 64 << 20
+_BLOCK = 1 << 24  # bytes scanned at a time when counting line ends
+#: Encodings in which the bytes of ``\n``, ``\r`` and ``"`` only ever mean those characters.
+BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
+
+
+@dataclass(frozen=True)
+class Range:
+    """Bytes ``start`` to ``end`` of a file; ``lines_before`` line ends precede ``start``."""
+
+    start: int
+    end: int
+    lines_before: int
+
+
+@dataclass
+class RangeResult:
+    """What routing one range gave: run files, the rows' account, and whether it fits."""
+
+    runs: list[Path]
+    account: FileAccount
+    routed: int
+    failed: bool = False  # the range could not be read as the serial read reads it
+    peak_kib: int = 0  # the reading process's peak memory
+    cpu_seconds: float = 0.0  # CPU time the range took
+    orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
+
+
+def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
+    """Ranges of about equal size cut just after line ends; one range when too small."""
+    size = path.stat().st_size
+    whole = [Range(0, size, 0)]
+    smallest = MIN_SPLIT_BYTES if min_bytes is None else min_bytes
+    if parts < 2 or size < smallest or codecs.lookup(codec).name not in BYTE_SAFE:
+        return whole
+    if b"\n" not in _head(path):
+        return whole  # not \n line ends: leave the file to the serial reader
+    targets = [size * k // parts for k in range(1, parts)]
+    cuts: list[tuple[int, int]] = []  # (offset just after a line end, line ends before it)
+    lines = offset = 0
+    with path.open("rb") as handle:
+        while targets and (block := handle.read(_BLOCK)):
+            position = 0
+            while targets:
+                wanted = max(targets[0] - offset, position)
+                newline = block.find(b"\n", wanted) if wanted < len(block) else -1
+                if newline < 0:
+                    break
+                lines += block.count(b"\n", position, newline + 1)
+                position = newline + 1
+                cuts.append((offset + position, lines))
+                targets.pop(0)
+            lines += block.count(b"\n", position)
+            offset += len(block)
+    starts = [(0, 0), *cuts]
+    ends = [cut for cut, _ in cuts] + [size]
+    return [Range(s, e, n) for (s, n), e in zip(starts, ends, strict=True) if e > s]
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(1 << 16)
+
+
+class _LoneCarriageReturn(Exception):
+    """A carriage return not ending a line: the serial reader counts it as a line end."""
+
+
+def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
+    """The range's lines, decoded (a byte order mark only at the start of the file).
+
+    Lines end at a line feed only; the serial reader (text mode, ``newline=""``) also ends
+    one at a lone carriage return, so a range holding one gives way to the serial read.
+    """
+    decode = codecs.getdecoder(codec if part.start == 0 else codec.removesuffix("-sig"))
+    with path.open("rb") as handle:
+        handle.seek(part.start)
+        remaining = part.end - part.start
+        for raw in handle:
+            if remaining <= 0:
+                return
+            remaining -= len(raw)
+            if b"\r" in raw.rstrip(b"\r\n") or raw.endswith(b"\r"):
+                raise _LoneCarriageReturn
+            yield decode(raw)[0]
+
+
+def route_range(
+    path: Path,
+    index: int,
+    part: Range,
+    codec: str,
+    budget: int,
+    temp_dir: str,
+    tag: str,
+    width: int = FIELD_COUNT,
+    repair: ExcelRepair | None = None,
+) -> RangeResult:
+    """Route one range into sorted run files in ``temp_dir`` (runs in a worker process).
+
+    ``width`` is the number of fields the file's header fixes for its rows
+    (:func:`cmr_reason.facts.doj.reader.header_width`): a range after the first has no header.
+    ``repair``: the file's Excel repair, if any.
+    """
+    cpu_started = time.process_time()
+    account = FileAccount(str(path))
+    groups = Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
+    reader = FileReader(path, index, account, {}, sink=groups.add, width=width, repair=repair)
+    failed = False
+    try:
+        text = _lines(path, part, codec)
+        lines = records(text if repair is None else repair.lines(text), part.lines_before + 1)
+        reader.read(lines, first=part.start == 0)
+    except (UnicodeError, UserError, _LoneCarriageReturn):
+        failed = True  # the serial read reports it, with its line
+    groups.spill()
+    cpu = time.process_time() - cpu_started
+    return RangeResult(
+        groups.runs, account, reader.routed, failed, peak_rss_kib(), cpu, reader.orphans
+    )
+
+
+def route_in_parallel(
+    path: Path,
+    index: int,
+    codec: str,
+    groups: Groups,
+    pool: Executor,
+    parts: list[Range],
+    repair: ExcelRepair | None = None,
+) -> Routed | None:
+    """Route ``parts`` of one file on ``pool``, or None to read the file serially.
+
+    None when a range could not be read as the serial read reads it (the serial read then
+    says what is wrong, with its line). The ranges' run files join ``groups`` in reading
+    order; their accounts are merged.
+    """
+    groups.spill()  # rows held from earlier files go first: runs merge in reading order
+    temp_dir = groups.run_directory()
+    width = header_width(path, codec, repair)
+    futures = [
+        pool.submit(
+            route_range,
+            path,
+            index,
+            part,
+            codec,
+            groups.budget,
+            str(temp_dir),
+            f"{index}-{k}-",
+            width,
+            repair,
+        )
+        for k, part in enumerate(parts)
+    ]
+    results = [future.result() for future in futures]
+    if any(result.failed for result in results):
+        _remove(results)
+        return None
+    account = FileAccount(str(path))
+    for result in results:
+        merge_account(account, result.account)
+        groups.runs.extend(result.runs)
+    return Routed(
+        account,
+        sum(result.routed for result in results),
+        [result.peak_kib for result in results],
+        sum(result.cpu_seconds for result in results),
+        [orphan for result in results for orphan in result.orphans],
+    )
+
+
+def _remove(results: list[RangeResult]) -> None:
+    for result in results:
+        for run in result.runs:
+            run.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""Synthetic DOJ bulk files for demos, tests and benchmarks (``cmr-reason synth``)."""

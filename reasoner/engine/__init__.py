@@ -1,0 +1,1 @@
+"""Driving clingo: which programs load, grounding and solving, decisions, catalogues, vocabulary."""

@@ -1,0 +1,445 @@
+"""Ground and solve many people at once, and read back one decision per conviction.
+
+One clingo control per batch (never one per person): the batch's facts are built as text
+and added in one call, then the programs decide every conviction together. The programs
+are stratified, so there is exactly one answer set.
+
+Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
+*lean*: the programs' bulk view (``programs/views/bulk.lp``) shows only what the output
+files use (no ``absent/3``, no firings on an ``alt`` branch, a conviction's decisions packed
+into one ``result/8`` atom), each atom printed once by clingo and parsed here from its text,
+with the parsed trace of a rule firing shared by every conviction that has the same one.
+``tests/test_reference_outputs.py`` checks that lean and full reads give the same output
+files.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+import clingo
+
+from cmr_reason.facts.calendar_terms import CALENDAR
+from cmr_reason.facts.dates import to_yyyymmdd
+from cmr_reason.facts.fact_writer import packed_facts, quote
+from cmr_reason.facts.history import History
+from cmr_reason.facts.remedy_facts import remedy_facts
+from cmr_reason.reasoner.engine.decision import Absence, Decision, Firing, Value
+from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.remedy_atoms import (
+    REMEDY_ATOMS,
+    REMEDY_PREFIXES,
+    is_remedy_conclusion,
+)
+
+
+def to_value(sym: clingo.Symbol) -> Value:
+    """A clingo symbol as plain Python: int, str, or (name, *args) for functions/tuples."""
+    kind = sym.type
+    if kind is clingo.SymbolType.Number:
+        return sym.number
+    if kind is clingo.SymbolType.String:
+        return sym.string
+    if kind is clingo.SymbolType.Function:
+        if not sym.arguments:
+            return sym.name
+        return (sym.name, *(to_value(a) for a in sym.arguments))
+    return str(sym)
+
+
+def to_args(sym: clingo.Symbol) -> tuple[tuple[str, Value], ...]:
+    """A trace tuple such as ``(age(25), date(20100301))`` as ``(("age", 25), ...)``."""
+    pairs: list[tuple[str, Value]] = []
+    for item in sym.arguments:
+        if item.type is clingo.SymbolType.Function and item.name and len(item.arguments) == 1:
+            pairs.append((item.name, to_value(item.arguments[0])))
+        elif item.type is clingo.SymbolType.Function and item.name:
+            pairs.append((item.name, tuple(to_value(a) for a in item.arguments)))
+        else:
+            pairs.append(("", to_value(item)))
+    return tuple(pairs)
+
+
+@dataclass
+class SolveResult:
+    """Decisions by conviction id, plus internal errors and solver messages."""
+
+    decisions: dict[str, Decision] = field(default_factory=dict)
+    cannabis_cases: set[str] = field(default_factory=set)
+    sealable_cases: set[str] = field(default_factory=set)
+    internal_errors: list[str] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # facts, ground, solve
+    # The remedies beside Prop 64 (reasoner/remedy_decision.py reads them): their shown
+    # atoms as text, and their rule firings by conviction id.
+    remedy_texts: list[str] = field(default_factory=list)
+    remedy_firings: list[tuple[str, Firing]] = field(default_factory=list)
+
+
+def settings_facts(as_of: date, scope_county: str | None = None) -> str:
+    """The run's settings as facts: ``as_of/1`` and, when scoped, ``scope_county/1``."""
+    text = f"as_of({to_yyyymmdd(as_of)}).\n"
+    if scope_county:
+        text += f"scope_county({quote(scope_county)}).\n"
+    return text
+
+
+def _text(sym: clingo.Symbol) -> str:
+    return sym.string if sym.type is clingo.SymbolType.String else str(sym)
+
+
+def _decision(table: dict[str, Decision], cid: str) -> Decision:
+    found = table.get(cid)
+    if found is None:
+        found = table[cid] = Decision(conviction_id=cid)
+    return found
+
+
+def _absorb(sym: clingo.Symbol, result: SolveResult) -> None:
+    name = sym.name
+    args = sym.arguments
+    if name == "internal_error":
+        result.internal_errors.append(str(sym))
+        return
+    if name == "cannabis_case":
+        result.cannabis_cases.add(args[0].string)
+        return
+    if name == "sealable_case":
+        result.sealable_cases.add(args[0].string)
+        return
+    if name in REMEDY_ATOMS:
+        result.remedy_texts.append(str(sym))
+        return
+    cid = args[0].string
+    if name == "fired" and is_remedy_conclusion(args[2].name):
+        firing = Firing(args[1].string, to_value(args[2]), to_args(args[3]))
+        result.remedy_firings.append((cid, firing))
+        return
+    dec = _decision(result.decisions, cid)
+    if name == "fired":
+        dec.firings.append(Firing(args[1].string, to_value(args[2]), to_args(args[3])))
+    elif name == "decision":
+        dec.outcome, dec.reason = args[1].name, args[2].name
+    elif name == "statutory_decision":
+        dec.statutory_outcome, dec.statutory_reason = args[1].name, args[2].name
+    elif name == "decided_by":
+        dec.decided_by = args[1].string
+    elif name == "statutory_by":
+        dec.statutory_by = args[1].string
+    elif name == "alternative":
+        dec.alternatives.append((args[1].name, str(args[2])))
+    elif name == "flag":
+        dec.flags.append(str(args[1]))
+    elif name == "absent":
+        dec.absences.append(Absence(str(args[1]), to_args(args[2])))
+    elif name == "record_after":
+        dec.record_after = args[1].name
+    elif name == "record_before":
+        dec.record_before = args[1].name
+    elif name == "cannabis_related":
+        dec.cannabis_related = True
+    elif name == "prosecuting_agency":
+        dec.agency = _text(args[1])
+    elif name == "review_candidate":
+        dec.review_candidates.append(args[1].name)
+    elif name == "alternative_by":
+        dec.alternative_by[str(args[2])] = args[1].string  # alternative_by(C, Id, Fact)
+    elif name == "statute_relief":
+        dec.statute_relief = args[1].name
+    elif name == "relief_fits":
+        dec.relief_options.append(args[1].name)
+    elif name in _REFUSALS:
+        dec.refused.append((_REFUSALS[name], args[1].name, args[2].name))
+
+
+_REFUSALS = {"relief_problem": "relief", "ground_problem": "ground", "action_problem": "action"}
+
+
+# --- Lean reading: parse the printed atoms ----------------------------------------------
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+|#?[A-Za-z_\'][A-Za-z0-9_\']*|[(),]')
+_ATOM = re.compile(r'([a-z_]+)\("((?:[^"\\]|\\.)*)"(?:,(.*))?\)$', re.DOTALL)
+_ESCAPES = re.compile(r"\\(.)")
+
+
+def _unquote(text: str) -> str:
+    if "\\" not in text:
+        return text
+    return _ESCAPES.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
+
+
+def _parse_terms(text: str) -> list[Value]:
+    """Comma-separated clingo terms as printed, as :func:`to_value` would give them.
+
+    A function or tuple is kept as ``[name, args]`` until :func:`_as_value` converts it.
+    """
+    stack: list[list] = [["", []]]
+    pending_name: str | None = None
+    for token in _TOKEN.findall(text):
+        first = token[0]
+        if token == "(":
+            stack.append([pending_name or "", []])
+            pending_name = None
+            continue
+        if pending_name is not None:  # a constant: a name not followed by "("
+            stack[-1][1].append([pending_name, []])
+            pending_name = None
+        if token == ")":
+            done = stack.pop()
+            stack[-1][1].append(done)
+        elif token == ",":
+            continue
+        elif first == '"':
+            stack[-1][1].append(_unquote(token[1:-1]))
+        elif first == "-" or first.isdigit():
+            stack[-1][1].append(int(token))
+        else:
+            pending_name = token
+    if pending_name is not None:
+        stack[-1][1].append([pending_name, []])
+    return stack[0][1]
+
+
+def _as_value(item: Value | list) -> Value:
+    if isinstance(item, list):
+        name, args = item
+        if not args:
+            return name
+        return (name, *(_as_value(a) for a in args))
+    return item
+
+
+def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
+    pairs: list[tuple[str, Value]] = []
+    for arg in item[1] if isinstance(item, list) else ():
+        if isinstance(arg, list) and arg[0] and len(arg[1]) == 1:
+            pairs.append((arg[0], _as_value(arg[1][0])))
+        elif isinstance(arg, list) and arg[0] and arg[1]:
+            pairs.append((arg[0], tuple(_as_value(a) for a in arg[1])))
+        else:
+            pairs.append(("", _as_value(arg)))
+    return tuple(pairs)
+
+
+_SKIP = frozenset({"absent"})
+
+
+def _split_atom(text: str) -> tuple[str, str, str | None] | None:
+    """``name("key",rest)`` as its name, key (still escaped) and rest, as :data:`_ATOM` does.
+
+    String operations for the common case (a key without escapes); the regex otherwise.
+    """
+    name, sep, body = text.partition('("')
+    end = body.find('"')
+    plain = sep and end >= 0 and text[-1] == ")" and "\\" not in body[:end]
+    if plain and name.isidentifier() and name.islower():
+        tail = body[end + 1 : -1]
+        if not tail:
+            return name, body[:end], None
+        if tail[0] == ",":
+            return name, body[:end], tail[1:]
+    match = _ATOM.match(text)
+    return None if match is None else match.groups()  # type: ignore[return-value]
+
+
+def _texts_plain(model: clingo.Model) -> list[str]:
+    return [str(sym) for sym in model.symbols(shown=True)]
+
+
+def _texts_fast(model: clingo.Model) -> list[str]:
+    """The shown atoms as text, through clingo's C API with one reused buffer.
+
+    The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
+    Python ``Symbol`` and a fresh buffer per atom; a third of the time.
+    """
+    ffi, lib = _CFFI
+    show = lib.clingo_show_type_shown
+    p_size = ffi.new("size_t*")
+    if not lib.clingo_model_symbols_size(model._rep, show, p_size):
+        return _texts_plain(model)
+    count = p_size[0]
+    symbols = ffi.new("clingo_symbol_t[]", count)
+    if not lib.clingo_model_symbols(model._rep, show, symbols, count):
+        return _texts_plain(model)
+    capacity = 512
+    buffer = ffi.new("char[]", capacity)
+    to_size, to_string, string = (
+        lib.clingo_symbol_to_string_size,
+        lib.clingo_symbol_to_string,
+        ffi.string,
+    )
+    texts: list[str] = []
+    append = texts.append
+    for symbol in symbols:
+        if not to_size(symbol, p_size):
+            return _texts_plain(model)
+        size = p_size[0]
+        if size > capacity:
+            capacity = 2 * size
+            buffer = ffi.new("char[]", capacity)
+        if not to_string(symbol, buffer, size):
+            return _texts_plain(model)
+        append(string(buffer, size).decode())
+    return texts
+
+
+try:  # clingo's own cffi handles; fall back to the public API if they move
+    from clingo._internal import _ffi, _lib
+
+    _CFFI = (_ffi, _lib)
+    shown_texts = _texts_fast
+except ImportError:  # pragma: no cover
+    shown_texts = _texts_plain
+
+
+class _LeanReader:
+    """Reads shown atoms from their text; firings are parsed once per distinct trace."""
+
+    def __init__(self) -> None:
+        self.firings: dict[str, Firing | None] = {}
+        self.values: dict[str, list[Value]] = {}
+
+    def terms(self, rest: str) -> list[Value]:
+        found = self.values.get(rest)
+        if found is None:
+            found = self.values[rest] = [_as_value(v) for v in _parse_terms(rest)]
+        return found
+
+    def firing(self, rest: str) -> Firing | None:
+        found = self.firings.get(rest, False)
+        if found is not False:
+            return found
+        rule_id, conclusion, args = _parse_terms(rest)
+        value = _as_value(conclusion)
+        firing: Firing | None = Firing(rule_id, value, _as_args(args))
+        if firing.branch not in (None, "presumed"):  # type: ignore[union-attr]
+            firing = None  # an alternative branch: the output files use alternative/3
+        self.firings[rest] = firing
+        return firing
+
+    def absorb(self, text: str, result: SolveResult) -> None:
+        parts = _split_atom(text)
+        if parts is None:  # not an atom about a conviction or case
+            if text.startswith("internal_error("):
+                result.internal_errors.append(text)
+            elif text.startswith(REMEDY_PREFIXES):
+                result.remedy_texts.append(text)
+            return
+        name, key, rest = parts
+        if name in _SKIP:
+            return
+        if name == "internal_error":
+            result.internal_errors.append(text)
+            return
+        key = _unquote(key)
+        if name == "cannabis_case":
+            result.cannabis_cases.add(key)
+            return
+        if name == "sealable_case":
+            result.sealable_cases.add(key)
+            return
+        dec = _decision(result.decisions, key)
+        if rest is None:  # one argument: of these, only cannabis_related/1
+            if name == "cannabis_related":
+                dec.cannabis_related = True
+            return
+        if name == "fired":
+            firing = self.firing(rest)
+            if firing is not None and is_remedy_conclusion(firing.kind):
+                result.remedy_firings.append((key, firing))
+            elif firing is not None:
+                dec.firings.append(firing)
+            return
+        if name == "flag":
+            dec.flags.append(rest)
+            return
+        values = self.terms(rest)
+        if name == "result":
+            (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
+             dec.statutory_reason, dec.statutory_by, dec.record_after) = values  # fmt: skip
+        elif name == "decision":
+            dec.outcome, dec.reason = values
+        elif name == "statutory_decision":
+            dec.statutory_outcome, dec.statutory_reason = values
+        elif name == "decided_by":
+            dec.decided_by = values[0]
+        elif name == "statutory_by":
+            dec.statutory_by = values[0]
+        elif name == "alternative":
+            _, fact = rest.split(",", 1)
+            dec.alternatives.append((values[0], fact))
+        elif name == "record_after":
+            dec.record_after = values[0]
+        elif name == "record_before":
+            dec.record_before = values[0]
+        elif name == "prosecuting_agency":
+            value = values[0]
+            dec.agency = value if isinstance(value, str) else rest
+
+
+def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> SolveResult:
+    """Solve the programs over ``facts`` (histories and settings) and collect decisions.
+
+    ``lean`` reads only what the bulk run's output files use (see the module docstring).
+    """
+    result = SolveResult()
+
+    def log(code: clingo.MessageCode, message: str) -> None:
+        result.messages.append(f"{code.name}: {message.strip()}")
+
+    clock = time.perf_counter
+    started = clock()
+    ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
+    ctl.add("base", [], programs.bulk_text if lean else programs.text)
+    ctl.add("base", [], facts)
+    ctl.ground([("base", [])], context=CALENDAR)
+    grounded = clock()
+    with ctl.solve(yield_=True) as handle:
+        for model in handle:
+            if lean:
+                reader = _LeanReader()
+                for text in shown_texts(model):
+                    reader.absorb(text, result)
+            else:
+                for sym in model.symbols(shown=True):
+                    _absorb(sym, result)
+    for dec in result.decisions.values():
+        dec.sort()
+    result.internal_errors.sort()
+    result.seconds = {"ground": grounded - started, "solve": clock() - grounded}
+    return result
+
+
+def batch_facts(histories: Iterable[History]) -> str:
+    """The facts of many people, packed as the bulk run grounds them (no descriptive facts)."""
+    return "".join(packed_facts(h) for h in histories)
+
+
+def decide(
+    histories: Iterable[History],
+    programs: ProgramSet,
+    as_of: date,
+    scope_county: str | None = None,
+    extra_facts: str = "",
+    *,
+    lean: bool = False,
+) -> SolveResult:
+    """Decide every conviction of ``histories`` in one grounding.
+
+    ``result.seconds`` reports the time to build the facts, to ground and to solve (the
+    solve time includes reading the answer back).
+    """
+    started = time.perf_counter()
+    histories = list(histories)
+    facts = batch_facts(histories)
+    if programs.remedies:  # the facts only a remedy beside Prop 64 reads (arrests...)
+        facts += "".join(remedy_facts(h) for h in histories)
+    built = time.perf_counter() - started
+    result = solve_text(
+        programs, facts + settings_facts(as_of, scope_county) + extra_facts, lean=lean
+    )
+    result.seconds = {"facts": built, **result.seconds}
+    return result

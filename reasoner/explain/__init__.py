@@ -1,0 +1,1 @@
+"""Explaining decisions: the justification tree, its renderings, the rules doc, policy diffs."""

@@ -1,0 +1,171 @@
+"""A motion or order as a PDF on California pleading paper (CRC 2.100-2.119 layout).
+
+Letter pages with lines numbered 1 to 28 on the left (24 pt apart), a double rule left of
+the text and a single rule right of it; the body is double-spaced on those lines; the
+footer holds the page number and, under a rule, the document's short title.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fpdf import FPDF
+
+from cmr_reason.reasoner.filing.pdf_base import SANS, SERIF, UnicodePDF, printable, stamp
+from cmr_reason.reasoner.filing.pleading_markup import Pleading, indent_of, runs
+
+PAGE_W, PAGE_H = 612.0, 792.0
+TOP = 72.0  # top of numbered line 1
+LINE = 24.0  # one numbered line (double spacing of 12 pt text)
+LINES = 28
+LEFT, RIGHT = 79.0, 552.0  # text edges
+RULE_LEFT, RULE_RIGHT = 66.0, 558.0
+INDENT = 36.0
+SPLIT = 330.0  # the caption's ")" column, and where signatures start
+FONT = SERIF  # Times's widths
+
+
+class _PleadingPages(UnicodePDF):
+    """Pages with the pleading-paper furniture drawn by ``header`` and ``footer``."""
+
+    def __init__(self, footer_title: str, banner: str) -> None:
+        super().__init__(orientation="P", unit="pt", format="letter")
+        self.footer_title = footer_title
+        self.banner = banner
+        self.set_margins(LEFT, TOP, PAGE_W - RIGHT)
+        self.set_auto_page_break(True, margin=PAGE_H - (TOP + LINES * LINE))
+
+    def header(self) -> None:
+        self.set_draw_color(0)
+        self.set_line_width(0.6)
+        self.line(RULE_LEFT, 0, RULE_LEFT, PAGE_H)
+        self.line(RULE_LEFT + 3, 0, RULE_LEFT + 3, PAGE_H)
+        self.set_line_width(0.4)
+        self.line(RULE_RIGHT, 0, RULE_RIGHT, PAGE_H)
+        self.set_font(FONT, "", 12)
+        for number in range(1, LINES + 1):
+            self.set_xy(30, TOP + (number - 1) * LINE)
+            self.cell(28, LINE, str(number), align="R")
+        if self.banner:
+            self.set_xy(LEFT, 34)
+            self.set_font(SANS, "B", 9)
+            self.set_text_color(170, 0, 0)
+            self.cell(RIGHT - LEFT, 12, printable(self.banner), align="C")
+            self.set_text_color(0)
+        self.set_xy(LEFT, TOP)
+        self.set_font(FONT, "", 12)
+
+    def footer(self) -> None:
+        bottom = TOP + LINES * LINE
+        self.set_font(FONT, "", 11)
+        self.set_xy(LEFT, bottom + 4)
+        self.cell(RIGHT - LEFT, 12, f"- {self.page_no()} -", align="C")
+        self.set_line_width(0.6)
+        self.line(LEFT, bottom + 19, RIGHT, bottom + 19)
+        self.set_font(FONT, "", 8)
+        self.set_xy(LEFT, bottom + 21)
+        self.cell(RIGHT - LEFT, 10, printable(self.footer_title), align="C")
+
+
+def _next_line(pdf: FPDF) -> None:
+    """Move down to the top of the next numbered line."""
+    used = pdf.get_y() - TOP
+    steps = int(used // LINE) + (1 if used % LINE > 0.5 else 0)
+    pdf.set_xy(LEFT, TOP + steps * LINE)
+
+
+def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float = LINE) -> None:
+    """Write ``text`` with its bold runs from ``first_x``, wrapping at the margins."""
+    pdf.set_x(first_x)
+    for piece, bold in runs(printable(text)):
+        pdf.set_font(FONT, "B" if bold else "", size)
+        pdf.write(height, piece)
+    pdf.ln(height)
+    pdf.set_font(FONT, "", 12)
+
+
+def _caption(pdf: FPDF, doc: Pleading) -> None:
+    pdf.set_font(FONT, "", 12)
+    for line in doc.attorney:
+        pdf.set_x(LEFT)
+        pdf.cell(RIGHT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
+    _next_line(pdf)
+    pdf.ln(LINE)
+    pdf.set_font(FONT, "B", 12)
+    for line in doc.court:
+        pdf.cell(RIGHT - LEFT, 12, printable(line), align="C", new_x="LMARGIN", new_y="NEXT")
+    _next_line(pdf)
+    pdf.ln(LINE / 2)
+    top = pdf.get_y()
+    pdf.set_font(FONT, "", 12)
+    for line in doc.parties:
+        spaces, text = indent_of(line)
+        pdf.set_x(LEFT + 3.5 * spaces)
+        pdf.cell(SPLIT - LEFT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(6)
+    left_bottom = pdf.get_y()
+    pdf.set_left_margin(SPLIT + 14)
+    pdf.set_xy(SPLIT + 14, top)
+    for line in doc.case:
+        _flow(pdf, line, SPLIT + 14, height=12)
+        pdf.ln(6)
+    pdf.set_left_margin(LEFT)
+    bottom = max(left_bottom, pdf.get_y())
+    pdf.set_font(FONT, "", 12)
+    y = top
+    while y < bottom:
+        pdf.set_xy(SPLIT, y)
+        pdf.cell(10, 12, ")")
+        y += 12
+    pdf.set_line_width(0.5)
+    pdf.line(LEFT, bottom, SPLIT, bottom)
+    pdf.set_xy(LEFT, bottom)
+    _next_line(pdf)
+    pdf.ln(LINE / 2)
+    _next_line(pdf)
+
+
+def _body(pdf: FPDF, doc: Pleading) -> None:
+    for block in doc.body:
+        if block.kind in ("heading", "subheading"):
+            if pdf.get_y() > TOP + (LINES - 3) * LINE:
+                pdf.add_page()
+            pdf.set_font(FONT, "B", 12)
+            align = "C" if block.kind == "heading" else "L"
+            pdf.multi_cell(RIGHT - LEFT, LINE, printable(block.text), align=align,
+                           new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+            pdf.set_font(FONT, "", 12)
+        elif block.kind == "numbered":
+            _flow(pdf, f"{block.number}.  {block.text}", LEFT + INDENT)
+        elif block.kind == "flush":
+            _flow(pdf, block.text, LEFT)
+        else:
+            _flow(pdf, block.text, LEFT + INDENT)
+
+
+def _signature(pdf: FPDF, doc: Pleading) -> None:
+    """The date line at the left and the signature lines at the right, side by side."""
+    needed = LINE / 2 + 12 * max(len(doc.signature), len(doc.dated))
+    if pdf.get_y() + needed > TOP + LINES * LINE:
+        pdf.add_page()
+    pdf.ln(LINE / 2)
+    top = pdf.get_y()
+    pdf.set_font(FONT, "", 12)
+    for line in doc.dated:
+        pdf.cell(SPLIT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_y(top)
+    for line in doc.signature:
+        spaces, text = indent_of(line)
+        pdf.set_x(SPLIT + 3.5 * spaces)
+        pdf.cell(RIGHT - SPLIT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def pleading_pdf(doc: Pleading, when: dt.date) -> bytes:
+    """The pleading as PDF bytes (identical for identical input)."""
+    pdf = _PleadingPages(doc.footer, doc.banner)
+    stamp(pdf, when, doc.footer)
+    pdf.add_page()
+    _caption(pdf, doc)
+    _body(pdf, doc)
+    _signature(pdf, doc)
+    return bytes(pdf.output())

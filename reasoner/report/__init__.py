@@ -1,0 +1,1 @@
+"""The impact report of a finished run: one self-contained HTML file."""

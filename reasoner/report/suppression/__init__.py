@@ -1,0 +1,1 @@
+"""Small-cell suppression of the impact report: which counts are hidden, and its audit."""

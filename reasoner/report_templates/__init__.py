@@ -1,1 +1,0 @@
-"""Jinja2 templates and the stylesheet of the impact report."""

@@ -1,0 +1,1 @@
+"""The bulk run and its output folder: batches, workers, rows, figures, re-opening a run."""

@@ -1,0 +1,161 @@
+"""Decide one batch of people and render its output rows (runs in a worker process).
+
+A batch is a list of people in subject order: built histories (hand-written input) or a DOJ
+subject's routed rows, which the worker turns into a record (the reader's *using* step) and a
+history. The worker grounds the batch in one clingo control and returns CSV text, counts and
+the row account of its rows. The parent writes the pieces in batch order, so the output is
+the same whatever the number of workers or the engine (local processes or Dask).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gc
+import io
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from cmr_reason.facts.doj.accounting import FileAccount
+from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.reader import Orphans, Packed, use_rows
+from cmr_reason.facts.history import History
+from cmr_reason.facts.process_stats import peak_rss_kib
+from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
+from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
+from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.run.impact_summary import ImpactSummary
+from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
+from cmr_reason.reasoner.run.rows import case_rows, conviction_row, person_outcome, person_row
+
+if TYPE_CHECKING:
+    import _csv
+
+# Either a built history (hand-written input) or a DOJ subject's routed rows.
+Item: TypeAlias = History | tuple[str, list[Packed]]
+
+
+@dataclass
+class BatchSpec:
+    """What every batch of a run shares."""
+
+    programs: ProgramSet
+    as_of: dt.date
+    scope_county: str | None
+    files: tuple[str, ...]
+    extra_facts: str = ""
+    catalogue: Catalogue | None = None  # the parent's, so a fresh worker need not load it
+    orphans: Orphans = field(default_factory=dict)  # rejected DOJ lines without a subject
+
+
+@dataclass
+class BatchResult:
+    """A batch's rendered rows and counts."""
+
+    index: int
+    people: int = 0
+    convictions_csv: str = ""
+    people_csv: str = ""
+    cases_csv: str = ""
+    summary: ImpactSummary = field(default_factory=ImpactSummary)
+    internal_errors: list[str] = field(default_factory=list)
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+    peak_rss_kib: int = 0
+    cpu_seconds: float = 0.0  # CPU time the batch took in its worker
+    convictions: int = 0
+    accounts: list[FileAccount] | None = None  # the row account of the batch's DOJ rows
+    pid: int = 0
+    # The remedies beside Prop 64 (reasoner/remedy_output.py): rows by remedy, figures.
+    remedy_csv: dict[str, str] = field(default_factory=dict)
+    remedy_summary: RemedySummary | None = None
+
+
+_CATALOGUES: dict[str, Catalogue] = {}
+
+
+def _catalogue(programs: ProgramSet) -> Catalogue:
+    found = _CATALOGUES.get(programs.sha256)
+    if found is None:
+        found = _CATALOGUES[programs.sha256] = load_catalogue(programs)
+    return found
+
+
+def _writer(buffer: io.StringIO) -> _csv.Writer:
+    return csv.writer(buffer, lineterminator="\n")
+
+
+def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], Any]:
+    built = [item for item in items if isinstance(item, History)]
+    rows = [item for item in items if not isinstance(item, History)]
+    if not rows:
+        return built, None
+    subjects, accounts = use_rows(rows, spec.files, spec.orphans)
+    return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
+
+
+def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
+    """Decide a batch and render its rows."""
+    enabled = gc.isenabled()
+    gc.disable()  # a batch makes many objects that live until it ends: no cycle hunting
+    try:
+        return _run_batch(index, items, spec)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
+    clock = time.perf_counter
+    cpu_started = time.process_time()
+    result = BatchResult(index=index, pid=os.getpid())
+    started = clock()
+    histories, result.accounts = _histories(items, spec)
+    built = clock()
+    solved = decide(
+        histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
+    )
+    solved_at = clock()
+    catalogue = spec.catalogue or _catalogue(spec.programs)
+    conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
+    conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
+    decisions = solved.decisions
+    convictions = 0
+    for history in histories:
+        mine = {c.conviction_id: decisions[c.conviction_id] for c in history.convictions}
+        convictions += len(mine)
+        for conv in history.convictions:
+            conv_out.writerow(conviction_row(history, conv, mine[conv.conviction_id], catalogue))
+        outcome = person_outcome(history, mine)
+        people_out.writerow(person_row(history, outcome, spec.as_of))
+        for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
+            case_out.writerow(row)
+        result.summary.add_person(history, mine, outcome)
+    if spec.programs.remedies:
+        result.remedy_csv, result.remedy_summary = remedy_batch_rows(
+            histories, decisions, remedy_decisions(solved), spec.programs.remedies, catalogue
+        )
+    result.people = len(histories)
+    result.convictions = convictions
+    result.convictions_csv = conv_buf.getvalue()
+    result.people_csv = people_buf.getvalue()
+    result.cases_csv = case_buf.getvalue()
+    result.internal_errors = solved.internal_errors
+    seconds = solved.seconds
+    result.stage_seconds = {
+        "facts": built - started + seconds.get("facts", 0.0),
+        "ground": seconds.get("ground", 0.0),
+        "solve": seconds.get("solve", 0.0),
+        "render": clock() - solved_at,
+    }
+    result.peak_rss_kib = peak_rss_kib()
+    result.cpu_seconds = time.process_time() - cpu_started
+    return result
+
+
+def worker_pid() -> int:
+    """The worker's process id (tests use it to see that work was spread)."""
+    return os.getpid()

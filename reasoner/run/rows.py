@@ -1,0 +1,237 @@
+"""Rows of the bulk run's output files (``docs/outputs.md``) for one person.
+
+Everything here reads what the programs decided (outcomes, ``record_after``, sealable cases);
+nothing here decides. Values are plain strings so that the writers stay trivial and the
+output is byte-identical whatever the batch or worker it came from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from cmr_reason.facts.history import Charge, Conviction, History
+from cmr_reason.reasoner.engine.catalogue import Catalogue
+from cmr_reason.reasoner.engine.decision import Decision, Firing
+from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.explain.justification import STAGES, Record, fill, outcome_label
+
+CONVICTION_COLUMNS = (
+    "subject_id", "case_id", "conviction_id", "source_file", "source_line", "county",
+    "disposition_date", "offence_date", "code_section", "raw_charge", "level",
+    "statutory_outcome", "statutory_reason", "outcome", "reason", "alternative_outcome",
+    "rule_ids", "citations", "flags", "explanation", "prosecuting_agency",
+)  # fmt: skip
+PEOPLE_COLUMNS = (
+    "subject_id", "name", "birth_date", "gender", "race", "age_as_of", "convictions",
+    "cannabis_convictions", "relieved_convictions", "felonies_before", "felonies_after",
+    "convictions_before", "convictions_after", "no_felony_after", "no_conviction_after",
+)  # fmt: skip
+CASE_COLUMNS = (
+    "subject_id", "case_id", "county", "court", "case_numbers", "disposition_date",
+    "convictions", "cannabis_convictions", "dismissed_conviction_ids",
+    "remaining_conviction_ids", "sealable",
+)  # fmt: skip
+REJECT_COLUMNS = ("source_file", "source_line", "reason", "detail", "subject_id")
+
+RELIEF = frozenset(vocabulary().reliefs)  # relief_outcome/1 (programs/core/vocabulary.lp)
+
+
+def _iso(value: dt.date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _yes(flag: bool) -> str:
+    return "yes" if flag else "no"
+
+
+_STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
+_PRESUMED = (None, "presumed")
+
+
+def _chain(decision: Decision) -> list[Firing]:
+    """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
+    decided_by = decision.decided_by
+    keyed = []
+    for index, firing in enumerate(decision.firings):
+        if firing.branch in _PRESUMED:
+            stage = _STAGE_OF.get(firing.kind, len(STAGES))
+            # the index keeps equal keys in their order (a stable sort), firings uncompared
+            keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
+    keyed.sort()
+    return [entry[-1] for entry in keyed]
+
+
+@lru_cache(maxsize=1 << 14)
+def code_section(charge: Charge) -> str:
+    """``charge.code_section()``, once per charge (charges repeat across people)."""
+    return charge.code_section()
+
+
+def _offence_date(decision: Decision) -> str:
+    for firing in decision.firings:
+        if firing.kind == "offence_date":
+            value = str(firing.conclusion[1])
+            return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
+    return ""
+
+
+def explanation_sentence(
+    decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
+) -> str:
+    """One plain-English sentence: the outcome and the deciding rule's text.
+
+    ``chain`` is :func:`_chain`'s order, so the deciding rule, if it fired, comes first.
+    """
+    decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
+    if decisive is not None:
+        because = fill(catalogue.rule(decisive.rule_id).template, decisive.args, record)
+    else:
+        because = catalogue.reason_text(decision.reason)
+    text = f"{outcome_label(decision.outcome)}: {because}"
+    if decision.statutory_outcome and decision.outcome != decision.statutory_outcome:
+        text += f" (Statute alone: {outcome_label(decision.statutory_outcome).lower()}.)"
+    for outcome, fact in decision.alternatives:
+        phrase = catalogue.unknown_facts.get(fact, fact.replace("_", " "))
+        text += f" If {phrase}: {outcome_label(outcome).lower()}."
+    return text
+
+
+def conviction_row(
+    history: History, conv: Conviction, decision: Decision, catalogue: Catalogue
+) -> list[str]:
+    """One row of ``convictions.csv``."""
+    record = Record(history)
+    chain = _chain(decision)
+    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
+    citations = dict.fromkeys(catalogue.rule(r).citation for r in rule_ids)
+    alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
+    return [
+        history.subject_id,
+        conv.case_id,
+        conv.conviction_id,
+        conv.source.file,
+        str(conv.source.first_line),
+        conv.county,
+        _iso(conv.disposition_date),
+        _offence_date(decision),
+        code_section(conv.charge),
+        conv.charge.raw,
+        conv.level.value if conv.level else "",
+        decision.statutory_outcome,
+        decision.statutory_reason,
+        decision.outcome,
+        decision.reason,
+        ";".join(alternatives),
+        ";".join(rule_ids),
+        ";".join(filter(None, citations)),
+        ";".join(decision.flags),
+        explanation_sentence(decision, catalogue, record, chain),
+        decision.agency,
+    ]
+
+
+@dataclass
+class PersonOutcome:
+    """What one person's decisions add up to (for people.csv and the summary)."""
+
+    relieved: int = 0
+    convictions: int = 0  # every conviction on the record, as read
+    felonies_before: int = 0
+    felonies_after: int = 0
+    convictions_before: int = 0
+    convictions_after: int = 0
+    cannabis: int = 0
+    relieved_by_level: dict[str, int] = field(default_factory=dict)
+
+
+def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOutcome:
+    """Count a person's convictions before and after relief, from ``record_after``."""
+    result = PersonOutcome()
+    for conv in history.convictions:
+        decision = decisions[conv.conviction_id]
+        # The record before relief, as the programs read it (core/after_relief.lp): the
+        # level at conviction unless a later disposition changed it (record_before).
+        before = decision.record_before or (conv.level.value if conv.level else "unknown")
+        result.convictions += 1
+        result.convictions_before += before != "removed"
+        result.felonies_before += before == "felony"
+        after = decision.record_after
+        result.convictions_after += after != "removed"
+        result.felonies_after += after == "felony"
+        result.cannabis += decision.cannabis_related
+        if decision.outcome in RELIEF:
+            result.relieved += 1
+    return result
+
+
+def person_row(history: History, outcome: PersonOutcome, as_of: dt.date) -> list[str]:
+    """One row of ``people.csv``."""
+    person = history.person
+    age = ""
+    if person.birth_date and "conflicting_birth_date" not in history.flags:
+        born = person.birth_date
+        age = str(as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)))
+    return [
+        person.subject_id,
+        person.name,
+        _iso(person.birth_date),
+        person.gender,
+        person.race,
+        age,
+        str(outcome.convictions),
+        str(outcome.cannabis),
+        str(outcome.relieved),
+        str(outcome.felonies_before),
+        str(outcome.felonies_after),
+        str(outcome.convictions_before),
+        str(outcome.convictions_after),
+        _yes(outcome.felonies_after == 0),
+        _yes(outcome.convictions_after == 0),
+    ]
+
+
+def case_rows(
+    history: History,
+    decisions: dict[str, Decision],
+    cannabis_cases: set[str],
+    sealable_cases: set[str],
+) -> list[list[str]]:
+    """Rows of ``cases.csv``: each court case of the person holding a cannabis conviction."""
+    by_case: dict[str, list[Conviction]] = {}
+    for conv in history.convictions:
+        if conv.case_id in cannabis_cases:
+            by_case.setdefault(conv.case_id, []).append(conv)
+    if not by_case:
+        return []
+    cases = {c.case_id: c for c in history.cases}
+    rows = []
+    for case_id in sorted(by_case):
+        convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
+        dismissed: list[str] = []
+        remaining: list[str] = []
+        cannabis = 0
+        for conv in convs:
+            decision = decisions[conv.conviction_id]
+            cannabis += decision.cannabis_related
+            removed = decision.record_after == "removed"
+            (dismissed if removed else remaining).append(conv.conviction_id)
+        case = cases.get(case_id)
+        first = convs[0]
+        rows.append(
+            [
+                history.subject_id,
+                case_id,
+                case.county if case else first.county,
+                (case.court.description if case else first.court.description),
+                ";".join(case.case_numbers if case else first.case_numbers),
+                _iso(case.date if case and case.date else first.disposition_date),
+                str(len(convs)),
+                str(cannabis),
+                ";".join(dismissed),
+                ";".join(remaining),
+                _yes(case_id in sealable_cases),
+            ]
+        )
+    return rows

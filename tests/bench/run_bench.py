@@ -1,0 +1,897 @@
+"""Benchmark the bulk run on synthetic DOJ files and write docs/performance.md.
+
+    .venv/bin/python tests/bench/run_bench.py [--sizes 10000,100000,1000000] [--workers 2]
+
+For each size it generates (once, cached by size and seed) a synthetic file with
+``cmr-reason synth``, measures the read-and-group floor alone, then runs the full
+``cmr-reason run`` (with explanations) for each bundled policy of interest, recording wall
+time, CPU time, peak memory (VmHWM of the parent and of the workers), people/s, rows/s and
+the time by stage from the run's manifest. It checks that cost grows linearly and times the
+grounding of one person with many convictions. At the ``--filing-sizes`` it also files the
+``los-angeles-2020`` run for Los Angeles County (``cmr-reason file``), sampling the memory
+and CPU of the command's whole process tree. Not a unit test: timings depend on the machine
+and on what else runs on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import itertools
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+AS_OF = "2020-07-01"
+POLICIES = ("statute", "los-angeles-2020")
+TARGETS = {
+    "people_1m_wall_s": 300,
+    "peak_1m_gib": 4.0,
+    "people_per_s_100k": 6600,
+    "peak_100k_gib": 1.1,
+    "growth_10x": 11.0,
+}
+BIG_CONVICTIONS = (500, 2000)
+FILING_POLICY = "los-angeles-2020"  # its example settings file for Los Angeles County
+FILING_TARGETS = {"wall_s": 120, "peak_gib": 1.0}  # issue 19: 100,000 people
+SAMPLE_S = 0.1  # how often the filing's process tree is sampled
+
+
+# --- measuring ---------------------------------------------------------------------------
+
+
+def _run_cpu(manifest: dict, workers: int, waited: float) -> float:
+    """CPU seconds of a run: its parent and every batch, as its manifest records them.
+
+    Workers forked from a fork server are not children the run waits for, so the CPU of the
+    processes waited for misses them; older manifests without ``cpu_seconds`` fall back to it.
+    """
+    cpu = manifest.get("cpu_seconds")
+    if not cpu:
+        return waited
+    return cpu["main"] + cpu.get("readers", 0.0) + (cpu["batches"] if workers > 1 else 0.0)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(cmd: list[str], **kwargs: Any) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds (the command and every process it waited for) of a command."""
+    cpu0, wall0 = _children_cpu(), time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False, **kwargs)
+    wall, cpu = time.perf_counter() - wall0, _children_cpu() - cpu0
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(cmd)}")
+    return wall, cpu, done
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def machine() -> dict[str, str]:
+    """A short description of this machine."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / (1 << 20):.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import clingo
+
+    return {
+        "cpu": f"{os.cpu_count()} cores, {model or platform.processor() or 'unknown'}",
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        "clingo": clingo.__version__,
+    }
+
+
+# --- inputs ------------------------------------------------------------------------------
+
+
+def synth_file(data: Path, people: int, seed: int) -> tuple[Path, int]:
+    """The cached synthetic file of ``people`` people and its number of data rows."""
+    path = data / f"synth-{people}-s{seed}.csv"
+    rows_file = path.with_suffix(".rows")
+    if not (path.exists() and rows_file.exists()):
+        print(f"  generating {path.name} ...", flush=True)
+        _timed(
+            [
+                str(BIN / "cmr-reason"),
+                "synth",
+                "--people",
+                str(people),
+                "--seed",
+                str(seed),
+                "--out",
+                str(path),
+                "--force",
+            ]
+        )
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = sum(1 for _ in csv.reader(handle)) - 1
+        rows_file.write_text(str(rows))
+    return path, int(rows_file.read_text())
+
+
+def big_person_file(data: Path, convictions: int) -> Path:
+    """One person with ``convictions`` convictions: cannabis felonies (whose priors the
+    statute must compare) mixed with other offences, one arrest and court step per cycle."""
+    from cmr_reason.facts.doj.columns import COLUMNS, INDEX
+
+    path = data / f"big-person-{convictions}.csv"
+    if path.exists():
+        return path
+    charges = (
+        "11359 HS-POSSESS MARIJ FOR SALE",
+        "11360(A) HS-TRANSPORT MARIJ",
+        "11358 HS-CULTIVATE MARIJ",
+        "459 PC-BURGLARY",
+        "11350(A) HS-POSS NARC",
+    )
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\r\n")
+        out.writerow(COLUMNS)
+        start = dt.date(1977, 1, 1)
+        for n in range(convictions):
+            day = start + dt.timedelta(days=n * 13000 // convictions)
+            date = day.strftime("%Y%m%d")
+            for step, kind in ((1, "ARREST/DETAINED/CITED"), (2, "COURT ACTION")):
+                fields = [""] * len(COLUMNS)
+                values = {
+                    "SUBJECT_ID": "99000001",
+                    "PRI_NAME": "BENCH,BIG P",
+                    "GENDER": "M",
+                    "PRI_DOB": "19580101",
+                    "RACE_DESCR": "OTHER",
+                    "CII_NUMBER": "A99000001",
+                    "CYC_DATE": date,
+                    "STP_EVENT_DATE": date,
+                    "STP_TYPE_DESCR": kind,
+                    "STP_ORI_CODE": "CA0190000",
+                    "STP_ORI_DESCR": "CASC LOS ANGELES",
+                    "STP_ORI_CNTY_NAME": "LOS ANGELES",
+                    "CNT_ORDER": f"{n + 1:03d}{step:03d}001000"
+                    if n < 999
+                    else f"{(n + 1) % 1000:03d}{step + 2 * ((n + 1) // 1000):03d}001000",
+                    "OFFENSE_DESCR": charges[n % len(charges)],
+                }
+                if kind == "COURT ACTION":
+                    values |= {
+                        "DISP_DESCR": "CONVICTED",
+                        "CONV_STAT_DESCR": "FELONY",
+                        "DISP_DATE": date,
+                        "SENT_LOC_DESCR": "PROBATION",
+                        "SENT_LENGTH": "36",
+                        "SENT_TIME_CODE": "M",
+                    }
+                for name, value in values.items():
+                    fields[INDEX[name]] = value
+                out.writerow(fields)
+    return path
+
+
+_FLOOR = """
+import json, sys, time
+from cmr_reason.facts.doj.stream import stream_doj
+t = time.perf_counter()
+with stream_doj([sys.argv[1]], budget_bytes=int(sys.argv[2]) << 20) as s:
+    routed = time.perf_counter() - t
+    people = sum(1 for _ in s.items())
+    runs = s.spilled_runs
+wall = time.perf_counter() - t
+hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))
+print(json.dumps({"wall": wall, "route": routed, "groups": people, "runs": runs, "hwm": hwm}))
+"""
+
+_BIG = """
+import json, sys, time, datetime as dt
+from cmr_reason.facts.doj.reader import read_doj
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.solver import decide
+histories = list(read_doj([sys.argv[1]]))
+before = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmRSS'))
+t = time.perf_counter()
+r = decide(histories, load_program_set(sys.argv[2]), dt.date(2020, 7, 1), lean=True)
+wall = time.perf_counter() - t
+hwm = next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM'))
+print(json.dumps({"convictions": len(histories[0].convictions), "wall": wall,
+                  "ground": r.seconds["ground"], "solve": r.seconds["solve"],
+                  "rss_before": before, "hwm": hwm, "errors": len(r.internal_errors)}))
+"""
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+def floor(path: Path, budget_mib: int) -> dict[str, Any]:
+    """Read and group alone (route every row, spill, merge subjects in order)."""
+    _, cpu, done = _timed([sys.executable, "-c", _FLOOR, str(path), str(budget_mib)])
+    return {**json.loads(done.stdout), "cpu": cpu}
+
+
+def full_run(
+    path: Path,
+    policy: str,
+    workers: int,
+    batch: int | None,
+    budget_mib: int,
+    engine: str = "local",
+    keep: bool = False,
+) -> dict[str, Any]:
+    """One full ``cmr-reason run`` with explanations; figures from its manifest.
+
+    With ``keep`` the run's directory is left in place (``out_dir``) for the caller to
+    file and remove.
+    """
+    out = Path(tempfile.mkdtemp(prefix="cmr-bench-")) / "out"
+    cmd = [
+        str(BIN / "cmr-reason"),
+        "run",
+        str(path),
+        "--as-of",
+        AS_OF,
+        "--policy",
+        policy,
+        "--workers",
+        str(workers),
+        "--out",
+        str(out),
+        "--force",
+        "-q",
+        "--memory-budget",
+        str(budget_mib),
+        "--engine",
+        engine,
+    ]
+    if batch:
+        cmd += ["--batch-size", str(batch)]
+    load = _load()
+    wall, cpu, _ = _timed(cmd)
+    manifest = json.loads((out / "manifest.json").read_text())
+    cpu = _run_cpu(manifest, workers, cpu)
+    if not keep:
+        shutil.rmtree(out.parent, ignore_errors=True)
+    peaks = manifest["peak_rss_kib"]
+    return {
+        **({"out_dir": str(out)} if keep else {}),
+        "wall": wall,
+        "cpu": cpu,
+        "load_before": load,
+        "people": manifest["counts"]["people"],
+        "convictions": manifest["counts"]["convictions"],
+        "rows": manifest["counts"]["rows_in"],
+        "stages": manifest["timings_seconds"],
+        "main_kib": peaks["main"],
+        "worker_max_kib": peaks["worker_max"],
+        "worker_sum_kib": peaks.get("worker_sum", peaks["worker_max"]),
+        # Range readers run before the batch workers start: the larger of the two sums.
+        "total_kib": peaks["main"]
+        + max(peaks.get("worker_sum", peaks["worker_max"]), peaks.get("readers_sum", 0)),
+        "batch_size": manifest["batch_size"],
+    }
+
+
+def _proc_tree(root: int) -> list[int]:
+    """``root`` and every process descended from it (Linux ``/proc``)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        parent = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        tree.append(pid)
+        todo += children.get(pid, [])
+    return tree
+
+
+def _proc_figures(pid: int) -> tuple[int, int, float] | None:
+    """RSS and peak RSS (KiB) and CPU seconds of one process, or None once it is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    rss = int(fields.get("VmRSS", "0 kB").split()[0])
+    hwm = int(fields.get("VmHWM", "0 kB").split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+    return rss, hwm, (int(stat[11]) + int(stat[12])) / ticks
+
+
+def _sampled(cmd: list[str]) -> dict[str, Any]:
+    """Run ``cmd`` and sample its process tree: wall, CPU, peak of the summed RSS.
+
+    Every ``SAMPLE_S`` seconds the RSS of the command and all its descendants (worker
+    processes forked by a fork server included) is added up; the peak is the largest sum.
+    CPU is each process's last sampled user + system time, added up (a process's last
+    ``SAMPLE_S`` seconds can be missed).
+    """
+    load = _load()
+    started = time.perf_counter()
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak_sum = 0
+    peaks: dict[int, int] = {}
+    cpu: dict[int, float] = {}
+    while process.poll() is None:
+        total = 0
+        for pid in _proc_tree(process.pid):
+            found = _proc_figures(pid)
+            if found is None:
+                continue
+            rss, hwm, seconds = found
+            total += rss
+            peaks[pid] = max(peaks.get(pid, 0), hwm)
+            cpu[pid] = max(cpu.get(pid, 0.0), seconds)
+        peak_sum = max(peak_sum, total)
+        time.sleep(SAMPLE_S)
+    wall = time.perf_counter() - started
+    out, err = process.communicate()
+    if process.returncode != 0:
+        sys.stderr.write(out + err)
+        raise SystemExit(f"failed ({process.returncode}): {' '.join(cmd)}")
+    return {
+        "wall": wall,
+        "cpu": sum(cpu.values()),
+        "peak_sum_kib": peak_sum,
+        "process_max_kib": max(peaks.values(), default=0),
+        "processes": len(peaks),
+        "load_before": load,
+    }
+
+
+def filing(run_dir: Path, workers: int) -> dict[str, Any]:
+    """``cmr-reason file`` of a run with the bundled Los Angeles example settings."""
+    out = run_dir.parent / "filing"
+    cmd = [
+        str(BIN / "cmr-reason"),
+        "file",
+        str(run_dir),
+        "--out",
+        str(out),
+        "--force",
+        "--workers",
+        str(workers),
+        "-q",
+    ]
+    found = _sampled(cmd)
+    record = json.loads((out / "filing.json").read_text())
+    counts = record["counts"]
+    pages = 0
+    exhibit = out / "dismissal_exhibit1.pdf"
+    if exhibit.is_file():
+        from pypdf import PdfReader  # a dev dependency, like the benchmark
+
+        pages = len(PdfReader(str(exhibit)).pages)
+    shutil.rmtree(out, ignore_errors=True)
+    return {
+        **found,
+        "exhibit_rows": counts["dismissal"]["convictions"] + counts["redesignation"]["convictions"],
+        "sealing_rows": counts["sealing_cases"],
+        "list_rows": counts["challenge"] + counts["review"] + counts["resentence"],
+        "exhibit_pages": pages,
+        "files": len(record["files"]),
+        "workers": workers,
+    }
+
+
+def _file_run(run_dir: Path, people: int, workers: int) -> dict[str, Any]:
+    """File a kept run, then remove it."""
+    print(f"  file {people:,} people ...", flush=True)
+    try:
+        found = filing(run_dir, workers)
+    finally:
+        shutil.rmtree(run_dir.parent, ignore_errors=True)
+    print(
+        f"  {found['wall']:.1f} s, CPU {found['cpu']:.1f} s, "
+        f"{found['peak_sum_kib'] / 1024:,.0f} MiB",
+        flush=True,
+    )
+    return {
+        **found,
+        "people": people,
+        "measured": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+    }
+
+
+def measure_filing(args: argparse.Namespace, size: int) -> dict[str, Any]:
+    """The filing of one size alone: its file and run made first (not measured)."""
+    path, _ = synth_file(args.data_dir, size, args.seed)
+    print(f"{size:,} people: run {FILING_POLICY} (to file) ...", flush=True)
+    result = full_run(
+        path, FILING_POLICY, args.workers, args.batch_size, args.memory_budget, keep=True
+    )
+    return _file_run(Path(result["out_dir"]), size, args.workers)
+
+
+def big_person(data: Path, policy: str) -> list[dict[str, Any]]:
+    """Grounding one person with many convictions, in a process of its own."""
+    found = []
+    for n in BIG_CONVICTIONS:
+        path = big_person_file(data, n)
+        _, _, done = _timed([sys.executable, "-c", _BIG, str(path), policy])
+        found.append(json.loads(done.stdout))
+    return found
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def _mib(kib: int) -> str:
+    return f"{kib / 1024:,.0f}"
+
+
+def chart(results: list[dict[str, Any]], path: Path) -> None:
+    """An SVG of wall time and peak memory against people (log-log), one line per policy."""
+    import math
+
+    width, height, pad = 760, 300, 60
+    panels = (
+        ("wall", "wall time (s)", lambda r: r["wall"]),
+        ("memory", "peak RSS, parent + workers (MiB)", lambda r: r["total_kib"] / 1024),
+    )
+    colours = ("#1f77b4", "#d62728", "#2ca02c")
+    policies = sorted({r["policy"] for r in results})
+    people = sorted({r["people"] for r in results})
+    svg = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'font-family="sans-serif" font-size="11">',
+        f'<rect width="{width}" height="{height}" fill="white"/>',
+    ]
+    panel_w = (width - pad) // 2
+    lo_x, hi_x = math.log10(min(people)), math.log10(max(people))
+    hi_x = hi_x if hi_x > lo_x else lo_x + 1
+    for p, (_, label, value) in enumerate(panels):
+        x0, y0, w, h = pad + p * panel_w, 30, panel_w - pad, height - 80
+        values = [value(r) for r in results]
+        lo_y, hi_y = math.log10(max(min(values), 1e-3)), math.log10(max(values))
+        lo_y, hi_y = math.floor(lo_y), math.ceil(hi_y) if hi_y > lo_y else lo_y + 1
+
+        def sx(v: float, x0: int = x0, w: int = w) -> float:
+            return x0 + (math.log10(v) - lo_x) / (hi_x - lo_x) * w
+
+        def sy(v: float, y0: int = y0, h: int = h, lo: float = lo_y, hi: float = hi_y) -> float:
+            return y0 + h - (math.log10(max(v, 1e-3)) - lo) / (hi - lo) * h
+
+        svg.append(f'<rect x="{x0}" y="{y0}" width="{w}" height="{h}" fill="none" stroke="#999"/>')
+        svg.append(f'<text x="{x0 + w / 2}" y="{y0 - 10}" text-anchor="middle">{label}</text>')
+        for e in range(int(lo_y), int(hi_y) + 1):
+            y = sy(10**e)
+            svg.append(f'<line x1="{x0}" x2="{x0 + w}" y1="{y}" y2="{y}" stroke="#eee"/>')
+            svg.append(f'<text x="{x0 - 4}" y="{y + 4}" text-anchor="end">{10**e:g}</text>')
+        for n in people:
+            svg.append(f'<text x="{sx(n)}" y="{y0 + h + 14}" text-anchor="middle">{n:,}</text>')
+        svg.append(f'<text x="{x0 + w / 2}" y="{y0 + h + 30}" text-anchor="middle">people</text>')
+        for c, policy in enumerate(policies):
+            mine = sorted((r for r in results if r["policy"] == policy), key=lambda r: r["people"])
+            points = " ".join(f"{sx(r['people']):.1f},{sy(value(r)):.1f}" for r in mine)
+            colour = colours[c % len(colours)]
+            svg.append(
+                f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>'
+            )
+            for r in mine:
+                svg.append(
+                    f'<circle cx="{sx(r["people"]):.1f}" cy="{sy(value(r)):.1f}" r="3" '
+                    f'fill="{colour}"/>'
+                )
+            if p == 0:
+                svg.append(
+                    f'<text x="{x0 + 8}" y="{y0 + 16 + 14 * c}" fill="{colour}">{policy}</text>'
+                )
+    svg.append("</svg>")
+    path.write_text("\n".join(svg) + "\n", encoding="utf-8")
+
+
+def filing_verdicts(filings: list[dict[str, Any]]) -> list[str]:
+    """The filing's targets (issue 19) at 100,000 people."""
+    lines = []
+    for f in filings:
+        if f["people"] != 100_000:
+            continue
+        lines.append(_verdict("filing 100k people, wall", f["wall"], FILING_TARGETS["wall_s"], "s"))
+        lines.append(
+            _verdict(
+                "filing 100k people, peak RSS of the process tree",
+                f["peak_sum_kib"] / (1 << 20),
+                FILING_TARGETS["peak_gib"],
+                "GiB",
+            )
+        )
+    return lines
+
+
+def verdicts(
+    results: list[dict[str, Any]],
+    growth: list[tuple[str, int, int, float]],
+    big: list[dict[str, Any]],
+) -> list[str]:
+    """Each target: met or missed, and by how much."""
+    lines = []
+    statute = {r["people"]: r for r in results if r["policy"] == "statute"}
+    if 1_000_000 in statute:
+        r = statute[1_000_000]
+        gib = r["total_kib"] / (1 << 20)
+        lines.append(_verdict("1M people, wall", r["wall"], TARGETS["people_1m_wall_s"], "s"))
+        lines.append(
+            _verdict("1M people, peak RSS parent + workers", gib, TARGETS["peak_1m_gib"], "GiB")
+        )
+    if 100_000 in statute:
+        r = statute[100_000]
+        rate = r["people"] / r["wall"]
+        ok = rate >= TARGETS["people_per_s_100k"]
+        lines.append(
+            f"- 100k people, people/s: {rate:,.0f} (target ≥ "
+            f"{TARGETS['people_per_s_100k']:,}): **{'met' if ok else 'missed'}**"
+            + ("" if ok else f", at {rate / TARGETS['people_per_s_100k']:.0%} of it")
+        )
+        lines.append(
+            _verdict(
+                "100k people, peak RSS parent + workers",
+                r["total_kib"] / (1 << 20),
+                TARGETS["peak_100k_gib"],
+                "GiB",
+            )
+        )
+    for policy, small, large, ratio in growth:
+        bound = TARGETS["growth_10x"] * large / small / 10
+        ok = ratio <= bound
+        lines.append(
+            f"- growth {small:,} → {large:,} people ({policy}): time x {ratio:.1f} for "
+            f"people x {large // small} (target ≤ x {bound:.0f}): "
+            f"**{'met' if ok else 'missed'}**"
+        )
+    if big:
+        a = big[0]
+        lines.append(
+            f"- one person with {a['convictions']} convictions: ground {a['ground']:.2f} s, "
+            f"solve {a['solve']:.2f} s, peak {a['hwm'] / 1024:,.0f} MiB: "
+            f"**{'met' if a['ground'] < 5 and a['hwm'] < 1 << 20 else 'missed'}** (priors are "
+            "joined within one person, never across the batch)"
+        )
+    if len(big) == 2:
+        a, b = big
+        ratio = b["ground"] / max(a["ground"], 1e-9)
+        times = b["convictions"] // a["convictions"]
+        shape = "about linear" if ratio < 2 * times else "quadratic within the person"
+        lines.append(
+            f"- one person, {a['convictions']} → {b['convictions']} convictions: "
+            f"grounding x {ratio:.1f} for convictions x {times} ({shape})"
+        )
+    return lines
+
+
+def _verdict(label: str, value: float, target: float, unit: str) -> str:
+    ok = value <= target
+    extra = "" if ok else f", over by {value - target:,.1f} {unit} ({value / target:.1f}x)"
+    return (
+        f"- {label}: {value:,.1f} {unit} (target ≤ {target:g} {unit}): "
+        f"**{'met' if ok else 'missed'}**{extra}"
+    )
+
+
+def write_report(
+    out: Path,
+    args: argparse.Namespace,
+    info: dict[str, str],
+    results: list[dict[str, Any]],
+    floors: list[dict[str, Any]],
+    big: list[dict[str, Any]],
+    skipped: list[str],
+    notes: str,
+    filings: list[dict[str, Any]] | None = None,
+) -> None:
+    """docs/performance.md (and the chart beside it)."""
+    filings = filings or []
+    svg = out.with_suffix(".svg")
+    if results:
+        chart(results, svg)
+    growth = []
+    for policy in sorted({r["policy"] for r in results}):
+        mine = sorted((r for r in results if r["policy"] == policy), key=lambda r: r["people"])
+        for a, b in itertools.pairwise(mine):
+            growth.append((policy, a["people"], b["people"], b["wall"] / a["wall"]))
+    stage_names = ("read_and_group", "facts", "ground", "solve", "render", "write")
+    lines = [
+        "# Performance",
+        "",
+        "Measured by `tests/bench/run_bench.py` (see `tests/bench/README.md`); regenerate this "
+        "page with the",
+        "command under *Reproduce*. Do not edit the tables by hand.",
+        "",
+        "## Machine",
+        "",
+        *(f"- {k}: {v}" for k, v in info.items() if k != "run"),
+        f"- run: {info.get('run', '')}, `--workers {args.workers}`, "
+        f"seed {args.seed}, as-of {AS_OF}, memory budget {args.memory_budget} MiB",
+        "",
+        "## Full run (`cmr-reason run`, explanations included)",
+        "",
+        "| policy | people | rows | convictions | wall s | CPU s | people/s | rows/s | parent MiB "
+        "| worker max MiB | workers sum MiB | parent + workers MiB | load before |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r['policy']} | {r['people']:,} | {r['rows']:,} | {r['convictions']:,} "
+            f"| {r['wall']:,.1f} | {r['cpu']:,.1f} | {r['people'] / r['wall']:,.0f} "
+            f"| {r['rows'] / r['wall']:,.0f} | {_mib(r['main_kib'])} | {_mib(r['worker_max_kib'])} "
+            f"| {_mib(r['worker_sum_kib'])} | {_mib(r['total_kib'])} | {r['load_before']} |"
+        )
+    lines += [
+        "",
+        "Time by stage (seconds; stages after *read_and_group* run in the workers and are summed",
+        "over them, so they add up to more than the wall time when workers run in parallel):",
+        "",
+        "| policy | people | " + " | ".join(stage_names) + " | total |",
+        "|---|---:|" + "---:|" * (len(stage_names) + 1),
+    ]
+    for r in results:
+        s = r["stages"]
+        lines.append(
+            f"| {r['policy']} | {r['people']:,} | "
+            + " | ".join(f"{s.get(k, 0):,.1f}" for k in stage_names)
+            + f" | {s.get('total', 0):,.1f} |"
+        )
+    lines += [
+        "",
+        "## Read-and-group floor",
+        "",
+        "Routing every row, keeping the needed columns, spilling sorted runs above the memory",
+        "budget and merging the subjects back in order, with nothing decided:",
+        "",
+        "| people | rows | wall s | CPU s | rows/s | spilled runs | peak MiB |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in floors:
+        lines.append(
+            f"| {f['people']:,} | {f['rows']:,} | {f['wall']:,.1f} | {f['cpu']:,.1f} "
+            f"| {f['rows'] / f['wall']:,.0f} | {f['runs']} | {_mib(f['hwm'])} |"
+        )
+    lines += [
+        "",
+        "## One person with many convictions",
+        "",
+        "One person, one process, statute policy: grounding and solving that person alone.",
+        "",
+        "| convictions | ground s | solve s | peak MiB |",
+        "|---:|---:|---:|---:|",
+    ]
+    for b in big:
+        lines.append(
+            f"| {b['convictions']:,} | {b['ground']:.2f} | {b['solve']:.2f} | {_mib(b['hwm'])} |"
+        )
+    if filings:
+        lines += [
+            "",
+            "## Court filing (`cmr-reason file`)",
+            "",
+            f"The `{FILING_POLICY}` run of each size filed for Los Angeles County with the "
+            "bundled example settings",
+            "(motions, orders, Exhibit 1, the lists: CSV, XLSX, PDF). Peak: the largest sum "
+            "of the RSS of the",
+            f"command and all its processes, sampled every {SAMPLE_S} s; CPU: the processes' "
+            "user + system time.",
+            "",
+            "| measured | people | workers | Exhibit 1 rows | pages | sealing rows "
+            "| list rows | files | wall s | CPU s | peak MiB | largest process MiB | load before |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for f in filings:
+            lines.append(
+                f"| {f.get('measured', '')} | {f['people']:,} | {f['workers']} "
+                f"| {f['exhibit_rows']:,} | {f['exhibit_pages']:,} | {f['sealing_rows']:,} "
+                f"| {f['list_rows']:,} | {f['files']} | {f['wall']:,.1f} | {f['cpu']:,.1f} "
+                f"| {_mib(f['peak_sum_kib'])} | {_mib(f['process_max_kib'])} "
+                f"| {f['load_before']} |"
+            )
+    lines += ["", "## Targets (issue 9)", "", *verdicts(results, growth, big), ""]
+    if filings:
+        lines += ["## Targets (issue 19)", "", *filing_verdicts(filings), ""]
+    if skipped:
+        lines += [*(f"- {s}" for s in skipped), ""]
+    if results:
+        lines += ["## Chart", "", f"![time and memory against people]({svg.name})", ""]
+    if notes:
+        lines += [notes.strip(), ""]
+    sizes = ",".join(str(s) for s in args.sizes)
+    lines += [
+        "## Reproduce",
+        "",
+        "```sh",
+        "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
+        f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
+        + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
+        "# the filing alone, into the saved figures (docs/performance.json):",
+        f".venv/bin/python tests/bench/run_bench.py --filing-only --filing-sizes 100000 "
+        f"--workers {args.workers}",
+        "```",
+        "",
+        "Generated files are cached in `--data-dir` (default a folder in the system's temporary",
+        "directory; a 1M-person file is about 2.7 GB); remove it when done.",
+        "",
+    ]
+    out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _policies(wanted: str) -> tuple[list[str], list[str]]:
+    """The wanted policies that are bundled, and a note for each one that is not."""
+    from cmr_reason.reasoner.engine.program_set import policy_names
+
+    known = policy_names()
+    policies, skipped = [], []
+    for policy in wanted.split(","):
+        if policy in known:
+            policies.append(policy)
+        else:
+            skipped.append(
+                f"policy `{policy}` skipped: not among the bundled policies "
+                f"({', '.join(known)}) on this branch"
+            )
+    return policies, skipped
+
+
+def main() -> None:
+    """Run the benchmark."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="10000,100000,1000000",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+    )
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--memory-budget", type=int, default=192, help="MiB (the run's default)")
+    parser.add_argument("--policies", default=",".join(POLICIES))
+    parser.add_argument(
+        "--data-dir", type=Path, default=Path(tempfile.gettempdir()) / "cmr-reason-bench"
+    )
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "performance.md")
+    parser.add_argument(
+        "--notes",
+        type=Path,
+        default=ROOT / "tests" / "bench" / "analysis.md",
+        help="Markdown added to the report (default tests/bench/analysis.md; '' for none)",
+    )
+    parser.add_argument("--no-big-person", action="store_true")
+    parser.add_argument(
+        "--filing-sizes",
+        default="100000",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        help=f"Sizes whose {FILING_POLICY} run is also filed ('' for none)",
+    )
+    parser.add_argument(
+        "--filing-only",
+        action="store_true",
+        help="Measure only the filing at --filing-sizes (making the runs it needs) and add it "
+        "to the saved figures of --out's .json, then rewrite the report from them",
+    )
+    parser.add_argument(
+        "--others-up-to",
+        type=int,
+        default=0,
+        help="Run policies after the first only up to this many people (0: every size)",
+    )
+    parser.add_argument(
+        "--report-only",
+        type=Path,
+        default=None,
+        help="Rewrite the report from a saved performance.json, without running anything",
+    )
+    args = parser.parse_args()
+    notes = ""
+    if args.notes and str(args.notes) and args.notes.is_file():
+        notes = args.notes.read_text(encoding="utf-8")
+    policies, skipped = _policies(args.policies)
+    if args.filing_only:
+        saved_path = args.out.with_suffix(".json")
+        saved = json.loads(saved_path.read_text(encoding="utf-8"))
+        args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = [measure_filing(args, size) for size in args.filing_sizes]
+        kept = [f for f in saved.get("filings", []) if f["people"] not in args.filing_sizes]
+        saved["filings"] = sorted(kept + fresh, key=lambda f: f["people"])
+        saved_path.write_text(json.dumps(saved, indent=2) + "\n")
+        args.report_only = saved_path
+    if args.report_only:
+        saved = json.loads(args.report_only.read_text(encoding="utf-8"))
+        args.sizes = sorted({r["people"] for r in saved["results"]})
+        for key, value in saved.get("settings", {}).items():
+            setattr(args, key, value)
+        write_report(
+            args.out,
+            args,
+            saved["machine"],
+            saved["results"],
+            saved["floors"],
+            saved["big"],
+            saved.get("skipped", skipped),
+            notes,
+            saved.get("filings", []),
+        )
+        print(f"wrote {args.out}")
+        return
+    args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    info = machine()
+    results, floors, filings = [], [], []
+    for size in args.sizes:
+        path, rows = synth_file(args.data_dir, size, args.seed)
+        print(f"{size:,} people ({rows:,} rows): floor ...", flush=True)
+        found = floor(path, args.memory_budget)
+        floors.append({**found, "people": size, "rows": rows})
+        for number, policy in enumerate(policies):
+            if number and args.others_up_to and size > args.others_up_to:
+                continue
+            print(f"  run {policy} ...", flush=True)
+            to_file = policy == FILING_POLICY and size in args.filing_sizes
+            result = full_run(
+                path, policy, args.workers, args.batch_size, args.memory_budget, keep=to_file
+            )
+            if to_file:
+                filings.append(_file_run(Path(result.pop("out_dir")), size, args.workers))
+            results.append({**result, "policy": policy})
+            print(
+                f"  {result['wall']:.1f} s, {result['people'] / result['wall']:,.0f} people/s, "
+                f"{result['total_kib'] / 1024:,.0f} MiB",
+                flush=True,
+            )
+    big = [] if args.no_big_person else big_person(args.data_dir, "statute")
+    info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    settings = {
+        "workers": args.workers,
+        "seed": args.seed,
+        "memory_budget": args.memory_budget,
+        "others_up_to": args.others_up_to,
+    }
+    (args.out.with_suffix(".json")).write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "settings": settings,
+                "results": results,
+                "floors": floors,
+                "big": big,
+                "skipped": skipped,
+                "filings": filings,
+            },
+            indent=2,
+        )
+        + "\n"
+    )
+    write_report(args.out, args, info, results, floors, big, skipped, notes, filings)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
