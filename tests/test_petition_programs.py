@@ -20,13 +20,13 @@ from case_results import all_case_results
 from test_remedy_versions import coverage_problems
 
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.reasoner.bulk_run import demo_input
-from cmr_reason.reasoner.catalogue import load_catalogue
-from cmr_reason.reasoner.program_set import load_program_set
-from cmr_reason.reasoner.programs_dir import PROGRAMS_DIR
-from cmr_reason.reasoner.remedies import beside_prop64, remedy_vocabulary
-from cmr_reason.reasoner.remedy_decision import remedy_decisions
-from cmr_reason.reasoner.solver import decide
+from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.remedies import beside_prop64, remedy_vocabulary
+from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
+from cmr_reason.reasoner.engine.solver import decide
 
 PETITIONS = ("pc1203_4", "pc1203_4a", "pc1203_41", "pc17b", "prop47")
 # Predicates every remedy program may add to (catalogue and output facts by design).
@@ -43,7 +43,9 @@ def _all_remedies() -> tuple[str, ...]:
 
 
 def _program_files(code: str) -> list[str]:
-    return [name for name in remedy_vocabulary().by_code(code).files if name.startswith("statutes/")]
+    return [
+        name for name in remedy_vocabulary().by_code(code).files if name.startswith("statutes/")
+    ]
 
 
 def _head_predicates(path: str) -> set[str]:
@@ -137,7 +139,7 @@ def test_exactly_one_version_on_every_as_of_date() -> None:
 
 def test_every_demo_conviction_gets_one_decision_under_every_remedy() -> None:
     """No internal error, one decision per conviction and remedy, at dates around the laws."""
-    people = list(read_histories([demo_input()]))[:120]
+    people = list(read_histories([demo_path()]))[:120]
     ids = {c.conviction_id for h in people for c in h.convictions}
     programs = load_program_set("statute", _all_remedies())
     for as_of in (dt.date(2014, 11, 5), dt.date(2023, 1, 1)):
