@@ -44,6 +44,7 @@ from cmr_reason.reasoner.run.bulk import (
 from cmr_reason.reasoner.run.compare import COMPARISON_FILES, TEMPORARY, compare_runs
 from cmr_reason.reasoner.run.contents import FACTS_FILE, run_problem
 from cmr_reason.reasoner.run.input_check import EXIT_REJECTS, repairs_of
+from cmr_reason.reasoner.run.remedy_output import remedy_headline
 from cmr_reason.reasoner.run.replace_dir import LEFTOVER, describe, entries
 from cmr_reason.reasoner.run.sanity import RunWarning
 from cmr_reason.reasoner.run.settings import GivenSettings, first_run_settings, resolve_settings
@@ -75,6 +76,8 @@ def summary_table(figures: dict[str, Any]) -> Table:
          f"{rows['rows_in']} ({rows['rows_used']} / {rows['rows_irrelevant']} / "
          f"{rows['rows_rejected']})"),
     ]  # fmt: skip
+    # The remedies beside Prop 64 (run --remedy), after Prop 64's figures.
+    lines += [(f"  {label}" if sub else label, n) for label, n, sub in remedy_headline(figures)]
     for label, value in lines:
         table.add_row(label, str(value))
     return table

@@ -57,6 +57,7 @@ class RunRequest:
     batch_size: int = 250  # smaller than the command's, so the bar moves on small files
     encoding: str = "utf-8"
     repair_excel: bool = False  # run --repair-excel
+    remedies: tuple[str, ...] = ()  # run --remedy: codes of the remedies beside Prop 64
     kind: str = "run"
 
     def execute(self, progress: Progress, notes: list[str]) -> list[str]:
@@ -71,7 +72,7 @@ class RunRequest:
         check_inputs(list(self.inputs))
         config = RunConfig(
             inputs=list(self.inputs),
-            programs=load_program_set(self.policy),
+            programs=load_program_set(self.policy, self.remedies),
             as_of=self.as_of,
             out_dir=self.out_dir,
             county=self.county,

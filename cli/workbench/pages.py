@@ -29,6 +29,7 @@ from cmr_reason.reasoner.engine.catalogue import Catalogue
 from cmr_reason.reasoner.engine.decision import Decision
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
 from cmr_reason.reasoner.explain.justification import build_tree, outcome_label
+from cmr_reason.reasoner.explain.remedy import remedy_report
 from cmr_reason.reasoner.review.db import ReviewDB
 from cmr_reason.reasoner.review.decision_facts import (
     PROBLEMS,
@@ -108,7 +109,13 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
         abort(404, description=f"No person {subject_id} in this run.")
     rows = store.convictions_of(subject_id)
     with current_holder().lock:
-        history, decisions = run.decisions_of(subject_id)
+        history, solved = run.solved_of(subject_id)
+    decisions = solved.decisions
+    # The remedies beside Prop 64 the run decided (run --remedy): each conviction's trees.
+    remedy_trees: dict[str, list[dict[str, Any]]] = {}
+    for trees_of_remedy in remedy_report(history, solved, run.catalogue).values():
+        for remedy_tree in trees_of_remedy:
+            remedy_trees.setdefault(remedy_tree["conviction_id"], []).append(remedy_tree)
     trees = {
         c.conviction_id: build_tree(decisions[c.conviction_id], run.catalogue, history)
         for c in history.convictions
@@ -146,6 +153,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
                 "in_queue": row["outcome"] in QUEUE_OUTCOMES or bool(decided),
                 "relief": decisions[cid].statute_relief if cid in decisions else "",
                 "refused": refusals(decisions.get(cid), run.catalogue),
+                "remedies": remedy_trees.get(cid, []),
             }
         )
     return {

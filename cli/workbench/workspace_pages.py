@@ -51,7 +51,14 @@ from cmr_reason.cli.workbench.policy_form import (
 )
 from cmr_reason.cli.workbench.workspace import RUN_NAME, Workspace, check_run_name
 from cmr_reason.facts.errors import UserError
+from cmr_reason.reasoner.engine.remedies import (
+    PROP64,
+    manifest_remedies,
+    remedy_names,
+    remedy_vocabulary,
+)
 from cmr_reason.reasoner.filing.settings import EXAMPLE_NAME, TEMPLATES_DIR
+from cmr_reason.reasoner.run.remedy_output import remedy_headline
 
 #: The report is a file of its own (inline styles and pictures, no script): it gets its own
 #: policy, sandboxed, instead of the workbench's.
@@ -88,6 +95,7 @@ def headline(figures: dict[str, Any]) -> list[tuple[str, Any, bool]]:
         ("used", rows["rows_used"], True),
         ("irrelevant", rows["rows_irrelevant"], True),
         ("rejected (rejects.csv)", rows["rows_rejected"], True),
+        *remedy_headline(figures),  # a run with a remedy beside Prop 64 (run --remedy)
     ]
 
 
@@ -133,6 +141,8 @@ def _run_info(name: str) -> dict[str, Any]:
         "relieved": (summary.get("people") or {}).get("relieved", ""),
         "warnings": [warning_text(w) for w in manifest.get("warnings", [])],
         "decisions": manifest.get("decisions") or {},
+        # The remedies beside Prop 64 the run decided (run --remedy), by name.
+        "remedies": remedy_names(manifest_remedies(manifest)),
     }
 
 
@@ -177,6 +187,11 @@ def _form_values(forms: list[PolicyForm]) -> dict[str, str]:
     return values
 
 
+def _remedy_choices() -> list[Any]:
+    """The remedies a run may decide beside Prop 64 (``cmr-reason remedies``)."""
+    return [r for r in remedy_vocabulary().remedies if r.code != PROP64]
+
+
 def _free_name(stem: str) -> str:
     """A run name not taken yet, from ``stem`` (``demo``, ``demo-2``, ...)."""
     stem = stem.strip("-._")[:56] or "run"
@@ -217,6 +232,7 @@ def _start_run(forms: list[PolicyForm]) -> Job:
     if params:
         policy = str(write_params(space.params_path(name, policy), policy, params))
     county = form.get("county", "").strip().upper() or None
+    remedies = tuple(r.code for r in _remedy_choices() if form.get(f"remedy_{r.code}") == "on")
     user = current_user()
     assert user is not None
     return _jobs().start(
@@ -224,7 +240,7 @@ def _start_run(forms: list[PolicyForm]) -> Job:
         user.name,
         RunRequest(inputs=(source,), policy=policy, as_of=as_of, out_dir=space.run_path(name),
                    county=county, workers=workers,
-                   repair_excel=form.get("repair_excel") == "on"),
+                   repair_excel=form.get("repair_excel") == "on", remedies=remedies),
     )  # fmt: skip
 
 
@@ -258,6 +274,7 @@ def register_workspace_pages(app: Flask) -> None:
             cpus=os.cpu_count() or 1,
             active=_jobs().active(),
             roots=_data().roots,
+            remedies=_remedy_choices(),
         )
 
     @app.get("/browse")

@@ -100,6 +100,7 @@ def remedy_tree(
         "stays_true": [fact_text(texts, c) for c in dec.stays_true],
         "versions": versions,
         "dates": dates,
+        "dates_title": _dates_title(dec.outcome),
         "set_aside": set_aside,
         "flags": [fact_text(texts, f) for f in dec.flags],
     }
@@ -142,7 +143,7 @@ def remedy_rich_tree(tree: dict[str, Any]) -> Tree:
             for node in tree[key]:
                 branch.add(_line(node))
     if tree["dates"]:
-        branch = root.add(_dates_title(tree))
+        branch = root.add(tree["dates_title"])
         for node in tree["dates"]:
             branch.add(_line(node))
     for node in tree["versions"]:
@@ -158,9 +159,9 @@ def _capital(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def _dates_title(tree: dict[str, Any]) -> str:
+def _dates_title(outcome: str) -> str:
     """The dates' heading: the date of eligibility, or, when none, the dates relief waits for."""
-    if remedy_vocabulary().kinds.get(tree["outcome"]) in ("relief", "relief_later"):
+    if remedy_vocabulary().kinds.get(outcome) in ("relief", "relief_later"):
         return "the date of eligibility"
     return "dates relief would also wait for"
 
@@ -187,7 +188,7 @@ def remedy_markdown(tree: dict[str, Any]) -> list[str]:
         for node in tree[key]:
             lines.append(f"- {_capital(STATUS_WORDS[key])}: {node['text']}")
     for node in tree["dates"]:
-        lines.append(f"- {_capital(_dates_title(tree))}: {node['text']}")
+        lines.append(f"- {_capital(tree['dates_title'])}: {node['text']}")
     for node in tree["versions"]:
         lines.append(f"- {node['text']}")
     lines.append("")

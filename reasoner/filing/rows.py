@@ -19,7 +19,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +28,11 @@ from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import input_kind, read_lp_histories
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.filing.deadlines import (
+    DeadlineEntry,
+    new_deadline_tables,
+    number_deadline_rows,
+)
 from cmr_reason.reasoner.filing.tables import (
     EXHIBIT_COLUMNS,
     LIST_COLUMNS,
@@ -89,6 +94,8 @@ class FilingRows:
     resentence: Table
     source_rows: dict[str, list[Row]]
     other_county_rows: int = 0
+    # The objection-deadline lists of a run with a remedy beside Prop 64 (deadlines.py).
+    deadlines: list[Table] = field(default_factory=list)
 
 
 class _Case(NamedTuple):
@@ -130,8 +137,16 @@ def _indexed(rows: Iterator[list[str]], path: Path, wanted: Iterable[str]) -> li
 class _Gatherer:
     """Builds the tables for one county from a run, one pass over each file."""
 
-    def __init__(self, run: RunDir, county: str, progress: Progress | None) -> None:
+    def __init__(
+        self,
+        run: RunDir,
+        county: str,
+        progress: Progress | None,
+        deadlines: dict[str, DeadlineEntry] | None = None,
+    ) -> None:
         self.run = run
+        self.deadlines = deadlines  # None: the run decided no remedy with deadlines
+        self.deadline_tables = new_deadline_tables() if deadlines is not None else {}
         self.county = county
         self.progress = progress
         self.catalogue = run.catalogue
@@ -238,6 +253,8 @@ class _Gatherer:
         one = self.one
         sealing: dict[str, dict[str, str]] = {}
         for count in counts:
+            if self.deadlines:
+                self.add_deadline(person, count)
             filed = self.filed.pop(count.conviction_id, None)
             if filed is None:
                 continue
@@ -276,6 +293,24 @@ class _Gatherer:
         for case_id, cells in sealing.items():
             self.tables["sealing"].add(self.sealing_cells(case_id, cells, numbers))
 
+    def add_deadline(self, person: PersonCells, count: CountCells) -> None:
+        """Add a conviction to its objection-deadline list, if it is on one."""
+        assert self.deadlines is not None
+        entry = self.deadlines.pop(count.conviction_id, None)
+        if entry is None:
+            return
+        case = self.cases.get(count.case_id)
+        self.deadline_tables[entry.table].add({
+            **entry.cells,
+            "name": person.name,
+            "date_of_birth": person.date_of_birth,
+            "cii": person.cii,
+            "case_numbers": count.case_numbers
+            or (case.case_numbers.replace(";", "; ") if case else ""),
+            "court": self.one(count.court or (case.court if case else "")),
+            "case_id": count.case_id,
+        })  # fmt: skip
+
     def sealing_cells(
         self, case_id: str, cells: dict[str, str], numbers: dict[str, str]
     ) -> dict[str, str]:
@@ -301,13 +336,19 @@ class _Gatherer:
     def gather(self, workers: int) -> FilingRows:
         self.read_cases()
         self.read_convictions()
+        if self.deadlines:
+            self.subjects.update(e.cells["subject_id"] for e in self.deadlines.values())
         people = _people(self.run, self.subjects, workers, self.progress, self.re_decide)
         for person, counts in people:
             self.add_person(person, counts)
         for table in self.tables.values():
             number_rows(table)
+        for table in self.deadline_tables.values():
+            number_deadline_rows(table)
         return FilingRows(county=self.county, source_rows=self.source_rows,
-                          other_county_rows=self.other, **self.tables)  # fmt: skip
+                          other_county_rows=self.other,
+                          deadlines=list(self.deadline_tables.values()),
+                          **self.tables)  # fmt: skip
 
 
 def _items(
@@ -371,7 +412,15 @@ def _batch_results(
 
 
 def gather_rows(
-    run: RunDir, county: str, progress: Progress | None = None, workers: int = 1
+    run: RunDir,
+    county: str,
+    progress: Progress | None = None,
+    workers: int = 1,
+    deadlines: dict[str, DeadlineEntry] | None = None,
 ) -> FilingRows:
-    """The filing's tables for ``county`` (DOJ spelling, e.g. ``LOS ANGELES``)."""
-    return _Gatherer(run, county, progress).gather(workers)
+    """The filing's tables for ``county`` (DOJ spelling, e.g. ``LOS ANGELES``).
+
+    ``deadlines`` (:func:`~cmr_reason.reasoner.filing.deadlines.deadline_entries`, for a run
+    with a remedy beside Prop 64) adds the two objection-deadline lists.
+    """
+    return _Gatherer(run, county, progress, deadlines).gather(workers)

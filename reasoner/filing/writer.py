@@ -30,7 +30,11 @@ from cmr_reason.reasoner.filing.counts import (
     dismissal_counts,
     redesignation_counts,
 )
-from cmr_reason.reasoner.filing.deadlines import DEFAULT_WINDOW_DAYS, objection_tables
+from cmr_reason.reasoner.filing.deadlines import (
+    DEFAULT_WINDOW_DAYS,
+    deadline_entries,
+    has_deadline_lists,
+)
 from cmr_reason.reasoner.filing.deadlines import ORDER as DEADLINE_ORDER
 from cmr_reason.reasoner.filing.deadlines import TITLES as DEADLINE_TITLES
 from cmr_reason.reasoner.filing.deadlines import USES as DEADLINE_USES
@@ -259,7 +263,9 @@ def make_filing(
     if run.county and run.county != county:
         raise UserError(f"the run covers {run.county} County only, but the settings file's "
                         f"court is in {county}")  # fmt: skip
-    rows: FilingRows = gather_rows(run, county, progress, workers)
+    # The objection-deadline lists, only for a run with a remedy beside Prop 64 (PC 1203.425).
+    deadlines = deadline_entries(run, county, deadline_window) if has_deadline_lists(run) else None
+    rows: FilingRows = gather_rows(run, county, progress, workers, deadlines)
     basis = check_counts(rows, run.summary, run.county)
     counts = {
         "dismissal": dismissal_counts(rows),
@@ -269,13 +275,12 @@ def make_filing(
         "resentence": len(rows.resentence.rows),
         "sealing_cases": len(rows.sealing.rows),
     }
-    deadlines = objection_tables(run, county, deadline_window)  # only a run with PC 1203.425
-    for table in deadlines:
+    for table in rows.deadlines:
         counts[table.name] = len(table.rows)
     try:
         with replacing(out_dir, force, FILING) as temp:
             hashes = _write(_Writer(temp, run, settings), template, rows, counts, basis,
-                            progress, workers, deadlines)  # fmt: skip
+                            progress, workers)  # fmt: skip
     except OSError as exc:
         kept = f"{out_dir} is unchanged" if out_dir.exists() else ""
         raise write_failed(exc, f"the filing {out_dir}", kept) from None
@@ -290,7 +295,6 @@ def _write(
     basis: str,
     progress: Progress | None,
     workers: int,
-    deadlines: list[Table] | None = None,
 ) -> dict[str, str]:
     """Write every file of the filing and ``filing.json``; return the files' SHA-256."""
     run, settings = writer.run, writer.settings
@@ -300,7 +304,7 @@ def _write(
             writer.documents(template, kind, _context(settings, run, counts[kind]))
             jobs += writer.table(getattr(rows, kind), "conviction")
     jobs += writer.table(rows.sealing, "case")
-    for table in (rows.challenge, rows.review, rows.resentence, *(deadlines or ())):
+    for table in (rows.challenge, rows.review, rows.resentence, *rows.deadlines):
         jobs += writer.table(table, "conviction")
     total = len(writer.hashes) + len(jobs) + 1
     _tell(progress, "files", len(writer.hashes), total)

@@ -96,7 +96,7 @@ def run_problem(path: Path) -> str | None:
         return f"its manifest.json is not a cmr-reason run's (it holds {describe(names)})"
     allowed = {
         *OUTPUT_FILES,
-        REMEDIES_DIR,
+        f"{REMEDIES_DIR}/",  # a folder: entries() marks it with a slash
         FACTS_FILE,
         MARKER,
         *(p.name for p in review_files(path)),

@@ -217,10 +217,15 @@ class RunDir:
 
     def decisions_of(self, subject_id: str) -> tuple[History, dict[str, Decision]]:
         """One person's history and decisions."""
+        history, solved = self.solved_of(subject_id)
+        return history, solved.decisions
+
+    def solved_of(self, subject_id: str) -> tuple[History, SolveResult]:
+        """One person's history and the whole re-decision (the remedies' decisions too)."""
         history = self.history(subject_id)
         if history is None:
             raise UserError(f"no person {subject_id!r} in this run")
-        return history, self.decide([history]).decisions
+        return history, self.decide([history])
 
     def explain(self, subject_id: str) -> list[dict[str, Any]]:
         """The justification trees of one person's convictions, in date order."""

@@ -221,3 +221,26 @@ def remedy_manifest(codes: tuple[str, ...]) -> dict[str, Any]:
             for code in ("prop64", *codes)
         ]
     }
+
+
+def remedy_headline(figures: dict[str, Any]) -> list[tuple[str, int, bool]]:
+    """The remedies' headline figures of ``summary.json`` (label, count, indented).
+
+    What ``run`` prints and the workbench's results page shows beside Prop 64's figures:
+    for each remedy, its convictions by outcome and the people whose whole record it clears,
+    alone and with Prop 64. None for a run that decided Prop 64 alone.
+    """
+    entry = figures.get("remedies")
+    if not isinstance(entry, dict):
+        return []
+    vocab = remedy_vocabulary()
+    clears = entry.get("whole_record_clears", {})
+    lines: list[tuple[str, int, bool]] = []
+    for name in sorted(k for k, v in entry.items() if isinstance(v, dict) and "by_outcome" in v):
+        data = entry[name]
+        citation = vocab.by_code(name.replace(".", "_")).citation
+        lines.append((f"{citation}: convictions decided", data["convictions"], False))
+        lines += [(vocab.label(o), data["by_outcome"].get(o, 0), True) for o in vocab.outcomes]
+        lines.append((f"{citation}: people whose whole record clears", clears.get(name, 0), False))
+        lines.append(("with Prop 64 too", clears.get(f"prop64+{name}", 0), True))
+    return lines
