@@ -103,6 +103,7 @@ def remedy_tree(
         "dates_title": _dates_title(dec.outcome),
         "set_aside": set_aside,
         "flags": [fact_text(texts, f) for f in dec.flags],
+        "reviewer_decides": [fact_text(texts, q) for q in dec.reviewer_decides],
     }
 
 
