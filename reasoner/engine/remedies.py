@@ -23,7 +23,8 @@ from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR, program_path
 PROP64 = "prop64"
 _SHOW = """
 #show remedy/3. #show remedy_program/2. #show remedy_outcome_label/3.
-#show remedy_outcome_order/2. #show relief_rank/2. #show outcome_takes/2. #show remedy_clears/1.
+#show remedy_outcome_order/2. #show remedy_outcomes_of/2.
+#show relief_rank/2. #show outcome_takes/2. #show remedy_clears/1.
 """
 
 
@@ -51,6 +52,7 @@ class RemedyVocabulary:
     relief_ranks: dict[str, int] = field(default_factory=dict)
     takes: dict[str, str] = field(default_factory=dict)
     clearing: frozenset[str] = frozenset()
+    outcomes_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by remedy
 
     def by_code(self, code: str) -> Remedy:
         """The remedy with this code (a KeyError for an unknown one: a caller's mistake)."""
@@ -76,6 +78,7 @@ def remedy_vocabulary() -> RemedyVocabulary:
     relief_ranks: dict[str, int] = {}
     takes: dict[str, str] = {}
     clearing: set[str] = set()
+    own: dict[str, set[str]] = {}
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             for sym in model.symbols(shown=True):
@@ -95,6 +98,8 @@ def remedy_vocabulary() -> RemedyVocabulary:
                     takes[str(args[0])] = args[1].string
                 elif sym.name == "remedy_clears":
                     clearing.add(str(args[0]))
+                elif sym.name == "remedy_outcomes_of":
+                    own.setdefault(str(args[0]), set()).add(str(args[1]))
     # Prop 64 first, then the others by code: a fixed order, whatever clingo's.
     order.sort(key=lambda r: (r[0] != PROP64, r[0]))
     remedies = tuple(
@@ -110,6 +115,7 @@ def remedy_vocabulary() -> RemedyVocabulary:
         relief_ranks=relief_ranks,
         takes=takes,
         clearing=frozenset(clearing),
+        outcomes_of={r: tuple(o for o in outcomes if o in own[r]) for r in sorted(own)},
     )
 
 
