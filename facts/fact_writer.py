@@ -236,6 +236,7 @@ def history_facts(history: History, *, descriptive: bool = True) -> str:
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
             lines.append(f"arrest_on({aid}, {to_yyyymmdd(arrest.date)}).")
+        lines.extend(f"arrest_disposition({aid}, {code})." for code in arrest.dispositions)
     for dismissal in sorted(history.dismissals, key=lambda d: d.count_id):
         did = quote(dismissal.count_id)
         lines.append(f"dismissed_count({did}, {pid}, {quote(dismissal.case_id)}).")

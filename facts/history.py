@@ -164,6 +164,9 @@ class Arrest(Frozen):
     county: str = ""
     agency: Court = Court()
     charges: tuple[Charge, ...] = ()
+    # What the step itself records of its end, one code per distinct disposition of its
+    # counts (facts/doj/vocabulary.py ARREST_DISPOSITIONS): prosecutor_rejected, ...
+    dispositions: tuple[str, ...] = ()
     source: Source
 
 

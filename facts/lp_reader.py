@@ -19,6 +19,7 @@ import clingo
 from clingo import ast
 
 from cmr_reason.facts.dates import from_yyyymmdd, part_end
+from cmr_reason.facts.doj.vocabulary import ARREST_DISPOSITION_CODES as ARREST_CODES
 from cmr_reason.facts.doj.vocabulary import LATER_DISPOSITION_KINDS
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history import (
@@ -44,6 +45,7 @@ HISTORY_PREDICATES = {
     ("attempt", 1), ("conspiracy", 1), ("target_charge", 4), ("level", 2),
     ("arrest_agency", 3), ("sentence", 4), ("sentence", 2), ("sentence_part_end", 5),
     ("later_disposition", 3), ("data_flag", 2), ("arrest", 2), ("arrest_on", 2),
+    ("arrest_disposition", 2),
     ("dismissed_count", 3), ("cycle", 2), ("rejected_line", 3),
 }  # fmt: skip
 # Predicates that were input once and are now worked out by the programs: what to write instead.
@@ -253,6 +255,18 @@ class _Builder:
         unique = {(d.date, d.kind): d for d in found}
         return tuple(unique[key] for key in sorted(unique))
 
+    def arrest_dispositions(self, aid: str) -> tuple[str, ...]:
+        """The ``arrest_disposition/2`` codes of an arrest, each once, in the file's order."""
+        found = []
+        for fact in self.keyed("arrest_disposition", 2).get(aid, []):
+            code = fact.symbol.arguments[1]
+            if code.type is not clingo.SymbolType.Function or str(code) not in ARREST_CODES:
+                valid = ", ".join(ARREST_CODES)
+                raise _error(self.path, fact.line, f"unknown arrest disposition {code}; one of: "
+                             f"{valid}")  # fmt: skip
+            found.append(str(code))
+        return tuple(dict.fromkeys(found))
+
     def histories(self) -> list[History]:
         path = self.path
         people = {_text(f.symbol.arguments[0]): f for f in self.of("person", 1)}
@@ -292,6 +306,10 @@ class _Builder:
             if owner not in people:
                 line = convictions_of.get(owner) or arrests_of.get(owner) or dismissals_of[owner]
                 raise _error(path, line[0].line, f"person {owner!r} has no person/1 fact")
+        arrest_ids = {_text(f.symbol.arguments[0]) for f in self.of("arrest", 2)}
+        for fact in self.of("arrest_disposition", 2):
+            if _text(fact.symbol.arguments[0]) not in arrest_ids:
+                raise _error(path, fact.line, "arrest_disposition without its arrest/2 fact")
         conviction_ids = {_text(f.symbol.arguments[0]) for f in self.of("conviction", 3)}
         for name in ("later_disposition", "sentence_part_end"):
             for fact in self.of(name, 3 if name == "later_disposition" else 5):
@@ -431,6 +449,7 @@ class _Builder:
                     date=self.one_date("arrest_on", _text(f.symbol.arguments[0]))
                     if _text(f.symbol.arguments[0]) in arrest_dates
                     else None,
+                    dispositions=self.arrest_dispositions(_text(f.symbol.arguments[0])),
                     source=Source(file=str(path), lines=(f.line,)),
                 )
                 for f in arrests_of.get(pid, [])

@@ -2,9 +2,10 @@
 
 The bulk run's packed facts (:func:`cmr_reason.facts.fact_writer.packed_facts`) omit the
 arrests and the counts disposed of without conviction, which no Prop 64 rule reads. PC
-1203.425 reads them: an arrest whose cycle shows no disposition looks like a pending charge
-(``programs/statutes/pc1203_425.lp``). They are written only for a run that asks for such a
-remedy, so a Prop 64 run costs nothing more (``docs/facts.md`` "Other events").
+1203.425 reads them: an arrest with no disposition, neither on its own step nor in its
+cycle's court step, looks like a pending charge (``programs/statutes/pc1203_425.lp``).
+They are written only for a run that asks for such a remedy, so a Prop 64 run costs
+nothing more (docs/facts.md "Other events").
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def arrest_cycle(subject_id: str, arrest_id: str) -> str:
 
 
 def remedy_facts(history: History) -> str:
-    """``arrest/2``, ``arrest_on/2``, ``arrest_cycle/2`` and ``dismissed_count/3`` of a person."""
+    """The arrests (with their date, disposition and cycle) and dismissed counts of a person."""
     sid = history.subject_id
     pid = quote(sid)
     lines: list[str] = []
@@ -37,6 +38,7 @@ def remedy_facts(history: History) -> str:
         lines.append(f"arrest({aid}, {pid}).")
         if arrest.date:
             lines.append(f"arrest_on({aid}, {to_yyyymmdd(arrest.date)}).")
+        lines.extend(f"arrest_disposition({aid}, {code})." for code in arrest.dispositions)
         cycle = arrest_cycle(sid, arrest.arrest_id)
         if cycle:
             lines.append(f"arrest_cycle({aid}, {quote(cycle)}).")

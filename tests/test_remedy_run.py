@@ -80,6 +80,45 @@ def remedy_rows(remedy_run: Path) -> list[dict[str, str]]:
     return rows_of(remedy_run / REMEDY_FILE)
 
 
+# --- the facts a remedy reads ------------------------------------------------------------
+def test_arrest_step_dispositions_are_read(tmp_path: Path) -> None:
+    """What an arrest step records of its end becomes ``arrest_disposition/2`` (PC 1203.425
+    reads it: docs/facts.md "Other events"); blank records nothing, unknown text is other."""
+    from doj_builder import arrest, court, write
+
+    from cmr_reason.facts.fact_writer import history_facts
+    from cmr_reason.facts.history_reader import read_histories, read_lp_histories
+    from cmr_reason.facts.remedy_facts import remedy_facts
+
+    path = write(tmp_path / "doj.csv", [
+        arrest("001001001000", "20100105"),
+        court("001002001000", "20100301"),
+        arrest("002001001000", "20150105", DISP_DESCR="PROS REJ-OTHER"),
+        arrest("002001002000", "20150105", DISP_DESCR="REL/DET ONLY-LACK OF SUFF EVID"),
+        arrest("003001001000", "20160105", DISP_DESCR="REL/TOT OTHER JURIS/AUTH"),
+        arrest("004001001000", "20170105", DISP_DESCR="SOMETHING NEW"),
+    ])  # fmt: skip
+    (history,) = list(read_histories([path]))
+    codes = {a.arrest_id: a.dispositions for a in history.arrests}
+    assert codes == {
+        "1001:001001": (),
+        "1001:002001": ("prosecutor_rejected", "released_detention_only"),
+        "1001:003001": ("turned_over",),
+        "1001:004001": ("other",),
+    }
+    facts = remedy_facts(history)
+    assert 'arrest_disposition("1001:002001", prosecutor_rejected).' in facts
+    assert 'arrest_cycle("1001:002001", "1001:002").' in facts
+    # A hand-written history says the same, and reads back to the same arrests.
+    lp = tmp_path / "p.lp"
+    lp.write_text(history_facts(history), encoding="utf-8")
+    (again,) = list(read_lp_histories([lp]))
+    assert {a.arrest_id: a.dispositions for a in again.arrests} == codes
+    lp.write_text(history_facts(history).replace("turned_over", "freed"), encoding="utf-8")
+    with pytest.raises(Exception, match="unknown arrest disposition freed"):
+        read_lp_histories([lp])
+
+
 # --- the run ------------------------------------------------------------------------------
 def test_prop64_files_are_unchanged_by_a_remedy(prop64_run: Path, remedy_run: Path) -> None:
     for name in PROP64_FILES:

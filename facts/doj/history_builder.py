@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
 from cmr_reason.facts.dates import from_yyyymmdd, part_end
+from cmr_reason.facts.doj import vocabulary as vocab
 from cmr_reason.facts.doj.rows import ArrestRow, CourtRow, EventRow, Subject
 from cmr_reason.facts.history import (
     Arrest,
@@ -193,12 +194,19 @@ def _arrests_by_cycle(
             county=head.county,
             agency=parse_court(head.ori_code, head.ori_descr),
             charges=tuple([normalise_charge(r.charge_text) for r in by_count]),
+            dispositions=_arrest_dispositions(by_count),
             source=_source(files, rows),
         )
         arrests.append(arrest)
         first_of_cycle.setdefault(step[:3], arrest)
     arrests.sort(key=lambda a: (a.date or _LAST, a.arrest_id))
     return arrests, first_of_cycle
+
+
+def _arrest_dispositions(rows: Sequence[ArrestRow]) -> tuple[str, ...]:
+    """The codes of what an arrest step's counts record of its end, each once, in count order."""
+    codes = (vocab.arrest_disposition(r.disposition) for r in rows)
+    return tuple(dict.fromkeys(c for c in codes if c is not None))
 
 
 def _dismissal(sid: str, cnt: str, rows: list[CourtRow], files: Sequence[str]) -> Dismissal:

@@ -506,7 +506,7 @@ class FileReader:
         kept = ArrestRow(
             self.index, line, cnt, step_date, cyc_date, keep(text),
             keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
-            keep(row[_K.STP_ORI_CNTY_NAME]),
+            keep(row[_K.STP_ORI_CNTY_NAME]), keep(row[_K.DISP_DESCR]),
         )  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
         if rows and any(kept[2:] == other[2:] for other in rows):

@@ -52,6 +52,7 @@ class ArrestRow(NamedTuple):
     ori_code: str
     ori_descr: str
     county: str
+    disposition: str = ""  # the step's DISP_DESCR (a prosecutor's rejection, a release...)
 
 
 class EventRow(NamedTuple):

@@ -109,6 +109,18 @@ NO_CONVICTION_PREFIXES: Final[tuple[str, ...]] = (
     "REL/TOT",
 )
 
+#: Dispositions written on an arrest step itself (the case never reached court), by the
+#: families they start with, and the code an ``arrest_disposition/2`` fact carries. Reading
+#: only: which of them end the charge is the programs' (``programs/statutes/pc1203_425.lp``).
+ARREST_DISPOSITIONS: Final[dict[str, str]] = {
+    "PROS REJ": "prosecutor_rejected",  # PROS REJ-OTHER, PROS REJ-COMB W/OTHER CNTS ...
+    "REL/DET ONLY": "released_detention_only",  # REL/DET ONLY-LACK OF SUFF EVID ...
+    "REL/TOT": "turned_over",  # REL/TOT OTHER JURIS/AUTH: released to another authority
+    "DISMISSED": "dismissed",
+}
+#: Every ``arrest_disposition/2`` code; ``other`` is a value the vocabulary does not know.
+ARREST_DISPOSITION_CODES: Final[tuple[str, ...]] = (*ARREST_DISPOSITIONS.values(), "other")
+
 #: Court entries that record a step of the proceedings, not an outcome (docs/doj-format.md
 #: "Printed RAP sheets").
 PROCEDURAL_VALUES: Final[frozenset[str]] = frozenset(
@@ -174,6 +186,18 @@ def disposition(text: str) -> tuple[str, str] | None:
     if value in PROCEDURAL_VALUES:
         return PROCEDURAL, ""
     return None
+
+
+@lru_cache(maxsize=1 << 10)
+def arrest_disposition(text: str) -> str | None:
+    """The code of an arrest step's ``DISP_DESCR`` (``other`` when unknown; None: blank)."""
+    value = normalise(text)
+    if not value or value == "NULL":
+        return None
+    for prefix, code in ARREST_DISPOSITIONS.items():
+        if value.startswith(prefix):
+            return code
+    return "other"
 
 
 def shown(value: str) -> str:

@@ -9,8 +9,10 @@ time, CPU time, peak memory (VmHWM of the parent and of the workers), people/s, 
 the time by stage from the run's manifest. It checks that cost grows linearly and times the
 grounding of one person with many convictions. At the ``--filing-sizes`` it also files the
 ``los-angeles-2020`` run for Los Angeles County (``cmr-reason file``), sampling the memory
-and CPU of the command's whole process tree. Not a unit test: timings depend on the machine
-and on what else runs on it.
+and CPU of the command's whole process tree. With ``--remedy`` (at ``--remedy-sizes``) it
+also runs the statute with remedies beside Prop 64 (``run --remedy prop64,pc1203.425``) and
+sets its cost beside the Prop 64 run's. Not a unit test: timings depend on the machine and
+on what else runs on it.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ BIG_CONVICTIONS = (500, 2000)
 FILING_POLICY = "los-angeles-2020"  # its example settings file for Los Angeles County
 FILING_TARGETS = {"wall_s": 120, "peak_gib": 1.0}  # issue 19: 100,000 people
 SAMPLE_S = 0.1  # how often the filing's process tree is sampled
+REMEDY_POLICY = "statute"  # the policy of the runs with and without --remedy
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -242,11 +245,13 @@ def full_run(
     budget_mib: int,
     engine: str = "local",
     keep: bool = False,
+    remedy: str = "",
 ) -> dict[str, Any]:
     """One full ``cmr-reason run`` with explanations; figures from its manifest.
 
     With ``keep`` the run's directory is left in place (``out_dir``) for the caller to
-    file and remove.
+    file and remove. ``remedy`` (``prop64,pc1203.425``) is passed as ``--remedy``; the
+    result then counts each remedy file's rows and has the remedies' figures.
     """
     out = Path(tempfile.mkdtemp(prefix="cmr-bench-")) / "out"
     cmd = [
@@ -270,10 +275,14 @@ def full_run(
     ]
     if batch:
         cmd += ["--batch-size", str(batch)]
+    if remedy:
+        cmd += ["--remedy", remedy]
     load = _load()
     wall, cpu, _ = _timed(cmd)
     manifest = json.loads((out / "manifest.json").read_text())
     cpu = _run_cpu(manifest, workers, cpu)
+    decided = _remedy_rows(out) if remedy else {}
+    figures = json.loads((out / "summary.json").read_text()).get("remedies") if remedy else None
     if not keep:
         shutil.rmtree(out.parent, ignore_errors=True)
     peaks = manifest["peak_rss_kib"]
@@ -293,6 +302,36 @@ def full_run(
         "total_kib": peaks["main"]
         + max(peaks.get("worker_sum", peaks["worker_max"]), peaks.get("readers_sum", 0)),
         "batch_size": manifest["batch_size"],
+        **({"remedy": remedy, "remedy_rows": decided, "remedies": figures} if remedy else {}),
+    }
+
+
+def _remedy_rows(out: Path) -> dict[str, int]:
+    """The rows of each ``remedies/<remedy>.csv`` of a run (one per conviction)."""
+    found = {}
+    for path in sorted((out / "remedies").glob("*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            found[path.stem] = sum(1 for _ in csv.reader(handle)) - 1
+    return found
+
+
+def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
+    """The statute run of one size without and with ``--remedy``, back to back."""
+    path, _ = synth_file(args.data_dir, size, args.seed)
+    both = f"prop64,{args.remedy}"
+    print(f"{size:,} people: run {REMEDY_POLICY} ...", flush=True)
+    plain = full_run(path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget)
+    print(f"  {plain['wall']:.1f} s; with --remedy {both} ...", flush=True)
+    found = full_run(
+        path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget, remedy=both
+    )
+    print(f"  {found['wall']:.1f} s, {found['total_kib'] / 1024:,.0f} MiB", flush=True)
+    return {
+        "people": size,
+        "measured": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        "workers": args.workers,
+        "prop64": plain,
+        "with_remedy": found,
     }
 
 
@@ -610,6 +649,7 @@ def write_report(
     skipped: list[str],
     notes: str,
     filings: list[dict[str, Any]] | None = None,
+    remedies: list[dict[str, Any]] | None = None,
 ) -> None:
     """docs/performance.md (and the chart beside it)."""
     filings = filings or []
@@ -715,6 +755,7 @@ def write_report(
                 f"| {_mib(f['peak_sum_kib'])} | {_mib(f['process_max_kib'])} "
                 f"| {f['load_before']} |"
             )
+    lines += remedy_lines(remedies or [])
     lines += ["", "## Targets (issue 9)", "", *verdicts(results, growth, big), ""]
     if filings:
         lines += ["## Targets (issue 19)", "", *filing_verdicts(filings), ""]
@@ -735,6 +776,9 @@ def write_report(
         "# the filing alone, into the saved figures (docs/performance.json):",
         f".venv/bin/python tests/bench/run_bench.py --filing-only --filing-sizes 100000 "
         f"--workers {args.workers}",
+        "# the runs with and without a remedy beside Prop 64, likewise:",
+        f".venv/bin/python tests/bench/run_bench.py --remedy-only --remedy pc1203.425 "
+        f"--remedy-sizes 100000 --workers {args.workers}",
         "```",
         "",
         "Generated files are cached in `--data-dir` (default a folder in the system's temporary",
@@ -742,6 +786,43 @@ def write_report(
         "",
     ]
     out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def remedy_lines(remedies: list[dict[str, Any]]) -> list[str]:
+    """The section on runs with remedies beside Prop 64 (none measured: no section)."""
+    if not remedies:
+        return []
+    lines = [
+        "",
+        "## Remedies beside Prop 64 (`cmr-reason run --remedy`)",
+        "",
+        f"The `{REMEDY_POLICY}` run of each size without and with `--remedy` (every remedy "
+        "decided for every",
+        "conviction, explanations included: `remedies/<remedy>.csv`), one after the other on "
+        "the same file.",
+        "Extra: the run with the remedy against the run without it.",
+        "",
+        "| measured | people | convictions | remedy | rows per remedy | wall s Prop 64 "
+        "| wall s with remedy | extra wall | CPU s Prop 64 | CPU s with remedy "
+        "| parent + workers MiB Prop 64 | with remedy | load before |",
+        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for m in remedies:
+        a, b = m["prop64"], m["with_remedy"]
+        rows = ", ".join(f"{k} {v:,}" for k, v in b.get("remedy_rows", {}).items())
+        lines.append(
+            f"| {m['measured']} | {m['people']:,} | {b['convictions']:,} | {b['remedy']} "
+            f"| {rows} | {a['wall']:,.1f} | {b['wall']:,.1f} "
+            f"| {100 * (b['wall'] / a['wall'] - 1):+.0f} % | {a['cpu']:,.1f} | {b['cpu']:,.1f} "
+            f"| {_mib(a['total_kib'])} | {_mib(b['total_kib'])} | {b['load_before']} |"
+        )
+    for m in remedies:
+        for name, figures in sorted((m["with_remedy"].get("remedies") or {}).items()):
+            if not isinstance(figures, dict) or "by_outcome" not in figures:
+                continue
+            outcomes = ", ".join(f"{k} {v:,}" for k, v in figures["by_outcome"].items())
+            lines += ["", f"{name} at {m['people']:,} people: {outcomes}."]
+    return lines
 
 
 def _policies(wanted: str) -> tuple[list[str], list[str]]:
@@ -798,6 +879,24 @@ def main() -> None:
         "to the saved figures of --out's .json, then rewrite the report from them",
     )
     parser.add_argument(
+        "--remedy",
+        default="",
+        help="Remedies beside Prop 64 (e.g. pc1203.425): at --remedy-sizes, also run "
+        f"{REMEDY_POLICY} with --remedy prop64,REMEDY and set its cost beside the plain run's",
+    )
+    parser.add_argument(
+        "--remedy-sizes",
+        default="100000",
+        type=lambda s: [int(x) for x in s.split(",") if x],
+        help="Sizes measured with --remedy",
+    )
+    parser.add_argument(
+        "--remedy-only",
+        action="store_true",
+        help="Measure only the runs with and without --remedy at --remedy-sizes and add them "
+        "to the saved figures of --out's .json, then rewrite the report from them",
+    )
+    parser.add_argument(
         "--others-up-to",
         type=int,
         default=0,
@@ -823,6 +922,17 @@ def main() -> None:
         saved["filings"] = sorted(kept + fresh, key=lambda f: f["people"])
         saved_path.write_text(json.dumps(saved, indent=2) + "\n")
         args.report_only = saved_path
+    if args.remedy_only:
+        if not args.remedy:
+            parser.error("--remedy-only needs --remedy")
+        saved_path = args.out.with_suffix(".json")
+        saved = json.loads(saved_path.read_text(encoding="utf-8"))
+        args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fresh = [measure_remedy(args, size) for size in args.remedy_sizes]
+        kept = [m for m in saved.get("remedies", []) if m["people"] not in args.remedy_sizes]
+        saved["remedies"] = sorted(kept + fresh, key=lambda m: m["people"])
+        saved_path.write_text(json.dumps(saved, indent=2) + "\n")
+        args.report_only = saved_path
     if args.report_only:
         saved = json.loads(args.report_only.read_text(encoding="utf-8"))
         args.sizes = sorted({r["people"] for r in saved["results"]})
@@ -838,6 +948,7 @@ def main() -> None:
             saved.get("skipped", skipped),
             notes,
             saved.get("filings", []),
+            saved.get("remedies", []),
         )
         print(f"wrote {args.out}")
         return
@@ -866,6 +977,9 @@ def main() -> None:
                 f"{result['total_kib'] / 1024:,.0f} MiB",
                 flush=True,
             )
+    remedies = []
+    if args.remedy:
+        remedies = [measure_remedy(args, size) for size in args.remedy_sizes]
     big = [] if args.no_big_person else big_person(args.data_dir, "statute")
     info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     settings = {
@@ -884,12 +998,13 @@ def main() -> None:
                 "big": big,
                 "skipped": skipped,
                 "filings": filings,
+                "remedies": remedies,
             },
             indent=2,
         )
         + "\n"
     )
-    write_report(args.out, args, info, results, floors, big, skipped, notes, filings)
+    write_report(args.out, args, info, results, floors, big, skipped, notes, filings, remedies)
     print(f"wrote {args.out}")
 
 
