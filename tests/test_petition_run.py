@@ -163,3 +163,90 @@ def test_workbench_person_page_shows_every_remedy(all_run: Path) -> None:
     for code in PETITIONS:
         assert f'data-remedy="{code.replace("_", ".")}"' in person
     assert "o-redesignate" in person
+
+
+# --- the filing: a motion and order per case (docs/filing.md "Petitions") ------------------
+
+
+@pytest.fixture(scope="module")
+def small_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A small petition-mix file run with every remedy, and with Prop 64 alone."""
+    folder = tmp_path_factory.mktemp("small")
+    source = folder / "small.csv"
+    write_file(source, 30, seed=5, mix="petitions")
+    runs = []
+    for name, extra in (("all", ("--remedy", "all")), ("p64", ())):
+        out = folder / name
+        result = invoke("run", str(source), "--as-of", AS_OF, "--county", "LOS ANGELES",
+                        "--out", str(out), "-q", *extra)  # fmt: skip
+        assert result.exit_code == 0, result.output
+        runs.append(out)
+    return runs[0], runs[1]
+
+
+def _file(run: Path, out: Path, *extra: str) -> dict[str, Any]:
+    result = invoke("file", str(run), "--out", str(out), "--template", "generic", "-q", *extra)
+    assert result.exit_code == 0, result.output
+    record: dict[str, Any] = json.loads((out / "filing.json").read_text())
+    return record
+
+
+def test_filing_writes_a_motion_and_order_per_case(
+    small_runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    docx = pytest.importorskip("docx")
+    pypdf = pytest.importorskip("pypdf")
+    run, p64_run = small_runs
+    record = _file(run, tmp_path / "filing")
+    petitions = record["counts"]["petitions"]
+    # The counts filed for are the remedy rows the programs gave a petition's outcome.
+    wanted = Counter()
+    for code, outcomes in (("pc1203_4", {"dismiss", "petition_discretionary"}),
+                           ("pc1203_4a", {"dismiss", "petition_discretionary"})):  # fmt: skip
+        rows = rows_of(run / "remedies" / f"{code}.csv")
+        wanted[code] = sum(r["outcome"] in outcomes for r in rows)
+    assert petitions["pc1203_4"]["counts"] == wanted["pc1203_4"] > 0
+    assert petitions["pc1203_4a"]["counts"] == wanted["pc1203_4a"] > 0
+    listed = rows_of(tmp_path / "filing" / "petitions_list.csv")
+    assert len(listed) == sum(k["counts"] for k in petitions.values())
+    cases = petitions["pc1203_4"]["cases"]
+    motions = docx.Document(str(tmp_path / "filing" / "pc1203_4_motions.docx"))
+    cells = [c.text for table in motions.tables for row in table.rows for c in row.cells]
+    text = "\n".join([*(p.text for p in motions.paragraphs), *cells])
+    body = motions.element.body
+    assert len(body.findall(".//" + docx.oxml.ns.qn("w:sectPr"))) == cases  # a section a case
+    first = next(r for r in listed if r["document"] == "pc1203_4")
+    assert first["name"] in text and "MOTION TO SET ASIDE" in text
+    assert f"Count {first['count']}: {first['code_section']}" in text
+    reader = pypdf.PdfReader(str(tmp_path / "filing" / "pc1203_4_motions.pdf"))
+    assert len(reader.pages) >= cases
+    assert "Attorneys for Plaintiff" in reader.pages[0].extract_text()
+    # Prop 64's documents are the same as a Prop 64 run's filing, byte for byte.
+    p64 = _file(p64_run, tmp_path / "p64")
+    assert "petitions" not in p64["counts"]
+    for name in ("dismissal_motion.pdf", "dismissal_order.docx", "dismissal_exhibit1.csv"):
+        if name in p64["files"]:
+            assert record["files"][name] == p64["files"][name], name
+
+
+def test_a_defense_office_files_for_the_defendant(
+    small_runs: tuple[Path, Path], tmp_path: Path
+) -> None:
+    pypdf = pytest.importorskip("pypdf")
+    from cmr_reason.reasoner.filing.settings import example_settings_path
+
+    settings = tmp_path / "pd.toml"
+    settings.write_text(
+        example_settings_path("generic").read_text() + '\n[petitions]\nmovant = "defense"\n'
+    )
+    _file(small_runs[0], tmp_path / "filing", "--settings", str(settings))
+    reader = pypdf.PdfReader(str(tmp_path / "filing" / "pc1203_4a_motions.pdf"))
+    first = reader.pages[0].extract_text()
+    assert "Attorneys for Defendant" in first and "by counsel" in first
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        example_settings_path("generic").read_text() + '\n[petitions]\nmovant = "court"\n'
+    )
+    result = invoke("file", str(small_runs[0]), "--out", str(tmp_path / "x"), "--settings",
+                    str(bad), "-q")  # fmt: skip
+    assert result.exit_code == 2 and "petitions.movant" in result.output
