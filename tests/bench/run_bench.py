@@ -116,9 +116,13 @@ def machine() -> dict[str, str]:
 # --- inputs ------------------------------------------------------------------------------
 
 
-def synth_file(data: Path, people: int, seed: int) -> tuple[Path, int]:
-    """The cached synthetic file of ``people`` people and its number of data rows."""
-    path = data / f"synth-{people}-s{seed}.csv"
+def synth_file(data: Path, people: int, seed: int, mix: str = "prop64") -> tuple[Path, int]:
+    """The cached synthetic file of ``people`` people and its number of data rows.
+
+    ``mix``: ``synth --mix`` (``petitions``: a file for the petition remedies, issue #21).
+    """
+    name = f"synth-{people}-s{seed}" + ("" if mix == "prop64" else f"-{mix}")
+    path = data / f"{name}.csv"
     rows_file = path.with_suffix(".rows")
     if not (path.exists() and rows_file.exists()):
         print(f"  generating {path.name} ...", flush=True)
@@ -133,6 +137,7 @@ def synth_file(data: Path, people: int, seed: int) -> tuple[Path, int]:
                 "--out",
                 str(path),
                 "--force",
+                *(["--mix", mix] if mix != "prop64" else []),
             ]
         )
         with path.open(encoding="utf-8", newline="") as handle:
@@ -317,7 +322,7 @@ def _remedy_rows(out: Path) -> dict[str, int]:
 
 def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
     """The statute run of one size without and with ``--remedy``, back to back."""
-    path, _ = synth_file(args.data_dir, size, args.seed)
+    path, _ = synth_file(args.data_dir, size, args.seed, args.mix)
     both = f"prop64,{args.remedy}"
     print(f"{size:,} people: run {REMEDY_POLICY} ...", flush=True)
     plain = full_run(path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget)
@@ -332,6 +337,7 @@ def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
         "workers": args.workers,
         "prop64": plain,
         "with_remedy": found,
+        "mix": args.mix,
     }
 
 
@@ -802,16 +808,17 @@ def remedy_lines(remedies: list[dict[str, Any]]) -> list[str]:
         "the same file.",
         "Extra: the run with the remedy against the run without it.",
         "",
-        "| measured | people | convictions | remedy | rows per remedy | wall s Prop 64 "
+        "| measured | people | file | convictions | remedy | rows per remedy | wall s Prop 64 "
         "| wall s with remedy | extra wall | CPU s Prop 64 | CPU s with remedy "
         "| parent + workers MiB Prop 64 | with remedy | load before |",
-        "|---|---:|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in remedies:
         a, b = m["prop64"], m["with_remedy"]
         rows = ", ".join(f"{k} {v:,}" for k, v in b.get("remedy_rows", {}).items())
         lines.append(
-            f"| {m['measured']} | {m['people']:,} | {b['convictions']:,} | {b['remedy']} "
+            f"| {m['measured']} | {m['people']:,} | synth --mix {m.get('mix', 'prop64')} "
+            f"| {b['convictions']:,} | {b['remedy']} "
             f"| {rows} | {a['wall']:,.1f} | {b['wall']:,.1f} "
             f"| {100 * (b['wall'] / a['wall'] - 1):+.0f} % | {a['cpu']:,.1f} | {b['cpu']:,.1f} "
             f"| {_mib(a['total_kib'])} | {_mib(b['total_kib'])} | {b['load_before']} |"
@@ -885,6 +892,13 @@ def main() -> None:
         f"{REMEDY_POLICY} with --remedy prop64,REMEDY and set its cost beside the plain run's",
     )
     parser.add_argument(
+        "--mix",
+        default="prop64",
+        choices=("prop64", "petitions"),
+        help="The synthetic file of the --remedy runs (synth --mix): petitions for a file made "
+        "for the petition remedies",
+    )
+    parser.add_argument(
         "--remedy-sizes",
         default="100000",
         type=lambda s: [int(x) for x in s.split(",") if x],
@@ -929,8 +943,15 @@ def main() -> None:
         saved = json.loads(saved_path.read_text(encoding="utf-8"))
         args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = [measure_remedy(args, size) for size in args.remedy_sizes]
-        kept = [m for m in saved.get("remedies", []) if m["people"] not in args.remedy_sizes]
-        saved["remedies"] = sorted(kept + fresh, key=lambda m: m["people"])
+        # A new measurement replaces the saved one of the same size, remedies and file.
+        same = (f"prop64,{args.remedy}", args.mix)
+        kept = [
+            m
+            for m in saved.get("remedies", [])
+            if m["people"] not in args.remedy_sizes
+            or (m["with_remedy"].get("remedy"), m.get("mix", "prop64")) != same
+        ]
+        saved["remedies"] = sorted(kept + fresh, key=lambda m: (m["people"], m.get("mix", "")))
         saved_path.write_text(json.dumps(saved, indent=2) + "\n")
         args.report_only = saved_path
     if args.report_only:
