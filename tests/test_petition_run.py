@@ -80,7 +80,13 @@ def test_every_remedy_decides_every_conviction_with_its_own_outcomes(all_run: Pa
             assert row["outcome"] in vocab.outcomes_of[code], row
             assert row["explanation"].startswith(vocab.label(row["outcome"])), row
             assert row["rule_ids"].split(";")[0].startswith(f"{code}."), row
+            if row["outcome"] == "petition_discretionary":  # the court's judgement, named
+                assert row["reviewer_decides"], row
             seen[row["outcome"]] += 1
+        dismissed = [r for r in rows if r["outcome"] == "dismiss"]
+        if code == "pc1203_4a":
+            assert dismissed
+            assert all("honest_and_upright_life" in r["reviewer_decides"] for r in dismissed)
     # The petition mix reaches every kind of outcome the petitions have.
     kinds = ("dismiss", "redesignate", "petition_discretionary", "eligible_on", "candidate",
              "blocked_by_record", "not_eligible", "not_applicable")  # fmt: skip

@@ -29,6 +29,7 @@ REMEDY_COLUMNS = (
     "subject_id", "case_id", "conviction_id", "county", "disposition_date", "code_section",
     "level", "remedy", "outcome", "reason", "eligible_on", "objection_deadline",
     "missing_fact", "stays_true", "rule_ids", "citations", "flags", "explanation",
+    "reviewer_decides",  # what a reviewer or the court must decide (the petition remedies)
 )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ def remedy_row(
         ";".join(filter(None, citations)),
         ";".join(dec.flags),
         remedy_sentence(dec, catalogue, Record(history), texts),
+        ";".join(dec.reviewer_decides),
     ]
 
 
