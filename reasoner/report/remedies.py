@@ -70,8 +70,8 @@ def _lead(name: str) -> tuple[str, ...]:
             "of the run's date: relief by right (the court shall grant it), at the court's "
             "discretion, on a later date, a candidate (a fact outside the record decides), "
             "blocked by the record (a condition the record cannot show, which an office can "
-            'fix), not eligible, or not applicable (docs/remedies.md "The petition '
-            'remedies").',
+            "fix), not eligible, or not applicable "
+            '(docs/remedies.md "The petition remedies").',
         )
     return (
         f"{remedy.citation}: {remedy.title}. Decided for every conviction of the input, as of "
