@@ -63,7 +63,7 @@ EXPECT_PREDICATES = {
     ("expect", 3), ("expect_statutory", 3), ("expect_rule", 2), ("expect_rule", 3),
     ("expect_flag", 2), ("expect_no_flag", 2),
     ("expect_alternative", 3), ("expect_no_alternative", 1),
-    # a remedy beside Prop 64 (reasoner/remedy_cases.py): expect_remedy(R, C, O, Reason)...
+    # a remedy beside Prop 64 (reasoner/engine/remedy_cases.py): expect_remedy(R, C, O, Reason)...
     ("expect_remedy", 4), ("expect_eligible_on", 3), ("expect_objection_deadline", 3),
     ("expect_missing_fact", 3), ("expect_remedy_rule", 3), ("expect_stays_true", 3),
     ("expect_reviewer_decides", 3), ("expect_remedy_flag", 3),

@@ -160,6 +160,11 @@ def test_every_conviction_is_decided_once_with_its_explanation(
             assert not row["eligible_on"] and not row["objection_deadline"], row
         if row["outcome"] == "blocked_by_record":
             assert row["reason"] in row["missing_fact"].split(";"), row
+        flags = row["flags"].split(";")
+        relief = row["outcome"] in ("eligible", "eligible_on")
+        assert ("supervision_not_in_record" in flags) == relief, row
+        felony_clause = relief and row["reason"] == "felony_four_years"
+        assert ("felony_exclusions_not_in_record" in flags) == felony_clause, row
     # The demo file reaches every outcome but not_applicable (the section is in force).
     assert {r["outcome"] for r in remedy_rows} == outcomes - {"not_applicable"}
 

@@ -33,7 +33,9 @@ def remedies(
                 "statutes/predecessors.lp",
                 "policies/*.lp",
             ],
-            "outcomes": (list(vocab.outcomes) if r.files else ['see docs/outputs.md "Outcomes"']),
+            "outcomes": (
+                list(vocab.outcomes) if r.files else ['see docs/outputs.md "convictions.csv"']
+            ),
         }
         for r in vocab.remedies
     ]

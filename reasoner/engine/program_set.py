@@ -93,7 +93,7 @@ class ProgramSet:
     param_source: Path | None = None
     argument: str = ""  # the policy as the user gave it (a name or a path)
     # Remedies beside Prop 64 (codes, e.g. pc1203_425): their programs and views are
-    # loaded only when named (reasoner/remedies.py); none by default.
+    # loaded only when named (reasoner/engine/remedies.py); none by default.
     remedies: tuple[str, ...] = ()
 
     @property

@@ -3,7 +3,7 @@
 The solver (``reasoner/solver.py``) sets these apart from the Prop 64 decision as it reads
 the answer: a remedy's atoms name the remedy first (``remedy_decision(pc1203_425, C, O,
 R)``), and its rule firings conclude ``remedy_*`` terms (``programs/core/remedy_outcomes.lp``);
-``reasoner/remedy_decision.py`` reads them.
+``reasoner/engine/remedy_decision.py`` reads them.
 """
 
 from __future__ import annotations

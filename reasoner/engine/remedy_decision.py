@@ -1,7 +1,7 @@
 """What the solver decided for each conviction under a remedy beside Proposition 64.
 
 The solver sets a remedy's atoms and firings apart (``SolveResult.remedy_texts`` and
-``remedy_firings``, ``reasoner/remedy_atoms.py``); this module reads them into one
+``remedy_firings``, ``reasoner/engine/remedy_atoms.py``); this module reads them into one
 :class:`RemedyDecision` per remedy and conviction. Nothing here decides: the outcome, its
 reason, the dates, the missing facts and what must stay true are the programs'
 (``programs/statutes/<remedy>.lp``, ``programs/core/remedy_outcomes.lp``).

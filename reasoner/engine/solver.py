@@ -74,7 +74,7 @@ class SolveResult:
     internal_errors: list[str] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # facts, ground, solve
-    # The remedies beside Prop 64 (reasoner/remedy_decision.py reads them): their shown
+    # The remedies beside Prop 64 (reasoner/engine/remedy_decision.py reads them): their shown
     # atoms as text, and their rule firings by conviction id.
     remedy_texts: list[str] = field(default_factory=list)
     remedy_firings: list[tuple[str, Firing]] = field(default_factory=list)

@@ -69,7 +69,7 @@ class BatchResult:
     convictions: int = 0
     accounts: list[FileAccount] | None = None  # the row account of the batch's DOJ rows
     pid: int = 0
-    # The remedies beside Prop 64 (reasoner/remedy_output.py): rows by remedy, figures.
+    # The remedies beside Prop 64 (reasoner/run/remedy_output.py): rows by remedy, figures.
     remedy_csv: dict[str, str] = field(default_factory=dict)
     remedy_summary: RemedySummary | None = None
 

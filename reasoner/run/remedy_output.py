@@ -3,7 +3,7 @@
 One file per remedy, ``remedies/<remedy>.csv`` (``remedies/pc1203_425.csv``), one row per
 conviction, and the remedies' figures in ``summary.json`` (key ``remedies``), written only
 for a run that asks for such a remedy: a Prop 64 run's files are unchanged. Nothing here
-decides: every value is the programs' (``reasoner/remedy_decision.py``).
+decides: every value is the programs' (``reasoner/engine/remedy_decision.py``).
 """
 
 from __future__ import annotations

@@ -49,6 +49,9 @@ FILING_POLICY = "los-angeles-2020"  # its example settings file for Los Angeles 
 FILING_TARGETS = {"wall_s": 120, "peak_gib": 1.0}  # issue 19: 100,000 people
 SAMPLE_S = 0.1  # how often the filing's process tree is sampled
 REMEDY_POLICY = "statute"  # the policy of the runs with and without --remedy
+# Their as-of date: PC 1203.425 in force with both clauses (at AS_OF, 2020, it reaches no
+# conviction of a synthetic file: every one is before its floor date).
+REMEDY_AS_OF = "2026-01-01"
 
 
 # --- measuring ---------------------------------------------------------------------------
@@ -251,6 +254,7 @@ def full_run(
     engine: str = "local",
     keep: bool = False,
     remedy: str = "",
+    as_of: str = AS_OF,
 ) -> dict[str, Any]:
     """One full ``cmr-reason run`` with explanations; figures from its manifest.
 
@@ -264,7 +268,7 @@ def full_run(
         "run",
         str(path),
         "--as-of",
-        AS_OF,
+        as_of,
         "--policy",
         policy,
         "--workers",
@@ -323,18 +327,27 @@ def _remedy_rows(out: Path) -> dict[str, int]:
 def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
     """The statute run of one size without and with ``--remedy``, back to back."""
     path, _ = synth_file(args.data_dir, size, args.seed, args.mix)
-    both = f"prop64,{args.remedy}"
-    print(f"{size:,} people: run {REMEDY_POLICY} ...", flush=True)
-    plain = full_run(path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget)
+    both, day = f"prop64,{args.remedy}", args.remedy_as_of
+    print(f"{size:,} people: run {REMEDY_POLICY} as of {day} ...", flush=True)
+    plain = full_run(
+        path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget, as_of=day
+    )
     print(f"  {plain['wall']:.1f} s; with --remedy {both} ...", flush=True)
     found = full_run(
-        path, REMEDY_POLICY, args.workers, args.batch_size, args.memory_budget, remedy=both
+        path,
+        REMEDY_POLICY,
+        args.workers,
+        args.batch_size,
+        args.memory_budget,
+        remedy=both,
+        as_of=day,
     )
     print(f"  {found['wall']:.1f} s, {found['total_kib'] / 1024:,.0f} MiB", flush=True)
     return {
         "people": size,
         "measured": dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
         "workers": args.workers,
+        "as_of": day,
         "prop64": plain,
         "with_remedy": found,
         "mix": args.mix,
@@ -784,7 +797,7 @@ def write_report(
         f"--workers {args.workers}",
         "# the runs with and without a remedy beside Prop 64, likewise:",
         f".venv/bin/python tests/bench/run_bench.py --remedy-only --remedy pc1203.425 "
-        f"--remedy-sizes 100000 --workers {args.workers}",
+        f"--remedy-sizes 100000 --remedy-as-of {REMEDY_AS_OF} --workers {args.workers}",
         "```",
         "",
         "Generated files are cached in `--data-dir` (default a folder in the system's temporary",
@@ -805,19 +818,22 @@ def remedy_lines(remedies: list[dict[str, Any]]) -> list[str]:
         f"The `{REMEDY_POLICY}` run of each size without and with `--remedy` (every remedy "
         "decided for every",
         "conviction, explanations included: `remedies/<remedy>.csv`), one after the other on "
-        "the same file.",
+        "the same file,",
+        "as of the date in the table (the remedy in force).",
         "Extra: the run with the remedy against the run without it.",
         "",
-        "| measured | people | file | convictions | remedy | rows per remedy | wall s Prop 64 "
+        "| measured | people | file | as-of | convictions | remedy | rows per remedy "
+        "| wall s Prop 64 "
         "| wall s with remedy | extra wall | CPU s Prop 64 | CPU s with remedy "
         "| parent + workers MiB Prop 64 | with remedy | load before |",
-        "|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in remedies:
         a, b = m["prop64"], m["with_remedy"]
         rows = ", ".join(f"{k} {v:,}" for k, v in b.get("remedy_rows", {}).items())
         lines.append(
             f"| {m['measured']} | {m['people']:,} | synth --mix {m.get('mix', 'prop64')} "
+            f"| {m.get('as_of', AS_OF)} "
             f"| {b['convictions']:,} | {b['remedy']} "
             f"| {rows} | {a['wall']:,.1f} | {b['wall']:,.1f} "
             f"| {100 * (b['wall'] / a['wall'] - 1):+.0f} % | {a['cpu']:,.1f} | {b['cpu']:,.1f} "
@@ -903,6 +919,11 @@ def main() -> None:
         default="100000",
         type=lambda s: [int(x) for x in s.split(",") if x],
         help="Sizes measured with --remedy",
+    )
+    parser.add_argument(
+        "--remedy-as-of",
+        default=REMEDY_AS_OF,
+        help="The as-of date of the runs with and without --remedy (the remedy in force)",
     )
     parser.add_argument(
         "--remedy-only",
