@@ -66,6 +66,7 @@ EXPECT_PREDICATES = {
     # a remedy beside Prop 64 (reasoner/engine/remedy_cases.py): expect_remedy(R, C, O, Reason)...
     ("expect_remedy", 4), ("expect_eligible_on", 3), ("expect_objection_deadline", 3),
     ("expect_missing_fact", 3), ("expect_remedy_rule", 3), ("expect_stays_true", 3),
+    ("expect_reviewer_decides", 3), ("expect_remedy_flag", 3),
 }  # fmt: skip
 HEADER = re.compile(r"^%\s*(name|cite|source|policy-source)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 

@@ -303,3 +303,80 @@ def test_cli_writes_the_file_and_refuses_to_overwrite(tmp_path):
                      str(tmp_path / "x.csv"))  # fmt: skip
     assert bad_county.returncode == 2 and "unknown county" in bad_county.stderr
     assert not (tmp_path / "x.csv").exists()
+
+
+# --- The petition mix (issue #21) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def petitions(tmp_path_factory: pytest.TempPathFactory) -> list[list[str]]:
+    path = tmp_path_factory.mktemp("synth") / "petitions.csv"
+    write_file(path, PEOPLE, seed=11, mix="petitions")
+    return read(path)
+
+
+def _convictions(rows: list[list[str]]) -> dict[str, list[list[str]]]:
+    """The rows of each convicted count, keyed by subject and count."""
+    counts: dict[str, list[list[str]]] = collections.defaultdict(list)
+    for row in rows:
+        if is_conviction(row):
+            counts[f"{field(row, 'SUBJECT_ID')}:{field(row, 'CNT_ORDER')}"].append(row)
+    return counts
+
+
+def test_petition_mix_is_reproducible_and_leaves_the_default_alone(tmp_path, petitions):
+    again = tmp_path / "again.csv"
+    write_file(again, PEOPLE, seed=11, mix="petitions")
+    assert read(again) == petitions
+    default = tmp_path / "default.csv"
+    write_file(default, 50, seed=11)
+    assert read(default)[1:] != petitions[1 : len(read(default))]
+    with pytest.raises(UserError, match="unknown mix"):
+        list(generate(1, 1, mix="bogus"))
+
+
+def test_petition_mix_holds_what_the_petition_remedies_turn_on(petitions):
+    """People without cannabis, wobblers, revocations, jail and prison felonies, drugs, theft."""
+    rows = petitions[1:]
+    people_with_cannabis = {
+        field(r, "SUBJECT_ID")
+        for r in rows
+        if is_conviction(r) and CANNABIS.search(effective_charge(r))
+    }
+    people = {field(r, "SUBJECT_ID") for r in rows}
+    assert 0.1 < len(people_with_cannabis) / len(people) < 0.6
+    counts = _convictions(rows)
+    kinds: collections.Counter[str] = collections.Counter()
+    for count_rows in counts.values():
+        first = count_rows[0]
+        toc = "CONV_OFFENSE_TOC" if field(first, "CONV_OFFENSE_DESCR") else "OFFENSE_TOC"
+        level = field(first, "CONV_STAT_DESCR") or field(first, toc)
+        parts = {field(r, "SENT_LOC_DESCR") for r in count_rows}
+        day = int(field(first, "STP_EVENT_DATE"))
+        charge = effective_charge(first)
+        felony = level in ("FELONY", "F")
+        if felony and parts == {"JAIL"}:
+            kinds["jail felony after realignment" if day >= 20111001 else "jail felony before"] += 1
+        if felony and "PRISON" in parts:
+            kinds["prison felony"] += 1
+        if felony and "PROBATION" in parts and re.match(r"(496|245|487|10851|273\.5)", charge):
+            kinds["wobbler with probation"] += 1
+        if felony and re.match(r"(11350|11377)", charge):
+            kinds["drug possession felony"] += 1
+        if re.match(r"(470|476A|666|530\.5|487|496|459)", charge):
+            kinds["theft or forgery"] += 1
+        if day >= 20200101:
+            kinds["convicted 2020 or later"] += 1
+    updates = collections.Counter(
+        field(r, "DISP_DESCR") for r in rows if field(r, "DISP_ORDER") == "2"
+    )
+    assert kinds["jail felony before"] == 0, "a felony jail term without probation before 2011"
+    for kind in (
+        "jail felony after realignment", "prison felony", "wobbler with probation",
+        "drug possession felony", "theft or forgery", "convicted 2020 or later",
+    ):  # fmt: skip
+        assert kinds[kind] >= 20, (kind, kinds)
+    for update in (
+        "PROBATION REVOKED", "REDUCED TO MISDEMEANOR", "REDESIGNATED MISDEMEANOR PER 1170.18 PC",
+    ):  # fmt: skip
+        assert updates[update] >= 10, (update, updates)

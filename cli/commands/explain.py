@@ -33,6 +33,7 @@ from cmr_reason.reasoner.engine.remedies import (
 )
 from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.explain.justification import build_tree, outcome_label
+from cmr_reason.reasoner.explain.picture import picture_markdown, picture_table, whole_picture
 from cmr_reason.reasoner.explain.policy_compare import compare_policies, parse_policy_list
 from cmr_reason.reasoner.explain.remedy import (
     remedy_brief,
@@ -102,6 +103,8 @@ def person_report(
     }
     if remedies:
         report["remedies"] = remedy_report(history, solved, catalogue)
+    if len(remedies) >= 2:  # several remedies: every one side by side, the best marked
+        report["picture"] = whole_picture(report)
     return report
 
 
@@ -227,17 +230,20 @@ def explain(
         report = person_report(history, policy or "statute", as_of, loaded.as_of, codes)
     if not shows_prop64(remedy):  # --remedy without prop64: that remedy alone
         print_remedy_report(report, output_format.value, brief)
+        print_picture(report, output_format.value)
         return
     if brief:
         print_brief(report, output_format)
         print_remedy_report(report, output_format.value, brief, heading=False)
+        print_picture(report, output_format.value)
         return
     if output_format is Format.json:
-        typer.echo(person_json(report))  # with the remedies' trees, if any
+        typer.echo(person_json(report))  # with the remedies' trees and picture, if any
         return
     if output_format is Format.md:
         typer.echo(person_markdown(report))
         print_remedy_report(report, output_format.value, brief, heading=False)
+        print_picture(report, output_format.value)
         return
     out_console.print(
         f"[bold]{escape(person_heading(report))}[/] - as of {report['as_of']}, "
@@ -248,6 +254,18 @@ def explain(
     if not report["convictions"]:
         out_console.print("No convictions on this record.")
     print_remedy_report(report, output_format.value, brief, heading=False)
+    print_picture(report, output_format.value)
+
+
+def print_picture(report: dict[str, Any], output_format: str) -> None:
+    """The whole picture (several remedies), after the trees; JSON carries it already."""
+    rows = report.get("picture")
+    if not rows or output_format == "json":
+        return
+    if output_format == "md":
+        typer.echo("\n".join(picture_markdown(rows)))
+        return
+    out_console.print(picture_table(rows))
 
 
 def print_brief(report: dict[str, Any], output_format: Format) -> None:

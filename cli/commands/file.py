@@ -80,6 +80,15 @@ def _progress(quiet: bool) -> Iterator[ProgressHook | None]:
         yield hook
 
 
+#: The petitions' documents (reasoner/filing/petitions.py), as the table names them.
+PETITION_LABELS = {
+    "pc1203_4": "PC 1203.4 motions to set aside and dismiss",
+    "pc1203_4a": "PC 1203.4a motions to set aside and dismiss",
+    "prop47_application": "Prop 47 applications to redesignate (PC 1170.18(f))",
+    "prop47_petition": "Prop 47 petitions to resentence (PC 1170.18(a))",
+}
+
+
 def report_table(report: FilingReport) -> Table:
     """The filing's counts as a rich table."""
     dismissal, redesignation = report.counts["dismissal"], report.counts["redesignation"]
@@ -105,6 +114,11 @@ def report_table(report: FilingReport) -> Table:
     ):
         if name in report.counts:  # only a run with --remedy pc1203.425
             lines.append((label, report.counts[name]))
+    petitions = report.counts.get("petitions") or {}  # a run with the petition remedies
+    for kind, label in PETITION_LABELS.items():
+        if kind in petitions:
+            lines.append((f"{label}: cases", petitions[kind]["cases"]))
+            lines.append(("  counts", petitions[kind]["counts"]))
     for label, value in lines:
         table.add_row(label, f"{value:,}")
     return table
@@ -135,7 +149,9 @@ def file_command(
     """Write the motions, proposed orders, Exhibit 1, sealing, challenge and review lists.
 
     For a run that decided PC 1203.425 (--remedy), also the office's lists of objection
-    deadlines in the coming weeks and of those already passed.
+    deadlines in the coming weeks and of those already passed. For a run that decided PC
+    1203.4, 1203.4a or Proposition 47, also a motion and proposed order per court case
+    (docs/filing.md "Petitions").
     """
     run = open_run(run_dir)
     if settings is None:

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from cmr_reason.cli.console import err_console
-from cmr_reason.facts.synth.generator import SynthStats, write_file
+from cmr_reason.facts.synth.generator import MIXES, SynthStats, write_file
 
 
 def synth(
@@ -35,10 +35,18 @@ def synth(
         ),
     ] = 0.0,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    mix: Annotated[
+        str,
+        typer.Option(
+            "--mix",
+            help=f"What the file is for: {' or '.join(MIXES)} (a file for the petition "
+            "remedies: docs/synth.md).",
+        ),
+    ] = "prop64",
 ) -> None:
     """Write a synthetic DOJ criminal-history file (invented people, not real data)."""
     started = time.perf_counter()
-    stats = write_file(out, people, seed, county, malformed_rate, overwrite=force)
+    stats = write_file(out, people, seed, county, malformed_rate, overwrite=force, mix=mix)
     _summary(out, stats, time.perf_counter() - started)
 
 

@@ -29,6 +29,7 @@ from cmr_reason.reasoner.engine.catalogue import Catalogue
 from cmr_reason.reasoner.engine.decision import Decision
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
 from cmr_reason.reasoner.explain.justification import build_tree, outcome_label
+from cmr_reason.reasoner.explain.picture import whole_picture
 from cmr_reason.reasoner.explain.remedy import remedy_report
 from cmr_reason.reasoner.review.db import ReviewDB
 from cmr_reason.reasoner.review.decision_facts import (
@@ -113,7 +114,8 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     decisions = solved.decisions
     # The remedies beside Prop 64 the run decided (run --remedy): each conviction's trees.
     remedy_trees: dict[str, list[dict[str, Any]]] = {}
-    for trees_of_remedy in remedy_report(history, solved, run.catalogue).values():
+    by_remedy = remedy_report(history, solved, run.catalogue)
+    for trees_of_remedy in by_remedy.values():
         for remedy_tree in trees_of_remedy:
             remedy_trees.setdefault(remedy_tree["conviction_id"], []).append(remedy_tree)
     trees = {
@@ -121,6 +123,11 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
         for c in history.convictions
         if c.conviction_id in decisions
     }
+    # Several remedies: each conviction's whole picture, every remedy side by side.
+    pictures: dict[str, dict[str, Any]] = {}
+    if len(by_remedy) >= 2:
+        report = {"convictions": list(trees.values()), "remedies": by_remedy}
+        pictures = {row["conviction_id"]: row for row in whole_picture(report)}
     db = _db()
     trail: dict[str, list[StoredDecision]] = {}
     for item in db.decisions(subject_id=subject_id):
@@ -154,6 +161,7 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
                 "relief": decisions[cid].statute_relief if cid in decisions else "",
                 "refused": refusals(decisions.get(cid), run.catalogue),
                 "remedies": remedy_trees.get(cid, []),
+                "picture": pictures.get(cid),
             }
         )
     return {

@@ -9,9 +9,14 @@ function of the arguments: one ``random.Random`` stream per concern, seeded from
 Each person's record holds at least one cannabis conviction in the requested county
 (an AB 1793 county file lists the people with one), plus other offences, other counties'
 events and the rare entries that matter legally (super-strikes, PC 290 registrations,
-deaths, conspiracies, attempts). A few percent of fields use the spellings real files
-have. Rows are shuffled within a short window so a person's rows are not always adjacent,
-and ``malformed_rate`` damages that share of rows on purpose.
+deaths, conspiracies, attempts). The petition mix (``mix="petitions"``, docs/synth.md "The
+petition mix") is a file for the remedies beside Proposition 64 instead: people with a
+conviction in the county, cannabis or not, more wobblers, theft, forgery and drug possession
+sections, county jail felonies after realignment, revocations and reductions, cycles up to
+2025; the default mix reads none of its tables and draws no more random numbers. A few
+percent of fields use the spellings real files have. Rows are shuffled within a short
+window so a person's rows are not always adjacent, and ``malformed_rate`` damages that share
+of rows on purpose.
 """
 
 from __future__ import annotations
@@ -118,17 +123,27 @@ _CATEGORY: t.Weighted[str] = t.Weighted(
 
 _FIRST_YEAR = 1925
 _LAST_DAY = dt.date(2019, 12, 31)
+_PETITIONS_LAST_DAY = dt.date(2025, 12, 31)
+MIXES = ("prop64", "petitions")
+# The petition mix's shares of later updates, and of felonies of a Prop 47 section convicted
+# after the Act (the Act made them misdemeanors for nearly everyone).
+_PETITION_REVOKED_SHARE = 0.08
+_PETITION_REDUCED_SHARE = 0.06
+_PETITION_PROP47_SHARE = 0.25  # felonies of a Prop 47 section convicted before it, redesignated
+_PETITION_PROP47_FELONY_AFTER = 0.05
 _FIRST_CYCLE = dt.date(1961, 1, 1)
 
 
 @cache
-def _calendar() -> tuple[tuple[str, ...], tuple[int, ...], dict[int, int]]:
+def _calendar(
+    last: dt.date = _LAST_DAY,
+) -> tuple[tuple[str, ...], tuple[int, ...], dict[int, int]]:
     """Day numbers from 1925-01-01: their ``YYYYMMDD`` text, integer, and each year's first day."""
     start = dt.date(_FIRST_YEAR, 1, 1).toordinal()
-    stop = _LAST_DAY.toordinal() + 1
+    stop = last.toordinal() + 1
     texts = tuple(str(to_yyyymmdd(dt.date.fromordinal(o))) for o in range(start, stop))
     ints = tuple(int(s) for s in texts)
-    firsts = {y: dt.date(y, 1, 1).toordinal() - start for y in range(_FIRST_YEAR, 2020)}
+    firsts = {y: dt.date(y, 1, 1).toordinal() - start for y in range(_FIRST_YEAR, last.year + 1)}
     return texts, ints, firsts
 
 
@@ -218,7 +233,12 @@ class _Plan:
 class _Generator:
     """Streams the rows of one file and counts what it wrote."""
 
-    def __init__(self, people: int, seed: int, county: str, malformed_rate: float) -> None:
+    def __init__(
+        self, people: int, seed: int, county: str, malformed_rate: float, mix: str = "prop64"
+    ) -> None:
+        if mix not in MIXES:
+            raise UserError(f"unknown mix {mix!r}; valid mixes: {', '.join(MIXES)}")
+        self.petitions = mix == "petitions"
         if people < 0:
             raise UserError("the number of people cannot be negative")
         if people > 90_000_000:
@@ -234,7 +254,9 @@ class _Generator:
         self.update_rng = random.Random(f"cmr-synth:{seed}:updates")
         self.later: list[list[str]] = []  # the current person's update rows
         self.later_dispositions = 0
-        self.days, self.day_ints, self.year_first = _calendar()
+        self.days, self.day_ints, self.year_first = _calendar(
+            _PETITIONS_LAST_DAY if self.petitions else _LAST_DAY
+        )
         self.last_day = len(self.days) - 1
         self.first_cycle = _FIRST_CYCLE.toordinal() - dt.date(_FIRST_YEAR, 1, 1).toordinal()
         others = [(c, w) for c, w in t.OTHER_COUNTIES if c != self.county.name]
@@ -334,8 +356,9 @@ class _Generator:
         """A cycle date no earlier than ``earliest``, by the era weights (before 2019-12)."""
         rng = self.rng
         latest = self.last_day - 30
+        years = t.PETITION_CYCLE_YEAR if self.petitions else t.CYCLE_YEAR
         for _ in range(8):
-            day = self.year_first[t.CYCLE_YEAR.pick(rng)] + rng.randrange(365)
+            day = self.year_first[years.pick(rng)] + rng.randrange(365)
             if earliest <= day <= latest:
                 return day
         return rng.randint(min(earliest, latest), latest)
@@ -350,7 +373,10 @@ class _Generator:
         extra: list[_Plan] = []
         for i, plan in enumerate(plans):
             plan.anchor = i == anchor
-            plan.category = "cannabis" if plan.anchor else _CATEGORY.pick(rng)
+            if plan.anchor:
+                plan.category = t.PETITION_ANCHOR.pick(rng) if self.petitions else "cannabis"
+            else:
+                plan.category = _CATEGORY.pick(rng)
             serious = plan.category in ("superstrike", "sex290")
             plan.county = (
                 self.county.name
@@ -405,7 +431,11 @@ class _Generator:
             return t.SEX_OFFENCES.pick(self.rng)
         if category == "conspiracy":
             return t.CONSPIRACY_OFFENCE
-        return t.OTHER_OFFENCES.pick(self.rng)
+        return self._others().pick(self.rng)
+
+    def _others(self) -> t.Weighted[t.Offence]:
+        """The table of non-cannabis offences of the mix."""
+        return t.PETITION_OFFENCES if self.petitions else t.OTHER_OFFENCES
 
     def _case(self, rows: list[list[str]], cycle: list[str], key: str, plan: _Plan) -> None:
         """An arrest step, and the court step when the case reached court."""
@@ -417,7 +447,7 @@ class _Generator:
             second = (
                 t.cannabis_table(self.day_ints[plan.day]).pick(rng)
                 if main.charge.kind == t.CANNABIS and rng.random() < 0.3
-                else t.OTHER_OFFENCES.pick(rng)
+                else self._others().pick(rng)
             )
             charges.append(second)
         # Which counts are attempts (never the guaranteed conviction).
@@ -554,6 +584,8 @@ class _Generator:
         if not attempt and rng.random() < _PLEA_SHARE:
             convicted = self._plea(off, plan, first) or off
         level = convicted.levels.pick(rng)
+        if self.petitions:
+            level = self._petition_level(convicted, level, plan)
         if convicted is not off:
             row[_CONV_ORDER] = "1"
             row[_CONV_CODE] = convicted.charge.code
@@ -571,7 +603,7 @@ class _Generator:
             row[_STAT_DESCR] = t.LEVEL_DESCR[level]
         if rng.random() < _DISP_DATE_SHARE:
             row[_DISP_DATE] = row[_STP_DATE]
-        parts = t.SENTENCES["I" if convicted.fine_only else level].pick(rng)
+        parts = self._sentence(convicted, level, plan)
         row[_DISP_DESCR] = _disposition(parts)
         row[_DISP_ORDER] = "1"
         for n, (loc, length, unit) in enumerate(parts, start=1):
@@ -588,10 +620,36 @@ class _Generator:
         if cannabis:
             self.cannabis_convictions += 1
         if plan.court is not None:
-            self._update(row, plan.court, level, parts, cannabis)
+            self._update(row, plan.court, level, parts, cannabis, convicted.charge.section)
+
+    def _petition_level(self, off: t.Offence, level: str, plan: _Plan) -> str:
+        """The petition mix: a Prop 47 section convicted after the Act is rarely a felony."""
+        if (
+            level == "F"
+            and off.charge.section in t.PROP47_SECTIONS
+            and self.day_ints[plan.court or plan.day] >= t.PROP47
+            and self.rng.random() >= _PETITION_PROP47_FELONY_AFTER
+        ):
+            return "M"
+        return level
+
+    def _sentence(self, off: t.Offence, level: str, plan: _Plan) -> tuple[t.Part, ...]:
+        """The sentence parts; in the petition mix a felony's follow realignment."""
+        rng = self.rng
+        if self.petitions and level == "F" and not off.fine_only:
+            after = self.day_ints[plan.court or plan.day] >= t.REALIGNMENT
+            table = t.FELONY_AFTER_REALIGNMENT if after else t.FELONY_BEFORE_REALIGNMENT
+            return table.pick(rng)
+        return t.SENTENCES["I" if off.fine_only else level].pick(rng)
 
     def _update(
-        self, row: list[str], day: int, level: str, parts: tuple[t.Part, ...], cannabis: bool
+        self,
+        row: list[str],
+        day: int,
+        level: str,
+        parts: tuple[t.Part, ...],
+        cannabis: bool,
+        section: str = "",
     ) -> None:
         """Perhaps a later update of the conviction convicted on ``day``.
 
@@ -604,13 +662,21 @@ class _Generator:
         probation = any(loc == "PROBATION" for loc, _, _ in parts)
         r = rng.random()
         update, after = "", 0
-        if probation:
-            if r < _REDUCED_SHARE:
+        reduced, revoked = _REDUCED_SHARE, _REVOKED_SHARE
+        if self.petitions:
+            reduced, revoked = _PETITION_REDUCED_SHARE, _PETITION_REVOKED_SHARE
+            if self._prop47_redesignated(section, day, level):
+                update = "REDESIGNATED MISDEMEANOR PER 1170.18 PC"
+                after = self.year_first[2015] - day + rng.randint(0, 2500)
+        if update:
+            pass
+        elif probation:
+            if r < reduced:
                 if level == "F":
                     update, after = "REDUCED TO MISDEMEANOR", rng.randint(200, 1500)
-            elif r < _REDUCED_SHARE + _REVOKED_SHARE:
+            elif r < reduced + revoked:
                 update, after = "PROBATION REVOKED", rng.randint(60, 700)
-            elif r < _REDUCED_SHARE + _REVOKED_SHARE + _SET_ASIDE_SHARE:
+            elif r < reduced + revoked + _SET_ASIDE_SHARE:
                 update, after = "CONV SET ASIDE & DISM PER 1203.4 PC", rng.randint(1100, 3000)
         elif r < _MODIFIED_SHARE:
             update, after = "SENTENCE MODIFIED", rng.randint(30, 400)
@@ -633,6 +699,15 @@ class _Generator:
             later[field] = ""
         self.later.append(later)
         self.later_dispositions += 1
+
+    def _prop47_redesignated(self, section: str, day: int, level: str) -> bool:
+        """The petition mix: a felony of a Prop 47 section before the Act, redesignated since."""
+        return (
+            level == "F"
+            and section in t.PROP47_SECTIONS
+            and self.day_ints[day] < t.PROP47
+            and self.update_rng.random() < _PETITION_PROP47_SHARE
+        )
 
     def _plea(self, off: t.Offence, plan: _Plan, first: bool) -> t.Offence | None:
         """A different offence of conviction, or None; cannabis stays cannabis when it must."""
@@ -717,14 +792,19 @@ def columns() -> tuple[str, ...]:
 
 
 def generate(
-    people: int, seed: int, county: str = "LOS ANGELES", malformed_rate: float = 0.0
+    people: int,
+    seed: int,
+    county: str = "LOS ANGELES",
+    malformed_rate: float = 0.0,
+    mix: str = "prop64",
 ) -> Iterator[list[str]]:
     """Yield the data rows (no header) of a synthetic DOJ file, deterministically per seed.
 
     The same arguments always give the same rows. ``malformed_rate`` damages that share
-    of rows; the undamaged content does not depend on it.
+    of rows; the undamaged content does not depend on it. ``mix`` is ``prop64`` (every
+    person has a cannabis conviction in the county) or ``petitions`` (module docstring).
     """
-    return _Generator(people, seed, county, malformed_rate).stream()
+    return _Generator(people, seed, county, malformed_rate, mix).stream()
 
 
 def write_file(
@@ -735,13 +815,14 @@ def write_file(
     malformed_rate: float = 0.0,
     *,
     overwrite: bool = False,
+    mix: str = "prop64",
 ) -> SynthStats:
     """Write a synthetic DOJ file (header row, then the rows of :func:`generate`).
 
     The file is RFC 4180 CSV with CRLF line ends, streamed in constant memory. An
     existing file is replaced only with ``overwrite=True``; otherwise :class:`UserError`.
     """
-    generator = _Generator(people, seed, county, malformed_rate)
+    generator = _Generator(people, seed, county, malformed_rate, mix)
     target = Path(path)
     try:
         handle = target.open("w" if overwrite else "x", newline="", encoding="ascii")

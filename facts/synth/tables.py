@@ -44,6 +44,11 @@ class Weighted(Generic[T]):
         """The items, in table order."""
         return self._items
 
+    @property
+    def weights(self) -> tuple[float, ...]:
+        """The weights of the items, in table order."""
+        return tuple(b - a for a, b in zip((0.0, *self._cum), self._cum, strict=False))
+
 
 # --- Charges ---------------------------------------------------------------------------
 
@@ -649,4 +654,73 @@ OTHER_COUNTIES: tuple[tuple[str, float], ...] = (
     ("CONTRA COSTA", 1),
     ("YOLO", 0.5),
     ("HUMBOLDT", 0.5),
+)
+
+# --- The petition mix (``--mix petitions``, issue #21) ---------------------------------
+# A file for the remedies beside Proposition 64 (docs/synth.md "The petition mix"): people
+# with and without a cannabis conviction, the wobblers, theft, forgery and drug possession
+# sections those remedies turn on, county jail felonies after realignment and prison terms
+# before it, and cycles up to 2025. The default mix never reads these tables.
+
+#: Sentencing of felonies under PC 1170(h) began on 1 October 2011 (AB 109).
+REALIGNMENT = 20111001
+
+#: The anchor cycle's kind (every person has a conviction in the file's county).
+PETITION_ANCHOR: Weighted[str] = Weighted([("cannabis", 25), ("other", 75)])
+
+#: Non-cannabis offences of the petition mix: the default list, with more wobblers and the
+#: theft and forgery sections Proposition 47 names.
+PETITION_OFFENCES: Weighted[Offence] = Weighted(
+    [
+        *zip(OTHER_OFFENCES.items, OTHER_OFFENCES.weights, strict=True),
+        (offence(_other("470", "(D)", "PC", "FORGERY", "F"), f=6, m=4), 3),
+        (offence(_other("476A", "(A)", "PC", "NSF CHECK", "F"), f=5, m=5), 2),
+        (offence(_other("666", "", "PC", "PETTY THEFT W/PRIOR", "F"), f=7, m=3), 3),
+        (offence(_other("530.5", "(A)", "PC", "IDENTITY THEFT", "F"), f=6, m=4), 2),
+        (offence(_other("594", "(B)(1)", "PC", "VANDALISM $400 OR MORE", "F"), f=5, m=5), 3),
+        (offence(_other("422", "", "PC", "CRIMINAL THREATS", "F"), f=6, m=4), 2),
+        (offence(_other("243", "(D)", "PC", "BATTERY W/SERIOUS BODILY INJURY", "F"), f=6, m=4), 2),
+        (offence(_other("2800.2", "(A)", "VC", "EVADING OFFICER RECKLESS", "F"), f=6, m=4), 1),
+        (offence(_other("415", "", "PC", "DISTURBING THE PEACE", "M"), m=6, i=4), 3),
+        (offence(_other("22350", "", "VC", "UNSAFE SPEED", "I"), i=1), 2),
+    ]
+)
+
+#: The sections Proposition 47 made misdemeanors for an offence on or after 5 November 2014
+#: (except for the few people it excepts): the petition mix convicts them as felonies rarely.
+PROP47_SECTIONS = frozenset({"11350", "11377", "496", "666", "476A", "470"})
+
+#: Felony sentences before realignment: prison, or probation (often with jail).
+FELONY_BEFORE_REALIGNMENT: Weighted[tuple[Part, ...]] = Weighted(
+    [
+        ((("PRISON", "16", "M"),), 8),
+        ((("PRISON", "2", "Y"),), 7),
+        ((("PRISON", "3", "Y"),), 4),
+        ((("JAIL", "180", "D"), ("PROBATION", "36", "M")), 12),
+        ((("JAIL", "90", "D"), ("PROBATION", "3", "Y")), 10),
+        ((("JAIL", "365", "D"), ("PROBATION", "5", "Y")), 5),
+        ((("PROBATION", "36", "M"),), 9),
+        ((("PRISON", "3", "Y"), ("PROBATION", "5", "Y")), 1),  # execution suspended
+    ]
+)
+#: Felony sentences after realignment: county jail under PC 1170(h), prison, probation.
+FELONY_AFTER_REALIGNMENT: Weighted[tuple[Part, ...]] = Weighted(
+    [
+        ((("JAIL", "16", "M"),), 8),
+        ((("JAIL", "2", "Y"),), 6),
+        ((("JAIL", "3", "Y"),), 3),
+        ((("PRISON", "2", "Y"),), 4),
+        ((("PRISON", "4", "Y"),), 2),
+        ((("JAIL", "180", "D"), ("PROBATION", "24", "M")), 10),
+        ((("PROBATION", "2", "Y"),), 8),
+        ((("JAIL", "90", "D"), ("PROBATION", "3", "Y")), 6),
+    ]
+)
+
+#: Years of arrest cycles in the petition mix, 1961-2025.
+PETITION_CYCLE_YEAR: Weighted[int] = Weighted(
+    [
+        *zip(CYCLE_YEAR.items, CYCLE_YEAR.weights, strict=True),
+        *((y, 2.0) for y in range(2020, 2026)),
+    ]
 )

@@ -10,7 +10,7 @@ its programs and these declarations; nothing here changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -23,7 +23,8 @@ from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR, program_path
 PROP64 = "prop64"
 _SHOW = """
 #show remedy/3. #show remedy_program/2. #show remedy_outcome_label/3.
-#show remedy_outcome_order/2.
+#show remedy_outcome_order/2. #show remedy_outcomes_of/2.
+#show relief_rank/2. #show outcome_takes/2. #show remedy_clears/1.
 """
 
 
@@ -46,6 +47,12 @@ class RemedyVocabulary:
     outcomes: tuple[str, ...]
     labels: dict[str, str]
     kinds: dict[str, str]
+    # A person's whole picture (programs/core/vocabulary.lp): how full each outcome's relief
+    # is, what it takes, and the remedies whose relief clears a conviction.
+    relief_ranks: dict[str, int] = field(default_factory=dict)
+    takes: dict[str, str] = field(default_factory=dict)
+    clearing: frozenset[str] = frozenset()
+    outcomes_of: dict[str, tuple[str, ...]] = field(default_factory=dict)  # by remedy
 
     def by_code(self, code: str) -> Remedy:
         """The remedy with this code (a KeyError for an unknown one: a caller's mistake)."""
@@ -68,6 +75,10 @@ def remedy_vocabulary() -> RemedyVocabulary:
     labels: dict[str, str] = {}
     kinds: dict[str, str] = {}
     ranks: dict[str, int] = {}
+    relief_ranks: dict[str, int] = {}
+    takes: dict[str, str] = {}
+    clearing: set[str] = set()
+    own: dict[str, set[str]] = {}
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             for sym in model.symbols(shown=True):
@@ -81,6 +92,14 @@ def remedy_vocabulary() -> RemedyVocabulary:
                     labels[str(args[0])], kinds[str(args[0])] = args[1].string, str(args[2])
                 elif sym.name == "remedy_outcome_order":
                     ranks[str(args[0])] = args[1].number
+                elif sym.name == "relief_rank":
+                    relief_ranks[str(args[0])] = args[1].number
+                elif sym.name == "outcome_takes":
+                    takes[str(args[0])] = args[1].string
+                elif sym.name == "remedy_clears":
+                    clearing.add(str(args[0]))
+                elif sym.name == "remedy_outcomes_of":
+                    own.setdefault(str(args[0]), set()).add(str(args[1]))
     # Prop 64 first, then the others by code: a fixed order, whatever clingo's.
     order.sort(key=lambda r: (r[0] != PROP64, r[0]))
     remedies = tuple(
@@ -88,7 +107,16 @@ def remedy_vocabulary() -> RemedyVocabulary:
         for code, name, cite, title in order
     )
     outcomes = tuple(sorted(ranks, key=lambda o: (ranks[o], o)))
-    return RemedyVocabulary(remedies=remedies, outcomes=outcomes, labels=labels, kinds=kinds)
+    return RemedyVocabulary(
+        remedies=remedies,
+        outcomes=outcomes,
+        labels=labels,
+        kinds=kinds,
+        relief_ranks=relief_ranks,
+        takes=takes,
+        clearing=frozenset(clearing),
+        outcomes_of={r: tuple(o for o in outcomes if o in own[r]) for r in sorted(own)},
+    )
 
 
 @cache

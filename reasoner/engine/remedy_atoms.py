@@ -17,6 +17,7 @@ REMEDY_ATOMS = frozenset(
         "missing_fact",
         "stays_true",
         "remedy_flag",
+        "reviewer_decides",
     }
 )
 REMEDY_PREFIXES = tuple(f"{name}(" for name in sorted(REMEDY_ATOMS))

@@ -8,7 +8,9 @@ its ``expect/3`` for Prop 64, what each remedy decides (``docs/facts.md`` "Expec
 - ``expect_eligible_on(R, C, D)`` and ``expect_objection_deadline(R, C, D)`` the dates;
 - ``expect_missing_fact(R, C, Fact)`` a fact the record lacks;
 - ``expect_remedy_rule(R, C, Id)`` a rule that fired;
-- ``expect_stays_true(R, C, Condition)`` what must stay true until the date.
+- ``expect_stays_true(R, C, Condition)`` what must stay true until the date;
+- ``expect_reviewer_decides(R, C, Question)`` what a reviewer or the court must decide;
+- ``expect_remedy_flag(R, C, Flag)`` a note on the decision.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ REMEDY_EXPECTATIONS = frozenset(
         "expect_missing_fact",
         "expect_remedy_rule",
         "expect_stays_true",
+        "expect_reviewer_decides",
+        "expect_remedy_flag",
     }
 )
 
@@ -66,6 +70,14 @@ def _day(value: int | None) -> str:
     return str(value) if value is not None else "(none)"
 
 
+# Expectations that a value is among a decision's list attribute.
+_LISTS = {
+    "expect_stays_true": "stays_true",
+    "expect_reviewer_decides": "reviewer_decides",
+    "expect_remedy_flag": "flags",
+}
+
+
 def _got(sym: clingo.Symbol, dec: RemedyDecision) -> tuple[str, str]:
     name, args = sym.name, sym.arguments
     if name == "expect_remedy":
@@ -77,9 +89,9 @@ def _got(sym: clingo.Symbol, dec: RemedyDecision) -> tuple[str, str]:
     if name == "expect_missing_fact":
         want = str(args[2])
         return want, want if want in dec.missing_facts else ", ".join(dec.missing_facts) or "(none)"
-    if name == "expect_stays_true":
-        want = str(args[2])
-        return want, want if want in dec.stays_true else ", ".join(dec.stays_true) or "(none)"
+    if name in _LISTS:
+        want, have = str(args[2]), getattr(dec, _LISTS[name])
+        return want, want if want in have else ", ".join(have) or "(none)"
     want = _text(args[2])  # expect_remedy_rule
     fired = {f.rule_id for f in dec.firings}
     return want, want if want in fired else "(did not fire)"

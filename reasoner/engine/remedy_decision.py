@@ -29,6 +29,7 @@ class RemedyDecision:
     missing_facts: list[str] = field(default_factory=list)
     stays_true: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    reviewer_decides: list[str] = field(default_factory=list)  # questions for a reviewer
     firings: list[Firing] = field(default_factory=list)
 
     def sort(self) -> None:
@@ -36,6 +37,7 @@ class RemedyDecision:
         self.missing_facts = sorted(set(self.missing_facts))
         self.stays_true = sorted(set(self.stays_true))
         self.flags = sorted(set(self.flags))
+        self.reviewer_decides = sorted(set(self.reviewer_decides))
         self.firings.sort(key=lambda f: (f.rule_id, repr(f.conclusion), repr(f.args)))
 
     @property
@@ -85,6 +87,8 @@ def remedy_decisions(result: SolveResult) -> RemedyDecisions:
             dec.stays_true.append(str(values[2]))
         elif name == "remedy_flag":
             dec.flags.append(str(values[2]))
+        elif name == "reviewer_decides":
+            dec.reviewer_decides.append(str(values[2]))
     for cid, firing in result.remedy_firings:
         conclusion = firing.conclusion
         remedy = str(conclusion[1]) if isinstance(conclusion, tuple) else ""

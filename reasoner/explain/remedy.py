@@ -30,10 +30,17 @@ STATUS_WORDS = {
     "held": "conditions that hold",
     "pending": "conditions that will hold on their date",
     "not_in_record": "conditions the record does not carry (DOJ checks them)",
+    "reviewer": "for a reviewer or the court to decide",
 }
+CHECK_KEYS = tuple(STATUS_WORDS)
 OUTCOME_STYLE = {
     "eligible": "green",
+    "dismiss": "green",
+    "reduce": "green",
+    "redesignate": "green",
+    "petition_discretionary": "magenta",
     "eligible_on": "cyan",
+    "candidate": "yellow",
     "blocked_by_record": "yellow",
     "not_eligible": "red",
     "not_applicable": "dim",
@@ -57,7 +64,7 @@ def remedy_tree(
     conv = record.conviction(cid)
     texts = catalogue_fact_texts()
     deciding = dec.deciding
-    checks: dict[str, list[dict[str, Any]]] = {"held": [], "pending": [], "not_in_record": []}
+    checks: dict[str, list[dict[str, Any]]] = {key: [] for key in CHECK_KEYS}
     versions, dates, set_aside = [], [], []
     for firing in dec.firings:
         node = rule_node(firing, cid, catalogue, record)
@@ -88,6 +95,7 @@ def remedy_tree(
         "held": checks["held"],
         "pending": checks["pending"],
         "not_in_record": checks["not_in_record"],
+        "reviewer": checks["reviewer"],
         "missing": [fact_text(texts, f) for f in dec.missing_facts],
         "stays_true": [fact_text(texts, c) for c in dec.stays_true],
         "versions": versions,
@@ -95,6 +103,7 @@ def remedy_tree(
         "dates_title": _dates_title(dec.outcome),
         "set_aside": set_aside,
         "flags": [fact_text(texts, f) for f in dec.flags],
+        "reviewer_decides": [fact_text(texts, q) for q in dec.reviewer_decides],
     }
 
 
@@ -129,7 +138,7 @@ def remedy_rich_tree(tree: dict[str, Any]) -> Tree:
             branch = root.add(title)
             for text in tree[key]:
                 branch.add(escape(text))
-    for key in ("held", "pending", "not_in_record"):
+    for key in CHECK_KEYS:
         if tree[key]:
             branch = root.add(STATUS_WORDS[key])
             for node in tree[key]:
@@ -176,7 +185,7 @@ def remedy_markdown(tree: dict[str, Any]) -> list[str]:
         lines.append(f"- The record does not show: {text}")
     for text in tree["stays_true"]:
         lines.append(f"- Must stay true: {text}")
-    for key in ("held", "pending", "not_in_record"):
+    for key in CHECK_KEYS:
         for node in tree[key]:
             lines.append(f"- {_capital(STATUS_WORDS[key])}: {node['text']}")
     for node in tree["dates"]:

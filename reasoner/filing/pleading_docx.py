@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from copy import deepcopy
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -17,6 +19,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.section import Section
 from docx.shared import Inches, Pt, RGBColor
 from docx.text.paragraph import Paragraph
 
@@ -119,14 +122,8 @@ def _signature(document: DocxDocument, doc: Pleading) -> None:
         para.paragraph_format.keep_with_next = True
 
 
-def pleading_docx(doc: Pleading, when: dt.date, author: str) -> bytes:
-    """The pleading as DOCX bytes, with its times fixed to ``when``."""
-    document = Document()
-    style = document.styles["Normal"]
-    style.font.name = FONT
-    style.font.size = Pt(12)
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
-    section = document.sections[0]
+def _furnish(section: Section, doc: Pleading) -> None:
+    """The section's page, banner and footer (page number, short title)."""
     section.page_width, section.page_height = Inches(8.5), Inches(11)
     section.left_margin = section.right_margin = Inches(1)
     section.top_margin, section.bottom_margin = Inches(1), Inches(0.75)
@@ -144,13 +141,77 @@ def pleading_docx(doc: Pleading, when: dt.date, author: str) -> bytes:
     title = section.footer.add_paragraph()
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     title.add_run(doc.footer).font.size = Pt(8)
-    _caption(document, doc)
-    _body(document, doc)
-    _signature(document, doc)
+
+
+def _restart_numbering(section: Section) -> None:
+    """The section's pages numbered from 1 (a new pleading in a file of several)."""
+    start = OxmlElement("w:pgNumType")
+    start.set(qn("w:start"), "1")
+    section._sectPr.append(start)
+
+
+def pleading_docx(doc: Pleading, when: dt.date, author: str) -> bytes:
+    """The pleading as DOCX bytes, with its times fixed to ``when``."""
+    return pleadings_docx([doc], when, author, doc.footer)
+
+
+def _styled() -> DocxDocument:
+    document = Document()
+    style = document.styles["Normal"]
+    style.font.name = FONT
+    style.font.size = Pt(12)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    return document
+
+
+def _section_break(sect_pr: Any) -> Any:
+    """A paragraph ending a section laid out as ``sect_pr`` (a new page, numbered from 1)."""
+    paragraph, properties = OxmlElement("w:p"), OxmlElement("w:pPr")
+    properties.append(deepcopy(sect_pr))
+    paragraph.append(properties)
+    return paragraph
+
+
+def pleadings_docx(docs: list[Pleading], when: dt.date, author: str, title: str) -> bytes:
+    """Several pleadings in one DOCX, each a section from a new page numbered 1.
+
+    The sections share the first pleading's banner and footer (a file holds one kind of
+    pleading). Each pleading is laid out in a scratch document and its paragraphs and
+    tables moved to the end of the file's body, so a file of thousands stays linear.
+    """
+    document = _styled()
+    section = document.sections[0]
+    if docs:
+        _furnish(section, docs[0])
+    if len(docs) == 1:
+        _caption(document, docs[0])
+        _body(document, docs[0])
+        _signature(document, docs[0])
+    elif docs:
+        _restart_numbering(section)
+        body = document.element.body
+        final = body.find(qn("w:sectPr"))
+        scratch = _styled()
+        moved: list[Any] = []
+        for n, doc in enumerate(docs):
+            _caption(scratch, doc)
+            _body(scratch, doc)
+            _signature(scratch, doc)
+            laid_out = scratch.element.body
+            if n:
+                moved.append(_section_break(final))
+            for element in list(laid_out):
+                if element.tag != qn("w:sectPr"):
+                    laid_out.remove(element)
+                    moved.append(element)
+        body.remove(final)
+        for element in moved:
+            body.append(element)
+        body.append(final)
     stamp = dt.datetime(when.year, when.month, when.day, tzinfo=dt.UTC)
     props = document.core_properties
     props.author = props.last_modified_by = author
-    props.title = doc.footer
+    props.title = title
     props.created = props.modified = stamp
     props.revision = 1
     out = io.BytesIO()

@@ -32,6 +32,7 @@ class _PleadingPages(UnicodePDF):
         super().__init__(orientation="P", unit="pt", format="letter")
         self.footer_title = footer_title
         self.banner = banner
+        self.first_page = 1  # several pleadings in one file: each numbers its pages from 1
         self.set_margins(LEFT, TOP, PAGE_W - RIGHT)
         self.set_auto_page_break(True, margin=PAGE_H - (TOP + LINES * LINE))
 
@@ -59,7 +60,7 @@ class _PleadingPages(UnicodePDF):
         bottom = TOP + LINES * LINE
         self.set_font(FONT, "", 11)
         self.set_xy(LEFT, bottom + 4)
-        self.cell(RIGHT - LEFT, 12, f"- {self.page_no()} -", align="C")
+        self.cell(RIGHT - LEFT, 12, f"- {self.page_no() - self.first_page + 1} -", align="C")
         self.set_line_width(0.6)
         self.line(LEFT, bottom + 19, RIGHT, bottom + 19)
         self.set_font(FONT, "", 8)
@@ -162,10 +163,18 @@ def _signature(pdf: FPDF, doc: Pleading) -> None:
 
 def pleading_pdf(doc: Pleading, when: dt.date) -> bytes:
     """The pleading as PDF bytes (identical for identical input)."""
-    pdf = _PleadingPages(doc.footer, doc.banner)
-    stamp(pdf, when, doc.footer)
-    pdf.add_page()
-    _caption(pdf, doc)
-    _body(pdf, doc)
-    _signature(pdf, doc)
+    return pleadings_pdf([doc], when, doc.footer)
+
+
+def pleadings_pdf(docs: list[Pleading], when: dt.date, title: str) -> bytes:
+    """Several pleadings in one PDF, each from a new page numbered 1, with its own footer."""
+    pdf = _PleadingPages(docs[0].footer if docs else title, docs[0].banner if docs else "")
+    stamp(pdf, when, title)
+    for doc in docs:
+        pdf.banner = doc.banner  # the header, drawn as the page is added
+        pdf.add_page()  # draws the previous page's footer with the previous pleading's title
+        pdf.first_page, pdf.footer_title = pdf.page_no(), doc.footer
+        _caption(pdf, doc)
+        _body(pdf, doc)
+        _signature(pdf, doc)
     return bytes(pdf.output())

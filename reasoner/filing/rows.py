@@ -33,6 +33,11 @@ from cmr_reason.reasoner.filing.deadlines import (
     new_deadline_tables,
     number_deadline_rows,
 )
+from cmr_reason.reasoner.filing.petitions import (
+    PetitionEntry,
+    new_petition_table,
+    number_petition_rows,
+)
 from cmr_reason.reasoner.filing.tables import (
     EXHIBIT_COLUMNS,
     LIST_COLUMNS,
@@ -96,6 +101,9 @@ class FilingRows:
     other_county_rows: int = 0
     # The objection-deadline lists of a run with a remedy beside Prop 64 (deadlines.py).
     deadlines: list[Table] = field(default_factory=list)
+    # The counts a petition is filed for (petitions.py), and those the input did not show.
+    petitions: Table | None = None
+    petitions_unmatched: int = 0
 
 
 class _Case(NamedTuple):
@@ -143,8 +151,11 @@ class _Gatherer:
         county: str,
         progress: Progress | None,
         deadlines: dict[str, DeadlineEntry] | None = None,
+        petitions: dict[str, PetitionEntry] | None = None,
     ) -> None:
         self.run = run
+        self.petitions = petitions  # None: the run decided no petition remedy
+        self.petition_table = new_petition_table() if petitions is not None else None
         self.deadlines = deadlines  # None: the run decided no remedy with deadlines
         self.deadline_tables = new_deadline_tables() if deadlines is not None else {}
         self.county = county
@@ -255,6 +266,8 @@ class _Gatherer:
         for count in counts:
             if self.deadlines:
                 self.add_deadline(person, count)
+            if self.petitions:
+                self.add_petitions(person, count)
             filed = self.filed.pop(count.conviction_id, None)
             if filed is None:
                 continue
@@ -311,6 +324,26 @@ class _Gatherer:
             "case_id": count.case_id,
         })  # fmt: skip
 
+    def add_petitions(self, person: PersonCells, count: CountCells) -> None:
+        """Add a conviction's counts filed for under each petition remedy, if any."""
+        assert self.petitions is not None and self.petition_table is not None
+        for remedy in ("pc1203_4", "pc1203_4a", "prop47"):
+            entry = self.petitions.pop(f"{count.conviction_id}|{remedy}", None)
+            if entry is None:
+                continue
+            case = self.cases.get(count.case_id)
+            self.petition_table.add({
+                **entry.cells,
+                "name": person.name,
+                "date_of_birth": person.date_of_birth,
+                "cii": person.cii,
+                "case_numbers": count.case_numbers
+                or (case.case_numbers.replace(";", "; ") if case else ""),
+                "court": self.one(count.court or (case.court if case else "")),
+                "count": self.one(count.count),
+                "case_id": count.case_id,
+            })  # fmt: skip
+
     def sealing_cells(
         self, case_id: str, cells: dict[str, str], numbers: dict[str, str]
     ) -> dict[str, str]:
@@ -338,6 +371,8 @@ class _Gatherer:
         self.read_convictions()
         if self.deadlines:
             self.subjects.update(e.cells["subject_id"] for e in self.deadlines.values())
+        if self.petitions:
+            self.subjects.update(e.cells["subject_id"] for e in self.petitions.values())
         people = _people(self.run, self.subjects, workers, self.progress, self.re_decide)
         for person, counts in people:
             self.add_person(person, counts)
@@ -345,9 +380,13 @@ class _Gatherer:
             number_rows(table)
         for table in self.deadline_tables.values():
             number_deadline_rows(table)
+        if self.petition_table is not None:
+            number_petition_rows(self.petition_table)
         return FilingRows(county=self.county, source_rows=self.source_rows,
                           other_county_rows=self.other,
                           deadlines=list(self.deadline_tables.values()),
+                          petitions=self.petition_table,
+                          petitions_unmatched=len(self.petitions or {}),
                           **self.tables)  # fmt: skip
 
 
@@ -417,10 +456,12 @@ def gather_rows(
     progress: Progress | None = None,
     workers: int = 1,
     deadlines: dict[str, DeadlineEntry] | None = None,
+    petitions: dict[str, PetitionEntry] | None = None,
 ) -> FilingRows:
     """The filing's tables for ``county`` (DOJ spelling, e.g. ``LOS ANGELES``).
 
     ``deadlines`` (:func:`~cmr_reason.reasoner.filing.deadlines.deadline_entries`, for a run
-    with a remedy beside Prop 64) adds the two objection-deadline lists.
+    with a remedy beside Prop 64) adds the two objection-deadline lists; ``petitions``
+    (:func:`~cmr_reason.reasoner.filing.petitions.petition_entries`) the counts filed for.
     """
-    return _Gatherer(run, county, progress, deadlines).gather(workers)
+    return _Gatherer(run, county, progress, deadlines, petitions).gather(workers)

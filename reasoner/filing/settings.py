@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -76,6 +77,16 @@ class Jurisdiction(_Section):
     agencies: tuple[str, ...] = ()
 
 
+class PetitionSettings(_Section):
+    """Who files the petitions of the remedies beside Prop 64 (PC 1203.4, 1203.4a, 1170.18).
+
+    ``movant``: ``prosecution`` (the People move, the office's caption) or ``defense`` (a
+    public defender's office moves for the defendant).
+    """
+
+    movant: Literal["prosecution", "defense"] = "prosecution"
+
+
 class FilingSettings(_Section):
     """The whole settings file."""
 
@@ -85,6 +96,13 @@ class FilingSettings(_Section):
     court: CourtSettings
     defenders: Defenders
     jurisdiction: Jurisdiction = Jurisdiction()
+    # Optional: absent from a Prop 64 office's file, and from its filing.json.
+    petitions: PetitionSettings | None = None
+
+    @property
+    def petition_settings(self) -> PetitionSettings:
+        """The [petitions] section, or its defaults."""
+        return self.petitions or PetitionSettings()
 
     @property
     def county_key(self) -> str:

@@ -19,6 +19,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -44,13 +45,22 @@ from cmr_reason.reasoner.filing.exhibit import (
     table_csv,
     table_xlsx,
 )
-from cmr_reason.reasoner.filing.pleading_docx import pleading_docx
-from cmr_reason.reasoner.filing.pleading_pdf import pleading_pdf
+from cmr_reason.reasoner.filing.petitions import KINDS as PETITION_KINDS
+from cmr_reason.reasoner.filing.petitions import TITLE as PETITIONS_TITLE
+from cmr_reason.reasoner.filing.petitions import USE as PETITIONS_USE
+from cmr_reason.reasoner.filing.petitions import (
+    case_context,
+    case_groups,
+    has_petitions,
+    petition_entries,
+)
+from cmr_reason.reasoner.filing.pleading_docx import pleading_docx, pleadings_docx
+from cmr_reason.reasoner.filing.pleading_pdf import pleading_pdf, pleadings_pdf
 from cmr_reason.reasoner.filing.rows import FilingRows, Progress, gather_rows
 from cmr_reason.reasoner.filing.settings import FilingSettings
 from cmr_reason.reasoner.filing.table_pdf import table_pdf
 from cmr_reason.reasoner.filing.tables import Column, Table
-from cmr_reason.reasoner.filing.template import FilingTemplate
+from cmr_reason.reasoner.filing.template import FilingTemplate, load_template
 from cmr_reason.reasoner.run.directory import RunDir
 from cmr_reason.reasoner.run.owner_mark import MARKER
 from cmr_reason.reasoner.run.pool import pool_context
@@ -84,6 +94,8 @@ TABLE_USE = {
 WORKING_LISTS = ("review_list", "resentence_list", *DEADLINE_TITLES)
 TABLE_TITLES.update(DEADLINE_TITLES)  # PC 1203.425(b) (reasoner/filing/deadlines.py)
 TABLE_USE.update(DEADLINE_USES)
+TABLE_TITLES["petitions_list"] = PETITIONS_TITLE  # the petitions (reasoner/filing/petitions.py)
+TABLE_USE["petitions_list"] = PETITIONS_USE
 
 
 @dataclass
@@ -111,6 +123,16 @@ def _context(settings: FilingSettings, run: RunDir, counts: dict[str, Any]) -> d
         "run": {"as_of": run.as_of, "policy": run.manifest["policy"]["name"],
                 "county": run.county or ""},
     }  # fmt: skip
+
+
+def petition_counts(table: Table) -> dict[str, dict[str, int]]:
+    """Counts and cases of each kind of petition (no names)."""
+    counts: dict[str, dict[str, int]] = {}
+    for kind, rows in case_groups(table):
+        entry = counts.setdefault(kind, {"cases": 0, "counts": 0})
+        entry["cases"] += 1
+        entry["counts"] += len(rows)
+    return dict(sorted(counts.items()))
 
 
 def _table_heading(name: str, settings: FilingSettings, count_text: str) -> tuple[str, ...]:
@@ -143,8 +165,48 @@ class _TableJob:
     rows: int
 
 
-def _write_job(job: _TableJob) -> str:
-    """Write one file of a table from its CSV; return its SHA-256."""
+@dataclass(frozen=True)
+class _PleadingJob:
+    """One DOCX or PDF of a kind of petition: a pleading per case (picklable, as above)."""
+
+    kind: str  # docx | pdf
+    name: str
+    template: str  # the template folder, loaded again in the worker
+    document: str  # the template's document (petition_motion, ...)
+    contexts: tuple[dict[str, Any], ...]  # one per case, settings included
+    target: Path
+    when: dt.date
+    banner: str
+    author: str
+    rows: int
+
+
+@cache
+def _template(folder: str) -> FilingTemplate:
+    return load_template(folder)
+
+
+def _write_pleadings(job: _PleadingJob) -> str:
+    """Render each case's pleading and write them as one file; return its SHA-256."""
+    template = _template(job.template)
+    pleadings = []
+    for context in job.contexts:
+        pleading = template.render(job.document, context)
+        pleading.banner = job.banner
+        pleadings.append(pleading)
+    title = job.name.replace("_", " ")
+    if job.kind == "docx":
+        data = pleadings_docx(pleadings, job.when, job.author, title)
+    else:
+        data = pleadings_pdf(pleadings, job.when, title)
+    write_private(job.target, data)
+    return sha256_bytes(data)
+
+
+def _write_job(job: _TableJob | _PleadingJob) -> str:
+    """Write one file of a table from its CSV, or of the petitions; return its SHA-256."""
+    if isinstance(job, _PleadingJob):
+        return _write_pleadings(job)
     rows = read_table_csv(job.source)
     if job.kind == "xlsx":
         table_xlsx(job.name, job.columns, rows, job.target, job.heading[0], job.when, job.widths)
@@ -154,7 +216,10 @@ def _write_job(job: _TableJob) -> str:
     return sha256_of(job.target)
 
 
-def _run_jobs(jobs: list[_TableJob], workers: int) -> Iterator[tuple[_TableJob, str]]:
+Job = _TableJob | _PleadingJob
+
+
+def _run_jobs(jobs: list[Job], workers: int) -> Iterator[tuple[Job, str]]:
     """Each job with its file's hash, as they finish: here, or by a pool of processes."""
     if workers <= 1:
         for job in jobs:
@@ -163,7 +228,7 @@ def _run_jobs(jobs: list[_TableJob], workers: int) -> Iterator[tuple[_TableJob, 
     context, _ = pool_context()
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         # The largest first, so the last file to finish is a small one.
-        futures: dict[Future[str], _TableJob] = {
+        futures: dict[Future[str], Job] = {
             pool.submit(_write_job, job): job
             for job in sorted(jobs, key=lambda j: (-j.rows, j.kind, j.name))
         }
@@ -241,6 +306,31 @@ class _Writer:
             )
             self.put(f"{kind}_{part}.pdf", pleading_pdf(pleading, self.when))  # fmt: skip
 
+    def petitions(
+        self, template: FilingTemplate, table: Table, base: dict[str, Any]
+    ) -> list[_PleadingJob]:
+        """Each kind of petition: its motions, one per case, in one DOCX and one PDF; its orders.
+
+        Returned as jobs, written like the tables' XLSX and PDF (``--workers`` processes).
+        """
+        banner = BANNER if self.settings.example else ""
+        by_kind: dict[str, list[dict[str, Any]]] = {kind: [] for kind in PETITION_KINDS}
+        for kind, rows in case_groups(table):
+            by_kind[kind].append({**base, **case_context(kind, rows)})
+        jobs = []
+        for kind, cases in by_kind.items():
+            if not cases:
+                continue
+            for part, document in zip(("motions", "orders"), PETITION_KINDS[kind], strict=True):
+                name = f"{kind}_{part}"
+                jobs += [
+                    _PleadingJob(fmt, name, str(template.folder), document, tuple(cases),
+                                 self.folder / f"{name}.{fmt}", self.when, banner,
+                                 self.settings.office.name, len(cases))
+                    for fmt in ("docx", "pdf")
+                ]  # fmt: skip
+        return jobs
+
 
 def make_filing(
     run: RunDir,
@@ -265,7 +355,14 @@ def make_filing(
                         f"court is in {county}")  # fmt: skip
     # The objection-deadline lists, only for a run with a remedy beside Prop 64 (PC 1203.425).
     deadlines = deadline_entries(run, county, deadline_window) if has_deadline_lists(run) else None
-    rows: FilingRows = gather_rows(run, county, progress, workers, deadlines)
+    # The petitions of PC 1203.4, 1203.4a and Prop 47, for a run that decided them.
+    petitions = petition_entries(run, county) if has_petitions(run) else None
+    rows: FilingRows = gather_rows(run, county, progress, workers, deadlines, petitions)
+    if rows.petitions_unmatched:
+        raise UserError(
+            f"{rows.petitions_unmatched} count(s) a petition is filed for are not in the run's "
+            "input as it was read; re-run the run before filing", exit_code=3,
+        )  # fmt: skip
     basis = check_counts(rows, run.summary, run.county)
     counts = {
         "dismissal": dismissal_counts(rows),
@@ -277,6 +374,8 @@ def make_filing(
     }
     for table in rows.deadlines:
         counts[table.name] = len(table.rows)
+    if rows.petitions is not None:
+        counts["petitions"] = petition_counts(rows.petitions)
     try:
         with replacing(out_dir, force, FILING) as temp:
             hashes = _write(_Writer(temp, run, settings), template, rows, counts, basis,
@@ -298,12 +397,16 @@ def _write(
 ) -> dict[str, str]:
     """Write every file of the filing and ``filing.json``; return the files' SHA-256."""
     run, settings = writer.run, writer.settings
-    jobs: list[_TableJob] = []
+    jobs: list[Job] = []
     for kind in ("dismissal", "redesignation"):
         if counts[kind]["convictions"]:
             writer.documents(template, kind, _context(settings, run, counts[kind]))
             jobs += writer.table(getattr(rows, kind), "conviction")
     jobs += writer.table(rows.sealing, "case")
+    if rows.petitions is not None:  # PC 1203.4, 1203.4a, Prop 47: a motion and order per case
+        base = {**_context(settings, run, {}), "petitions": settings.petition_settings}
+        jobs += writer.petitions(template, rows.petitions, base)
+        jobs += writer.table(rows.petitions, "count")
     for table in (rows.challenge, rows.review, rows.resentence, *rows.deadlines):
         jobs += writer.table(table, "conviction")
     total = len(writer.hashes) + len(jobs) + 1
@@ -319,7 +422,7 @@ def _write(
         "run_county": run.county or "",
         "court_county": settings.county_key,
         "template": template.name,
-        "settings": settings.model_dump(mode="json"),
+        "settings": settings.model_dump(mode="json", exclude_none=True),
         "counts_checked_against": basis,
         "other_county_convictions_left_out": rows.other_county_rows,
         "counts": counts,

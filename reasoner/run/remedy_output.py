@@ -29,6 +29,7 @@ REMEDY_COLUMNS = (
     "subject_id", "case_id", "conviction_id", "county", "disposition_date", "code_section",
     "level", "remedy", "outcome", "reason", "eligible_on", "objection_deadline",
     "missing_fact", "stays_true", "rule_ids", "citations", "flags", "explanation",
+    "reviewer_decides",  # what a reviewer or the court must decide (the petition remedies)
 )  # fmt: skip
 
 
@@ -90,6 +91,7 @@ def remedy_row(
         ";".join(filter(None, citations)),
         ";".join(dec.flags),
         remedy_sentence(dec, catalogue, Record(history), texts),
+        ";".join(dec.reviewer_decides),
     ]
 
 
@@ -106,13 +108,22 @@ class RemedySummary:
     def add_person(
         self, history: History, prop64: dict[str, Decision], remedies: RemedyDecisions
     ) -> None:
-        """Count one person's convictions under each remedy and whose record clears."""
+        """Count one person's convictions under each remedy and whose record clears.
+
+        A conviction clears under a remedy whose relief clears it (``remedy_clears/1``: a
+        dismissal, or relief DOJ grants; PC 17(b) and Proposition 47 lower it instead) when
+        its outcome is relief now (kind ``relief``). With several remedies, ``all`` counts
+        the people whose every conviction clears under Prop 64 or some remedy, and
+        ``all+discretion`` also counts relief at the court's discretion.
+        """
         cids = [c.conviction_id for c in history.convictions]
         if not cids:
             return
+        vocab = remedy_vocabulary()
         cleared_p64 = {c for c in cids if prop64[c].record_after == "removed"}
         self.people["people"] += 1
         self.people["prop64"] += len(cleared_p64) == len(cids)
+        cleared_all, cleared_discretion = set(cleared_p64), set(cleared_p64)
         for remedy, by_cid in sorted(remedies.items()):
             outcomes = self.outcomes.setdefault(remedy, Counter())
             reasons = self.reasons.setdefault(remedy, Counter())
@@ -125,14 +136,22 @@ class RemedySummary:
                     continue
                 outcomes[dec.outcome] += 1
                 reasons[f"{dec.outcome}/{dec.reason}"] += 1
-                if dec.outcome == "eligible":
+                kind = vocab.kinds.get(dec.outcome)
+                if remedy in vocab.clearing and kind == "relief":
                     relieved.add(cid)
-                elif dec.outcome == "eligible_on" and dec.eligible_on is not None:
+                if remedy in vocab.clearing and kind == "discretionary":
+                    cleared_discretion.add(cid)
+                if dec.outcome == "eligible_on" and dec.eligible_on is not None:
                     years[str(dec.eligible_on // 10000)] += 1
                 elif dec.outcome == "blocked_by_record":
                     missing.update(dec.missing_facts)
             self.people[remedy] += len(relieved) == len(cids)
             self.people[f"prop64+{remedy}"] += len(relieved | cleared_p64) == len(cids)
+            cleared_all |= relieved
+            cleared_discretion |= relieved
+        if len(remedies) >= 2:
+            self.people["all"] += len(cleared_all) == len(cids)
+            self.people["all+discretion"] += len(cleared_discretion) == len(cids)
 
     def merge(self, other: RemedySummary) -> None:
         """Add another batch's figures."""
@@ -155,18 +174,22 @@ class RemedySummary:
         }
         for remedy in sorted(self.outcomes):
             name = remedy.replace("_", ".")
-            result["whole_record_clears"][name] = self.people[remedy]
-            result["whole_record_clears"][f"prop64+{name}"] = self.people[f"prop64+{remedy}"]
+            if remedy in vocab.clearing:  # PC 17(b), Prop 47 lower a conviction, never clear it
+                result["whole_record_clears"][name] = self.people[remedy]
+                result["whole_record_clears"][f"prop64+{name}"] = self.people[f"prop64+{remedy}"]
             outcomes = self.outcomes[remedy]
             result[name] = {
                 "convictions": sum(outcomes.values()),
-                "by_outcome": {o: outcomes[o] for o in vocab.outcomes},
+                "by_outcome": {o: outcomes[o] for o in vocab.outcomes_of[remedy]},
                 "by_reason": dict(sorted(self.reasons[remedy].items())),
                 "eligible_on_by_year": dict(sorted(self.by_year[remedy].items())),
                 "blocked_by_missing_fact": dict(
                     sorted(self.missing[remedy].items(), key=lambda kv: (-kv[1], kv[0]))
                 ),
             }
+        if len(self.outcomes) >= 2:
+            result["whole_record_clears"]["all"] = self.people["all"]
+            result["whole_record_clears"]["all+discretion"] = self.people["all+discretion"]
         return result
 
 
@@ -240,7 +263,12 @@ def remedy_headline(figures: dict[str, Any]) -> list[tuple[str, int, bool]]:
         data = entry[name]
         citation = vocab.by_code(name.replace(".", "_")).citation
         lines.append((f"{citation}: convictions decided", data["convictions"], False))
-        lines += [(vocab.label(o), data["by_outcome"].get(o, 0), True) for o in vocab.outcomes]
-        lines.append((f"{citation}: people whose whole record clears", clears.get(name, 0), False))
-        lines.append(("with Prop 64 too", clears.get(f"prop64+{name}", 0), True))
+        lines += [(vocab.label(o), n, True) for o, n in data["by_outcome"].items()]
+        if name in clears:  # a remedy that clears a conviction (not PC 17(b), Prop 47)
+            lines.append((f"{citation}: people whose whole record clears", clears[name], False))
+            lines.append(("with Prop 64 too", clears.get(f"prop64+{name}", 0), True))
+    if "all" in clears:
+        together = "Every remedy together: people whose whole record clears"
+        lines.append((together, clears["all"], False))
+        lines.append(("with relief at the court's discretion too", clears["all+discretion"], True))
     return lines

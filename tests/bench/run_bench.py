@@ -119,9 +119,13 @@ def machine() -> dict[str, str]:
 # --- inputs ------------------------------------------------------------------------------
 
 
-def synth_file(data: Path, people: int, seed: int) -> tuple[Path, int]:
-    """The cached synthetic file of ``people`` people and its number of data rows."""
-    path = data / f"synth-{people}-s{seed}.csv"
+def synth_file(data: Path, people: int, seed: int, mix: str = "prop64") -> tuple[Path, int]:
+    """The cached synthetic file of ``people`` people and its number of data rows.
+
+    ``mix``: ``synth --mix`` (``petitions``: a file for the petition remedies, issue #21).
+    """
+    name = f"synth-{people}-s{seed}" + ("" if mix == "prop64" else f"-{mix}")
+    path = data / f"{name}.csv"
     rows_file = path.with_suffix(".rows")
     if not (path.exists() and rows_file.exists()):
         print(f"  generating {path.name} ...", flush=True)
@@ -136,6 +140,7 @@ def synth_file(data: Path, people: int, seed: int) -> tuple[Path, int]:
                 "--out",
                 str(path),
                 "--force",
+                *(["--mix", mix] if mix != "prop64" else []),
             ]
         )
         with path.open(encoding="utf-8", newline="") as handle:
@@ -321,7 +326,7 @@ def _remedy_rows(out: Path) -> dict[str, int]:
 
 def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
     """The statute run of one size without and with ``--remedy``, back to back."""
-    path, _ = synth_file(args.data_dir, size, args.seed)
+    path, _ = synth_file(args.data_dir, size, args.seed, args.mix)
     both, day = f"prop64,{args.remedy}", args.remedy_as_of
     print(f"{size:,} people: run {REMEDY_POLICY} as of {day} ...", flush=True)
     plain = full_run(
@@ -345,6 +350,7 @@ def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
         "as_of": day,
         "prop64": plain,
         "with_remedy": found,
+        "mix": args.mix,
     }
 
 
@@ -816,16 +822,18 @@ def remedy_lines(remedies: list[dict[str, Any]]) -> list[str]:
         "as of the date in the table (the remedy in force).",
         "Extra: the run with the remedy against the run without it.",
         "",
-        "| measured | people | as-of | convictions | remedy | rows per remedy | wall s Prop 64 "
+        "| measured | people | file | as-of | convictions | remedy | rows per remedy "
+        "| wall s Prop 64 "
         "| wall s with remedy | extra wall | CPU s Prop 64 | CPU s with remedy "
         "| parent + workers MiB Prop 64 | with remedy | load before |",
-        "|---|---:|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "|---|---:|---|---|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for m in remedies:
         a, b = m["prop64"], m["with_remedy"]
         rows = ", ".join(f"{k} {v:,}" for k, v in b.get("remedy_rows", {}).items())
         lines.append(
-            f"| {m['measured']} | {m['people']:,} | {m.get('as_of', AS_OF)} "
+            f"| {m['measured']} | {m['people']:,} | synth --mix {m.get('mix', 'prop64')} "
+            f"| {m.get('as_of', AS_OF)} "
             f"| {b['convictions']:,} | {b['remedy']} "
             f"| {rows} | {a['wall']:,.1f} | {b['wall']:,.1f} "
             f"| {100 * (b['wall'] / a['wall'] - 1):+.0f} % | {a['cpu']:,.1f} | {b['cpu']:,.1f} "
@@ -900,6 +908,13 @@ def main() -> None:
         f"{REMEDY_POLICY} with --remedy prop64,REMEDY and set its cost beside the plain run's",
     )
     parser.add_argument(
+        "--mix",
+        default="prop64",
+        choices=("prop64", "petitions"),
+        help="The synthetic file of the --remedy runs (synth --mix): petitions for a file made "
+        "for the petition remedies",
+    )
+    parser.add_argument(
         "--remedy-sizes",
         default="100000",
         type=lambda s: [int(x) for x in s.split(",") if x],
@@ -949,8 +964,15 @@ def main() -> None:
         saved = json.loads(saved_path.read_text(encoding="utf-8"))
         args.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fresh = [measure_remedy(args, size) for size in args.remedy_sizes]
-        kept = [m for m in saved.get("remedies", []) if m["people"] not in args.remedy_sizes]
-        saved["remedies"] = sorted(kept + fresh, key=lambda m: m["people"])
+        # A new measurement replaces the saved one of the same size, remedies and file.
+        same = (f"prop64,{args.remedy}", args.mix)
+        kept = [
+            m
+            for m in saved.get("remedies", [])
+            if m["people"] not in args.remedy_sizes
+            or (m["with_remedy"].get("remedy"), m.get("mix", "prop64")) != same
+        ]
+        saved["remedies"] = sorted(kept + fresh, key=lambda m: (m["people"], m.get("mix", "")))
         saved_path.write_text(json.dumps(saved, indent=2) + "\n")
         args.report_only = saved_path
     if args.report_only:
