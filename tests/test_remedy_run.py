@@ -58,7 +58,7 @@ def demo_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(demo_csv: Path, name: str, *extra: str) -> Path:
-    out = demo_csv.parent.parent / name
+    out = demo_csv.parent / name  # beside its own input: no other module shares the folder
     result = invoke("run", str(demo_csv), "--as-of", AS_OF, "--county", COUNTY, "--out",
                     str(out), "-q", "--accept-rejects", *extra)  # fmt: skip
     assert result.exit_code == 0, result.output
