@@ -48,7 +48,7 @@ def petitions_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(source: Path, name: str, *extra: str) -> Path:
-    out = source.parent / name  # beside its own input: no other module shares the folder
+    out = source.parent / name  # beside this module's own input, in its own folder
     result = invoke("run", str(source), "--as-of", AS_OF, "--out", str(out), "-q", *extra)
     assert result.exit_code == 0, result.output
     return out
