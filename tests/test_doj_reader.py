@@ -619,3 +619,19 @@ def test_a_line_whose_fields_are_out_of_place_goes_to_the_person_of_a_cii_number
     assert [s.lines for s in first.rejected_rows] == [(4,)]
     assert [s.lines for s in second.rejected_rows] == [(5,)]
     assert first.flags == second.flags == ("some_rows_rejected",)
+
+
+def test_a_sentence_order_of_non_ascii_digits_is_no_traceback(tmp_path: Path) -> None:
+    # '²'.isdigit() is True but int('²') raises: two sentence rows of one count ordered by it
+    # were a traceback (principle 3: bad input is never a traceback).
+    from doj_builder import court, write
+
+    from cmr_reason.facts.history_reader import read_histories
+
+    doj = write(tmp_path / "doj.csv", [
+        court("001002001000", "20100301", SENT_ORDER="²"),
+        court("001002001000", "20100301", SENT_ORDER="³", SENT_LOC_DESCR="JAIL",
+              SENT_LENGTH="10", SENT_TIME_CODE="D"),
+    ])  # fmt: skip
+    [history] = list(read_histories([doj]))
+    assert len(history.convictions) == 1

@@ -112,7 +112,7 @@ def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow
 
 
 def _order_key(value: str) -> tuple[int, str]:
-    return (int(value), value) if value.isdigit() else (1 << 62, value)
+    return (int(value), value) if value.isascii() and value.isdigit() else (1 << 62, value)
 
 
 def _charge(row: CourtRow) -> Charge:
