@@ -8,6 +8,7 @@ footer holds the page number and, under a rule, the document's short title.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from fpdf import FPDF
 
@@ -44,9 +45,11 @@ class _PleadingPages(UnicodePDF):
         self.set_line_width(0.4)
         self.line(RULE_RIGHT, 0, RULE_RIGHT, PAGE_H)
         self.set_font(FONT, "", 12)
+        edge = 30 + 28 - self.c_margin  # right-aligned as a 28 pt cell at x 30 would be
         for number in range(1, LINES + 1):
-            self.set_xy(30, TOP + (number - 1) * LINE)
-            self.cell(28, LINE, str(number), align="R")
+            label = str(number)
+            baseline = TOP + (number - 1) * LINE + 0.5 * LINE + 0.3 * 12
+            self.text(edge - self.get_string_width(label), baseline, label)
         if self.banner:
             self.set_xy(LEFT, 34)
             self.set_font(SANS, "B", 9)
@@ -76,13 +79,103 @@ def _next_line(pdf: FPDF) -> None:
 
 
 def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float = LINE) -> None:
-    """Write ``text`` with its bold runs from ``first_x``, wrapping at the margins."""
-    pdf.set_x(first_x)
-    for piece, bold in runs(printable(text)):
-        pdf.set_font(FONT, "B" if bold else "", size)
-        pdf.write(height, piece)
-    pdf.ln(height)
+    """Write ``text`` with its bold runs from ``first_x``, wrapping at the margins.
+
+    Laid out as ``FPDF.write`` lays it out (lines broken at spaces, a word too long for a
+    line broken at a character, ``c_margin`` inside each edge, a page break when a line
+    does not fit), but each line is measured from cached word widths and placed with
+    ``FPDF.text``: ``write`` measures every partial line again, and a bulk filing of
+    thousands of motions spent most of its time there.
+    """
+    pad = pdf.c_margin
+    lines = _wrap(pdf, runs(printable(text)), size, first_x + pad, pdf.l_margin + pad,
+                  pdf.w - pdf.r_margin - pad)  # fmt: skip
+    y = pdf.get_y()
+    for index, line in enumerate(lines):
+        if index:
+            y += height
+        if y + height > pdf.page_break_trigger and not pdf.in_footer:
+            pdf.add_page()
+            y = pdf.get_y()
+        baseline = y + 0.5 * height + 0.3 * size
+        for x, piece, bold in line:
+            pdf.set_font(FONT, "B" if bold else "", size)
+            pdf.text(x, baseline, piece)
+    pdf.set_xy(pdf.l_margin, y + height)
     pdf.set_font(FONT, "", 12)
+
+
+# A line as laid out: (x, text, bold) pieces.
+_Line = list[tuple[float, str, bool]]
+_TOKENS = re.compile(r"\n|[^\S\n]+|[^\s]+")
+
+
+def _wrap(
+    pdf: FPDF, pieces: list[tuple[str, bool]], size: float, first: float, left: float,
+    right: float,
+) -> list[_Line]:  # fmt: skip
+    """Break styled ``pieces`` into lines from ``first`` (then ``left``) to ``right``."""
+    widths: dict[tuple[str, bool], float] = {}
+
+    def width(token: str, bold: bool) -> float:
+        found = widths.get((token, bold))
+        if found is None:
+            pdf.set_font(FONT, "B" if bold else "", size)
+            found = widths[token, bold] = pdf.get_string_width(token)
+        return found
+
+    lines: list[list[tuple[str, bool, float]]] = [[]]
+    starts = [first]
+    x = first
+
+    def new_line() -> None:
+        nonlocal x
+        line = lines[-1]
+        while line and line[-1][0].isspace():
+            line.pop()
+        lines.append([])
+        starts.append(left)
+        x = left
+
+    for piece, bold in pieces:
+        for token in _TOKENS.findall(piece):
+            if token == "\n":
+                new_line()
+                continue
+            if token.isspace():
+                if lines[-1] or len(lines) == 1:
+                    lines[-1].append((token, bold, width(token, bold)))
+                    x += lines[-1][-1][2]
+                continue
+            w = width(token, bold)
+            words = any(not t.isspace() for t, _, _ in lines[-1])
+            if x + w > right and (words or (x > left and w <= right - left)):
+                new_line()
+            while x + w > right and len(token) > 1:  # longer than a line: break it
+                cut = 1
+                while cut < len(token) and x + width(token[: cut + 1], bold) <= right:
+                    cut += 1
+                lines[-1].append((token[:cut], bold, width(token[:cut], bold)))
+                new_line()
+                token = token[cut:]
+                w = width(token, bold)
+            lines[-1].append((token, bold, w))
+            x += w
+    if not lines[-1]:
+        lines.pop()
+        starts.pop()
+    laid_out: list[_Line] = []
+    for start, tokens in zip(starts, lines, strict=True):
+        line: _Line = []
+        at = start
+        for token, bold, w in tokens:
+            if line and line[-1][2] == bold:
+                line[-1] = (line[-1][0], line[-1][1] + token, bold)
+            else:
+                line.append((at, token, bold))
+            at += w
+        laid_out.append(line)
+    return laid_out
 
 
 def _caption(pdf: FPDF, doc: Pleading) -> None:
