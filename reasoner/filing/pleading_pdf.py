@@ -49,7 +49,7 @@ class _PleadingPages(UnicodePDF):
         for number in range(1, LINES + 1):
             label = str(number)
             baseline = TOP + (number - 1) * LINE + 0.5 * LINE + 0.3 * 12
-            self.text(edge - self.get_string_width(label), baseline, label)
+            self.text(edge - _width(self, label, False, 12), baseline, label)
         if self.banner:
             self.set_xy(LEFT, 34)
             self.set_font(SANS, "B", 9)
@@ -91,18 +91,38 @@ def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float 
     lines = _wrap(pdf, runs(printable(text)), size, first_x + pad, pdf.l_margin + pad,
                   pdf.w - pdf.r_margin - pad)  # fmt: skip
     y = pdf.get_y()
+    current = None  # the style set last: a page break sets the header's font
     for index, line in enumerate(lines):
         if index:
             y += height
         if y + height > pdf.page_break_trigger and not pdf.in_footer:
             pdf.add_page()
-            y = pdf.get_y()
+            y, current = pdf.get_y(), None
         baseline = y + 0.5 * height + 0.3 * size
         for x, piece, bold in line:
-            pdf.set_font(FONT, "B" if bold else "", size)
+            if bold is not current:
+                pdf.set_font(FONT, "B" if bold else "", size)
+                current = bold
             pdf.text(x, baseline, piece)
     pdf.set_xy(pdf.l_margin, y + height)
     pdf.set_font(FONT, "", 12)
+
+
+# Widths of the words of the bundled font by (text, bold, size): the same words recur in
+# every motion of a filing. Cleared when it grows large (a filing of unusual texts).
+_WIDTHS: dict[tuple[str, bool, float], float] = {}
+
+
+def _width(pdf: FPDF, text: str, bold: bool, size: float) -> float:
+    """The width of ``text`` in ``FONT`` (bold or not) at ``size``; leaves that font set."""
+    key = (text, bold, size)
+    found = _WIDTHS.get(key)
+    if found is None:
+        if len(_WIDTHS) > 500_000:
+            _WIDTHS.clear()
+        pdf.set_font(FONT, "B" if bold else "", size)
+        found = _WIDTHS[key] = pdf.get_string_width(text)
+    return found
 
 
 # A line as laid out: (x, text, bold) pieces.
@@ -115,14 +135,9 @@ def _wrap(
     right: float,
 ) -> list[_Line]:  # fmt: skip
     """Break styled ``pieces`` into lines from ``first`` (then ``left``) to ``right``."""
-    widths: dict[tuple[str, bool], float] = {}
 
     def width(token: str, bold: bool) -> float:
-        found = widths.get((token, bold))
-        if found is None:
-            pdf.set_font(FONT, "B" if bold else "", size)
-            found = widths[token, bold] = pdf.get_string_width(token)
-        return found
+        return _width(pdf, token, bold, size)
 
     lines: list[list[tuple[str, bool, float]]] = [[]]
     starts = [first]
