@@ -133,6 +133,20 @@ def remedy_files(codes: tuple[str, ...]) -> list[Path]:
     return [PROGRAMS_DIR / name for name in ordered]
 
 
+def rule_remedy(program: str, rule_id: str) -> str:
+    """The remedy a catalogued rule belongs to, from the file that declares it.
+
+    ``program`` is the file under ``programs/`` (``statutes/pc1203_4.lp``). A file every run
+    loads belongs to Prop 64 (with the core and the policy); a file only remedies load belongs
+    to that remedy, or, when several load it, to the one the rule id is named after.
+    """
+    owners = [r.code for r in remedy_vocabulary().remedies if program in r.files]
+    if not owners:
+        return PROP64
+    prefix = rule_id.split(".", 1)[0]
+    return prefix if prefix in owners else owners[0]
+
+
 def _code_of(name: str) -> str | None:
     wanted = name.strip().lower().replace(".", "_").replace("-", "_")
     for remedy in remedy_vocabulary().remedies:
