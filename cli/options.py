@@ -44,6 +44,16 @@ RemedyOption = Annotated[
         show_default=False,
     ),
 ]
+RulesRemedyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--remedy",
+        help="Remedies whose rules to list, as for `run --remedy`: prop64, pc1203.425, several "
+        "comma-separated, or all (see `cmr-reason remedies`) [default: all]. Prop 64's rules "
+        "are always listed, each other remedy's under its own heading.",
+        show_default=False,
+    ),
+]
 EncodingOption = Annotated[
     str, typer.Option("--encoding", help="Text encoding of DOJ input files, e.g. latin-1.")
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from cmr_reason.cli.app import app
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set, policy_names
 from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
+from cmr_reason.reasoner.engine.remedies import beside_prop64, parse_remedies, remedy_vocabulary
 from cmr_reason.reasoner.explain.rules_doc import rules_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -146,8 +148,9 @@ def test_reason_codes_are_listed() -> None:
 
 
 def test_rules_doc_is_current() -> None:
-    programs = load_program_set("statute")
-    expected = rules_markdown(load_catalogue(programs), programs.policy_name)
+    codes = parse_remedies("all")
+    programs = load_program_set("statute", beside_prop64(codes))
+    expected = rules_markdown(load_catalogue(programs), programs.policy_name, codes)
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     assert current == expected, (
         "docs/rules.md is stale: run `cmr-reason rules --markdown > docs/rules.md`"
@@ -158,6 +161,66 @@ def test_rules_command_json_lists_catalogue() -> None:
     result = CliRunner().invoke(app, ["rules", "--json"])
     assert result.exit_code == 0, result.output
     assert '"p64.dismiss.now_lawful"' in result.output
+
+
+def _remedy_rule_ids() -> dict[str, set[str]]:
+    """Each remedy's rule ids, read from its own statute files (not from the catalogue code)."""
+    ids: dict[str, set[str]] = {}
+    for remedy in remedy_vocabulary().remedies:
+        for name in remedy.files:
+            if name.startswith("statutes/"):
+                text = (PROGRAMS_DIR / name).read_text(encoding="utf-8")
+                ids.setdefault(remedy.code, set()).update(RULE_FACT.findall(text))
+    return ids
+
+
+def test_rules_doc_lists_every_remedy_rule_under_its_remedy() -> None:
+    """docs/rules.md is the whole law: every remedy's rules, each under its own heading."""
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    vocab = remedy_vocabulary()
+    sections = re.split(r"^## ", doc, flags=re.MULTILINE)
+    by_heading = {s.split("\n", 1)[0]: s for s in sections[1:]}
+    remedy_ids = _remedy_rule_ids()
+    assert set(remedy_ids) == set(beside_prop64(tuple(r.code for r in vocab.remedies)))
+    for code, ids in remedy_ids.items():
+        remedy = vocab.by_code(code)
+        section = by_heading[f"{remedy.citation}: {remedy.title}"]
+        listed = set(re.findall(r"^\| `([^`]+)`", section, flags=re.MULTILINE))
+        assert listed == ids, code
+    every = re.findall(r"^\| `([^`]+)` \| ", doc, flags=re.MULTILINE)
+    assert len(every) == len(set(every)), "a rule is listed twice"
+
+
+def test_rules_doc_keeps_the_prop64_page_whole() -> None:
+    """The remedies only add to the page: Prop 64's part is what `--remedy prop64` prints."""
+    doc = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
+    programs = load_program_set("statute")
+    alone = rules_markdown(load_catalogue(programs), programs.policy_name, ("prop64",))
+    prop64_part = alone.split("## Retired rule ids", 1)[0].split("## ", 1)[1]
+    assert "## " + prop64_part in doc
+    assert "PC 1203.425:" not in alone
+
+
+def test_rules_command_takes_remedy() -> None:
+    runner = CliRunner()
+    result = runner.invoke(app, ["rules", "--json", "--remedy", "pc1203.425"])
+    assert result.exit_code == 0, result.output
+    remedies = {e["id"]: e["remedy"] for e in json.loads(result.output)}
+    assert remedies["pc1203_425.eligible"] == "pc1203.425"
+    assert remedies["p64.dismiss.now_lawful"] == "prop64"
+    assert not any(r.startswith("pc1203_4.") for r in remedies)
+    alone = runner.invoke(app, ["rules", "--json", "--remedy", "prop64"])
+    assert {e["remedy"] for e in json.loads(alone.output)} == {"prop64"}
+    wrong = runner.invoke(app, ["rules", "--remedy", "pc9999"])
+    assert wrong.exit_code == 2
+    assert "unknown remedy 'pc9999'" in wrong.output
+
+
+def test_rules_command_table_heads_each_remedy() -> None:
+    result = CliRunner().invoke(app, ["rules", "--remedy", "all", "--id", "pc17b.not_eligible"])
+    assert result.exit_code == 0, result.output
+    assert "pc17b (PC 17(b)):" in result.output
+    assert "prop64 (" not in result.output  # a remedy with no matching rule gets no heading
 
 
 CITATION = re.compile(r"\b(?:HS|PC|VC|BP|Gov\. Code) \d|\bLA DA\b|\bDA (?:motion|order)\b")

@@ -80,6 +80,27 @@ def test_a_file_that_is_not_utf8_is_refused_in_one_line_then_read_as_latin1(clea
     assert verdict.account["rows_in"] == log.data_lines
 
 
+def test_digits_of_other_scripts_are_rejected_never_read_as_numbers(clean, tmp_path):
+    """Superscript, fullwidth or Arabic-Indic digits in a date, CNT_ORDER or SENT_LENGTH: the line
+    rejected, its person named and flagged; in SENT_ORDER the line is read (ordered as text).
+    Never a traceback."""
+    kinds = [kind for kind in KINDS if kind.name == "non_ascii_digits"]
+    verdict, log = fuzz_file(clean, kinds, seed=4, rows=80, work=tmp_path, name="digits")
+    assert verdict.ok, verdict.report()
+    assert len(log.mutations) == 80
+    rejected = [m for m in log.mutations if m.category == REJECT]
+    assert len(rejected) >= 50 and all(m.attributable for m in rejected)
+    assert {m.category for m in log.mutations} == {REJECT, VALUE}  # SENT_ORDER is read
+    reasons = {r for m in rejected for r in m.reasons}
+    assert {"bad_cnt_order", "bad_sentence_length", "bad_date:STP_EVENT_DATE"} <= reasons
+    assert verdict.account["rows_rejected"] >= len(rejected)
+    assert verdict.people["flagged"] >= len({m.owner for m in rejected})
+    lines = log.path.read_text(encoding="utf-8").splitlines()
+    for m in log.mutations:
+        damaged = lines[m.first - 1]
+        assert any(c.isdigit() and not c.isascii() for c in damaged), damaged[:120]
+
+
 def test_serial_and_ranged_reads_account_for_every_line_alike(clean, tmp_path, monkeypatch):
     # Lone carriage returns make a ranged read give way to a serial one: leave them out.
     kinds = [kind for kind in MIXED if kind.name != "lone_cr"]

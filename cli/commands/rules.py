@@ -1,4 +1,4 @@
-"""``cmr-reason rules``: the rule catalogue (every rule id, citation and sentence)."""
+"""``cmr-reason rules``: the rule catalogue (every rule id, citation and sentence), by remedy."""
 
 from __future__ import annotations
 
@@ -8,15 +8,17 @@ from typing import Annotated
 import typer
 
 from cmr_reason.cli.console import out_console
-from cmr_reason.cli.options import PolicyOption
+from cmr_reason.cli.options import PolicyOption, RulesRemedyOption
 from cmr_reason.cli.records import Column, print_records
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set
-from cmr_reason.reasoner.explain.rules_doc import rules_markdown
+from cmr_reason.reasoner.engine.remedies import beside_prop64, parse_remedies, remedy_vocabulary
+from cmr_reason.reasoner.explain.rules_doc import rules_by_remedy, rules_markdown
 
 
 def rules(
     policy: PolicyOption = "statute",
+    remedy: RulesRemedyOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print docs/rules.md (the catalogue as Markdown).")
@@ -25,13 +27,18 @@ def rules(
         str | None, typer.Option("--id", help="Show only rules whose id starts with this.")
     ] = None,
 ) -> None:
-    """Print the rule catalogue of the statute and a policy."""
-    programs = load_program_set(policy)
+    """Print the rule catalogue: Prop 64, a policy and the remedies beside Prop 64."""
+    codes = parse_remedies("all" if remedy is None else remedy)
+    programs = load_program_set(policy, beside_prop64(codes))
     catalogue = load_catalogue(programs)
     if markdown:
-        typer.echo(rules_markdown(catalogue, programs.policy_name), nl=False)
+        typer.echo(rules_markdown(catalogue, programs.policy_name, codes), nl=False)
         return
-    entries = [e for e in catalogue.rules.values() if not rule_id or e.rule_id.startswith(rule_id)]
+    grouped = {
+        code: [e for e in entries if not rule_id or e.rule_id.startswith(rule_id)]
+        for code, entries in rules_by_remedy(catalogue, codes).items()
+    }
+    vocab = remedy_vocabulary()
     if as_json:
         data = [
             {
@@ -40,7 +47,9 @@ def rules(
                 "text": e.template,
                 "rank": e.rank,
                 "program": e.program,
+                "remedy": vocab.by_code(code).name,
             }
+            for code, entries in grouped.items()
             for e in entries
         ]
         typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
@@ -51,10 +60,19 @@ def rules(
         Column("rule"),
         Column("rank", justify="right"),
     )
-    rows = [
-        (e.rule_id, e.citation, e.template, "" if e.rank is None else str(e.rank)) for e in entries
-    ]
-    print_records(out_console, columns, rows, title=f"{len(entries)} rules")
+    if not any(grouped.values()):
+        typer.echo("0 rules")
+        return
+    for code, entries in grouped.items():
+        if not entries:
+            continue
+        remedy_entry = vocab.by_code(code)
+        rows = [
+            (e.rule_id, e.citation, e.template, "" if e.rank is None else str(e.rank))
+            for e in entries
+        ]
+        title = f"{remedy_entry.name} ({remedy_entry.citation}): {len(entries)} rules"
+        print_records(out_console, columns, rows, title=title)
 
 
 def register(app: typer.Typer) -> None:

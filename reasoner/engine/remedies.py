@@ -133,6 +133,20 @@ def remedy_files(codes: tuple[str, ...]) -> list[Path]:
     return [PROGRAMS_DIR / name for name in ordered]
 
 
+def rule_remedy(program: str, rule_id: str) -> str:
+    """The remedy a catalogued rule belongs to, from the file that declares it.
+
+    ``program`` is the file under ``programs/`` (``statutes/pc1203_4.lp``). A file every run
+    loads belongs to Prop 64 (with the core and the policy); a file only remedies load belongs
+    to that remedy, or, when several load it, to the one the rule id is named after.
+    """
+    owners = [r.code for r in remedy_vocabulary().remedies if program in r.files]
+    if not owners:
+        return PROP64
+    prefix = rule_id.split(".", 1)[0]
+    return prefix if prefix in owners else owners[0]
+
+
 def _code_of(name: str) -> str | None:
     wanted = name.strip().lower().replace(".", "_").replace("-", "_")
     for remedy in remedy_vocabulary().remedies:
@@ -197,14 +211,18 @@ def shows_prop64(value: str | None) -> bool:
     return "all" in names or PROP64 in names or parse_remedies(value) == (PROP64,)
 
 
-def fact_text(catalogue_texts: dict[str, str], fact: str) -> str:
-    """A missing fact or a condition in words (``remedy_fact_text/3``), else the code."""
-    return catalogue_texts.get(fact, fact.replace("_", " "))
+def fact_text(remedy: str, fact: str) -> str:
+    """A missing fact or a condition of ``remedy`` in words, else the code.
+
+    The words are that remedy's own ``remedy_fact_text/3``: two remedies may use the same
+    code (``offence_detail``) with different wording, and neither takes the other's.
+    """
+    return _phrases()[0].get((remedy, fact), fact.replace("_", " "))
 
 
 @cache
-def _phrases() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    """``remedy_fact_text/3`` and ``remedy_reason/3`` of every remedy program, grounded once."""
+def _phrases() -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], str]]:
+    """``remedy_fact_text/3`` and ``remedy_reason/3`` by remedy and code, grounded once."""
     ctl = clingo.Control(["--warn=none"])
     for remedy in remedy_vocabulary().remedies:
         for name in remedy.files:
@@ -212,22 +230,15 @@ def _phrases() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
                 ctl.load(str(PROGRAMS_DIR / name))
     ctl.add("base", [], "#show remedy_fact_text/3. #show remedy_reason/3.")
     ctl.ground([("base", [])], context=CALENDAR)
-    facts: dict[str, str] = {}
+    facts: dict[tuple[str, str], str] = {}
     reasons: dict[tuple[str, str], str] = {}
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             for sym in model.symbols(shown=True):
                 remedy, code, text = sym.arguments
-                if sym.name == "remedy_fact_text":
-                    facts.setdefault(str(code), text.string)
-                else:
-                    reasons[(str(remedy), str(code))] = text.string
+                table = facts if sym.name == "remedy_fact_text" else reasons
+                table[(str(remedy), str(code))] = text.string
     return dict(sorted(facts.items())), dict(sorted(reasons.items()))
-
-
-def catalogue_fact_texts() -> dict[str, str]:
-    """``remedy_fact_text/3`` phrases of every remedy program, read from the programs."""
-    return _phrases()[0]
 
 
 def reason_text(remedy: str, reason: str) -> str:

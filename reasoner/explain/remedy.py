@@ -17,11 +17,7 @@ from rich.tree import Tree
 from cmr_reason.facts.history import History
 from cmr_reason.reasoner.engine.catalogue import Catalogue
 from cmr_reason.reasoner.engine.decision import Firing
-from cmr_reason.reasoner.engine.remedies import (
-    catalogue_fact_texts,
-    fact_text,
-    remedy_vocabulary,
-)
+from cmr_reason.reasoner.engine.remedies import fact_text, remedy_vocabulary
 from cmr_reason.reasoner.engine.remedy_decision import RemedyDecision, remedy_decisions
 from cmr_reason.reasoner.engine.solver import SolveResult
 from cmr_reason.reasoner.explain.justification import Record, iso, rule_node
@@ -62,7 +58,6 @@ def remedy_tree(
     record = Record(history)
     cid = dec.conviction_id
     conv = record.conviction(cid)
-    texts = catalogue_fact_texts()
     deciding = dec.deciding
     checks: dict[str, list[dict[str, Any]]] = {key: [] for key in CHECK_KEYS}
     versions, dates, set_aside = [], [], []
@@ -96,14 +91,14 @@ def remedy_tree(
         "pending": checks["pending"],
         "not_in_record": checks["not_in_record"],
         "reviewer": checks["reviewer"],
-        "missing": [fact_text(texts, f) for f in dec.missing_facts],
-        "stays_true": [fact_text(texts, c) for c in dec.stays_true],
+        "missing": [fact_text(dec.remedy, f) for f in dec.missing_facts],
+        "stays_true": [fact_text(dec.remedy, c) for c in dec.stays_true],
         "versions": versions,
         "dates": dates,
         "dates_title": _dates_title(dec.outcome),
         "set_aside": set_aside,
-        "flags": [fact_text(texts, f) for f in dec.flags],
-        "reviewer_decides": [fact_text(texts, q) for q in dec.reviewer_decides],
+        "flags": [fact_text(dec.remedy, f) for f in dec.flags],
+        "reviewer_decides": [fact_text(dec.remedy, q) for q in dec.reviewer_decides],
     }
 
 

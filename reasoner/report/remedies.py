@@ -20,7 +20,6 @@ from typing import Any
 
 from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.engine.remedies import (
-    catalogue_fact_texts,
     fact_text,
     reason_text,
     remedy_vocabulary,
@@ -161,10 +160,10 @@ def _years(data: dict[str, Any], name: str, sup: Suppression) -> Part:
 
 def _missing(data: dict[str, Any], name: str, sup: Suppression) -> Part | None:
     """The convictions the record blocks, by the fact it lacks (none: no part)."""
-    texts = catalogue_fact_texts()
+    code = name.replace(".", "_")
     rows = tuple(
         Row(
-            fact_text(texts, fact).capitalize(),
+            fact_text(code, fact).capitalize(),
             (sup.count(n, ("remedies", name, "missing", fact)),),
         )
         for fact, n in data["blocked_by_missing_fact"].items()

@@ -19,7 +19,7 @@ from cmr_reason.facts.history import History
 from cmr_reason.facts.private_files import open_private
 from cmr_reason.reasoner.engine.catalogue import Catalogue
 from cmr_reason.reasoner.engine.decision import Decision
-from cmr_reason.reasoner.engine.remedies import catalogue_fact_texts, fact_text, remedy_vocabulary
+from cmr_reason.reasoner.engine.remedies import fact_text, remedy_vocabulary
 from cmr_reason.reasoner.engine.remedy_decision import RemedyDecision, RemedyDecisions
 from cmr_reason.reasoner.explain.justification import Record, fill, iso
 from cmr_reason.reasoner.run.contents import REMEDIES_DIR
@@ -42,9 +42,7 @@ def _day(value: int | None) -> str:
     return iso(value) if value is not None else ""
 
 
-def remedy_sentence(
-    dec: RemedyDecision, catalogue: Catalogue, record: Record, texts: dict[str, str]
-) -> str:
+def remedy_sentence(dec: RemedyDecision, catalogue: Catalogue, record: Record) -> str:
     """One sentence: the outcome, the deciding rule's text, the missing facts, what must hold."""
     label = remedy_vocabulary().label(dec.outcome)
     deciding = dec.deciding
@@ -55,9 +53,9 @@ def remedy_sentence(
     text = f"{label}: {because}"
     others = [f for f in dec.missing_facts if f != dec.reason]
     if dec.outcome == "blocked_by_record" and others:
-        text += " Also missing: " + "; ".join(fact_text(texts, f) for f in others) + "."
+        text += " Also missing: " + "; ".join(fact_text(dec.remedy, f) for f in others) + "."
     if dec.stays_true:
-        text += " Until then: " + "; ".join(fact_text(texts, c) for c in dec.stays_true) + "."
+        text += " Until then: " + "; ".join(fact_text(dec.remedy, c) for c in dec.stays_true) + "."
     return text
 
 
@@ -66,7 +64,6 @@ def remedy_row(
     cid: str,
     dec: RemedyDecision,
     catalogue: Catalogue,
-    texts: dict[str, str],
 ) -> list[str]:
     """One row of ``remedies/<remedy>.csv``."""
     conv = next(c for c in history.convictions if c.conviction_id == cid)
@@ -90,7 +87,7 @@ def remedy_row(
         ";".join(rule_ids),
         ";".join(filter(None, citations)),
         ";".join(dec.flags),
-        remedy_sentence(dec, catalogue, Record(history), texts),
+        remedy_sentence(dec, catalogue, Record(history)),
         ";".join(dec.reviewer_decides),
     ]
 
@@ -201,7 +198,6 @@ def remedy_batch_rows(
     catalogue: Catalogue,
 ) -> tuple[dict[str, str], RemedySummary]:
     """The rows of each remedy file for a batch, and the batch's remedy figures."""
-    texts = catalogue_fact_texts()
     buffers = {code: io.StringIO() for code in codes}
     writers = {code: csv.writer(buf, lineterminator="\n") for code, buf in buffers.items()}
     summary = RemedySummary()
@@ -211,9 +207,7 @@ def remedy_batch_rows(
             for conv in history.convictions:
                 dec = by_cid.get(conv.conviction_id)
                 if dec is not None:
-                    writers[code].writerow(
-                        remedy_row(history, conv.conviction_id, dec, catalogue, texts)
-                    )
+                    writers[code].writerow(remedy_row(history, conv.conviction_id, dec, catalogue))
         summary.add_person(history, prop64, {c: remedies.get(c, {}) for c in codes})
     return {code: buf.getvalue() for code, buf in buffers.items()}, summary
 

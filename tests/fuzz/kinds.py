@@ -400,6 +400,47 @@ def bad_sentence_unit(rng: random.Random, line: Line) -> Damage:
     return _reject(line.replaced(SENT_TIME_CODE=value), "bad_sentence_unit")
 
 
+#: Digits of other scripts, 0-9 each: Python's ``str.isdigit`` takes them all, ``int`` takes
+#: every one but the superscripts (``int`` of a fullwidth three is 3, of a superscript two an
+#: error).
+OTHER_DIGITS = {
+    "superscript": "\u2070\u00b9\u00b2\u00b3" + "".join(chr(0x2074 + d) for d in range(6)),
+    "fullwidth": "".join(chr(0xFF10 + d) for d in range(10)),
+    "arabic_indic": "".join(chr(0x0660 + d) for d in range(10)),
+    "extended_arabic_indic": "".join(chr(0x06F0 + d) for d in range(10)),
+    "devanagari": "".join(chr(0x0966 + d) for d in range(10)),
+}
+
+
+def _digit_fields(line: Line) -> dict[str, str]:
+    """The fields a non-ASCII digit may go in, with the reason a reader rejects it for.
+
+    Dates, CNT_ORDER and a conviction's SENT_LENGTH are checked (the line is rejected);
+    SENT_ORDER only orders a count's sentence parts (the line is read, ordered as text).
+    """
+    fields = {name: f"bad_date:{name}" for name in line.dates()}
+    if _counted(line):
+        fields["CNT_ORDER"] = "bad_cnt_order"
+    if line.convicted:
+        fields["SENT_LENGTH"] = "bad_sentence_length"
+        fields["SENT_ORDER"] = ""
+    return {n: why for n, why in fields.items() if any(c.isascii() and c.isdigit()
+                                                        for c in line.value(n))}  # fmt: skip
+
+
+def non_ascii_digits(rng: random.Random, line: Line) -> Damage:
+    """One or every ASCII digit of a field written in another script's digits."""
+    fields = _digit_fields(line)
+    name = rng.choice(sorted(fields))
+    value = line.value(name)
+    digits = OTHER_DIGITS[rng.choice(sorted(OTHER_DIGITS))]
+    places = [i for i, c in enumerate(value) if c.isascii() and c.isdigit()]
+    chosen = set(places) if rng.random() < 0.5 else {rng.choice(places)}
+    new = "".join(digits[int(c)] if i in chosen else c for i, c in enumerate(value))
+    text = line.replaced(**{name: new})
+    return _reject(text, fields[name]) if fields[name] else _value(text)
+
+
 def empty_charge(rng: random.Random, line: Line) -> Damage:
     offence = rng.choice(["", "SEE COMMENT FOR CHARGE", "NULL"])
     text = line.replaced(OFFENSE_DESCR=offence, CONV_OFFENSE_DESCR="", COMMENT_TEXT="")
@@ -502,6 +543,10 @@ def _has_charge(line: Line) -> bool:
     return _used(line) and bool(line.value("OFFENSE_DESCR"))
 
 
+def _has_digits(line: Line) -> bool:
+    return _used(line) and bool(_digit_fields(line))
+
+
 def _has_level(line: Line) -> bool:
     return line.convicted and bool(line.value("CONV_STAT_DESCR"))
 
@@ -577,6 +622,10 @@ KINDS: tuple[Kind, ...] = tuple(
          _convicted, bad_sentence_unit),
         ("empty_charge", _F, "no charge text on a conviction or registration row", _charged,
          empty_charge),
+        ("non_ascii_digits", _F, "digits of another script (superscript, fullwidth, Arabic-Indic, "
+         "Persian, Devanagari) for one or every "
+         "digit of a date, CNT_ORDER, SENT_LENGTH or SENT_ORDER", _has_digits,
+         non_ascii_digits),
         # Values no reader can tell from true ones
         ("zero_date", _V, "a date column all zeros (a missing date)", _used, zero_date),
         ("blank_dates", _V, "step and disposition dates blank on a court row", _court,
