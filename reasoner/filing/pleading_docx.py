@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 from copy import deepcopy
 from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
-from docx.shared import Inches, Pt, RGBColor
+from docx.shared import Inches, Length, Pt, RGBColor
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from cmr_reason.reasoner.filing.pleading_markup import Pleading, indent_of, runs
 from cmr_reason.reasoner.filing.stable_zip import stabilise
@@ -29,16 +32,95 @@ from cmr_reason.reasoner.filing.stable_zip import stabilise
 FONT = "Times New Roman"
 
 
-def _add_runs(paragraph: Paragraph, text: str, bold: bool = False) -> None:
+# The paragraph styles every pleading uses, added to each document by ``_styled``: a
+# paragraph names its style rather than carrying its own spacing (one attribute in place of
+# several elements a paragraph, which a file of thousands of motions felt).
+SINGLE = {0: "Pleading Single", 6: "Pleading Single 6", 12: "Pleading Single 12"}
+DOUBLE, DOUBLE_INDENTED = "Pleading Double", "Pleading Double Indented"
+
+
+# WordprocessingML names, and the parts of a paragraph this module writes. The body's
+# paragraphs are built as lxml elements in the order the schema gives (pPr: pStyle, keepNext,
+# ind, jc; a run: rPr, then its text): python-docx searches for each child's place as it
+# adds it, and a file of thousands of motions spent most of its time there.
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+_BREAKS = re.compile(r"(\t|\n)")
+
+
+def _paragraph(
+    parent: Any, style: str, left_twips: int = 0, centred: bool = False,
+    keep_with_next: bool = False,
+) -> Any:  # fmt: skip
+    """A new ``w:p`` at the end of ``parent`` in the named paragraph style."""
+    para = etree.SubElement(parent, W + "p")
+    props = etree.SubElement(para, W + "pPr")
+    etree.SubElement(props, W + "pStyle", {W + "val": _style_id(style)})
+    if keep_with_next:
+        etree.SubElement(props, W + "keepNext")
+    if left_twips:
+        etree.SubElement(props, W + "ind", {W + "left": str(left_twips)})
+    if centred:
+        etree.SubElement(props, W + "jc", {W + "val": "center"})
+    return para
+
+
+def _run(para: Any, text: str, bold: bool = False) -> None:
+    """A run of ``text`` (tabs and line breaks as Word's own elements)."""
+    run = etree.SubElement(para, W + "r")
+    if bold:
+        etree.SubElement(etree.SubElement(run, W + "rPr"), W + "b")
+    for part in _BREAKS.split(text):
+        if part == "\t":
+            etree.SubElement(run, W + "tab")
+        elif part == "\n":
+            etree.SubElement(run, W + "br")
+        elif part:
+            node = etree.SubElement(run, W + "t")
+            node.text = part
+            if part[0].isspace() or part[-1].isspace():
+                node.set(_SPACE, "preserve")
+
+
+def _add_runs(para: Any, text: str, bold: bool = False) -> None:
     for piece, strong in runs(text):
-        paragraph.add_run(piece).bold = strong or bold
+        _run(para, piece, strong or bold)
 
 
-def _single(paragraph: Paragraph, after: float = 0) -> Paragraph:
-    fmt = paragraph.paragraph_format
-    fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
-    fmt.space_after = Pt(after)
-    return paragraph
+def _single(parent: Any, text: str = "", after: int = 0, **layout: Any) -> Any:
+    """A single-spaced paragraph with ``after`` points (0, 6 or 12) after it."""
+    para = _paragraph(parent, SINGLE[after], **layout)
+    if text:
+        _run(para, text)
+    return para
+
+
+def _twips(points: float) -> int:
+    return round(points * 20)
+
+
+def _style_id(name: str) -> str:
+    """The id Word gives a style named ``name`` (python-docx's rule: spaces removed)."""
+    return name.replace(" ", "")
+
+
+def _add_styles(document: DocxDocument) -> None:
+    """The pleading's paragraph styles, based on Normal."""
+    normal = document.styles["Normal"]
+    shapes: list[tuple[str, WD_LINE_SPACING, int, Length | None]] = [
+        (name, WD_LINE_SPACING.SINGLE, after, None) for after, name in SINGLE.items()
+    ]
+    shapes += [(DOUBLE, WD_LINE_SPACING.DOUBLE, 0, None),
+               (DOUBLE_INDENTED, WD_LINE_SPACING.DOUBLE, 0, Inches(0.5))]  # fmt: skip
+    for name, spacing, after, indent in shapes:
+        style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        fmt = style.paragraph_format
+        fmt.line_spacing_rule = spacing
+        fmt.space_after = Pt(after)
+        if indent is not None:
+            fmt.first_line_indent = indent
+        assert style.style_id == _style_id(name)
 
 
 def _page_field(paragraph: Paragraph) -> None:
@@ -58,68 +140,67 @@ def _page_field(paragraph: Paragraph) -> None:
     run._r.append(end)
 
 
-def _caption(document: DocxDocument, doc: Pleading) -> None:
-    for line in doc.attorney:
-        _single(document.add_paragraph(line))
-    _single(document.add_paragraph(), after=12)
-    for line in doc.court:
-        para = _single(document.add_paragraph())
-        para.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        para.add_run(line).bold = True
-    _single(document.add_paragraph(), after=6)
+def _caption_table(document: DocxDocument) -> Any:
+    """The caption's empty three-column table (parties, ``)`` column, case and title)."""
     table = document.add_table(rows=1, cols=3)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    left, middle, right = table.rows[0].cells
-    for index, (cell, width) in enumerate(((left, 3.3), (middle, 0.3), (right, 2.9))):
+    cells = table.rows[0].cells
+    for index, (cell, width) in enumerate(zip(cells, (3.3, 0.3, 2.9), strict=True)):
         table.columns[index].width = Inches(width)
         cell.width = Inches(width)
-    left.paragraphs[0].text = ""
-    for index, line in enumerate(doc.parties):
-        para = left.paragraphs[0] if index == 0 else left.add_paragraph()
-        _single(para)
-        spaces, text = indent_of(line)
-        para.paragraph_format.left_indent = Pt(3.5 * spaces)
-        para.add_run(text)
-    lines = max(len(doc.parties), 8)
-    _single(middle.paragraphs[0]).add_run("\n".join(")" for _ in range(lines)))
-    for index, line in enumerate(doc.case):
-        para = right.paragraphs[0] if index == 0 else right.add_paragraph()
-        _add_runs(_single(para, after=6), line)
     border = OxmlElement("w:tcBorders")
     bottom = OxmlElement("w:bottom")
     for key, value in (("w:val", "single"), ("w:sz", "6"), ("w:color", "000000")):
         bottom.set(qn(key), value)
     border.append(bottom)
-    left._tc.get_or_add_tcPr().append(border)
-    _single(document.add_paragraph(), after=12)
+    cells[0]._tc.get_or_add_tcPr().append(border)
+    element = table._tbl
+    element.getparent().remove(element)
+    for cell in element.iter(W + "tc"):
+        for para in cell.findall(W + "p"):
+            cell.remove(para)
+    return element
 
 
-def _body(document: DocxDocument, doc: Pleading) -> None:
+def _caption(body: Any, doc: Pleading, table: Any) -> None:
+    for line in doc.attorney:
+        _single(body, line)
+    _single(body, after=12)
+    for line in doc.court:
+        _run(_single(body, centred=True), line, bold=True)
+    _single(body, after=6)
+    caption = deepcopy(table)
+    body.append(caption)
+    left, middle, right = caption.iter(W + "tc")
+    for line in doc.parties or [""]:
+        spaces, text = indent_of(line)
+        _single(left, text, left_twips=_twips(3.5 * spaces))
+    lines = max(len(doc.parties), 8)
+    _single(middle, "\n".join(")" for _ in range(lines)))
+    for line in doc.case or [""]:
+        _add_runs(_single(right, after=6), line)
+    _single(body, after=12)
+
+
+def _body(body: Any, doc: Pleading) -> None:
     for block in doc.body:
-        para = document.add_paragraph()
-        para.paragraph_format.line_spacing_rule = WD_LINE_SPACING.DOUBLE
-        para.paragraph_format.space_after = Pt(0)
         if block.kind in ("heading", "subheading"):
-            if block.kind == "heading":
-                para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            para = _paragraph(body, DOUBLE, centred=block.kind == "heading")
             _add_runs(para, block.text, bold=True)
             continue
-        if block.kind != "flush":
-            para.paragraph_format.first_line_indent = Inches(0.5)
+        para = _paragraph(body, DOUBLE if block.kind == "flush" else DOUBLE_INDENTED)
         text = f"{block.number}.\t{block.text}" if block.kind == "numbered" else block.text
         _add_runs(para, text)
 
 
-def _signature(document: DocxDocument, doc: Pleading) -> None:
-    _single(document.add_paragraph(), after=12)
+def _signature(body: Any, doc: Pleading) -> None:
+    _single(body, after=12)
     for line in doc.dated:
-        _single(document.add_paragraph(line), after=12)
+        _single(body, line, after=12)
     for line in doc.signature:
         spaces, text = indent_of(line)
-        para = _single(document.add_paragraph(text))
-        para.paragraph_format.left_indent = Inches(3.25) + Pt(3.5 * spaces)
-        para.paragraph_format.keep_with_next = True
+        _single(body, text, left_twips=_twips(3.25 * 72 + 3.5 * spaces), keep_with_next=True)
 
 
 def _furnish(section: Section, doc: Pleading) -> None:
@@ -161,6 +242,7 @@ def _styled() -> DocxDocument:
     style.font.name = FONT
     style.font.size = Pt(12)
     style.element.rPr.rFonts.set(qn("w:eastAsia"), FONT)
+    _add_styles(document)
     return document
 
 
@@ -176,38 +258,26 @@ def pleadings_docx(docs: list[Pleading], when: dt.date, author: str, title: str)
     """Several pleadings in one DOCX, each a section from a new page numbered 1.
 
     The sections share the first pleading's banner and footer (a file holds one kind of
-    pleading). Each pleading is laid out in a scratch document and its paragraphs and
-    tables moved to the end of the file's body, so a file of thousands stays linear.
+    pleading). Each pleading's paragraphs and caption table are appended to the body in
+    turn, before the file's closing section properties.
     """
     document = _styled()
     section = document.sections[0]
     if docs:
         _furnish(section, docs[0])
-    if len(docs) == 1:
-        _caption(document, docs[0])
-        _body(document, docs[0])
-        _signature(document, docs[0])
-    elif docs:
+    if len(docs) > 1:
         _restart_numbering(section)
-        body = document.element.body
-        final = body.find(qn("w:sectPr"))
-        scratch = _styled()
-        moved: list[Any] = []
-        for n, doc in enumerate(docs):
-            _caption(scratch, doc)
-            _body(scratch, doc)
-            _signature(scratch, doc)
-            laid_out = scratch.element.body
-            if n:
-                moved.append(_section_break(final))
-            for element in list(laid_out):
-                if element.tag != qn("w:sectPr"):
-                    laid_out.remove(element)
-                    moved.append(element)
-        body.remove(final)
-        for element in moved:
-            body.append(element)
-        body.append(final)
+    table = _caption_table(document)
+    body = document.element.body
+    final = body.find(qn("w:sectPr"))
+    body.remove(final)
+    for n, doc in enumerate(docs):
+        if n:
+            body.append(_section_break(final))
+        _caption(body, doc, table)
+        _body(body, doc)
+        _signature(body, doc)
+    body.append(final)
     stamp = dt.datetime(when.year, when.month, when.day, tzinfo=dt.UTC)
     props = document.core_properties
     props.author = props.last_modified_by = author
