@@ -193,16 +193,43 @@ def _wrap(
     return laid_out
 
 
+def _put(
+    pdf: FPDF, width: float, height: float, text: str, align: str = "L", next_line: bool = True
+) -> None:
+    """As ``pdf.cell(width, height, text, align=align)``, borderless, placed by ``FPDF.text``.
+
+    Then the next line, or without ``next_line`` the right of the cell. It spares the
+    cell's layout of a styled line at every call (the captions of a bulk filing).
+    """
+    if pdf.y + height > pdf.page_break_trigger and not pdf.in_footer:
+        x = pdf.x
+        pdf.add_page()
+        pdf.x = x
+    if text:
+        wide = pdf.get_string_width(text)
+        if align == "C":
+            at = pdf.x + (width - wide) / 2
+        elif align == "R":
+            at = pdf.x + width - pdf.c_margin - wide
+        else:
+            at = pdf.x + pdf.c_margin
+        pdf.text(at, pdf.y + 0.5 * height + 0.3 * pdf.font_size, text)
+    if next_line:
+        pdf.set_xy(pdf.l_margin, pdf.y + height)
+    else:
+        pdf.x += width
+
+
 def _caption(pdf: FPDF, doc: Pleading) -> None:
     pdf.set_font(FONT, "", 12)
     for line in doc.attorney:
         pdf.set_x(LEFT)
-        pdf.cell(RIGHT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
+        _put(pdf, RIGHT - LEFT, 12, printable(line))
     _next_line(pdf)
     pdf.ln(LINE)
     pdf.set_font(FONT, "B", 12)
     for line in doc.court:
-        pdf.cell(RIGHT - LEFT, 12, printable(line), align="C", new_x="LMARGIN", new_y="NEXT")
+        _put(pdf, RIGHT - LEFT, 12, printable(line), align="C")
     _next_line(pdf)
     pdf.ln(LINE / 2)
     top = pdf.get_y()
@@ -210,7 +237,7 @@ def _caption(pdf: FPDF, doc: Pleading) -> None:
     for line in doc.parties:
         spaces, text = indent_of(line)
         pdf.set_x(LEFT + 3.5 * spaces)
-        pdf.cell(SPLIT - LEFT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
+        _put(pdf, SPLIT - LEFT, 12, printable(text))
     pdf.ln(6)
     left_bottom = pdf.get_y()
     pdf.set_left_margin(SPLIT + 14)
@@ -224,7 +251,7 @@ def _caption(pdf: FPDF, doc: Pleading) -> None:
     y = top
     while y < bottom:
         pdf.set_xy(SPLIT, y)
-        pdf.cell(10, 12, ")")
+        _put(pdf, 10, 12, ")", next_line=False)
         y += 12
     pdf.set_line_width(0.5)
     pdf.line(LEFT, bottom, SPLIT, bottom)
@@ -261,12 +288,12 @@ def _signature(pdf: FPDF, doc: Pleading) -> None:
     top = pdf.get_y()
     pdf.set_font(FONT, "", 12)
     for line in doc.dated:
-        pdf.cell(SPLIT - LEFT, 12, printable(line), new_x="LMARGIN", new_y="NEXT")
+        _put(pdf, SPLIT - LEFT, 12, printable(line))
     pdf.set_y(top)
     for line in doc.signature:
         spaces, text = indent_of(line)
         pdf.set_x(SPLIT + 3.5 * spaces)
-        pdf.cell(RIGHT - SPLIT, 12, printable(text), new_x="LMARGIN", new_y="NEXT")
+        _put(pdf, RIGHT - SPLIT, 12, printable(text))
 
 
 def pleading_pdf(doc: Pleading, when: dt.date) -> bytes:
