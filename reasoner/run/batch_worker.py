@@ -1,10 +1,12 @@
 """Decide one batch of people and render its output rows (runs in a worker process).
 
 A batch is a list of people in subject order: built histories (hand-written input) or a DOJ
-subject's routed rows, which the worker turns into a record (the reader's *using* step) and a
-history. The worker grounds the batch in one clingo control and returns CSV text, counts and
-the row account of its rows. The parent writes the pieces in batch order, so the output is
-the same whatever the number of workers or the engine (local processes or Dask).
+subject's routed rows, which the worker turns into a record (the reader's *using* step), then
+straight into the packed facts and the lean person its output rows read
+(:mod:`cmr_reason.facts.doj.direct`: no history is built). The worker grounds the batch in
+one clingo control and returns CSV text, counts and the row account of its rows. The parent
+writes the pieces in batch order, so the output is the same whatever the number of workers or
+the engine (local processes or Dask).
 """
 
 from __future__ import annotations
@@ -20,15 +22,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cmr_reason.facts.doj.accounting import FileAccount
-from cmr_reason.facts.doj.history_builder import build_history
+from cmr_reason.facts.doj.direct import direct_person
 from cmr_reason.facts.doj.reader import Orphans, Packed, use_rows
+from cmr_reason.facts.fact_writer import packed_facts
 from cmr_reason.facts.history import History
+from cmr_reason.facts.lean_person import LeanPerson, lean_person
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
-from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
-from cmr_reason.reasoner.run.rows import case_rows, conviction_row, person_outcome, person_row
+from cmr_reason.reasoner.run.rows import (
+    LeanRecord,
+    case_rows,
+    conviction_row,
+    person_outcome,
+    person_row,
+)
 
 if TYPE_CHECKING:
     import _csv
@@ -83,13 +93,20 @@ def _writer(buffer: io.StringIO) -> _csv.Writer:
     return csv.writer(buffer, lineterminator="\n")
 
 
-def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], Any]:
+def _people(items: Sequence[Item], spec: BatchSpec) -> tuple[list[str], list[LeanPerson], Any]:
+    """The batch's people: each one's packed facts and lean form, and the rows' account."""
     built = [item for item in items if isinstance(item, History)]
     rows = [item for item in items if not isinstance(item, History)]
+    facts = [packed_facts(history) for history in built]
+    people = [lean_person(history) for history in built]
     if not rows:
-        return built, None
+        return facts, people, None
     subjects, accounts = use_rows(rows, spec.files, spec.orphans)
-    return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
+    for sid, subject in subjects:
+        text, person = direct_person(sid, subject, spec.files)
+        facts.append(text)
+        people.append(person)
+    return facts, people, accounts
 
 
 def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
@@ -108,28 +125,30 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     cpu_started = time.process_time()
     result = BatchResult(index=index, pid=os.getpid())
     started = clock()
-    histories, result.accounts = _histories(items, spec)
+    facts, people, result.accounts = _people(items, spec)
     built = clock()
-    solved = decide(
-        histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
-    )
+    settings = settings_facts(spec.as_of, spec.scope_county) + spec.extra_facts
+    solved = solve_text(spec.programs, "".join(facts) + settings, lean=True)
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
     conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
     conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
     decisions = solved.decisions
     convictions = 0
-    for history in histories:
-        mine = {c.conviction_id: decisions[c.conviction_id] for c in history.convictions}
+    for person in people:
+        mine = {c.conviction_id: decisions[c.conviction_id] for c in person.convictions}
         convictions += len(mine)
-        for conv in history.convictions:
-            conv_out.writerow(conviction_row(history, conv, mine[conv.conviction_id], catalogue))
-        outcome = person_outcome(history, mine)
-        people_out.writerow(person_row(history, outcome, spec.as_of))
-        for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
+        record = LeanRecord(None, person)
+        for conv in person.convictions:
+            conv_out.writerow(
+                conviction_row(person, conv, mine[conv.conviction_id], catalogue, record)
+            )
+        outcome = person_outcome(person, mine)
+        people_out.writerow(person_row(person, outcome, spec.as_of))
+        for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
             case_out.writerow(row)
-        result.summary.add_person(history, mine, outcome)
-    result.people = len(histories)
+        result.summary.add_person(person, mine, outcome)
+    result.people = len(people)
     result.convictions = convictions
     result.convictions_csv = conv_buf.getvalue()
     result.people_csv = people_buf.getvalue()
@@ -137,7 +156,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     result.internal_errors = solved.internal_errors
     seconds = solved.seconds
     result.stage_seconds = {
-        "facts": built - started + seconds.get("facts", 0.0),
+        "facts": built - started,
         "ground": seconds.get("ground", 0.0),
         "solve": seconds.get("solve", 0.0),
         "render": clock() - solved_at,
