@@ -9,7 +9,6 @@ import typer
 from rich.markup import escape
 
 from cmr_reason.cli.console import err_console
-from cmr_reason.reasoner.report.writer import ReportOptions, write_report
 from cmr_reason.reasoner.run.directory import open_run
 
 
@@ -37,6 +36,9 @@ def report(
     ] = False,
 ) -> None:
     """Write a self-contained HTML impact report with charts and the tables behind them."""
+    # Here, not at the top: every command's start would load the report's templates.
+    from cmr_reason.reasoner.report.writer import ReportOptions, write_report
+
     run = open_run(run_dir)
     options = ReportOptions(
         suppress_below=suppress_below,
