@@ -809,6 +809,22 @@ def write_report(
         )
     lines += [
         "",
+        "The same, a person's budget in milliseconds (the stage times divided by the people; "
+        "CPU: the",
+        "run's parent, range readers and batches together):",
+        "",
+        "| policy | people | " + " | ".join(stage_names) + " | CPU |",
+        "|---|---:|" + "---:|" * (len(stage_names) + 1),
+    ]
+    for r in results:
+        s, n = r["stages"], r["people"]
+        lines.append(
+            f"| {r['policy']} | {n:,} | "
+            + " | ".join(f"{1000 * s.get(k, 0) / n:.3f}" for k in stage_names)
+            + f" | {1000 * r['cpu'] / n:.3f} |"
+        )
+    lines += [
+        "",
         "## Read-and-group floor",
         "",
         "Routing every row, keeping the needed columns, spilling sorted runs above the memory",
@@ -892,6 +908,28 @@ def write_report(
         "",
     ]
     out.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _save(
+    args: argparse.Namespace,
+    info: dict[str, str],
+    results: list[dict[str, Any]],
+    floors: list[dict[str, Any]],
+    big: list[dict[str, Any]],
+    skipped: list[str],
+    filings: list[dict[str, Any]],
+) -> None:
+    """The measured figures, as ``--report-only`` reads them (``--out`` with ``.json``)."""
+    settings = {
+        "gogen_info": args.gogen_info,
+        "workers": args.workers,
+        "seed": args.seed,
+        "memory_budget": args.memory_budget,
+        "others_up_to": args.others_up_to,
+    }
+    saved = {"machine": info, "settings": settings, "results": results, "floors": floors,
+             "big": big, "skipped": skipped, "filings": filings}  # fmt: skip
+    args.out.with_suffix(".json").write_text(json.dumps(saved, indent=2) + "\n")
 
 
 def _policies(wanted: str) -> tuple[list[str], list[str]]:
@@ -1033,30 +1071,12 @@ def main() -> None:
                 f"{result['total_kib'] / 1024:,.0f} MiB",
                 flush=True,
             )
+        # Kept as each size ends: a run stopped later can still be reported (--report-only).
+        info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        _save(args, info, results, floors, [], skipped, filings)
     big = [] if args.no_big_person else big_person(args.data_dir, "statute")
     info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    settings = {
-        "gogen_info": args.gogen_info,
-        "workers": args.workers,
-        "seed": args.seed,
-        "memory_budget": args.memory_budget,
-        "others_up_to": args.others_up_to,
-    }
-    (args.out.with_suffix(".json")).write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "settings": settings,
-                "results": results,
-                "floors": floors,
-                "big": big,
-                "skipped": skipped,
-                "filings": filings,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    _save(args, info, results, floors, big, skipped, filings)
     write_report(args.out, args, info, results, floors, big, skipped, notes, filings)
     print(f"wrote {args.out}")
 
