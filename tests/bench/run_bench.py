@@ -896,7 +896,8 @@ def write_report(
         "",
         "```sh",
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
-        f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
+        ("GOGEN=/path/to/gogen " if args.gogen_info else "")
+        + f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
         + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
         "# the filing alone, into the saved figures (docs/performance.json):",
         f".venv/bin/python tests/bench/run_bench.py --filing-only --filing-sizes 100000 "
