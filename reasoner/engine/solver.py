@@ -371,7 +371,7 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     clock = time.perf_counter
     started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-    ctl.add("base", [], programs.bulk_text if lean else programs.text)
+    ctl.add("base", [], programs.bulk_program if lean else programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])])
     grounded = clock()
