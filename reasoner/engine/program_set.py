@@ -138,10 +138,11 @@ class ProgramSet:
     def __getstate__(self) -> dict[str, object]:
         """The set as pickled for a worker process, the pruned bulk program included.
 
-        It is worked out once here, so that no worker parses the programs to prune them again.
+        It is worked out once here, so that no worker parses the programs to prune them again;
+        the unpruned bulk text, which a worker can rebuild, is left out.
         """
         _ = self.bulk_program
-        return self.__dict__
+        return {k: v for k, v in self.__dict__.items() if k != "bulk_text"}
 
     @cached_property
     def sha256(self) -> str:
