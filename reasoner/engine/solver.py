@@ -6,9 +6,10 @@ are stratified, so there is exactly one answer set.
 
 Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
 *lean*: the programs' bulk view (``programs/views/bulk.lp``) shows only what the output
-files use (no ``absent/3``, no firings on an ``alt`` branch, a conviction's decisions packed
-into one ``result/8`` atom), each atom printed once by clingo and parsed here from its text,
-with the parsed trace of a rule firing shared by every conviction that has the same one.
+files use (no ``absent/3``, a conviction's decisions packed into one ``result/8`` atom),
+each atom printed once by clingo and parsed here from its text, with the parsed trace of a
+rule firing shared by every conviction that has the same one; firings on an ``alt`` branch,
+which the view shows, are skipped here.
 ``tests/test_reference_outputs.py`` checks that lean and full reads give the same output
 files.
 """
@@ -449,7 +450,7 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     clock = time.perf_counter
     started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-    ctl.add("base", [], programs.bulk_text if lean else programs.text)
+    ctl.add("base", [], programs.bulk_program if lean else programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])], context=CALENDAR)
     grounded = clock()
