@@ -16,9 +16,11 @@ import pytest
 from cmr_reason.facts.fact_writer import packed_facts
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import read_histories, read_lp_histories
+from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.program_prune import prune
 from cmr_reason.reasoner.engine.program_set import load_program_set, policy_names
+from cmr_reason.reasoner.engine.remedies import remedy_codes
 from cmr_reason.reasoner.engine.solver import settings_facts
 
 SMALL = """\
@@ -82,3 +84,23 @@ def test_the_pruned_bulk_program_shows_the_same_atoms(policy):
         expected = _answer(programs.bulk_text, facts + settings)
         assert any(atom.startswith("result(") for atom in expected)
         assert _answer(programs.bulk_program, facts + settings) == expected
+
+
+@pytest.mark.parametrize("policy", ["statute", "los-angeles-2020"])
+def test_the_pruned_program_keeps_what_the_remedies_show(policy):
+    """With every remedy beside Prop 64 loaded, the pruned program shows what the whole does.
+
+    The pruning is worked out for each program set: the remedies' views keep rules the Prop 64
+    set leaves out.
+    """
+    histories = _histories()
+    facts = "".join(packed_facts(h) for h in histories)
+    facts += "".join(remedy_facts(h) for h in histories)
+    programs = load_program_set(policy, remedy_codes("all"))
+    plain = load_program_set(policy)
+    assert programs.bulk_program != plain.bulk_program
+    settings = settings_facts(dt.date(2026, 1, 1))
+    expected = _answer(programs.bulk_text, facts + settings)
+    assert any(atom.startswith("remedy_decision(") for atom in expected)
+    assert any(atom.startswith("fired(") and "remedy_outcome(" in atom for atom in expected)
+    assert _answer(programs.bulk_program, facts + settings) == expected
