@@ -26,7 +26,7 @@ from cmr_reason.facts.doj.history_builder import (
     parse_court,
 )
 from cmr_reason.facts.doj.rows import CourtRow, Subject
-from cmr_reason.facts.fact_writer import body_term, quote, subs_term
+from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, subs_term
 from cmr_reason.facts.history import Charge, Court
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
 
@@ -42,10 +42,6 @@ def _charge_facts(charge: Charge) -> tuple[str, tuple[tuple[str, str], ...]]:
     The marks are ``charge_unparsed/1``, ``attempt/1``, ``conspiracy/1`` and
     ``target_charge/4``, as :func:`cmr_reason.facts.fact_writer.packed_facts` writes them.
     """
-    args = (
-        f"{body_term(charge.body or '')}, {quote(charge.section or '')}, "
-        f"{subs_term(charge.subsections)}"
-    )
     marks = []
     if not charge.parsed:
         marks.append(("charge_unparsed(", ")."))
@@ -60,7 +56,7 @@ def _charge_facts(charge: Charge) -> tuple[str, tuple[tuple[str, str], ...]]:
             f"{subs_term(target.subsections)}"
         )
         marks.append(("target_charge(", f", {target_args})."))
-    return (f"charge({args})" if charge.parsed else "none"), tuple(marks)
+    return packed_charge_term(charge), tuple(marks)
 
 
 @lru_cache(maxsize=1 << 14)

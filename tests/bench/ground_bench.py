@@ -1,7 +1,7 @@
 """Clingo's share of a bulk batch, alone: reading the facts, grounding, solving and reading back.
 
     .venv/bin/python tests/bench/ground_bench.py [--people 1000] [--repeat 5]
-        [--policies statute,los-angeles-2020] [--input FILE] [--flat-codes]
+        [--policies statute,los-angeles-2020] [--input FILE] [--tuple-codes]
         [--compare OTHER_CHECKOUT/.venv/bin/python]
 
 Writes a synthetic DOJ file of ``--people`` people (``cmr-reason synth``, seed 7, 2 % damaged
@@ -10,10 +10,11 @@ does (one batch), then for each policy measures, in ``--repeat`` fresh processes
 in a fresh process in the bulk run, and clingo's symbol table only grows), the CPU time of:
 adding the program text, adding the facts, grounding, solving and reading the shown atoms back
 as text. Prints the best and the median of each, in ms, and the counts of ground atoms and
-shown atoms. ``--flat-codes`` writes each packed charge as ``code(Body, Section, Sub1, ...)``
-instead of ``charge(Body, Section, (Sub1, ...))`` (``programs/core/packed_facts.lp`` reads
-both). ``--compare`` measures the same batch with another checkout's interpreter too (its
-programs, as that checkout grounds them), alternating with this one. Not a test: timings
+shown atoms. ``--tuple-codes`` writes each packed charge the writer packs flat,
+``code(Body, Section, Sub1, ...)``, as ``charge(Body, Section, (Sub1, ...))`` instead
+(``programs/core/packed_facts.lp`` reads both; the writer's tuple form before issue 18).
+``--compare`` measures the same batch with another checkout's interpreter too (its programs,
+as that checkout grounds them), alternating with this one. Not a test: timings
 depend on the machine and its load (printed with the table).
 """
 
@@ -32,20 +33,20 @@ import time
 from pathlib import Path
 
 STAGES = ("program", "facts", "ground", "solve")
-_TUPLE_CHARGE = re.compile(r'charge\((\w+), ("(?:[^"\\]|\\.)*"), \(([^()]*)\)\)')
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_FLAT_CHARGE = re.compile(rf"code\((\w+|{_STRING}), ({_STRING})((?:, {_STRING})*)\)")
 
 
-def _flat(match: re.Match[str]) -> str:
-    subs = [s.strip() for s in match.group(3).split(",") if s.strip()]
-    if len(subs) > 5:
-        return match.group(0)
-    return "code(" + ", ".join([match.group(1), match.group(2), *subs]) + ")"
+def _tuple(match: re.Match[str]) -> str:
+    subs = match.group(3).removeprefix(", ")
+    inner = f"({subs},)" if subs and '", "' not in subs else f"({subs})"
+    return f"charge({match.group(1)}, {match.group(2)}, {inner})"
 
 
-def flat_codes(facts: str) -> str:
-    """The packed charges of ``facts`` written flat (``code/2`` to ``code/7``)."""
+def tuple_codes(facts: str) -> str:
+    """The packed charges of ``facts`` written with a tuple of subsections (``charge/3``)."""
     return "\n".join(
-        _TUPLE_CHARGE.sub(_flat, line) if line.startswith("packed_conviction(") else line
+        _FLAT_CHARGE.sub(_tuple, line) if line.startswith("packed_conviction(") else line
         for line in facts.split("\n")
     )
 
@@ -111,7 +112,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--policies", default="statute,los-angeles-2020")
     parser.add_argument("--input", type=Path)
-    parser.add_argument("--flat-codes", action="store_true")
+    parser.add_argument("--tuple-codes", action="store_true")
     parser.add_argument("--compare", type=Path, help="another checkout's Python interpreter")
     parser.add_argument("--worker", nargs=2, metavar=("POLICY", "FACTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -126,8 +127,8 @@ def main() -> None:
             source = Path(tmp) / "synth.csv"
             write_file(source, args.people, seed=7, malformed_rate=0.02)
         facts = batch_facts_of(source)
-        if args.flat_codes:
-            facts = flat_codes(facts)
+        if args.tuple_codes:
+            facts = tuple_codes(facts)
         facts_file = Path(tmp) / "batch.lp"
         facts_file.write_text(facts, encoding="utf-8")
         people = facts.count("packed_person(")
