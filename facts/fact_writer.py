@@ -130,8 +130,25 @@ def _conviction_facts(pid: str, conv: Conviction, descriptive: bool) -> Iterable
     yield from _flag_facts(cid, conv)
 
 
-def _charge_term(charge: Charge) -> str:
-    return f"charge({_charge_args(charge)})" if charge.parsed else "none"
+# The most subsections a packed charge is written flat with (``code/2`` to ``code/7``, read by
+# programs/core/packed_facts.lp); a charge with more keeps the tuple form.
+FLAT_SUBSECTIONS = 5
+
+
+def packed_charge_term(charge: Charge) -> str:
+    """A parsed charge's term in ``packed_conviction/8``, ``none`` for an unparsed one.
+
+    Flat, ``code(Body, Section, Sub1, ..., SubN)``, for up to :data:`FLAT_SUBSECTIONS`
+    subsections (clingo reads a fact holding a tuple several times as slowly as one holding
+    none); ``charge(Body, Section, Subs)`` with a tuple beyond that.
+    """
+    if not charge.parsed:
+        return "none"
+    subs = charge.subsections
+    if len(subs) > FLAT_SUBSECTIONS:
+        return f"charge({_charge_args(charge)})"
+    head = f"code({body_term(charge.body or '')}, {quote(charge.section or '')}"
+    return head + "".join(f", {quote(s)}" for s in subs) + ")"
 
 
 def _day_or_none(value: date | None) -> str:
@@ -145,7 +162,7 @@ def _packed_conviction(pid: str, conv: Conviction) -> Iterable[str]:
     yield (
         f"packed_conviction({cid}, {pid}, {quote(conv.case_id)}, "
         f"{_day_or_none(conv.disposition_date)}, {_day_or_none(conv.arrest_date)}, "
-        f"{_charge_term(conv.charge)}, {conv.level.value if conv.level else 'none'}, "
+        f"{packed_charge_term(conv.charge)}, {conv.level.value if conv.level else 'none'}, "
         f"{agency_term})."
     )
     if conv.offence_date:

@@ -19,6 +19,7 @@ from doj_builder import court, write
 from cmr_reason.facts.doj.reader import read_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.fact_writer import history_facts, packed_facts
+from cmr_reason.facts.lean_person import lean_person
 from cmr_reason.facts.lp_reader import read_lp
 from cmr_reason.facts.synth.generator import write_file
 from cmr_reason.reasoner.engine.program_set import load_program_set
@@ -201,7 +202,7 @@ def test_the_impact_figures_count_the_record_before_relief_as_the_programs_read_
     assert decisions["p:d"].record_before == "misdemeanor"
     assert decisions["p:e"].record_before == "removed"
     assert decisions["p:c"].record_before == ""  # unchanged: the level at conviction
-    outcome = person_outcome(history, decisions)
+    outcome = person_outcome(lean_person(history), decisions)
     # the 11359 felony only: the 459 was reduced, the 11357(c) already dismissed and sealed
     assert (outcome.felonies_before, outcome.convictions_before, outcome.convictions) == (1, 2, 3)
     assert decisions["p:e"].outcome == "no_relief"

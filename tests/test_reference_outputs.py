@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from cmr_reason.cli.app import app
 from cmr_reason.facts.doj.reader import read_doj
+from cmr_reason.facts.lean_person import lean_person
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set
@@ -49,16 +50,17 @@ def reference_outputs(path: Path, policy: str = "statute") -> dict[str, str]:
     out["cases"].writerow(CASE_COLUMNS)
     summary = ImpactSummary()
     for history in histories:
+        person = lean_person(history)
         mine = {c.conviction_id: solved.decisions[c.conviction_id] for c in history.convictions}
-        for conv in history.convictions:
+        for conv in person.convictions:
             out["convictions"].writerow(
-                conviction_row(history, conv, mine[conv.conviction_id], catalogue)
+                conviction_row(person, conv, mine[conv.conviction_id], catalogue)
             )
-        outcome = person_outcome(history, mine)
-        out["people"].writerow(person_row(history, outcome, AS_OF))
-        for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
+        outcome = person_outcome(person, mine)
+        out["people"].writerow(person_row(person, outcome, AS_OF))
+        for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
             out["cases"].writerow(row)
-        summary.add_person(history, mine, outcome)
+        summary.add_person(person, mine, outcome)
     texts = {f"{name}.csv": b.getvalue() for name, b in buffers.items()}
     texts["summary"] = json.dumps(
         {k: v for k, v in summary.to_dict().items()}, indent=2, sort_keys=False

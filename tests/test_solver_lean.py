@@ -76,3 +76,55 @@ ATOMS = [
 def test_split_atom_agrees_with_the_pattern(text):
     match = _ATOM.match(text)
     assert _split_atom(text) == (None if match is None else match.groups())
+
+
+ATOMS = [
+    'result("1:001002001000",dismiss_and_seal,now_lawful,"p64.a",dismiss_and_seal,now_lawful,'
+    '"p64.a",removed)',
+    'fired("1:001002001000","p64.a",outcome(presumed,dismiss_and_seal,now_lawful),(age(25),))',
+    'fired("1:001002001000","p64.b",outcome(alt(weight),review,attempt),())',
+    'fired("1:001002001000","p64.c",tier(age_21_plus),(date(20100301),))',
+    'flag("1:001002001000",offence_date_from_arrest)',
+    'cannabis_related("1:001002001000")',
+    'cannabis_case("1:001002")',
+    'sealable_case("1:001002")',
+    'record_before("1:001002001000",misdemeanor)',
+    'alternative("1:001002001000",review,weight)',
+    'prosecuting_agency("1:001002001000","District Attorney")',
+    'fired("a\\"b:001002001000","p64.a",outcome(presumed,review,x),(note("q\\"r"),))',
+    'flag("a\\"b:001002001000",x)',
+    'cannabis_case("a\\\\b:001002")',
+    "internal_error(x,y)",
+    'internal_error("1:001002001000",two_decisions)',
+    'flag("2:001002001000")',
+    'fired("2:001002001000")',
+    'cannabis_related("2:001002001000",extra)',
+    'other("3:001002001000",1,2)',
+    'fired("1:001002001000","r425.elig",remedy_outcome(pc1203_425,eligible,completed),())',
+    'fired("1:001002001000","r425.chk",remedy_check(pc1203_425,sentence,done),(date(2012),))',
+    'remedy_decision(pc1203_425,"1:001002001000",eligible,completed)',
+    'missing_fact(pc1203_4,"1:001002001000",sentence_completed)',
+]
+
+
+def test_inline_reading_equals_one_atom_at_a_time():
+    """``absorb_all`` (the frequent atoms split inline) reads what ``absorb`` reads."""
+    from cmr_reason.reasoner.engine.solver import SolveResult, _LeanReader
+
+    one, many = SolveResult(), SolveResult()
+    reader = _LeanReader()
+    for text in ATOMS:
+        reader.absorb(text, one)
+    _LeanReader().absorb_all(ATOMS, many)
+    for result in (one, many):
+        for decision in result.decisions.values():
+            decision.sort()
+    assert many.decisions == one.decisions
+    assert many.cannabis_cases == one.cannabis_cases == {"1:001002", "a\\b:001002"}
+    assert many.sealable_cases == one.sealable_cases
+    assert many.internal_errors == one.internal_errors
+    assert many.remedy_texts == one.remedy_texts and len(one.remedy_texts) == 2
+    # a remedy's firings are set apart from the Prop 64 decision's
+    assert many.remedy_firings == one.remedy_firings and len(one.remedy_firings) == 2
+    assert one.decisions["1:001002001000"].outcome == "dismiss_and_seal"
+    assert len(one.decisions["1:001002001000"].firings) == 2  # the alt branch is not kept

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -25,11 +25,10 @@ from rich.table import Table
 
 from cmr_reason.cli.console import err_console
 from cmr_reason.reasoner.filing.deadlines import DEFAULT_WINDOW_DAYS
-from cmr_reason.reasoner.filing.rows import Progress as ProgressHook
-from cmr_reason.reasoner.filing.settings import example_settings_path, load_settings
-from cmr_reason.reasoner.filing.template import load_template
-from cmr_reason.reasoner.filing.writer import FilingReport, make_filing
-from cmr_reason.reasoner.run.directory import open_run
+
+if TYPE_CHECKING:  # the filing's modules (PDF, DOCX, XLSX) load when a filing is made
+    from cmr_reason.reasoner.filing.rows import Progress as ProgressHook
+    from cmr_reason.reasoner.filing.writer import FilingReport
 
 DEFAULT_TEMPLATE = "los_angeles_2020"
 SETTINGS_HELP = (
@@ -153,6 +152,13 @@ def file_command(
     1203.4, 1203.4a or Proposition 47, also a motion and proposed order per court case
     (docs/filing.md "Petitions").
     """
+    # Here, not at the top: every command's start (`cmr-reason run` included) would load
+    # the PDF, DOCX and XLSX writers, about a second.
+    from cmr_reason.reasoner.filing.settings import example_settings_path, load_settings
+    from cmr_reason.reasoner.filing.template import load_template
+    from cmr_reason.reasoner.filing.writer import make_filing
+    from cmr_reason.reasoner.run.directory import open_run
+
     run = open_run(run_dir)
     if settings is None:
         settings = example_settings_path(template or DEFAULT_TEMPLATE)

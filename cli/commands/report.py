@@ -10,7 +10,6 @@ from rich.markup import escape
 
 from cmr_reason.cli.console import err_console
 from cmr_reason.reasoner.engine.remedies import remedy_codes, remedy_names
-from cmr_reason.reasoner.report.writer import ReportOptions, write_report
 from cmr_reason.reasoner.run.directory import open_run
 
 
@@ -50,6 +49,9 @@ def report(
 
     A run that decided remedies beside Prop 64 (run --remedy) gets a section for each.
     """
+    # Here, not at the top: every command's start would load the report's templates.
+    from cmr_reason.reasoner.report.writer import ReportOptions, write_report
+
     run = open_run(run_dir)
     options = ReportOptions(
         suppress_below=suppress_below,

@@ -6,6 +6,7 @@ Plain dataclasses (not pydantic) because millions are built in a bulk run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 # A slot value from a trace atom: int, str, or a tuple (functor name, *arguments).
 Value = int | str | tuple
@@ -30,6 +31,12 @@ class Firing:
         if self.kind in ("outcome", "now_conduct", "now_level"):
             return self.conclusion[1]  # type: ignore[index]
         return None
+
+
+@lru_cache(maxsize=1 << 16)
+def _firing_order(firing: Firing) -> tuple[str, str, str]:
+    """A firing's place in a decision's canonical order (the lean reader shares firings)."""
+    return (firing.rule_id, repr(firing.conclusion), repr(firing.args))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,5 +84,5 @@ class Decision:
         self.review_candidates = sorted(set(self.review_candidates))
         self.refused.sort()
         self.flags = sorted(set(self.flags))
-        self.firings.sort(key=lambda f: (f.rule_id, repr(f.conclusion), repr(f.args)))
+        self.firings.sort(key=_firing_order)
         self.absences.sort(key=lambda a: (a.condition, repr(a.args)))

@@ -16,6 +16,7 @@ from pathlib import Path
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.file_hash import sha256_text
 from cmr_reason.reasoner.engine.policy_catalogue import param_facts, read_policy_spec
+from cmr_reason.reasoner.engine.program_prune import prune
 from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
 from cmr_reason.reasoner.engine.remedies import remedy_files, remedy_only_files
 
@@ -135,6 +136,24 @@ class ProgramSet:
     def _remedy_views(self, *names: str) -> str:
         """The remedies' views (``views/remedies*.lp``), for a run with a remedy beside Prop 64."""
         return "".join(_view(name) for name in names) if self.remedies else ""
+
+    @cached_property
+    def bulk_program(self) -> str:
+        """What the bulk run grounds: :attr:`bulk_text` less the rules its view needs none of.
+
+        Blanked out, not removed (``program_prune.py``): the rules no shown atom depends on,
+        such as ``absent/3`` or the helpers of other policies.
+        """
+        return prune(self.bulk_text)
+
+    def __getstate__(self) -> dict[str, object]:
+        """The set as pickled for a worker process, the pruned bulk program included.
+
+        It is worked out once here, so that no worker parses the programs to prune them again;
+        the unpruned bulk text, which a worker can rebuild, is left out.
+        """
+        _ = self.bulk_program
+        return {k: v for k, v in self.__dict__.items() if k != "bulk_text"}
 
     @cached_property
     def sha256(self) -> str:

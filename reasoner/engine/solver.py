@@ -6,9 +6,10 @@ are stratified, so there is exactly one answer set.
 
 Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
 *lean*: the programs' bulk view (``programs/views/bulk.lp``) shows only what the output
-files use (no ``absent/3``, no firings on an ``alt`` branch, a conviction's decisions packed
-into one ``result/8`` atom), each atom printed once by clingo and parsed here from its text,
-with the parsed trace of a rule firing shared by every conviction that has the same one.
+files use (no ``absent/3``, a conviction's decisions packed into one ``result/8`` atom),
+each atom printed once by clingo and parsed here from its text, with the parsed trace of a
+rule firing shared by every conviction that has the same one; firings on an ``alt`` branch,
+which the view shows, are skipped here.
 ``tests/test_reference_outputs.py`` checks that lean and full reads give the same output
 files.
 """
@@ -225,6 +226,10 @@ def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
 
 
 _SKIP = frozenset({"absent"})
+# The atoms :meth:`_LeanReader.absorb_all` reads inline (most of a bulk answer): those with
+# values after the key, and those with the key alone.
+_WITH_VALUES = frozenset({"fired", "result", "flag"})
+_INLINE = _WITH_VALUES | {"cannabis_related", "cannabis_case", "sealable_case"}
 
 
 def _split_atom(text: str) -> tuple[str, str, str | None] | None:
@@ -320,6 +325,58 @@ class _LeanReader:
         self.firings[rest] = firing
         return firing
 
+    def absorb_all(self, texts: Iterable[str], result: SolveResult) -> None:
+        """:meth:`absorb` each text; the frequent atoms with a plain key read inline.
+
+        A ``fired/4``, ``result/8``, ``flag/2`` or one-key atom whose key holds no escape is
+        split here as :func:`_split_atom` splits it, without a call per atom; anything else
+        goes through :meth:`absorb`.
+        """
+        decisions = result.decisions
+        firings = self.firings
+        for text in texts:
+            name, _, body = text.partition('("')
+            end = body.find('"')
+            tail = body[end + 1 : -1]
+            if (
+                name not in _INLINE
+                or end < 0
+                or text[-1] != ")"
+                or "\\" in body[:end]
+                or (tail and tail[0] != ",")
+                or (tail and name not in _WITH_VALUES)
+                or (not tail and name in _WITH_VALUES)
+            ):
+                self.absorb(text, result)
+                continue
+            key = body[:end]
+            if name == "cannabis_case":
+                result.cannabis_cases.add(key)
+                continue
+            if name == "sealable_case":
+                result.sealable_cases.add(key)
+                continue
+            dec = decisions.get(key)
+            if dec is None:
+                dec = decisions[key] = Decision(conviction_id=key)
+            if name == "cannabis_related":
+                dec.cannabis_related = True
+            elif name == "fired":
+                rest = tail[1:]
+                firing = firings.get(rest, False)
+                if firing is False:
+                    firing = self.firing(rest)
+                if firing is not None and is_remedy_conclusion(firing.kind):
+                    result.remedy_firings.append((key, firing))
+                elif firing is not None:
+                    dec.firings.append(firing)
+            elif name == "flag":
+                dec.flags.append(tail[1:])
+            else:  # result/8
+                (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
+                 dec.statutory_reason, dec.statutory_by,
+                 dec.record_after) = self.terms(tail[1:])  # fmt: skip
+
     def absorb(self, text: str, result: SolveResult) -> None:
         parts = _split_atom(text)
         if parts is None:  # not an atom about a conviction or case
@@ -393,16 +450,14 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     clock = time.perf_counter
     started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-    ctl.add("base", [], programs.bulk_text if lean else programs.text)
+    ctl.add("base", [], programs.bulk_program if lean else programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])], context=CALENDAR)
     grounded = clock()
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             if lean:
-                reader = _LeanReader()
-                for text in shown_texts(model):
-                    reader.absorb(text, result)
+                _LeanReader().absorb_all(shown_texts(model), result)
             else:
                 for sym in model.symbols(shown=True):
                     _absorb(sym, result)

@@ -1,10 +1,13 @@
 """Decide one batch of people and render its output rows (runs in a worker process).
 
 A batch is a list of people in subject order: built histories (hand-written input) or a DOJ
-subject's routed rows, which the worker turns into a record (the reader's *using* step) and a
-history. The worker grounds the batch in one clingo control and returns CSV text, counts and
-the row account of its rows. The parent writes the pieces in batch order, so the output is
-the same whatever the number of workers or the engine (local processes or Dask).
+subject's routed rows, which the worker turns into a record (the reader's *using* step), then
+straight into the packed facts and the lean person its output rows read
+(:mod:`cmr_reason.facts.doj.direct`: no history is built; a run with a remedy beside Prop 64
+builds the histories its remedies read). The worker grounds the batch in
+one clingo control and returns CSV text, counts and the row account of its rows. The parent
+writes the pieces in batch order, so the output is the same whatever the number of workers or
+the engine (local processes or Dask).
 """
 
 from __future__ import annotations
@@ -20,17 +23,27 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from cmr_reason.facts.doj.accounting import FileAccount
+from cmr_reason.facts.doj.direct import direct_person
 from cmr_reason.facts.doj.history_builder import build_history
 from cmr_reason.facts.doj.reader import Orphans, Packed, use_rows
+from cmr_reason.facts.fact_writer import packed_facts
 from cmr_reason.facts.history import History
+from cmr_reason.facts.lean_person import LeanPerson, lean_person
 from cmr_reason.facts.process_stats import peak_rss_kib
+from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
-from cmr_reason.reasoner.engine.solver import decide
+from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
-from cmr_reason.reasoner.run.rows import case_rows, conviction_row, person_outcome, person_row
+from cmr_reason.reasoner.run.rows import (
+    LeanRecord,
+    case_rows,
+    conviction_row,
+    person_outcome,
+    person_row,
+)
 
 if TYPE_CHECKING:
     import _csv
@@ -88,13 +101,33 @@ def _writer(buffer: io.StringIO) -> _csv.Writer:
     return csv.writer(buffer, lineterminator="\n")
 
 
-def _histories(items: Sequence[Item], spec: BatchSpec) -> tuple[list[History], Any]:
+def _people(
+    items: Sequence[Item], spec: BatchSpec
+) -> tuple[list[str], list[LeanPerson], list[History], Any]:
+    """The batch's people: each one's packed facts and lean form, and the rows' account.
+
+    A run with a remedy beside Prop 64 builds every person's history (its rows and the
+    remedies' facts read it: arrests, dismissed counts); a Prop 64 run writes a DOJ subject's
+    facts straight from its rows and returns no histories.
+    """
     built = [item for item in items if isinstance(item, History)]
     rows = [item for item in items if not isinstance(item, History)]
-    if not rows:
-        return built, None
-    subjects, accounts = use_rows(rows, spec.files, spec.orphans)
-    return built + [build_history(sid, subject, spec.files) for sid, subject in subjects], accounts
+    accounts = None
+    if rows:
+        subjects, accounts = use_rows(rows, spec.files, spec.orphans)
+    if spec.programs.remedies:
+        if rows:
+            built += [build_history(sid, subject, spec.files) for sid, subject in subjects]
+        facts = [packed_facts(h) for h in built] + [remedy_facts(h) for h in built]
+        return facts, [lean_person(h) for h in built], built, accounts
+    facts = [packed_facts(history) for history in built]
+    people = [lean_person(history) for history in built]
+    if rows:
+        for sid, subject in subjects:
+            text, person = direct_person(sid, subject, spec.files)
+            facts.append(text)
+            people.append(person)
+    return facts, people, [], accounts
 
 
 def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult:
@@ -113,32 +146,34 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     cpu_started = time.process_time()
     result = BatchResult(index=index, pid=os.getpid())
     started = clock()
-    histories, result.accounts = _histories(items, spec)
+    facts, people, histories, result.accounts = _people(items, spec)
     built = clock()
-    solved = decide(
-        histories, spec.programs, spec.as_of, spec.scope_county, spec.extra_facts, lean=True
-    )
+    settings = settings_facts(spec.as_of, spec.scope_county) + spec.extra_facts
+    solved = solve_text(spec.programs, "".join(facts) + settings, lean=True)
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
     conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
     conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
     decisions = solved.decisions
     convictions = 0
-    for history in histories:
-        mine = {c.conviction_id: decisions[c.conviction_id] for c in history.convictions}
+    for person in people:
+        mine = {c.conviction_id: decisions[c.conviction_id] for c in person.convictions}
         convictions += len(mine)
-        for conv in history.convictions:
-            conv_out.writerow(conviction_row(history, conv, mine[conv.conviction_id], catalogue))
-        outcome = person_outcome(history, mine)
-        people_out.writerow(person_row(history, outcome, spec.as_of))
-        for row in case_rows(history, mine, solved.cannabis_cases, solved.sealable_cases):
+        record = LeanRecord(None, person)
+        for conv in person.convictions:
+            conv_out.writerow(
+                conviction_row(person, conv, mine[conv.conviction_id], catalogue, record)
+            )
+        outcome = person_outcome(person, mine)
+        people_out.writerow(person_row(person, outcome, spec.as_of))
+        for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
             case_out.writerow(row)
-        result.summary.add_person(history, mine, outcome)
+        result.summary.add_person(person, mine, outcome)
     if spec.programs.remedies:
         result.remedy_csv, result.remedy_summary = remedy_batch_rows(
             histories, decisions, remedy_decisions(solved), spec.programs.remedies, catalogue
         )
-    result.people = len(histories)
+    result.people = len(people)
     result.convictions = convictions
     result.convictions_csv = conv_buf.getvalue()
     result.people_csv = people_buf.getvalue()
@@ -146,7 +181,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     result.internal_errors = solved.internal_errors
     seconds = solved.seconds
     result.stage_seconds = {
-        "facts": built - started + seconds.get("facts", 0.0),
+        "facts": built - started,
         "ground": seconds.get("ground", 0.0),
         "solve": seconds.get("solve", 0.0),
         "render": clock() - solved_at,

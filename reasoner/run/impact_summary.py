@@ -10,7 +10,7 @@ from collections import Counter
 from functools import lru_cache
 from typing import Any
 
-from cmr_reason.facts.history import Conviction, History
+from cmr_reason.facts.lean_person import LeanConviction, LeanPerson
 from cmr_reason.reasoner.engine.decision import Decision
 from cmr_reason.reasoner.run.rows import RELIEF, PersonOutcome, code_section
 
@@ -49,12 +49,12 @@ def decade(year: int | None) -> str:
     return f"{year // 10 * 10}s" if year else UNKNOWN
 
 
-def _conviction_keys(conv: Conviction, d: Decision) -> tuple[tuple[str, ...], ...]:
+def _conviction_keys(conv: LeanConviction, d: Decision) -> tuple[tuple[str, ...], ...]:
     """The counts one conviction adds one to."""
     cannabis = None
     if d.cannabis_related:
-        level = conv.level.value if conv.level else UNKNOWN
-        year = conv.disposition_date.year if conv.disposition_date else None
+        level = conv.level or UNKNOWN
+        year = conv.disposition_date // 10000 if conv.disposition_date else None
         cannabis = (level, decade(year), code_section(conv.charge) or UNKNOWN)
     keys = _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
     # For the run's sanity checks (run_warnings.py), not in summary.json: every conviction by
@@ -106,15 +106,15 @@ class ImpactSummary:
         self.counts.update(other.counts)
 
     def add_person(
-        self, history: History, decisions: dict[str, Decision], outcome: PersonOutcome
+        self, person: LeanPerson, decisions: dict[str, Decision], outcome: PersonOutcome
     ) -> None:
         """Count one person and their convictions."""
         c = self.counts
-        race = race_group(history.person.race)
-        gender = gender_group(history.person.gender)
+        race = race_group(person.race)
+        gender = gender_group(person.gender)
         keys = [("people", "total"), ("race", race, "people"), ("gender", gender, "people")]
         c[("people", "with_cannabis_conviction")] += outcome.cannabis > 0
-        c[("people", "deceased")] += history.person.deceased_date is not None
+        c[("people", "deceased")] += person.deceased
         if outcome.relieved > 0:
             keys += [("people", "relieved"), ("race", race, "relieved"),
                      ("gender", gender, "relieved")]  # fmt: skip
@@ -124,7 +124,7 @@ class ImpactSummary:
                 outcome.felonies_before > 0 and outcome.felonies_after == 0
             )
             c[("people", "conviction_record_cleared")] += outcome.convictions_after == 0
-        for conv in history.convictions:
+        for conv in person.convictions:
             keys += _conviction_keys(conv, decisions[conv.conviction_id])
         c.update(keys)  # one pass in C for every count that goes up by one
 

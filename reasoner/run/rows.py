@@ -1,8 +1,11 @@
 """Rows of the bulk run's output files (``docs/outputs.md``) for one person.
 
 Everything here reads what the programs decided (outcomes, ``record_after``, sealable cases);
-nothing here decides. Values are plain strings so that the writers stay trivial and the
-output is byte-identical whatever the batch or worker it came from.
+nothing here decides. A person comes as a :class:`~cmr_reason.facts.lean_person.LeanPerson`
+(built straight from the DOJ rows, or from a history by
+:func:`~cmr_reason.facts.lean_person.lean_person`). Values are plain strings so that the
+writers stay trivial and the output is byte-identical whatever the batch or worker it came
+from.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from cmr_reason.facts.history import Charge, Conviction, History
+from cmr_reason.facts.history import Charge
+from cmr_reason.facts.lean_person import LeanConviction, LeanPerson
 from cmr_reason.reasoner.engine.catalogue import Catalogue
 from cmr_reason.reasoner.engine.decision import Decision, Firing
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
@@ -38,8 +42,12 @@ REJECT_COLUMNS = ("source_file", "source_line", "reason", "detail", "subject_id"
 RELIEF = frozenset(vocabulary().reliefs)  # relief_outcome/1 (programs/core/vocabulary.lp)
 
 
-def _iso(value: dt.date | None) -> str:
-    return value.isoformat() if value else ""
+@lru_cache(maxsize=1 << 16)
+def _iso(value: int | None) -> str:
+    """A ``YYYYMMDD`` integer as ``YYYY-MM-DD`` (as ``date.isoformat``); "" for None."""
+    if not value:
+        return ""
+    return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
 
 
 def _yes(flag: bool) -> str:
@@ -98,27 +106,47 @@ def explanation_sentence(
     return text
 
 
+@dataclass(frozen=True)
+class LeanRecord(Record):
+    """What a template's ``prior`` slot reads of a person: another conviction, described."""
+
+    person: LeanPerson | None = None
+
+    def describe(self, cid: str) -> str:
+        """E.g. ``PC 187 conviction of 1990-04-01`` (as :meth:`Record.describe`)."""
+        convictions = self.person.convictions if self.person else ()
+        conv = next((c for c in convictions if c.conviction_id == cid), None)
+        if conv is None:
+            return cid
+        when = _iso(conv.disposition_date) or "unknown date"
+        code = code_section(conv.charge) or conv.charge.raw or "unknown charge"
+        return f"{code} conviction of {when}"
+
+
 def conviction_row(
-    history: History, conv: Conviction, decision: Decision, catalogue: Catalogue
+    person: LeanPerson,
+    conv: LeanConviction,
+    decision: Decision,
+    catalogue: Catalogue,
+    record: Record | None = None,
 ) -> list[str]:
-    """One row of ``convictions.csv``."""
-    record = Record(history)
+    """One row of ``convictions.csv`` (``record``: the person's, made here if not given)."""
     chain = _chain(decision)
     rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
     citations = dict.fromkeys(catalogue.rule(r).citation for r in rule_ids)
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
-        history.subject_id,
+        person.subject_id,
         conv.case_id,
         conv.conviction_id,
-        conv.source.file,
-        str(conv.source.first_line),
+        conv.file,
+        str(conv.line),
         conv.county,
         _iso(conv.disposition_date),
         _offence_date(decision),
         code_section(conv.charge),
         conv.charge.raw,
-        conv.level.value if conv.level else "",
+        conv.level,
         decision.statutory_outcome,
         decision.statutory_reason,
         decision.outcome,
@@ -127,7 +155,7 @@ def conviction_row(
         ";".join(rule_ids),
         ";".join(filter(None, citations)),
         ";".join(decision.flags),
-        explanation_sentence(decision, catalogue, record, chain),
+        explanation_sentence(decision, catalogue, record or LeanRecord(None, person), chain),
         decision.agency,
     ]
 
@@ -146,14 +174,14 @@ class PersonOutcome:
     relieved_by_level: dict[str, int] = field(default_factory=dict)
 
 
-def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOutcome:
+def person_outcome(person: LeanPerson, decisions: dict[str, Decision]) -> PersonOutcome:
     """Count a person's convictions before and after relief, from ``record_after``."""
     result = PersonOutcome()
-    for conv in history.convictions:
+    for conv in person.convictions:
         decision = decisions[conv.conviction_id]
         # The record before relief, as the programs read it (core/after_relief.lp): the
         # level at conviction unless a later disposition changed it (record_before).
-        before = decision.record_before or (conv.level.value if conv.level else "unknown")
+        before = decision.record_before or conv.level or "unknown"
         result.convictions += 1
         result.convictions_before += before != "removed"
         result.felonies_before += before == "felony"
@@ -166,13 +194,13 @@ def person_outcome(history: History, decisions: dict[str, Decision]) -> PersonOu
     return result
 
 
-def person_row(history: History, outcome: PersonOutcome, as_of: dt.date) -> list[str]:
+def person_row(person: LeanPerson, outcome: PersonOutcome, as_of: dt.date) -> list[str]:
     """One row of ``people.csv``."""
-    person = history.person
     age = ""
-    if person.birth_date and "conflicting_birth_date" not in history.flags:
-        born = person.birth_date
-        age = str(as_of.year - born.year - ((as_of.month, as_of.day) < (born.month, born.day)))
+    born = person.birth_date
+    if born and not person.conflicting_birth_date:
+        year, month, day = born // 10000, born // 100 % 100, born % 100
+        age = str(as_of.year - year - ((as_of.month, as_of.day) < (month, day)))
     return [
         person.subject_id,
         person.name,
@@ -193,19 +221,19 @@ def person_row(history: History, outcome: PersonOutcome, as_of: dt.date) -> list
 
 
 def case_rows(
-    history: History,
+    person: LeanPerson,
     decisions: dict[str, Decision],
     cannabis_cases: set[str],
     sealable_cases: set[str],
 ) -> list[list[str]]:
     """Rows of ``cases.csv``: each court case of the person holding a cannabis conviction."""
-    by_case: dict[str, list[Conviction]] = {}
-    for conv in history.convictions:
+    by_case: dict[str, list[LeanConviction]] = {}
+    for conv in person.convictions:
         if conv.case_id in cannabis_cases:
             by_case.setdefault(conv.case_id, []).append(conv)
     if not by_case:
         return []
-    cases = {c.case_id: c for c in history.cases}
+    cases = person.cases
     rows = []
     for case_id in sorted(by_case):
         convs = sorted(by_case[case_id], key=lambda c: c.conviction_id)
@@ -221,10 +249,10 @@ def case_rows(
         first = convs[0]
         rows.append(
             [
-                history.subject_id,
+                person.subject_id,
                 case_id,
                 case.county if case else first.county,
-                (case.court.description if case else first.court.description),
+                (case.court if case else first.court),
                 ";".join(case.case_numbers if case else first.case_numbers),
                 _iso(case.date if case and case.date else first.disposition_date),
                 str(len(convs)),

@@ -47,6 +47,24 @@ TARGETS = {
 BIG_CONVICTIONS = (500, 2000)
 FILING_POLICY = "los-angeles-2020"  # its example settings file for Los Angeles County
 FILING_TARGETS = {"wall_s": 120, "peak_gib": 1.0}  # issue 19: 100,000 people
+# Issue 18: at least gogen's people/s at 100,000 people (goal 1.5x); 1M people in 300 s
+# (goal 150 s) and 1 GiB.
+SPEED_TARGETS = {"ratio": 1.0, "ratio_goal": 1.5, "wall_1m_s": 300, "wall_1m_goal_s": 150,
+                 "peak_1m_gib": 1.0}  # fmt: skip
+# Code for America's gogen, run side by side when GOGEN names its binary: the county and
+# the eligibility options it is given (its baseline: dismiss or reduce each Prop 64 section;
+# no additional relief, so it decides by the sections alone, as the statute policy starts).
+GOGEN_COUNTY = "LOS ANGELES"
+GOGEN_OPTIONS = {
+    "baselineEligibility": {"dismiss": ["11357", "11358"], "reduce": ["11359", "11360"]},
+    "additionalRelief": {
+        "subjectUnder21AtConviction": False,
+        "subjectAgeThreshold": 0,
+        "yearsSinceConvictionThreshold": 0,
+        "subjectIsDeceased": False,
+        "subjectHasOnlyProp64Charges": False,
+    },
+}
 SAMPLE_S = 0.1  # how often the filing's process tree is sampled
 REMEDY_POLICY = "statute"  # the policy of the runs with and without --remedy
 # Their as-of date: PC 1203.425 in force with both clauses (at AS_OF, 2020, it reaches no
@@ -354,6 +372,60 @@ def measure_remedy(args: argparse.Namespace, size: int) -> dict[str, Any]:
     }
 
 
+def gogen_info(binary: Path) -> dict[str, str]:
+    """gogen's version (``gogen version``) and the commit it was built from, if recorded.
+
+    The commit is read from ``<binary>.commit`` beside it (as a build script may leave it),
+    else from the environment variable ``GOGEN_COMMIT``.
+    """
+    done = subprocess.run([str(binary), "version"], capture_output=True, text=True, check=False)
+    commit_file = binary.with_name(binary.name + ".commit")
+    commit = os.environ.get("GOGEN_COMMIT", "")
+    if commit_file.is_file():
+        commit = commit_file.read_text(encoding="utf-8").strip()
+    return {"binary": str(binary), "version": done.stdout.strip(), "commit": commit or "unknown"}
+
+
+def gogen_run(binary: Path, path: Path, rows: int) -> dict[str, Any]:
+    """gogen on the same file, in a process of its own: wall, CPU and peak RSS.
+
+    Its progress bar goes to /dev/null. A file gogen cannot read (a parsing error, a count
+    of lines other than the file's rows) stops the benchmark: the comparison would be void.
+    """
+    work = Path(tempfile.mkdtemp(prefix="gogen-bench-"))
+    try:
+        options = work / "options.json"
+        options.write_text(json.dumps(GOGEN_OPTIONS, indent=2), encoding="utf-8")
+        out = work / "out"
+        cmd = [
+            str(binary), "run", "--input-doj", str(path), "--county", GOGEN_COUNTY,
+            "--compute-at", AS_OF, "--eligibility-options", str(options), "--outputs", str(out),
+        ]  # fmt: skip
+        load = _load()
+        started = time.perf_counter()
+        process = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        errors = [e.read_text(encoding="utf-8") for e in out.glob("*.err")]
+        if process.returncode != 0 or any(e.strip() for e in errors):
+            raise SystemExit(f"gogen failed ({process.returncode}) on {path}: {errors}")
+        summary = json.loads((out / "gogen.json").read_text(encoding="utf-8"))
+        if summary.get("lineCount") != rows:
+            raise SystemExit(
+                f"gogen read {summary.get('lineCount')} lines of {path}, which has {rows} rows"
+            )
+        return {
+            "wall": wall,
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_kib": usage.ru_maxrss,
+            "lines": summary["lineCount"],
+            "load_before": load,
+        }
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def _proc_tree(root: int) -> list[int]:
     """``root`` and every process descended from it (Linux ``/proc``)."""
     children: dict[int, list[int]] = {}
@@ -571,6 +643,78 @@ def chart(results: list[dict[str, Any]], path: Path) -> None:
     path.write_text("\n".join(svg) + "\n", encoding="utf-8")
 
 
+def side_by_side(side: list[dict[str, Any]], info: dict[str, str]) -> list[str]:
+    """The section comparing our statute runs with gogen on the same files."""
+    lines = [
+        "## Side by side with gogen",
+        "",
+        "Code for America's gogen (the engine of its Clear My Record project, archived in",
+        "2020) on the same synthetic file, right after our run:",
+        f'`gogen run --input-doj FILE --county "{GOGEN_COUNTY}" --compute-at {AS_OF}',
+        "--eligibility-options OPTIONS --outputs DIR` (OPTIONS: dismiss HS 11357 and 11358,",
+        "reduce HS 11359 and 11360, no additional relief). gogen decides on one core and",
+        "explains nothing; ours runs the statute policy with explanations. Peak: gogen's",
+        "maximum RSS; ours parent + workers.",
+        f"gogen {info.get('version', '?')}, built from commit `{info.get('commit', '?')}`.",
+        "",
+        "| people | rows | gogen wall s | gogen CPU s | gogen people/s | gogen peak MiB "
+        "| ours wall s | ours people/s | ours peak MiB | ours / gogen (people/s) "
+        "| load before (gogen) |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in side:
+        g = r["gogen"]
+        lines.append(
+            f"| {r['people']:,} | {r['rows']:,} | {g['wall']:,.1f} | {g['cpu']:,.1f} "
+            f"| {r['people'] / g['wall']:,.0f} | {_mib(g['peak_kib'])} | {r['wall']:,.1f} "
+            f"| {r['people'] / r['wall']:,.0f} | {_mib(r['total_kib'])} "
+            f"| {g['wall'] / r['wall']:.2f} | {g['load_before']} |"
+        )
+    lines += [
+        "",
+        "To build gogen: install Go and the two libraries gogen imports (on Debian:",
+        "`apt-get install golang-go golang-github-jessevdk-go-flags-dev",
+        "golang-github-tealeg-xlsx-dev`), clone `https://github.com/codeforamerica/gogen` into",
+        "`$GOPATH/src/gogen`, and in that folder run",
+        "`GO111MODULE=off GOPATH=$GOPATH:/usr/share/gocode go build -o gogen .` (gogen predates",
+        "Go modules). Run the benchmark with `GOGEN=/path/to/gogen`; a file `gogen.commit`",
+        "beside the binary (or `GOGEN_COMMIT`) names the commit it was built from.",
+    ]
+    return lines
+
+
+def speed_verdicts(results: list[dict[str, Any]]) -> list[str]:
+    """Issue 18's bar: gogen's people/s at 100k people; 1M people in 300 s and 1 GiB."""
+    lines = []
+    statute = {r["people"]: r for r in results if r["policy"] == "statute"}
+    hundred = statute.get(100_000)
+    if hundred and hundred.get("gogen"):
+        ratio = hundred["gogen"]["wall"] / hundred["wall"]
+        ok = ratio >= SPEED_TARGETS["ratio"]
+        goal = ratio >= SPEED_TARGETS["ratio_goal"]
+        lines.append(
+            f"- 100k people, people/s against gogen's on the same file: {ratio:.2f}x (target "
+            f"≥ {SPEED_TARGETS['ratio']:g}x, goal {SPEED_TARGETS['ratio_goal']:g}x): "
+            f"**{'met' if ok else 'missed'}**{', goal met' if goal else ''}"
+        )
+    million = statute.get(1_000_000)
+    if million:
+        lines.append(
+            _verdict("1M people, wall", million["wall"], SPEED_TARGETS["wall_1m_s"], "s")
+            + (" (goal ≤ 150 s: met)" if million["wall"] <= SPEED_TARGETS["wall_1m_goal_s"]
+               else "")
+        )  # fmt: skip
+        lines.append(
+            _verdict(
+                "1M people, peak RSS parent + workers",
+                million["total_kib"] / (1 << 20),
+                SPEED_TARGETS["peak_1m_gib"],
+                "GiB",
+            )
+        )
+    return lines
+
+
 def filing_verdicts(filings: list[dict[str, Any]]) -> list[str]:
     """The filing's targets (issue 19) at 100,000 people."""
     lines = []
@@ -724,6 +868,22 @@ def write_report(
         )
     lines += [
         "",
+        "The same, a person's budget in milliseconds (the stage times divided by the people; "
+        "CPU: the",
+        "run's parent, range readers and batches together):",
+        "",
+        "| policy | people | " + " | ".join(stage_names) + " | CPU |",
+        "|---|---:|" + "---:|" * (len(stage_names) + 1),
+    ]
+    for r in results:
+        s, n = r["stages"], r["people"]
+        lines.append(
+            f"| {r['policy']} | {n:,} | "
+            + " | ".join(f"{1000 * s.get(k, 0) / n:.3f}" for k in stage_names)
+            + f" | {1000 * r['cpu'] / n:.3f} |"
+        )
+    lines += [
+        "",
         "## Read-and-group floor",
         "",
         "Routing every row, keeping the needed columns, spilling sorted runs above the memory",
@@ -775,7 +935,13 @@ def write_report(
                 f"| {f['load_before']} |"
             )
     lines += remedy_lines(remedies or [])
+    side = [r for r in results if r.get("gogen")]
+    if side:
+        lines += ["", *side_by_side(side, args.gogen_info or {})]
     lines += ["", "## Targets (issue 9)", "", *verdicts(results, growth, big), ""]
+    speed = speed_verdicts(results)
+    if speed:
+        lines += ["## Targets (issue 18)", "", *speed, ""]
     if filings:
         lines += ["## Targets (issue 19)", "", *filing_verdicts(filings), ""]
     if skipped:
@@ -790,7 +956,8 @@ def write_report(
         "",
         "```sh",
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
-        f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
+        ("GOGEN=/path/to/gogen " if args.gogen_info else "")
+        + f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
         + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
         "# the filing alone, into the saved figures (docs/performance.json):",
         f".venv/bin/python tests/bench/run_bench.py --filing-only --filing-sizes 100000 "
@@ -846,6 +1013,30 @@ def remedy_lines(remedies: list[dict[str, Any]]) -> list[str]:
             outcomes = ", ".join(f"{k} {v:,}" for k, v in figures["by_outcome"].items())
             lines += ["", f"{name} at {m['people']:,} people: {outcomes}."]
     return lines
+
+
+def _save(
+    args: argparse.Namespace,
+    info: dict[str, str],
+    results: list[dict[str, Any]],
+    floors: list[dict[str, Any]],
+    big: list[dict[str, Any]],
+    skipped: list[str],
+    filings: list[dict[str, Any]],
+    remedies: list[dict[str, Any]] | None = None,
+) -> None:
+    """The measured figures, as ``--report-only`` reads them (``--out`` with ``.json``)."""
+    settings = {
+        "gogen_info": args.gogen_info,
+        "workers": args.workers,
+        "seed": args.seed,
+        "memory_budget": args.memory_budget,
+        "others_up_to": args.others_up_to,
+    }
+    saved = {"machine": info, "settings": settings, "results": results, "floors": floors,
+             "big": big, "skipped": skipped, "filings": filings,
+             "remedies": remedies or []}  # fmt: skip
+    args.out.with_suffix(".json").write_text(json.dumps(saved, indent=2) + "\n")
 
 
 def _policies(wanted: str) -> tuple[list[str], list[str]]:
@@ -932,6 +1123,13 @@ def main() -> None:
         "to the saved figures of --out's .json, then rewrite the report from them",
     )
     parser.add_argument(
+        "--gogen-up-to",
+        type=int,
+        default=100_000,
+        help="With GOGEN set, run gogen side by side up to this many people (it holds the "
+        "whole file in memory: 4.4 GiB at 100k)",
+    )
+    parser.add_argument(
         "--others-up-to",
         type=int,
         default=0,
@@ -944,6 +1142,8 @@ def main() -> None:
         help="Rewrite the report from a saved performance.json, without running anything",
     )
     args = parser.parse_args()
+    gogen = Path(os.environ["GOGEN"]) if os.environ.get("GOGEN") else None
+    args.gogen_info = gogen_info(gogen) if gogen else None
     notes = ""
     if args.notes and str(args.notes) and args.notes.is_file():
         notes = args.notes.read_text(encoding="utf-8")
@@ -1013,39 +1213,31 @@ def main() -> None:
             )
             if to_file:
                 filings.append(_file_run(Path(result.pop("out_dir")), size, args.workers))
+            if gogen and policy == "statute" and size <= args.gogen_up_to:
+                print("  gogen ...", flush=True)
+                result["gogen"] = gogen_run(gogen, path, rows)
+                print(
+                    f"  gogen {result['gogen']['wall']:.1f} s: ours / gogen "
+                    f"{result['gogen']['wall'] / result['wall']:.2f}",
+                    flush=True,
+                )
             results.append({**result, "policy": policy})
             print(
                 f"  {result['wall']:.1f} s, {result['people'] / result['wall']:,.0f} people/s, "
                 f"{result['total_kib'] / 1024:,.0f} MiB",
                 flush=True,
             )
+        # Kept as each size ends: a run stopped later can still be reported (--report-only).
+        info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        _save(args, info, results, floors, [], skipped, filings)
     remedies = []
     if args.remedy:
         remedies = [measure_remedy(args, size) for size in args.remedy_sizes]
+        info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+        _save(args, info, results, floors, [], skipped, filings, remedies)
     big = [] if args.no_big_person else big_person(args.data_dir, "statute")
     info["run"] = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    settings = {
-        "workers": args.workers,
-        "seed": args.seed,
-        "memory_budget": args.memory_budget,
-        "others_up_to": args.others_up_to,
-    }
-    (args.out.with_suffix(".json")).write_text(
-        json.dumps(
-            {
-                "machine": info,
-                "settings": settings,
-                "results": results,
-                "floors": floors,
-                "big": big,
-                "skipped": skipped,
-                "filings": filings,
-                "remedies": remedies,
-            },
-            indent=2,
-        )
-        + "\n"
-    )
+    _save(args, info, results, floors, big, skipped, filings, remedies)
     write_report(args.out, args, info, results, floors, big, skipped, notes, filings, remedies)
     print(f"wrote {args.out}")
 

@@ -1,0 +1,278 @@
+"""A DOJ subject's kept rows straight to the bulk run's packed facts and a lean person.
+
+The bulk run needs two things of each person: the packed facts the programs read
+(:func:`cmr_reason.facts.fact_writer.packed_facts`) and the values its output rows show
+(:class:`~cmr_reason.facts.lean_person.LeanPerson`). Building a :class:`History` first, a
+tree of pydantic models, costs more than both, so :func:`direct_person` writes them from the
+subject's rows, taking the same values in the same order as
+:func:`~cmr_reason.facts.doj.history_builder.build_history` (whose helpers it shares);
+``tests/test_direct_facts.py`` checks that both paths give the same facts and the same lean
+person for every person of generated files, damaged rows included. ``History`` stays the
+form of ``explain``, hand-written histories and the tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from cmr_reason.facts.charge_normaliser import normalise_charge
+from cmr_reason.facts.dates import from_yyyymmdd, part_end, to_yyyymmdd
+from cmr_reason.facts.doj.history_builder import (
+    _charge,
+    _count_flags,
+    _deceased,
+    _order_key,
+    parse_court,
+)
+from cmr_reason.facts.doj.rows import CourtRow, Subject
+from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, subs_term
+from cmr_reason.facts.history import Charge, Court
+from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
+
+_LAST = 1 << 62  # sorts an unknown date after every known one
+_CONVICTED_LATER = "later_disposition_without_conviction"
+_quoted = lru_cache(maxsize=1 << 14)(quote)  # counties, courts and file names repeat
+
+
+@lru_cache(maxsize=1 << 14)
+def _charge_facts(charge: Charge) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A charge's term in ``packed_conviction/8`` and its marks (text before and after an id).
+
+    The marks are ``charge_unparsed/1``, ``attempt/1``, ``conspiracy/1`` and
+    ``target_charge/4``, as :func:`cmr_reason.facts.fact_writer.packed_facts` writes them.
+    """
+    marks = []
+    if not charge.parsed:
+        marks.append(("charge_unparsed(", ")."))
+    if charge.attempt:
+        marks.append(("attempt(", ")."))
+    if charge.conspiracy:
+        marks.append(("conspiracy(", ")."))
+    target = charge.target
+    if target is not None and target.parsed:
+        target_args = (
+            f"{body_term(target.body or '')}, {quote(target.section or '')}, "
+            f"{subs_term(target.subsections)}"
+        )
+        marks.append(("target_charge(", f", {target_args})."))
+    return packed_charge_term(charge), tuple(marks)
+
+
+@lru_cache(maxsize=1 << 14)
+def _agency_term(agency: Court) -> str:
+    if not agency.place:
+        return "none"
+    return f"agency({quote(agency.kind)}, {quote(agency.place)})"
+
+
+@lru_cache(maxsize=1 << 14)
+def _court_place(court: Court) -> str:
+    return f"{quote(court.kind)}, {quote(court.place)}" if court.place else "none, none"
+
+
+@lru_cache(maxsize=1 << 16)
+def _part_end(disposition: int | None, length: int | None, unit: str | None) -> str:
+    if disposition is None:
+        return "none"
+    end = part_end(from_yyyymmdd(disposition), length, unit)
+    return str(to_yyyymmdd(end)) if end else "none"
+
+
+def _day(value: int | None) -> str:
+    return "none" if value is None else str(value)
+
+
+def _sentence(cid: str, rows: Sequence[CourtRow], disposition: int | None) -> list[str]:
+    """The count's sentence parts as facts, in DOJ order (``history_builder._sentence``)."""
+    ordered = [r for r in rows if r.convicted and r.sent_kind]
+    if len(ordered) > 1:
+        ordered.sort(
+            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
+        )
+    facts = []
+    for r in ordered:
+        if r.sent_length is not None and r.sent_unit is not None:
+            end = _part_end(disposition, r.sent_length, r.sent_unit)
+            facts.append(
+                f"packed_sentence({cid}, {r.sent_kind}, {r.sent_length}, {r.sent_unit}, {end})."
+            )
+        else:
+            facts.append(f"sentence({cid}, {r.sent_kind}).")
+    return facts
+
+
+def _later(cid: str, rows: Sequence[CourtRow]) -> list[str]:
+    """The count's later updates as facts (``history_builder._later``)."""
+    found = {
+        (r.update, r.disp_date if r.disp_date else r.step_date): r.line for r in rows if r.update
+    }
+    return [
+        f"later_disposition({cid}, {kind}, {date})."
+        for kind, date in sorted(found, key=lambda item: (item[1], item[0]))
+    ]
+
+
+def _first_line(rows: Sequence[CourtRow]) -> int:
+    """The first line of the rows from the first row's file (``history_builder._source``)."""
+    file = rows[0].file
+    if len(rows) == 1:
+        return rows[0].line
+    return min(r.line for r in rows if r.file == file)
+
+
+def _cases(
+    sid: str, subject: Subject, counts: list[str]
+) -> tuple[dict[str, LeanCase], dict[str, Court]]:
+    """The court cases by id, with the court of each (``history_builder._cases``)."""
+    case_rows: dict[str, list[CourtRow]] = {}
+    for cnt in counts:
+        rows = [r for r in subject.counts[cnt] if not r.update]
+        if rows:  # a count of updates alone makes no case
+            case_rows.setdefault(cnt[:6], []).extend(rows)
+    cases: dict[str, LeanCase] = {}
+    courts: dict[str, Court] = {}
+    for step, rows in case_rows.items():
+        head = min(rows, key=lambda r: (r.file, r.line))
+        case_id = f"{sid}:{step}"
+        cases[case_id] = LeanCase(
+            county=head.county,
+            court=head.ori_descr,
+            case_numbers=tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n})),
+            date=head.step_date if head.step_date else head.disp_date,
+        )
+        courts[case_id] = parse_court(head.ori_code, head.ori_descr)
+    return cases, courts
+
+
+def _arrests(subject: Subject) -> dict[str, tuple[int | None, Court]]:
+    """Each arrest cycle's first arrest step: its date and agency."""
+    first: dict[str, tuple[int | None, Court]] = {}
+    for step in sorted(subject.arrests):
+        cycle = step[:3]
+        if cycle not in first:
+            head = subject.arrests[step][0]
+            first[cycle] = (head.step_date, parse_court(head.ori_code, head.ori_descr))
+    return first
+
+
+def _registrations(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
+    """``registration/4`` facts, in the history's order of registrations."""
+    found = []
+    for r in subject.registrations:
+        charge = normalise_charge(r.charge_text)
+        key = (r.date if r.date is not None else _LAST, charge.raw, files[r.file], r.line)
+        found.append((key, charge, r.date))
+    found.sort(key=lambda item: item[0])
+    return [
+        f"registration({pid}, {body_term(charge.body or '')}, {quote(charge.section or '')}, "
+        f"{date})."
+        for _, charge, date in found
+        if charge.parsed and date
+    ]
+
+
+def _rejected(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
+    """``rejected_line/3`` facts: by file name, lines in order."""
+    if not subject.rejected_lines:
+        return []
+    by_file: dict[str, set[int]] = {}
+    for file, line in subject.rejected_lines:
+        by_file.setdefault(files[file], set()).add(line)
+    return [
+        f"rejected_line({pid}, {_quoted(name)}, {line})."
+        for name, lines in sorted(by_file.items())
+        for line in sorted(lines)
+    ]
+
+
+_NO_ARREST: tuple[int | None, Court | None] = (None, None)
+
+
+def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str, LeanPerson]:
+    """The packed facts and the lean person of one subject, as its history would give them.
+
+    ``files`` maps the rows' file index to its name.
+    """
+    flags = set(subject.flags)
+    name, birth, gender, race, _race_code, _cii = subject.identity
+    birth_date = int(birth) if birth and "conflicting_birth_date" not in flags else None
+    deceased = _deceased(subject, flags)
+    first_arrest = _arrests(subject)
+    counts = sorted(subject.counts)
+    cases, courts = _cases(sid, subject, counts)
+    pid = quote(sid)
+    open_id = pid[:-1]  # the quoted subject id without its closing quote: ids add digits
+    convictions: list[tuple[tuple[int, str], LeanConviction, list[str]]] = []
+    for cnt in counts:
+        rows = subject.counts[cnt]
+        convicted = [r for r in rows if r.convicted]
+        if not convicted:
+            if any(r.update for r in rows):
+                flags.add(_CONVICTED_LATER)
+            continue
+        first = convicted[0]
+        count_flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+        disposition = first.step_date if first.step_date else first.disp_date
+        if disposition is None:
+            count_flags.append("disposition_date_missing")
+        if first.level is None:
+            count_flags.append("level_missing")
+        arrest_on, agency = first_arrest.get(cnt[:3], _NO_ARREST)
+        arrest_date = arrest_on if arrest_on else first.cyc_date
+        charge = _charge(first)
+        cid_text = f"{sid}:{cnt}"
+        case_id = f"{sid}:{cnt[:6]}"
+        cid = f'{open_id}:{cnt}"'
+        charge_term, marks = _charge_facts(charge)
+        facts = [
+            f'packed_conviction({cid}, {pid}, {open_id}:{cnt[:6]}", {_day(disposition)}, '
+            f"{_day(arrest_date)}, {charge_term}, {first.level or 'none'}, "
+            f"{_agency_term(agency) if agency is not None else 'none'}).",
+            *(head + cid + tail for head, tail in marks),
+            *_sentence(cid, rows, disposition),
+            *_later(cid, rows),
+            *(f"data_flag({cid}, {flag})." for flag in sorted(count_flags)),
+        ]
+        lean = LeanConviction(
+            conviction_id=cid_text,
+            case_id=case_id,
+            file=files[rows[0].file],
+            line=_first_line(rows),
+            county=first.county,
+            disposition_date=disposition,
+            charge=charge,
+            level=first.level or "",
+            court=first.ori_descr,
+            case_numbers=cases[case_id].case_numbers,
+        )
+        key = (disposition if disposition is not None else _LAST, cid_text)
+        convictions.append((key, lean, facts))
+    convictions.sort(key=lambda item: item[0])
+    lines = [f"packed_person({pid}, {_day(birth_date)})."]
+    if deceased is not None:
+        lines.append(f"deceased({pid}, {to_yyyymmdd(deceased)}).")
+    lines += [f"person_flag({pid}, {flag})." for flag in sorted(flags)]
+    lines += _rejected(pid, subject, files)
+    for case_id in sorted(cases):
+        case = cases[case_id]
+        lines.append(
+            f'packed_case({open_id}:{case_id[-6:]}", {pid}, {_quoted(case.county)}, '
+            f"{_quoted(case.court)}, {_court_place(courts[case_id])}, "
+            f'{open_id}:{case_id[-6:-3]}").'
+        )
+    for _, _, facts in convictions:
+        lines += facts
+    lines += _registrations(pid, subject, files)
+    person = LeanPerson(
+        subject_id=sid,
+        name=name,
+        birth_date=birth_date,
+        gender=gender,
+        race=race,
+        deceased=deceased is not None,
+        conflicting_birth_date="conflicting_birth_date" in flags,
+        convictions=[lean for _, lean, _ in convictions],
+        cases=cases,
+    )
+    return "\n".join(lines) + "\n", person

@@ -1,0 +1,112 @@
+"""Leave out the rules of a program that no shown atom depends on (dead-rule elimination).
+
+The bulk run shows only what its output files read (``programs/views/bulk.lp``); the
+programs also derive what explanations, other policies and the reviewers' form read (for
+example ``absent/3``, a county policy's look-back helpers under the statute alone). Grounding
+those costs time and changes nothing the run shows. This module finds, from the program's own
+text, every predicate a ``#show`` directive or an integrity constraint depends on, through
+the bodies of the rules that derive it, and blanks out every other rule. Blanking (spaces in
+place of the statement, line breaks kept) leaves the kept rules and their line numbers as
+written. No legal judgement is made here: a rule is kept or left out by the names of the
+predicates alone, and a program without ``#show`` is returned unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from clingo import ast
+
+Signature = tuple[str, int]
+
+
+class _Predicates(ast.Transformer):
+    """Collects the signature of every atom under a node (bodies, conditions, aggregates)."""
+
+    def __init__(self) -> None:
+        self.found: set[Signature] = set()
+
+    def visit_SymbolicAtom(self, atom: ast.AST) -> ast.AST:
+        term = atom.symbol
+        if term.ast_type is ast.ASTType.UnaryOperation:  # a classically negated atom, -p(X)
+            term = term.argument
+        if term.ast_type is ast.ASTType.Function:
+            self.found.add((term.name, len(term.arguments)))
+        elif term.ast_type is ast.ASTType.SymbolicTerm:
+            symbol = term.symbol
+            self.found.add((symbol.name, len(symbol.arguments)))
+        return atom
+
+
+def _signatures(nodes: Iterable[ast.AST]) -> set[Signature]:
+    collector = _Predicates()
+    for node in nodes:
+        collector(node)
+    return collector.found
+
+
+def needed_predicates(statements: list[ast.AST]) -> set[Signature] | None:
+    """The predicates a shown atom or a constraint depends on; None when all are shown."""
+    rules: list[tuple[set[Signature], set[Signature]]] = []
+    needed: set[Signature] = set()
+    shows = False
+    for stm in statements:
+        kind = stm.ast_type
+        if kind is ast.ASTType.Rule:
+            heads, bodies = _signatures([stm.head]), _signatures(stm.body)
+            if heads:
+                rules.append((heads, bodies))
+            else:  # an integrity constraint: it can make the program unsatisfiable
+                needed |= bodies
+        elif kind is ast.ASTType.ShowSignature:
+            shows = True
+            needed.add((stm.name, stm.arity))
+        elif kind is ast.ASTType.ShowTerm:
+            shows = True
+            needed |= _signatures(stm.body)
+        elif kind not in _INERT:  # anything else (#external, #minimize ...): keep everything
+            return None
+    if not shows:
+        return None
+    changed = True
+    while changed:
+        changed = False
+        for heads, bodies in rules:
+            if heads & needed and not bodies <= needed:
+                needed |= bodies
+                changed = True
+    return needed
+
+
+# Statements that neither show nor derive anything.
+_INERT = frozenset(
+    {
+        ast.ASTType.Comment,
+        ast.ASTType.Program,
+        ast.ASTType.Defined,
+        ast.ASTType.Definition,
+    }
+)
+
+
+def prune(text: str) -> str:
+    """``text`` with every rule blanked out whose head no shown atom depends on."""
+    statements: list[ast.AST] = []
+    ast.parse_string(text, statements.append)
+    needed = needed_predicates(statements)
+    if needed is None:
+        return text
+    lines = text.split("\n")
+    for stm in statements:
+        if stm.ast_type is not ast.ASTType.Rule:
+            continue
+        heads = _signatures([stm.head])
+        if not heads or heads & needed:
+            continue
+        begin, end = stm.location.begin, stm.location.end
+        for number in range(begin.line, end.line + 1):
+            row = lines[number - 1]
+            start = begin.column - 1 if number == begin.line else 0
+            stop = end.column - 1 if number == end.line else len(row)
+            lines[number - 1] = row[:start] + " " * (stop - start) + row[stop:]
+    return "\n".join(lines)
