@@ -22,7 +22,7 @@ from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
 TABLES = ("wobblers.lp", "dismissal_exclusions.lp", "prop47_sections.lp")
 ROW = re.compile(
     r"^(wobbler|possible_wobbler_section|pc1203_4_exclusion|pc1203_4_possible_exclusion"
-    r"|pc1203_4a_exclusion|pc1203_4a_vc_infraction_excluded|vc12810_offence|prop47_section"
+    r"|pc1203_4a_exclusion|pc1203_4a_vc42001_question|vc12810_offence|prop47_section"
     r"|prop47_fact|prop47_disqualifying_prior_offence)\("
 )
 CHECK_DATE = "20261206"
