@@ -36,7 +36,7 @@ ROW = re.compile(
     r"|prop47_fact|prop47_disqualifying_prior_offence"
     r"|superstrike|superstrike_possible_offence|gang_life_offence"
     r"|pc290_offence|pc290_felony_offence|pc290_possible_offence|pc290_age_gap_offence"
-    r"|serious_felony|violent_felony)\("
+    r"|serious_felony|serious_felony_prong|violent_felony)\("
 )
 CHECK_DATE = "20261206"
 
