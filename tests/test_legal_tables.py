@@ -2,7 +2,9 @@
 
 Issue #21 asks for every row of the new tables "one row a line with source and check date".
 Each row of ``programs/tables/wobblers.lp``, ``dismissal_exclusions.lp`` and
-``prop47_sections.lp`` is one line carrying its check date and, in its comment, either
+``prop47_sections.lp``, and of the tables shared with Proposition 64 (``superstrikes.lp``,
+``pc290.lp``) and PC 1203.425 (``serious_felonies.lp``, ``violent_felonies.lp``), is one line
+carrying its check date and, in its comment, either
 ``[verified: ...]`` (the statute's words relied on and the copy they were read in) or
 ``[unverified: ...]`` (why not). The corrections of the check of 2026-12-06 that change only
 the provision an explanation names (not an outcome, which the legal cases assert) are pinned
@@ -19,11 +21,22 @@ from case_results import CASES, case_result
 
 from cmr_reason.reasoner.engine.programs_dir import PROGRAMS_DIR
 
-TABLES = ("wobblers.lp", "dismissal_exclusions.lp", "prop47_sections.lp")
+TABLES = (
+    "wobblers.lp",
+    "dismissal_exclusions.lp",
+    "prop47_sections.lp",
+    "superstrikes.lp",
+    "pc290.lp",
+    "serious_felonies.lp",
+    "violent_felonies.lp",
+)
 ROW = re.compile(
     r"^(wobbler|possible_wobbler_section|pc1203_4_exclusion|pc1203_4_possible_exclusion"
-    r"|pc1203_4a_exclusion|pc1203_4a_vc_infraction_excluded|vc12810_offence|prop47_section"
-    r"|prop47_fact|prop47_disqualifying_prior_offence)\("
+    r"|pc1203_4a_exclusion|pc1203_4a_vc42001_question|vc12810_offence|prop47_section"
+    r"|prop47_fact|prop47_disqualifying_prior_offence"
+    r"|superstrike|superstrike_possible_offence|gang_life_offence"
+    r"|pc290_offence|pc290_felony_offence|pc290_possible_offence|pc290_age_gap_offence"
+    r"|serious_felony|serious_felony_prong|violent_felony)\("
 )
 CHECK_DATE = "20261206"
 
