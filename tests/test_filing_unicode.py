@@ -50,3 +50,20 @@ def test_exhibit_prints_names_as_written(tmp_path: Path) -> None:
 def test_characters_the_fonts_lack_are_marked_not_dropped() -> None:
     assert printable("NGUYỄN, THỊ — NÚÑEZ, JOSÉ") == "NGUYỄN, THỊ — NÚÑEZ, JOSÉ"
     assert printable("王 \uff2a㎏") == "? Jkg"  # no CJK glyph; compatibility forms fold
+
+
+def test_a_latin1_run_is_filed_with_the_names_it_read(tmp_path: Path) -> None:
+    """The filing re-reads the inputs in the run's own encoding (manifest ``encoding``)."""
+    utf8 = write(tmp_path / "utf8.csv", [person(n, name) for n, name in enumerate(NAMES[1:], 1)])
+    source = tmp_path / "doj-latin1.csv"
+    source.write_bytes(utf8.read_text(encoding="utf-8").encode("latin-1"))
+    run, filing = tmp_path / "run", tmp_path / "filing"
+    runner = CliRunner()
+    result = runner.invoke(app, ["run", str(source), "--as-of", "2020-07-01", "--county",
+                                 "LOS ANGELES", "--encoding", "latin-1", "--out", str(run),
+                                 "-q"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["file", str(run), "--out", str(filing), "-q"])
+    assert result.exit_code == 0, result.output
+    text = "\n".join(p.extract_text() for p in PdfReader(filing / "dismissal_exhibit1.pdf").pages)
+    assert NAMES[1] in text

@@ -60,7 +60,7 @@ from cmr_reason.reasoner.filing.worker import (
 )
 from cmr_reason.reasoner.run.batch_worker import Item
 from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
-from cmr_reason.reasoner.run.directory import ENCODING, RunDir
+from cmr_reason.reasoner.run.directory import RunDir
 from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
@@ -404,9 +404,9 @@ def _items(
     if workers > 1:
         context, _ = pool_context()
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            stream = stream_doj(paths, ENCODING, pool=pool, parts=workers, repairs=run.repairs)
+            stream = stream_doj(paths, run.encoding, pool=pool, parts=workers, repairs=run.repairs)
     else:
-        stream = stream_doj(paths, ENCODING, repairs=run.repairs)
+        stream = stream_doj(paths, run.encoding, repairs=run.repairs)
     stack.enter_context(stream)
     return (item for item in stream.items() if item[0] in subjects), stream.orphans
 
