@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import clingo
 import pytest
+from clingo_answer import shown_atoms
 
 from cmr_reason.facts.fact_writer import history_facts, packed_facts
 from cmr_reason.facts.history import History
@@ -21,32 +21,22 @@ from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.engine.solver import settings_facts
 
 
-def _answer(program: str, facts: str) -> list[str]:
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], program)
-    ctl.add("base", [], facts)
-    ctl.ground([("base", [])])
-    shown: list[str] = []
-    ctl.solve(on_model=lambda model: shown.extend(map(str, model.symbols(shown=True))))
-    return sorted(shown)
-
-
 def _case_histories() -> list[History]:
     cases = Path(__file__).parent / "cases"
     return [h for path in sorted(cases.rglob("*.lp")) for h in read_lp_histories([path])]
 
 
 @pytest.mark.parametrize("policy", ["statute", "los-angeles-2020"])
-def test_packed_facts_give_the_plain_answer(policy):
+def test_packed_facts_give_the_plainshown_atoms(policy):
     histories = list(read_histories([demo_path()])) + _case_histories()
     assert len(histories) > 400
     program = load_program_set(policy).text
     settings = settings_facts(dt.date(2020, 7, 1))
     plain = "".join(history_facts(h, descriptive=False) for h in histories) + settings
     packed = "".join(packed_facts(h) for h in histories) + settings
-    expected = _answer(program, plain)
+    expected = shown_atoms(program, plain)
     assert any(atom.startswith("decision(") for atom in expected)
-    assert _answer(program, packed) == expected
+    assert shown_atoms(program, packed) == expected
 
 
 def test_missing_values_are_none_and_unpack_to_nothing():
@@ -54,5 +44,5 @@ def test_missing_values_are_none_and_unpack_to_nothing():
     text = packed_facts(history)
     assert f'packed_person("{history.subject_id}", none).' in text
     program = load_program_set("statute").text
-    answer = _answer(program + "#show birth/2.", text)
+    answer = shown_atoms(program + "#show birth/2.", text)
     assert not any(atom.startswith("birth(") for atom in answer)

@@ -10,8 +10,8 @@ import datetime as dt
 import pickle
 from pathlib import Path
 
-import clingo
 import pytest
+from clingo_answer import shown_atoms
 
 from cmr_reason.facts.fact_writer import packed_facts
 from cmr_reason.facts.history import History
@@ -33,16 +33,6 @@ u(X) :- q(X).
 v :- w.
 #show p/1.
 """
-
-
-def _answer(program: str, facts: str) -> list[str]:
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], program)
-    ctl.add("base", [], facts)
-    ctl.ground([("base", [])])
-    shown: list[str] = []
-    ctl.solve(on_model=lambda model: shown.extend(map(str, model.symbols(shown=True))))
-    return sorted(shown)
 
 
 def test_rules_no_shown_atom_needs_are_blanked():
@@ -81,9 +71,9 @@ def test_the_pruned_bulk_program_shows_the_same_atoms(policy):
     scopes = [None, "LOS ANGELES"] if policy == "statute" else [None]
     for scope in scopes:
         settings = settings_facts(dt.date(2020, 7, 1), scope)
-        expected = _answer(programs.bulk_text, facts + settings)
+        expected = shown_atoms(programs.bulk_text, facts + settings)
         assert any(atom.startswith("result(") for atom in expected)
-        assert _answer(programs.bulk_program, facts + settings) == expected
+        assert shown_atoms(programs.bulk_program, facts + settings) == expected
 
 
 @pytest.mark.parametrize("policy", ["statute", "los-angeles-2020"])
@@ -100,7 +90,7 @@ def test_the_pruned_program_keeps_what_the_remedies_show(policy):
     plain = load_program_set(policy)
     assert programs.bulk_program != plain.bulk_program
     settings = settings_facts(dt.date(2026, 1, 1))
-    expected = _answer(programs.bulk_text, facts + settings)
+    expected = shown_atoms(programs.bulk_text, facts + settings)
     assert any(atom.startswith("remedy_decision(") for atom in expected)
     assert any(atom.startswith("fired(") and "remedy_outcome(" in atom for atom in expected)
-    assert _answer(programs.bulk_program, facts + settings) == expected
+    assert shown_atoms(programs.bulk_program, facts + settings) == expected
