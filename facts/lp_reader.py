@@ -168,9 +168,24 @@ def _subs(sym: clingo.Symbol, path: Path, line: int) -> tuple[str, ...]:
     return tuple(_text(a).lower() for a in sym.arguments)
 
 
-def _charge(args: list[clingo.Symbol], raw: str, path: Path, line: int, **flags: bool) -> Charge:
+def _charge(
+    args: list[clingo.Symbol],
+    raw: str,
+    path: Path,
+    line: int,
+    *,
+    attempt: bool = False,
+    conspiracy: bool = False,
+) -> Charge:
     body, section, subs = _text(args[0]).lower(), _text(args[1]), _subs(args[2], path, line)
-    return Charge(raw=raw, body=body, section=section, subsections=subs, **flags)
+    return Charge(
+        raw=raw,
+        body=body,
+        section=section,
+        subsections=subs,
+        attempt=attempt,
+        conspiracy=conspiracy,
+    )
 
 
 @dataclass
@@ -225,6 +240,7 @@ class _Builder:
             _length(args[2], self.path, fact.line)
             kind, length, unit = _text(args[1]), args[2].number, _text(args[3])
             stated = given.get((kind, length, unit))
+            end: dt.date | None
             if stated:
                 end_fact = stated.pop(0)
                 end = _date(end_fact.symbol.arguments[4], self.path, end_fact.line)
@@ -357,7 +373,7 @@ class _Builder:
                 cid, kid = _text(cfact.symbol.arguments[0]), _text(cfact.symbol.arguments[2])
                 case_ids.add(kid)
                 raw = _text(raws[cid][0].symbol.arguments[1]) if cid in raws else ""
-                cflags = {"attempt": cid in attempts, "conspiracy": cid in conspiracies}
+                attempt, conspiracy = cid in attempts, cid in conspiracies
                 if cid in charges:
                     cf = charges[cid][0]
                     args = list(cf.symbol.arguments[1:])
@@ -365,13 +381,15 @@ class _Builder:
                     if cid in targets:
                         tf = targets[cid][0]
                         target = _charge(list(tf.symbol.arguments[1:]), "", path, tf.line)
-                    charge = _charge(args, raw, path, cf.line, **cflags).model_copy(
-                        update={"target": target}
-                    )
+                    charge = _charge(
+                        args, raw, path, cf.line, attempt=attempt, conspiracy=conspiracy
+                    ).model_copy(update={"target": target})
                     if not raw:
                         charge = charge.model_copy(update={"raw": charge.code_section()})
                 elif cid in unparsed:
-                    charge = Charge(raw=raw or "(unreadable)", **cflags)
+                    charge = Charge(
+                        raw=raw or "(unreadable)", attempt=attempt, conspiracy=conspiracy
+                    )
                 else:
                     raise _error(path, cfact.line, f"conviction {cid!r} has no charge/4 fact")
                 level = None

@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import Enum
 
 import clingo
 
@@ -300,12 +301,19 @@ except ImportError:  # pragma: no cover
     shown_texts = _texts_plain
 
 
+class _Unseen(Enum):
+    """The marker of a trace :class:`_LeanReader` has not parsed yet (None is a result)."""
+
+    UNSEEN = 0
+
+
 class _LeanReader:
     """Reads shown atoms from their text; firings are parsed once per distinct trace."""
 
     def __init__(self) -> None:
         self.firings: dict[str, Firing | None] = {}
         self.values: dict[str, list[Value]] = {}
+        self.strings: dict[str, list[str]] = {}
 
     def terms(self, rest: str) -> list[Value]:
         found = self.values.get(rest)
@@ -313,15 +321,30 @@ class _LeanReader:
             found = self.values[rest] = [_as_value(v) for v in _parse_terms(rest)]
         return found
 
+    def texts(self, rest: str) -> list[str]:
+        """:meth:`terms` of an atom whose terms are all constants or strings (``result/8``).
+
+        Raises as the full reader's ``Symbol.name``/``.string`` would on any other term.
+        """
+        found = self.strings.get(rest)
+        if found is None:
+            values = self.terms(rest)
+            found = [v for v in values if isinstance(v, str)]
+            if len(found) != len(values):
+                raise TypeError(f"expected constants or strings, got ({rest})")
+            self.strings[rest] = found
+        return found
+
     def firing(self, rest: str) -> Firing | None:
-        found = self.firings.get(rest, False)
-        if found is not False:
+        found = self.firings.get(rest, _Unseen.UNSEEN)
+        if found is not _Unseen.UNSEEN:
             return found
         rule_id, conclusion, args = _parse_terms(rest)
-        value = _as_value(conclusion)
-        firing: Firing | None = Firing(rule_id, value, _as_args(args))
-        if firing.branch not in (None, "presumed"):  # type: ignore[union-attr]
-            firing = None  # an alternative branch: the output files use alternative/3
+        if not isinstance(rule_id, str):
+            raise TypeError(f"a fired/4 rule id must be a string, got ({rest})")
+        parsed = Firing(rule_id, _as_value(conclusion), _as_args(args))
+        # an alternative branch: the output files use alternative/3
+        firing = parsed if parsed.branch in (None, "presumed") else None
         self.firings[rest] = firing
         return firing
 
@@ -363,8 +386,8 @@ class _LeanReader:
                 dec.cannabis_related = True
             elif name == "fired":
                 rest = tail[1:]
-                firing = firings.get(rest, False)
-                if firing is False:
+                firing = firings.get(rest, _Unseen.UNSEEN)
+                if firing is _Unseen.UNSEEN:
                     firing = self.firing(rest)
                 if firing is not None and is_remedy_conclusion(firing.kind):
                     result.remedy_firings.append((key, firing))
@@ -375,7 +398,7 @@ class _LeanReader:
             else:  # result/8
                 (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
                  dec.statutory_reason, dec.statutory_by,
-                 dec.record_after) = self.terms(tail[1:])  # fmt: skip
+                 dec.record_after) = self.texts(tail[1:])  # fmt: skip
 
     def absorb(self, text: str, result: SolveResult) -> None:
         parts = _split_atom(text)
@@ -414,24 +437,27 @@ class _LeanReader:
             dec.flags.append(rest)
             return
         values = self.terms(rest)
+        texts = self.texts
         if name == "result":
             (dec.outcome, dec.reason, dec.decided_by, dec.statutory_outcome,
-             dec.statutory_reason, dec.statutory_by, dec.record_after) = values  # fmt: skip
+             dec.statutory_reason, dec.statutory_by, dec.record_after) = texts(rest)  # fmt: skip
         elif name == "decision":
-            dec.outcome, dec.reason = values
+            dec.outcome, dec.reason = texts(rest)
         elif name == "statutory_decision":
-            dec.statutory_outcome, dec.statutory_reason = values
+            dec.statutory_outcome, dec.statutory_reason = texts(rest)
         elif name == "decided_by":
-            dec.decided_by = values[0]
+            dec.decided_by = texts(rest)[0]
         elif name == "statutory_by":
-            dec.statutory_by = values[0]
+            dec.statutory_by = texts(rest)[0]
         elif name == "alternative":
-            _, fact = rest.split(",", 1)
-            dec.alternatives.append((values[0], fact))
+            branch, (_, fact) = values[0], rest.split(",", 1)
+            if not isinstance(branch, str):  # the full reader's Symbol.name would raise
+                raise TypeError(f"an alternative's branch must be a constant, got ({rest})")
+            dec.alternatives.append((branch, fact))
         elif name == "record_after":
-            dec.record_after = values[0]
+            dec.record_after = texts(rest)[0]
         elif name == "record_before":
-            dec.record_before = values[0]
+            dec.record_before = texts(rest)[0]
         elif name == "prosecuting_agency":
             value = values[0]
             dec.agency = value if isinstance(value, str) else rest

@@ -15,12 +15,14 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
+from typing import TypeVar
 
 from cmr_reason.reasoner.report.figures import Key
 from cmr_reason.reasoner.report.suppression.bound_cone import Block, Cone
 from cmr_reason.reasoner.report.suppression.key_components import KeyComponents
 
 Row = dict[Key, Fraction]
+_K = TypeVar("_K", bound=Hashable)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,18 @@ class Audit:
         return [k for k in targets if not cone.moves(_motion(k, pivots))]
 
 
+def _combine_into(mine: dict[_K, int], theirs: dict[_K, int], scale: int, factor: int) -> None:
+    """``mine = scale * mine - factor * theirs`` in place, dropping the keys that become 0."""
+    for k in mine:
+        mine[k] *= scale
+    for k, v in theirs.items():
+        value = mine.get(k, 0) - factor * v
+        if value:
+            mine[k] = value
+        else:
+            mine.pop(k, None)
+
+
 @dataclass
 class Equation:
     """Integer coefficients of unknowns summing to a known value, and the groups it adds.
@@ -126,15 +140,8 @@ class Equation:
 
     def combine(self, scale: int, factor: int, other: Equation) -> None:
         """``self = scale * self - factor * other``, then divided by its common factor."""
-        for mine, theirs in ((self.row, other.row), (self.sources, other.sources)):
-            for k in mine:
-                mine[k] *= scale
-            for k, v in theirs.items():
-                value = mine.get(k, 0) - factor * v
-                if value:
-                    mine[k] = value
-                else:
-                    mine.pop(k, None)
+        _combine_into(self.row, other.row, scale, factor)
+        _combine_into(self.sources, other.sources, scale, factor)
         common = gcd(*self.row.values(), *self.sources.values())
         if common > 1:
             self.row = {k: v // common for k, v in self.row.items()}
