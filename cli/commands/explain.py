@@ -92,7 +92,7 @@ def person_report(
         for c in history.convictions
         if c.conviction_id in solved.decisions
     ]
-    report = {
+    report: dict[str, Any] = {
         "subject_id": history.subject_id,
         "name": history.person.name,
         "as_of": as_of.isoformat(),
@@ -155,7 +155,7 @@ def run_person_report(
         for c in history.convictions
         if c.conviction_id in solved.decisions
     ]
-    report = {
+    report: dict[str, Any] = {
         "subject_id": history.subject_id,
         "name": history.person.name,
         "as_of": run.as_of.isoformat(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -21,7 +21,7 @@ def remedies(
     names it with --remedy (docs/remedies.md).
     """
     vocab = remedy_vocabulary()
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": r.name,
             "citation": r.citation,

@@ -15,7 +15,7 @@ from rich.table import Table
 from cmr_reason.cli.console import out_console
 from cmr_reason.cli.options import EncodingOption
 from cmr_reason.facts.doj.reader import DojRead
-from cmr_reason.facts.history_reader import read_histories
+from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.engine.solver import decide
@@ -29,7 +29,7 @@ CANNABIS = "cannabis-related convictions"
 RECORD_AS_OF = dt.date(2016, 11, 9)
 
 
-def conviction_counts(read: DojRead) -> Counter[str]:
+def conviction_counts(read: DojRead | LpRead) -> Counter[str]:
     """People, convictions, cannabis-related convictions and convictions by level.
 
     The cannabis-related convictions are the ones the programs' decisions mark so
@@ -50,7 +50,7 @@ def conviction_counts(read: DojRead) -> Counter[str]:
     return counts
 
 
-def _rows_table(read: DojRead) -> Table:
+def _rows_table(read: DojRead | LpRead) -> Table:
     table = Table(title="Input rows")
     for name in ("file", "rows in", "used", "irrelevant", "rejected"):
         table.add_column(name, justify="left" if name == "file" else "right")
@@ -91,7 +91,7 @@ def _record_table(counts: Counter[str]) -> Table:
     return table
 
 
-def _kinds_table(read: DojRead) -> Table:
+def _kinds_table(read: DojRead | LpRead) -> Table:
     table = Table(title="Rows by kind")
     for name in ("row is", "kind", "rows"):
         table.add_column(name, justify="right" if name == "rows" else "left")

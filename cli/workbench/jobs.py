@@ -37,7 +37,10 @@ Progress = Callable[[int, int, int, int], None]
 class Task(Protocol):
     """Work done in the child: a run, an impact report or a filing (picklable)."""
 
-    kind: str  # run | report | filing
+    @property
+    def kind(self) -> str:
+        """The kind of work: run, report or filing (a request's field, read-only)."""
+        ...
 
     def execute(self, progress: Progress, notes: list[str]) -> list[str]:
         """Do the work; return its warnings (plain words, no personal data)."""

@@ -137,20 +137,21 @@ def _person_view(run: RunDir, subject_id: str) -> dict[str, Any]:
     courts = store.courts({str(row["case_id"]) for row in rows})
     convictions = []
     for row in rows:
-        cid = row["conviction_id"]
+        # A short row of a damaged convictions.csv lacks values (None): no id matches "".
+        cid = row["conviction_id"] or ""
         decided = trail.get(cid, [])
         # Outside the run's county the scope rule decides; a reviewer's decision would not
         # be applied there (programs/core/review_decisions.lp, precedence).
         decidable = row["reason"] != "outside_county" and (
             row["outcome"] in QUEUE_OUTCOMES
-            or vocabulary().kinds.get(row["statutory_outcome"], "not_applicable")
+            or vocabulary().kinds.get(row["statutory_outcome"] or "", "not_applicable")
             != "not_applicable"
             or bool(decided)
         )
         convictions.append(
             {
                 "row": row,
-                "court": courts.get(row["case_id"], ""),
+                "court": courts.get(row["case_id"] or "", ""),
                 "tree": trees.get(cid),
                 "trail": list(reversed(decided)),
                 "latest": decided[-1] if decided else None,

@@ -58,6 +58,13 @@ def _terms(text: str) -> tuple[str, list[Value]]:
     return name, [_as_value(v) for v in _parse_terms(rest[:-1])]
 
 
+def _number(value: Value) -> int:
+    """A number term (a date as YYYYMMDD) as ``int()`` reads it; a compound term is an error."""
+    if isinstance(value, tuple):
+        raise ValueError(f"expected a number, got {value}")
+    return int(value)
+
+
 def _get(table: RemedyDecisions, remedy: str, cid: str) -> RemedyDecision:
     by_cid = table.setdefault(remedy, {})
     found = by_cid.get(cid)
@@ -78,9 +85,9 @@ def remedy_decisions(result: SolveResult) -> RemedyDecisions:
         elif name == "remedy_decided_by":
             dec.decided_by = str(values[2])
         elif name == "eligible_on":
-            dec.eligible_on = int(values[2])
+            dec.eligible_on = _number(values[2])
         elif name == "objection_deadline":
-            dec.objection_deadline = int(values[2])
+            dec.objection_deadline = _number(values[2])
         elif name == "missing_fact":
             dec.missing_facts.append(str(values[2]))
         elif name == "stays_true":

@@ -230,6 +230,8 @@ def rule_node(firing: Firing, cid: str, catalogue: Catalogue, record: Record) ->
     }
     if firing.kind in ("outcome", "policy_outcome"):
         parts = firing.conclusion
+        if not isinstance(parts, tuple):
+            raise ValueError(f"rule {firing.rule_id}: an outcome needs its terms, got {parts}")
         node["outcome"], node["reason"] = str(parts[-2]), str(parts[-1])
     return node
 

@@ -374,7 +374,7 @@ def _decide_and_write(
                 convictions += result.convictions
                 if result.accounts is not None:
                     rows_done += sum(part.rows_in for part in result.accounts)
-                else:
+                elif isinstance(read, LpRead):  # histories, not rows (a DOJ batch has rows)
                     rows_done = rows_total * people // max(len(read), 1)
                 if progress:
                     progress(people, convictions, rows_done, rows_total)

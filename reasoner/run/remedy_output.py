@@ -217,7 +217,7 @@ def open_remedy_files(out_dir: Path, codes: tuple[str, ...]) -> dict[str, IO[str
     if not codes:
         return {}
     (out_dir / REMEDIES_DIR).mkdir(mode=0o700, exist_ok=True)
-    files = {code: open_private(remedy_path(out_dir, code)) for code in codes}
+    files: dict[str, IO[str]] = {code: open_private(remedy_path(out_dir, code)) for code in codes}
     for handle in files.values():
         csv.writer(handle, lineterminator="\n").writerow(REMEDY_COLUMNS)
     return files

@@ -80,6 +80,8 @@ def code_section(charge: Charge) -> str:
 def _offence_date(decision: Decision) -> str:
     for firing in decision.firings:
         if firing.kind == "offence_date":
+            if not isinstance(firing.conclusion, tuple):
+                raise ValueError(f"rule {firing.rule_id}: offence_date needs its date")
             value = str(firing.conclusion[1])
             return f"{value[:4]}-{value[4:6]}-{value[6:8]}"
     return ""

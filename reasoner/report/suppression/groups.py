@@ -12,6 +12,7 @@ cannabis-related convictions of one outcome, a column sum of the stacked tables)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,7 @@ class PageFigures:
         self.differences[key] = (base, other)
         self.group(other, [base, key])
 
-    def group(self, total: Key, parts: list[Key]) -> None:
+    def group(self, total: Key, parts: Sequence[Key]) -> None:
         """Add ``total = sum(parts)`` (display or virtual keys) if the numbers add up.
 
         A key the page does not hold is a row it leaves out: a zero, so it drops out.
@@ -220,7 +221,7 @@ def _cannabis_tables(page: PageFigures, s: Summary) -> None:
     _stacked(page, "relieved_by_level", pivot, ordered(sorted(pivot), LEVELS), RELIEF_OUTCOMES)
     page.group(("convictions", "relieved"),
                [("row_total", "relieved_by_level", k) for k in pivot])  # fmt: skip
-    columns: dict[str, list[Key]] = {}
+    columns: dict[str, list[list[Key]]] = {}
     for name in CANNABIS_TABLES:
         data = s[name]
         keys = _row_order(name, data)
