@@ -48,7 +48,7 @@ class _PleadingPages(UnicodePDF):
         edge = 30 + 28 - self.c_margin  # right-aligned as a 28 pt cell at x 30 would be
         for number in range(1, LINES + 1):
             label = str(number)
-            baseline = TOP + (number - 1) * LINE + 0.5 * LINE + 0.3 * 12
+            baseline = _baseline(TOP + (number - 1) * LINE, LINE, 12)
             self.text(edge - _width(self, label, False, 12), baseline, label)
         if self.banner:
             self.set_xy(LEFT, 34)
@@ -98,7 +98,7 @@ def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float 
         if y + height > pdf.page_break_trigger and not pdf.in_footer:
             pdf.add_page()
             y, current = pdf.get_y(), None
-        baseline = y + 0.5 * height + 0.3 * size
+        baseline = _baseline(y, height, size)
         for x, piece, bold in line:
             if bold is not current:
                 pdf.set_font(FONT, "B" if bold else "", size)
@@ -108,13 +108,18 @@ def _flow(pdf: FPDF, text: str, first_x: float, size: float = 12, height: float 
     pdf.set_font(FONT, "", 12)
 
 
+def _baseline(top: float, height: float, size: float) -> float:
+    """Where FPDF's ``cell`` puts the baseline of ``size`` text in a cell ``height`` high."""
+    return top + 0.5 * height + 0.3 * size
+
+
 # Widths of the words of the bundled font by (text, bold, size): the same words recur in
 # every motion of a filing. Cleared when it grows large (a filing of unusual texts).
 _WIDTHS: dict[tuple[str, bool, float], float] = {}
 
 
 def _width(pdf: FPDF, text: str, bold: bool, size: float) -> float:
-    """The width of ``text`` in ``FONT`` (bold or not) at ``size``; leaves that font set."""
+    """The width of ``text`` in ``FONT`` (bold or not) at ``size`` (a new one sets that font)."""
     key = (text, bold, size)
     found = _WIDTHS.get(key)
     if found is None:
@@ -142,15 +147,16 @@ def _wrap(
     lines: list[list[tuple[str, bool, float]]] = [[]]
     starts = [first]
     x = first
+    words = False  # the current line holds a word, not only spaces
 
     def new_line() -> None:
-        nonlocal x
+        nonlocal x, words
         line = lines[-1]
         while line and line[-1][0].isspace():
             line.pop()
         lines.append([])
         starts.append(left)
-        x = left
+        x, words = left, False
 
     for piece, bold in pieces:
         for token in _TOKENS.findall(piece):
@@ -163,7 +169,6 @@ def _wrap(
                     x += lines[-1][-1][2]
                 continue
             w = width(token, bold)
-            words = any(not t.isspace() for t, _, _ in lines[-1])
             if x + w > right and (words or (x > left and w <= right - left)):
                 new_line()
             while x + w > right and len(token) > 1:  # longer than a line: break it
@@ -176,6 +181,7 @@ def _wrap(
                 w = width(token, bold)
             lines[-1].append((token, bold, w))
             x += w
+            words = True
     if not lines[-1]:
         lines.pop()
         starts.pop()
@@ -213,7 +219,7 @@ def _put(
             at = pdf.x + width - pdf.c_margin - wide
         else:
             at = pdf.x + pdf.c_margin
-        pdf.text(at, pdf.y + 0.5 * height + 0.3 * pdf.font_size, text)
+        pdf.text(at, _baseline(pdf.y, height, pdf.font_size), text)
     if next_line:
         pdf.set_xy(pdf.l_margin, pdf.y + height)
     else:
