@@ -40,7 +40,7 @@ def test_no_file_holds_conflict_markers() -> None:
     assert not marked, f"conflict markers left by a merge: {marked}"
 
 
-def test_the_check_finds_a_marker(tmp_path: Path) -> None:
+def test_the_check_finds_a_marker() -> None:
     sample = "a\n<<<<<<< HEAD\nb\n=======\nc\n>>>>>>> branch\n"
     assert MARKER.search(sample) is not None
     assert MARKER.search("a\n======= not a marker\n# <<<<<<<x\n") is None
