@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from multiprocessing.context import BaseContext
 from pathlib import Path
@@ -49,7 +50,13 @@ from cmr_reason.reasoner.run.input_check import (
     scan_inputs,
 )
 from cmr_reason.reasoner.run.inputs import input_entry
-from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
+from cmr_reason.reasoner.run.pool import (
+    forked,
+    forks_per_batch,
+    in_batch_order,
+    in_batches,
+    pool_context,
+)
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
 from cmr_reason.reasoner.run.replace_dir import replacing
 from cmr_reason.reasoner.run.rows import (
@@ -133,6 +140,10 @@ def _results(
         yield from in_batch_order(run_batch, batches, spec)
         return
     context, batches_per_worker = pool_context()
+    if forks_per_batch():  # long-lived workers, a forked child a batch
+        with _pool(workers, context) as pool:
+            yield from in_batch_order(partial(forked, run_batch), batches, spec, pool, workers)
+        return
     with _pool(workers, context, batches_per_worker) as pool:
         yield from in_batch_order(run_batch, batches, spec, pool, workers)
 

@@ -6,6 +6,9 @@ Shared by the bulk run (:mod:`cmr_reason.reasoner.run.bulk`) and the filing's re
 
 from __future__ import annotations
 
+import os
+import pickle
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from multiprocessing import get_all_start_methods, get_context
@@ -47,6 +50,83 @@ def pool_context() -> tuple[BaseContext, int]:
         context.set_forkserver_preload(["cmr_reason.reasoner.run.batch_worker"])
         return context, 1
     return get_context("spawn"), BATCHES_PER_WORKER
+
+
+def forks_per_batch() -> bool:
+    """Whether a pool's long-lived workers fork a child a batch (POSIX, with a fork server)."""
+    return hasattr(os, "fork") and "forkserver" in get_all_start_methods()
+
+
+# Children of this worker that sent their batch's result and may still be exiting.
+_CHILDREN: list[int] = []
+
+
+def _reap() -> None:
+    """Collect the children that have ended (a child exits after it has sent its result)."""
+    for pid in list(_CHILDREN):
+        done, _ = os.waitpid(pid, os.WNOHANG)
+        if done:
+            _CHILDREN.remove(pid)
+
+
+def _child(
+    work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec, out: int
+) -> None:
+    """In the forked child: ``work``'s result or its exception, pickled into ``out``; then exit."""
+    code = 0
+    try:
+        try:
+            payload: tuple[bool, object] = (True, work(index, batch, spec))
+        except BaseException as exc:  # sent to the worker, which raises it for the run
+            payload = (False, exc)
+        try:
+            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot be pickled: its text instead
+            data = pickle.dumps((False, RuntimeError(f"batch {index}: {exc!r}")))
+        with os.fdopen(out, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
+
+
+def forked(
+    work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec
+) -> Result:
+    """``work(index, batch, spec)`` in a child process forked for this batch.
+
+    The long-lived worker that calls this never grounds anything itself, so each batch
+    starts with clingo's symbol table empty (it never shrinks) without a new process from
+    the fork server: the child is forked from a worker that has already imported
+    everything, sends its result back through a pipe and exits without tearing the
+    interpreter down. Between two batches a core waits a few milliseconds, where a pool
+    that replaced its worker after every batch waited about 170 (docs/performance.md).
+    """
+    _reap()
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # the worker's only other thread waits in poll()
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _child(work, index, batch, spec, write_end)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    if not data:
+        _, status = os.waitpid(pid, 0)
+        how = (
+            f"signal {os.WTERMSIG(status)}"
+            if os.WIFSIGNALED(status)
+            else f"exit status {os.waitstatus_to_exitcode(status)}"
+        )
+        raise RuntimeError(f"batch {index}: its process ended without a result ({how})")
+    _CHILDREN.append(pid)
+    ok, value = pickle.loads(data)
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def in_batch_order(

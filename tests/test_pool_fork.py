@@ -1,0 +1,54 @@
+"""A batch in a child forked for it (reasoner/run/pool.py ``forked``): result, error, crash."""
+
+from __future__ import annotations
+
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+import pytest
+
+from cmr_reason.reasoner.run.pool import forked, forks_per_batch, in_batch_order, pool_context
+
+pytestmark = pytest.mark.skipif(not forks_per_batch(), reason="no fork server on this platform")
+
+
+def _square_all(index: int, batch: list[int], spec: int) -> tuple[int, int, list[int]]:
+    return index, os.getpid(), [n * n + spec for n in batch]
+
+
+def _fails(index: int, batch: list[int], spec: int) -> None:
+    raise ValueError(f"bad batch {index}")
+
+
+def _dies(index: int, batch: list[int], spec: int) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def test_result_comes_back_from_a_child_of_its_own() -> None:
+    index, pid, squares = forked(_square_all, 3, [1, 2, 3], 10)
+    assert (index, squares) == (3, [11, 14, 19])
+    assert pid != os.getpid()
+
+
+def test_error_in_the_batch_is_raised_in_the_caller() -> None:
+    with pytest.raises(ValueError, match="bad batch 4"):
+        forked(_fails, 4, [1], 0)
+
+
+def test_a_child_that_dies_gives_a_clear_error() -> None:
+    with pytest.raises(
+        RuntimeError, match=r"batch 5: its process ended without a result \(signal 9\)"
+    ):
+        forked(_dies, 5, [1], 0)
+
+
+def test_pool_of_forking_workers_keeps_batch_order_and_a_process_a_batch() -> None:
+    context, _ = pool_context()
+    batches = [[n, n + 1] for n in range(0, 20, 2)]
+    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
+        results = list(in_batch_order(partial(forked, _square_all), batches, 0, pool, 2))
+    assert [index for index, _, _ in results] == list(range(10))
+    assert [squares for _, _, squares in results] == [[n * n for n in b] for b in batches]
+    assert len({pid for _, pid, _ in results}) == 10  # each batch in a fresh child
