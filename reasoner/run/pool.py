@@ -125,7 +125,7 @@ def forked(
     _CHILDREN.append(pid)
     ok, value = pickle.loads(data)
     if ok:
-        return value  # type: ignore[no-any-return]
+        return value
     raise value
 
 
