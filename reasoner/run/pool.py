@@ -15,6 +15,8 @@ from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
 from typing import TypeVar
 
+from cmr_reason.reasoner.run.worker_watch import watch_parent
+
 Item = TypeVar("Item")
 Spec = TypeVar("Spec")
 Result = TypeVar("Result")
@@ -39,11 +41,12 @@ def in_batches(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
 def pool_context() -> tuple[BaseContext, int]:
     """How worker processes start, and how many batches each runs before it is replaced.
 
-    Where the platform has a fork server, every batch runs in a fresh process forked from a
-    server that has already imported the worker: clingo's symbol table, which never
+    Where the platform has a fork server, workers are forked from a server that has already
+    imported the worker code; the bulk run's workers then live for the whole run and fork a
+    child for each batch (:func:`forked`), so that clingo's symbol table, which never
     shrinks, starts empty for each batch (grounding a batch in a fresh process is about a
-    fifth faster than in one that has ground several; docs/performance.md), for a few
-    milliseconds a fork. Elsewhere workers are spawned and restarted every few batches.
+    fifth faster than in one that has ground several; docs/performance.md). Elsewhere
+    workers are spawned and restarted every few batches.
     """
     if "forkserver" in get_all_start_methods():
         context = get_context("forkserver")
@@ -72,9 +75,14 @@ def _reap() -> None:
 def _child(
     work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec, out: int
 ) -> None:
-    """In the forked child: ``work``'s result or its exception, pickled into ``out``; then exit."""
+    """In the forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
+
+    The child ends with the worker that forked it (and so with the run: the worker ends
+    with the run, :mod:`cmr_reason.reasoner.run.worker_watch`).
+    """
     code = 0
     try:
+        watch_parent(os.getppid())
         try:
             payload: tuple[bool, object] = (True, work(index, batch, spec))
         except BaseException as exc:  # sent to the worker, which raises it for the run
