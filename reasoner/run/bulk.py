@@ -56,6 +56,7 @@ from cmr_reason.reasoner.run.pool import (
     in_batch_order,
     in_batches,
     pool_context,
+    start_worker,
 )
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
 from cmr_reason.reasoner.run.replace_dir import replacing
@@ -67,7 +68,6 @@ from cmr_reason.reasoner.run.rows import (
 )
 from cmr_reason.reasoner.run.sanity import RunCounts, RunWarning, run_warnings, warnings_entry
 from cmr_reason.reasoner.run.scratch_dir import scratch_dir
-from cmr_reason.reasoner.run.worker_watch import watch_parent
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
 
 DEFAULT_BATCH = 1000
@@ -140,9 +140,9 @@ def _results(
         yield from in_batch_order(run_batch, batches, spec)
         return
     context, batches_per_worker = pool_context()
-    if forks_per_batch():  # long-lived workers, a forked child a batch
-        with _pool(workers, context) as pool:
-            yield from in_batch_order(partial(forked, run_batch), batches, spec, pool, workers)
+    if forks_per_batch():  # long-lived workers given the spec once, a forked child a batch
+        with _pool(workers, context, spec=spec) as pool:
+            yield from in_batch_order(partial(forked, run_batch), batches, None, pool, workers)
         return
     with _pool(workers, context, batches_per_worker) as pool:
         yield from in_batch_order(run_batch, batches, spec, pool, workers)
@@ -150,12 +150,16 @@ def _results(
 
 @contextlib.contextmanager
 def _pool(
-    workers: int, context: BaseContext, tasks_per_child: int | None = None
+    workers: int, context: BaseContext, tasks_per_child: int | None = None, spec: Any = None
 ) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers end with the run: stopped at once if the run fails."""
+    """A process pool whose workers end with the run: stopped at once if the run fails.
+
+    ``spec``, when given, is sent to each worker once (:func:`start_worker`), not with
+    every batch.
+    """
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
-        initializer=watch_parent, initargs=(os.getpid(),),
+        initializer=start_worker, initargs=(os.getpid(), spec),
     )  # fmt: skip
     try:
         yield pool

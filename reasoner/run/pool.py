@@ -62,6 +62,19 @@ def forks_per_batch() -> bool:
 
 # Children of this worker that sent their batch's result and may still be exiting.
 _CHILDREN: list[int] = []
+# What every batch of the run shares, sent once to this worker (start_worker).
+_WORKER_SPEC: object = None
+
+
+def start_worker(run_pid: int, spec: object = None) -> None:
+    """A pool worker's start: end with the run (process ``run_pid``), keep the run's ``spec``.
+
+    A batch submitted with the spec None is given this one (:func:`forked`), so the spec
+    (the programs, the catalogue: about 0.8 MB pickled) crosses the pipe once a worker.
+    """
+    global _WORKER_SPEC
+    watch_parent(run_pid)
+    _WORKER_SPEC = spec
 
 
 def _reap() -> None:
@@ -111,6 +124,8 @@ def forked(
     interpreter down. Between two batches a core waits a few milliseconds, where a pool
     that replaced its worker after every batch waited about 170 (docs/performance.md).
     """
+    if spec is None:
+        spec = _WORKER_SPEC  # type: ignore[assignment]
     _reap()
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # the worker's only other thread waits in poll()
