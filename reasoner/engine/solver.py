@@ -226,6 +226,46 @@ def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
     return tuple(pairs)
 
 
+_NAME = r"[a-z_][A-Za-z0-9_']*"
+_SIMPLE = rf'-?\d+|{_NAME}|"[^"\\]*"'
+# A fired/4 atom's terms after its key, in the shape nearly every firing has: a rule id
+# without escapes, a conclusion that is a constant or a function of constants and integers,
+# and a tuple of ``name(value)`` slots, each value an integer, a constant or a plain string.
+_FIRING = re.compile(
+    rf'"([^"\\]*)",({_NAME})(?:\(((?:-?\d+|{_NAME})(?:,(?:-?\d+|{_NAME}))*)\))?,\((.*)\)', re.DOTALL
+)
+_SLOT = re.compile(rf"({_NAME})\(({_SIMPLE})\)")
+
+
+def _simple(token: str) -> Value:
+    """A constant, integer or plain string token as :func:`_as_value` gives it."""
+    first = token[0]
+    if first == '"':
+        return token[1:-1]
+    if first == "-" or first.isdigit():
+        return int(token)
+    return token
+
+
+def _fast_firing(rest: str) -> Firing | None:
+    """A ``fired/4`` atom's terms after its key, parsed without the general tokenizer.
+
+    None unless the text has the common shape (:data:`_FIRING`); the result is then the
+    one :func:`_parse_terms` gives (``tests/test_solver_lean.py``).
+    """
+    match = _FIRING.fullmatch(rest)
+    if match is None:
+        return None
+    rule_id, name, terms, inner = match.groups()
+    conclusion: Value = (name, *map(_simple, terms.split(","))) if terms else name
+    slots = _SLOT.findall(inner)
+    written = ",".join(f"{slot}({value})" for slot, value in slots)
+    if inner != written and not (len(slots) == 1 and inner == written + ","):
+        return None
+    args = tuple([(slot, _simple(value)) for slot, value in slots])
+    return Firing(rule_id, conclusion, args)
+
+
 _SKIP = frozenset({"absent"})
 # The atoms :meth:`_LeanReader.absorb_all` reads inline (most of a bulk answer): those with
 # values after the key, and those with the key alone.
@@ -339,10 +379,12 @@ class _LeanReader:
         found = self.firings.get(rest, _Unseen.UNSEEN)
         if found is not _Unseen.UNSEEN:
             return found
-        rule_id, conclusion, args = _parse_terms(rest)
-        if not isinstance(rule_id, str):
-            raise TypeError(f"a fired/4 rule id must be a string, got ({rest})")
-        parsed = Firing(rule_id, _as_value(conclusion), _as_args(args))
+        parsed = _fast_firing(rest)
+        if parsed is None:
+            rule_id, conclusion, args = _parse_terms(rest)
+            if not isinstance(rule_id, str):
+                raise TypeError(f"a fired/4 rule id must be a string, got ({rest})")
+            parsed = Firing(rule_id, _as_value(conclusion), _as_args(args))
         # an alternative branch: the output files use alternative/3
         firing = parsed if parsed.branch in (None, "presumed") else None
         self.firings[rest] = firing
