@@ -354,6 +354,9 @@ class _LeanReader:
         self.firings: dict[str, Firing | None] = {}
         self.values: dict[str, list[Value]] = {}
         self.strings: dict[str, list[str]] = {}
+        # a fired/4 atom's terms after its key: the firing kept (or None) and whether it
+        # is a remedy's (read inline by absorb_all)
+        self.seen: dict[str, tuple[Firing | None, bool]] = {}
 
     def terms(self, rest: str) -> list[Value]:
         found = self.values.get(rest)
@@ -398,23 +401,38 @@ class _LeanReader:
         goes through :meth:`absorb`.
         """
         decisions = result.decisions
-        firings = self.firings
+        seen = self.seen
         for text in texts:
             name, _, body = text.partition('("')
             end = body.find('"')
-            tail = body[end + 1 : -1]
-            if (
-                name not in _INLINE
-                or end < 0
-                or text[-1] != ")"
-                or "\\" in body[:end]
-                or (tail and tail[0] != ",")
-                or (tail and name not in _WITH_VALUES)
-                or (not tail and name in _WITH_VALUES)
-            ):
+            if end < 0 or name not in _INLINE or text[-1] != ")":
                 self.absorb(text, result)
                 continue
             key = body[:end]
+            tail = body[end + 1 : -1]
+            if "\\" in key or (
+                (tail[0] != "," or name not in _WITH_VALUES) if tail else name in _WITH_VALUES
+            ):
+                self.absorb(text, result)
+                continue
+            if name == "fired":
+                dec = decisions.get(key)
+                if dec is None:
+                    dec = decisions[key] = Decision(conviction_id=key)
+                rest = tail[1:]
+                entry = seen.get(rest)
+                if entry is None:
+                    firing = self.firing(rest)
+                    entry = seen[rest] = (
+                        firing,
+                        firing is not None and is_remedy_conclusion(firing.kind),
+                    )
+                firing, remedy = entry
+                if remedy:
+                    result.remedy_firings.append((key, firing))  # type: ignore[arg-type]
+                elif firing is not None:
+                    dec.firings.append(firing)
+                continue
             if name == "cannabis_case":
                 result.cannabis_cases.add(key)
                 continue
@@ -426,15 +444,6 @@ class _LeanReader:
                 dec = decisions[key] = Decision(conviction_id=key)
             if name == "cannabis_related":
                 dec.cannabis_related = True
-            elif name == "fired":
-                rest = tail[1:]
-                firing = firings.get(rest, _Unseen.UNSEEN)
-                if firing is _Unseen.UNSEEN:
-                    firing = self.firing(rest)
-                if firing is not None and is_remedy_conclusion(firing.kind):
-                    result.remedy_firings.append((key, firing))
-                elif firing is not None:
-                    dec.firings.append(firing)
             elif name == "flag":
                 dec.flags.append(tail[1:])
             else:  # result/8
