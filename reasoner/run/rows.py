@@ -122,7 +122,7 @@ class LeanRecord(Record):
         if conv is None:
             return cid
         when = _iso(conv.disposition_date) or "unknown date"
-        code = code_section(conv.charge) or conv.charge.raw or "unknown charge"
+        code = conv.code_section or conv.charge.raw or "unknown charge"
         return f"{code} conviction of {when}"
 
 
@@ -205,7 +205,7 @@ def conviction_row(
         conv.county,
         _iso(conv.disposition_date),
         _offence_date(decision),
-        code_section(conv.charge),
+        conv.code_section,
         conv.charge.raw,
         conv.level,
         decision.statutory_outcome,
