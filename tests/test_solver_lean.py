@@ -58,6 +58,23 @@ def test_fast_model_texts_equal_str_of_symbols():
         assert len(_texts_fast(model)) == 3
 
 
+def test_fast_model_texts_grow_the_buffer_for_long_atoms():
+    """Atoms longer than the buffer, between short ones, each whole and in order."""
+    from cmr_reason.reasoner.engine.solver import _texts_fast, _texts_plain
+
+    ctl = clingo.Control(["--warn=none"])
+    facts = " ".join(f'r({i}, "{"z" * (i * 300)}").' for i in range(12))  # up to 3,300
+    ctl.add("base", [], facts + ' q("") . #show r/2. #show q/1.')
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        model = next(iter(handle))
+        texts = _texts_fast(model)
+        assert texts == _texts_plain(model)
+    assert sorted(len(t) for t in texts if t.startswith("r(")) == [
+        len(f'r({i},"{"z" * (i * 300)}")') for i in range(12)
+    ]
+
+
 ATOMS = [
     'result("1:001002001000",dismiss_and_seal,now_lawful,"p64.dismiss.now_lawful")',
     'cannabis_case("1:001002")',
@@ -167,15 +184,15 @@ def test_fast_firing_equals_the_general_parser(text):
 def test_fast_firing_on_a_solved_batch():
     """Every firing of a synthetic batch with damaged rows: the fast parse, where it reads
     one, equals the general one, and it reads nearly all of them."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
     from cmr_reason.facts.history_reader import read_histories
     from cmr_reason.facts.synth.generator import write_file
     from cmr_reason.reasoner.engine import solver
     from cmr_reason.reasoner.engine.decision import Firing
     from cmr_reason.reasoner.engine.program_set import load_program_set
-
-    import datetime as dt
-    import tempfile
-    from pathlib import Path
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "synth.csv"

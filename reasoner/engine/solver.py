@@ -299,7 +299,10 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     """The shown atoms as text, through clingo's C API with one reused buffer.
 
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
-    Python ``Symbol`` and a fresh buffer per atom; a third of the time.
+    Python ``Symbol`` and a fresh buffer per atom. Each atom is printed straight into the
+    buffer: clingo prints into a stream bounded by the size it is given and returns false,
+    having written nothing beyond it, when the text does not fit (``ArrayStream`` in
+    clingo's ``utility.hh``); only then is the atom's size asked and the buffer grown.
     """
     ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
@@ -310,7 +313,7 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     symbols = ffi.new("clingo_symbol_t[]", count)
     if not lib.clingo_model_symbols(model._rep, show, symbols, count):
         return _texts_plain(model)
-    capacity = 512
+    capacity = 1024
     buffer = ffi.new("char[]", capacity)
     to_size, to_string, string = (
         lib.clingo_symbol_to_string_size,
@@ -320,15 +323,14 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     texts: list[str] = []
     append = texts.append
     for symbol in symbols:
-        if not to_size(symbol, p_size):
-            return _texts_plain(model)
-        size = p_size[0]
-        if size > capacity:
-            capacity = 2 * size
+        if not to_string(symbol, buffer, capacity):
+            if not to_size(symbol, p_size) or p_size[0] <= capacity:
+                return _texts_plain(model)  # refused for another reason than the size
+            capacity = 2 * p_size[0]
             buffer = ffi.new("char[]", capacity)
-        if not to_string(symbol, buffer, size):
-            return _texts_plain(model)
-        append(string(buffer, size).decode())
+            if not to_string(symbol, buffer, capacity):
+                return _texts_plain(model)
+        append(string(buffer).decode())
     return texts
 
 
