@@ -26,6 +26,7 @@ class LeanConviction:
     county: str
     disposition_date: int | None
     charge: Charge
+    code_section: str  # ``charge.code_section()``, worked out once
     level: str  # felony | misdemeanor | infraction, or "" when unknown
     court: str  # the court's description (ORI), as written
     case_numbers: tuple[str, ...]
@@ -80,6 +81,7 @@ def lean_person(history: History) -> LeanPerson:
                 county=conv.county,
                 disposition_date=_day(conv.disposition_date),
                 charge=conv.charge,
+                code_section=conv.charge.code_section(),
                 level=conv.level.value if conv.level else "",
                 court=conv.court.description,
                 case_numbers=conv.case_numbers,

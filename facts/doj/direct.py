@@ -27,7 +27,7 @@ from cmr_reason.facts.doj.history_builder import (
 )
 from cmr_reason.facts.doj.rows import CourtRow, Subject
 from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, subs_term
-from cmr_reason.facts.history import Charge, Court
+from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
 
 _LAST = 1 << 62  # sorts an unknown date after every known one
@@ -35,12 +35,15 @@ _CONVICTED_LATER = "later_disposition_without_conviction"
 _quoted = lru_cache(maxsize=1 << 14)(quote)  # counties, courts and file names repeat
 
 
-@lru_cache(maxsize=1 << 14)
-def _charge_facts(charge: Charge) -> tuple[str, tuple[tuple[str, str], ...]]:
-    """A charge's term in ``packed_conviction/8`` and its marks (text before and after an id).
+_ChargeParts = tuple[Charge, str, tuple[tuple[str, str], ...], str]
+
+
+def _charge_facts(charge: Charge) -> _ChargeParts:
+    """A charge, its term in ``packed_conviction/8``, its marks and its code section.
 
     The marks are ``charge_unparsed/1``, ``attempt/1``, ``conspiracy/1`` and
-    ``target_charge/4``, as :func:`cmr_reason.facts.fact_writer.packed_facts` writes them.
+    ``target_charge/4`` (text before and after an id), as
+    :func:`cmr_reason.facts.fact_writer.packed_facts` writes them.
     """
     marks = []
     if not charge.parsed:
@@ -56,18 +59,38 @@ def _charge_facts(charge: Charge) -> tuple[str, tuple[tuple[str, str], ...]]:
             f"{subs_term(target.subsections)}"
         )
         marks.append(("target_charge(", f", {target_args})."))
-    return packed_charge_term(charge), tuple(marks)
+    return charge, packed_charge_term(charge), tuple(marks), charge.code_section()
 
 
 @lru_cache(maxsize=1 << 14)
-def _agency_term(agency: Court) -> str:
+def _plain_charge(text: str) -> _ChargeParts:
+    return _charge_facts(normalise_charge(text))
+
+
+def _charge_parts(row: CourtRow) -> _ChargeParts:
+    """:func:`_charge_facts` of the count's charge (``history_builder._charge``).
+
+    Kept by the charge's text (charges repeat across people), unless the comment may name
+    a conspiracy's target (rare).
+    """
+    parts = _plain_charge(row.charge_text)
+    charge = parts[0]
+    if charge.conspiracy and charge.target is None and row.charge_column != "COMMENT_TEXT":
+        return _charge_facts(_charge(row))
+    return parts
+
+
+@lru_cache(maxsize=1 << 14)
+def _agency_term(code: str, description: str) -> str:
+    agency = parse_court(code, description)
     if not agency.place:
         return "none"
     return f"agency({quote(agency.kind)}, {quote(agency.place)})"
 
 
 @lru_cache(maxsize=1 << 14)
-def _court_place(court: Court) -> str:
+def _court_place(code: str, description: str) -> str:
+    court = parse_court(code, description)
     return f"{quote(court.kind)}, {quote(court.place)}" if court.place else "none, none"
 
 
@@ -123,15 +146,18 @@ def _first_line(rows: Sequence[CourtRow]) -> int:
 
 def _cases(
     sid: str, subject: Subject, counts: list[str]
-) -> tuple[dict[str, LeanCase], dict[str, Court]]:
-    """The court cases by id, with the court of each (``history_builder._cases``)."""
+) -> tuple[dict[str, LeanCase], dict[str, str]]:
+    """The court cases by id, and each one's court kind and place as terms.
+
+    As ``history_builder._cases`` finds them.
+    """
     case_rows: dict[str, list[CourtRow]] = {}
     for cnt in counts:
         rows = [r for r in subject.counts[cnt] if not r.update]
         if rows:  # a count of updates alone makes no case
             case_rows.setdefault(cnt[:6], []).extend(rows)
     cases: dict[str, LeanCase] = {}
-    courts: dict[str, Court] = {}
+    courts: dict[str, str] = {}
     for step, rows in case_rows.items():
         head = min(rows, key=lambda r: (r.file, r.line))
         case_id = f"{sid}:{step}"
@@ -141,18 +167,18 @@ def _cases(
             case_numbers=tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n})),
             date=head.step_date if head.step_date else head.disp_date,
         )
-        courts[case_id] = parse_court(head.ori_code, head.ori_descr)
+        courts[case_id] = _court_place(head.ori_code, head.ori_descr)
     return cases, courts
 
 
-def _arrests(subject: Subject) -> dict[str, tuple[int | None, Court]]:
-    """Each arrest cycle's first arrest step: its date and agency."""
-    first: dict[str, tuple[int | None, Court]] = {}
+def _arrests(subject: Subject) -> dict[str, tuple[int | None, str]]:
+    """Each arrest cycle's first arrest step: its date and agency (as a term)."""
+    first: dict[str, tuple[int | None, str]] = {}
     for step in sorted(subject.arrests):
         cycle = step[:3]
         if cycle not in first:
             head = subject.arrests[step][0]
-            first[cycle] = (head.step_date, parse_court(head.ori_code, head.ori_descr))
+            first[cycle] = (head.step_date, _agency_term(head.ori_code, head.ori_descr))
     return first
 
 
@@ -186,7 +212,7 @@ def _rejected(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
     ]
 
 
-_NO_ARREST: tuple[int | None, Court | None] = (None, None)
+_NO_ARREST: tuple[int | None, str] = (None, "none")
 
 
 def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str, LeanPerson]:
@@ -220,15 +246,14 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
             count_flags.append("level_missing")
         arrest_on, agency = first_arrest.get(cnt[:3], _NO_ARREST)
         arrest_date = arrest_on if arrest_on else first.cyc_date
-        charge = _charge(first)
         cid_text = f"{sid}:{cnt}"
         case_id = f"{sid}:{cnt[:6]}"
         cid = f'{open_id}:{cnt}"'
-        charge_term, marks = _charge_facts(charge)
+        charge, charge_term, marks, code = _charge_parts(first)
         facts = [
             f'packed_conviction({cid}, {pid}, {open_id}:{cnt[:6]}", {_day(disposition)}, '
             f"{_day(arrest_date)}, {charge_term}, {first.level or 'none'}, "
-            f"{_agency_term(agency) if agency is not None else 'none'}).",
+            f"{agency}).",
             *(head + cid + tail for head, tail in marks),
             *_sentence(cid, rows, disposition),
             *_later(cid, rows),
@@ -242,6 +267,7 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
             county=first.county,
             disposition_date=disposition,
             charge=charge,
+            code_section=code,
             level=first.level or "",
             court=first.ori_descr,
             case_numbers=cases[case_id].case_numbers,
@@ -258,7 +284,7 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         case = cases[case_id]
         lines.append(
             f'packed_case({open_id}:{case_id[-6:]}", {pid}, {_quoted(case.county)}, '
-            f"{_quoted(case.court)}, {_court_place(courts[case_id])}, "
+            f"{_quoted(case.court)}, {courts[case_id]}, "
             f'{open_id}:{case_id[-6:-3]}").'
         )
     for _, _, facts in convictions:

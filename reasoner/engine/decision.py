@@ -6,37 +6,46 @@ Plain dataclasses (not pydantic) because millions are built in a bulk run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 # A slot value from a trace atom: int, str, or a tuple (functor name, *arguments).
 Value = int | str | tuple
 
 
+_BRANCHED = frozenset({"outcome", "now_conduct", "now_level"})
+
+
 @dataclass(frozen=True, slots=True)
 class Firing:
-    """One catalogued rule that fired for a conviction: its id, conclusion and slot values."""
+    """One catalogued rule that fired for a conviction: its id, conclusion and slot values.
+
+    ``kind`` and ``branch`` are worked out once, when the firing is made (a bulk run reads
+    them many times for every firing); they take no part in comparisons.
+    """
 
     rule_id: str
     conclusion: Value
     args: tuple[tuple[str, Value], ...]
+    #: The conclusion's functor, e.g. ``outcome``, ``tier``, ``policy_outcome``.
+    kind: str = field(init=False, repr=False, compare=False)
+    #: The branch of an ``outcome``/``now_conduct``/``now_level`` conclusion, if any.
+    branch: Value | None = field(init=False, repr=False, compare=False)
+    # The firing's place in a decision's canonical order, made when first sorted.
+    _order: tuple[str, str, str] | None = field(init=False, repr=False, compare=False, default=None)
 
-    @property
-    def kind(self) -> str:
-        """The conclusion's functor, e.g. ``outcome``, ``tier``, ``policy_outcome``."""
-        return self.conclusion[0] if isinstance(self.conclusion, tuple) else str(self.conclusion)
-
-    @property
-    def branch(self) -> Value | None:
-        """The branch of an ``outcome``/``now_conduct``/``now_level`` conclusion, if any."""
-        if self.kind in ("outcome", "now_conduct", "now_level"):
-            return self.conclusion[1]  # type: ignore[index]
-        return None
+    def __post_init__(self) -> None:
+        conclusion = self.conclusion
+        kind = conclusion[0] if isinstance(conclusion, tuple) else str(conclusion)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "branch", conclusion[1] if kind in _BRANCHED else None)  # type: ignore[index]
 
 
-@lru_cache(maxsize=1 << 16)
 def _firing_order(firing: Firing) -> tuple[str, str, str]:
     """A firing's place in a decision's canonical order (the lean reader shares firings)."""
-    return (firing.rule_id, repr(firing.conclusion), repr(firing.args))
+    order = firing._order
+    if order is None:
+        order = (firing.rule_id, repr(firing.conclusion), repr(firing.args))
+        object.__setattr__(firing, "_order", order)
+    return order
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,10 +88,17 @@ class Decision:
 
     def sort(self) -> None:
         """Put every list in a canonical order (output must not depend on solver order)."""
-        self.alternatives.sort()
-        self.relief_options.sort()
-        self.review_candidates = sorted(set(self.review_candidates))
-        self.refused.sort()
-        self.flags = sorted(set(self.flags))
-        self.firings.sort(key=_firing_order)
-        self.absences.sort(key=lambda a: (a.condition, repr(a.args)))
+        if self.alternatives:
+            self.alternatives.sort()
+        if self.relief_options:
+            self.relief_options.sort()
+        if self.review_candidates:
+            self.review_candidates = sorted(set(self.review_candidates))
+        if self.refused:
+            self.refused.sort()
+        if len(self.flags) > 1:
+            self.flags = sorted(set(self.flags))
+        if len(self.firings) > 1:
+            self.firings.sort(key=_firing_order)
+        if self.absences:
+            self.absences.sort(key=lambda a: (a.condition, repr(a.args)))

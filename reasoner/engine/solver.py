@@ -226,6 +226,46 @@ def _as_args(item: Value | list) -> tuple[tuple[str, Value], ...]:
     return tuple(pairs)
 
 
+_NAME = r"[a-z_][A-Za-z0-9_']*"
+_SIMPLE = rf'-?\d+|{_NAME}|"[^"\\]*"'
+# A fired/4 atom's terms after its key, in the shape nearly every firing has: a rule id
+# without escapes, a conclusion that is a constant or a function of constants and integers,
+# and a tuple of ``name(value)`` slots, each value an integer, a constant or a plain string.
+_FIRING = re.compile(
+    rf'"([^"\\]*)",({_NAME})(?:\(((?:-?\d+|{_NAME})(?:,(?:-?\d+|{_NAME}))*)\))?,\((.*)\)', re.DOTALL
+)
+_SLOT = re.compile(rf"({_NAME})\(({_SIMPLE})\)")
+
+
+def _simple(token: str) -> Value:
+    """A constant, integer or plain string token as :func:`_as_value` gives it."""
+    first = token[0]
+    if first == '"':
+        return token[1:-1]
+    if first == "-" or first.isdigit():
+        return int(token)
+    return token
+
+
+def _fast_firing(rest: str) -> Firing | None:
+    """A ``fired/4`` atom's terms after its key, parsed without the general tokenizer.
+
+    None unless the text has the common shape (:data:`_FIRING`); the result is then the
+    one :func:`_parse_terms` gives (``tests/test_solver_lean.py``).
+    """
+    match = _FIRING.fullmatch(rest)
+    if match is None:
+        return None
+    rule_id, name, terms, inner = match.groups()
+    conclusion: Value = (name, *map(_simple, terms.split(","))) if terms else name
+    slots = _SLOT.findall(inner)
+    written = ",".join(f"{slot}({value})" for slot, value in slots)
+    if inner != written and not (len(slots) == 1 and inner == written + ","):
+        return None
+    args = tuple([(slot, _simple(value)) for slot, value in slots])
+    return Firing(rule_id, conclusion, args)
+
+
 _SKIP = frozenset({"absent"})
 # The atoms :meth:`_LeanReader.absorb_all` reads inline (most of a bulk answer): those with
 # values after the key, and those with the key alone.
@@ -259,7 +299,10 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     """The shown atoms as text, through clingo's C API with one reused buffer.
 
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
-    Python ``Symbol`` and a fresh buffer per atom; a third of the time.
+    Python ``Symbol`` and a fresh buffer per atom. Each atom is printed straight into the
+    buffer: clingo prints into a stream bounded by the size it is given and returns false,
+    having written nothing beyond it, when the text does not fit (``ArrayStream`` in
+    clingo's ``utility.hh``); only then is the atom's size asked and the buffer grown.
     """
     ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
@@ -270,7 +313,7 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     symbols = ffi.new("clingo_symbol_t[]", count)
     if not lib.clingo_model_symbols(model._rep, show, symbols, count):
         return _texts_plain(model)
-    capacity = 512
+    capacity = 1024
     buffer = ffi.new("char[]", capacity)
     to_size, to_string, string = (
         lib.clingo_symbol_to_string_size,
@@ -280,15 +323,14 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     texts: list[str] = []
     append = texts.append
     for symbol in symbols:
-        if not to_size(symbol, p_size):
-            return _texts_plain(model)
-        size = p_size[0]
-        if size > capacity:
-            capacity = 2 * size
+        if not to_string(symbol, buffer, capacity):
+            if not to_size(symbol, p_size) or p_size[0] <= capacity:
+                return _texts_plain(model)  # refused for another reason than the size
+            capacity = 2 * p_size[0]
             buffer = ffi.new("char[]", capacity)
-        if not to_string(symbol, buffer, size):
-            return _texts_plain(model)
-        append(string(buffer, size).decode())
+            if not to_string(symbol, buffer, capacity):
+                return _texts_plain(model)
+        append(string(buffer).decode())
     return texts
 
 
@@ -314,6 +356,9 @@ class _LeanReader:
         self.firings: dict[str, Firing | None] = {}
         self.values: dict[str, list[Value]] = {}
         self.strings: dict[str, list[str]] = {}
+        # a fired/4 atom's terms after its key: the firing kept (or None) and whether it
+        # is a remedy's (read inline by absorb_all)
+        self.seen: dict[str, tuple[Firing | None, bool]] = {}
 
     def terms(self, rest: str) -> list[Value]:
         found = self.values.get(rest)
@@ -339,10 +384,12 @@ class _LeanReader:
         found = self.firings.get(rest, _Unseen.UNSEEN)
         if found is not _Unseen.UNSEEN:
             return found
-        rule_id, conclusion, args = _parse_terms(rest)
-        if not isinstance(rule_id, str):
-            raise TypeError(f"a fired/4 rule id must be a string, got ({rest})")
-        parsed = Firing(rule_id, _as_value(conclusion), _as_args(args))
+        parsed = _fast_firing(rest)
+        if parsed is None:
+            rule_id, conclusion, args = _parse_terms(rest)
+            if not isinstance(rule_id, str):
+                raise TypeError(f"a fired/4 rule id must be a string, got ({rest})")
+            parsed = Firing(rule_id, _as_value(conclusion), _as_args(args))
         # an alternative branch: the output files use alternative/3
         firing = parsed if parsed.branch in (None, "presumed") else None
         self.firings[rest] = firing
@@ -356,23 +403,38 @@ class _LeanReader:
         goes through :meth:`absorb`.
         """
         decisions = result.decisions
-        firings = self.firings
+        seen = self.seen
         for text in texts:
             name, _, body = text.partition('("')
             end = body.find('"')
-            tail = body[end + 1 : -1]
-            if (
-                name not in _INLINE
-                or end < 0
-                or text[-1] != ")"
-                or "\\" in body[:end]
-                or (tail and tail[0] != ",")
-                or (tail and name not in _WITH_VALUES)
-                or (not tail and name in _WITH_VALUES)
-            ):
+            if end < 0 or name not in _INLINE or text[-1] != ")":
                 self.absorb(text, result)
                 continue
             key = body[:end]
+            tail = body[end + 1 : -1]
+            if "\\" in key or (
+                (tail[0] != "," or name not in _WITH_VALUES) if tail else name in _WITH_VALUES
+            ):
+                self.absorb(text, result)
+                continue
+            if name == "fired":
+                dec = decisions.get(key)
+                if dec is None:
+                    dec = decisions[key] = Decision(conviction_id=key)
+                rest = tail[1:]
+                entry = seen.get(rest)
+                if entry is None:
+                    firing = self.firing(rest)
+                    entry = seen[rest] = (
+                        firing,
+                        firing is not None and is_remedy_conclusion(firing.kind),
+                    )
+                firing, remedy = entry
+                if remedy:
+                    result.remedy_firings.append((key, firing))  # type: ignore[arg-type]
+                elif firing is not None:
+                    dec.firings.append(firing)
+                continue
             if name == "cannabis_case":
                 result.cannabis_cases.add(key)
                 continue
@@ -384,15 +446,6 @@ class _LeanReader:
                 dec = decisions[key] = Decision(conviction_id=key)
             if name == "cannabis_related":
                 dec.cannabis_related = True
-            elif name == "fired":
-                rest = tail[1:]
-                firing = firings.get(rest, _Unseen.UNSEEN)
-                if firing is _Unseen.UNSEEN:
-                    firing = self.firing(rest)
-                if firing is not None and is_remedy_conclusion(firing.kind):
-                    result.remedy_firings.append((key, firing))
-                elif firing is not None:
-                    dec.firings.append(firing)
             elif name == "flag":
                 dec.flags.append(tail[1:])
             else:  # result/8

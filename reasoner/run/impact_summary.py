@@ -12,7 +12,7 @@ from typing import Any
 
 from cmr_reason.facts.lean_person import LeanConviction, LeanPerson
 from cmr_reason.reasoner.engine.decision import Decision
-from cmr_reason.reasoner.run.rows import RELIEF, PersonOutcome, code_section
+from cmr_reason.reasoner.run.rows import RELIEF, PersonOutcome
 
 UNKNOWN = "unknown"
 NOT_ADDRESSED = "not_applicable"  # the statutory outcome of a conviction HS 11361.8 leaves alone
@@ -55,7 +55,7 @@ def _conviction_keys(conv: LeanConviction, d: Decision) -> tuple[tuple[str, ...]
     if d.cannabis_related:
         level = conv.level or UNKNOWN
         year = conv.disposition_date // 10000 if conv.disposition_date else None
-        cannabis = (level, decade(year), code_section(conv.charge) or UNKNOWN)
+        cannabis = (level, decade(year), conv.code_section or UNKNOWN)
     keys = _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
     # For the run's sanity checks (run_warnings.py), not in summary.json: every conviction by
     # county, and those HS 11361.8 addresses by county and by the run's outcome and reason.

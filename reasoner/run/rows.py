@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import ClassVar
 
 from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanConviction, LeanPerson
@@ -121,8 +122,67 @@ class LeanRecord(Record):
         if conv is None:
             return cid
         when = _iso(conv.disposition_date) or "unknown date"
-        code = code_section(conv.charge) or conv.charge.raw or "unknown charge"
+        code = conv.code_section or conv.charge.raw or "unknown charge"
         return f"{code} conviction of {when}"
+
+
+class _Cells:
+    """The rule-id and citation cells of a chain's rule ids, for one catalogue at a time."""
+
+    catalogue: ClassVar[Catalogue | None] = None
+    cells: ClassVar[dict[tuple[str, ...], tuple[str, str]]] = {}
+    sentences: ClassVar[dict[tuple[object, ...], str]] = {}
+
+    @classmethod
+    def use(cls, catalogue: Catalogue) -> None:
+        """Start afresh for another catalogue, or when the caches have grown large."""
+        if (
+            cls.catalogue is not catalogue
+            or len(cls.cells) > _MAX_CACHED
+            or len(cls.sentences) > _MAX_CACHED
+        ):
+            cls.catalogue, cls.cells, cls.sentences = catalogue, {}, {}
+
+
+def _rule_cells(catalogue: Catalogue, ids: tuple[str, ...]) -> tuple[str, str]:
+    """``rule_ids`` and ``citations`` of ``convictions.csv`` for a chain's rule ids.
+
+    Kept for the last catalogue used (a run has one); chains repeat from person to person.
+    """
+    _Cells.use(catalogue)
+    found = _Cells.cells.get(ids)
+    if found is None:
+        rule_ids = list(dict.fromkeys(ids))
+        citations = dict.fromkeys(catalogue.rule(r).citation for r in rule_ids)
+        found = _Cells.cells[ids] = (";".join(rule_ids), ";".join(filter(None, citations)))
+    return found
+
+
+_MAX_CACHED = 1 << 16
+
+
+def _explanation(
+    decision: Decision, catalogue: Catalogue, record: Record, chain: list[Firing]
+) -> str:
+    """:func:`explanation_sentence`, kept by what it reads when the record is not read.
+
+    The sentence depends on the deciding rule's template and slot values (or the reason),
+    the outcomes and the alternatives; a ``prior`` slot reads the record, so is not kept.
+    """
+    decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
+    if decisive is not None and any(name == "prior" for name, _ in decisive.args):
+        return explanation_sentence(decision, catalogue, record, chain)
+    key = (
+        (decisive.rule_id, decisive.args) if decisive is not None else decision.reason,
+        decision.outcome,
+        decision.statutory_outcome,
+        *decision.alternatives,
+    )
+    _Cells.use(catalogue)
+    found = _Cells.sentences.get(key)
+    if found is None:
+        found = _Cells.sentences[key] = explanation_sentence(decision, catalogue, record, chain)
+    return found
 
 
 def conviction_row(
@@ -134,8 +194,7 @@ def conviction_row(
 ) -> list[str]:
     """One row of ``convictions.csv`` (``record``: the person's, made here if not given)."""
     chain = _chain(decision)
-    rule_ids = list(dict.fromkeys(f.rule_id for f in chain))
-    citations = dict.fromkeys(catalogue.rule(r).citation for r in rule_ids)
+    rule_ids, citations = _rule_cells(catalogue, tuple([f.rule_id for f in chain]))
     alternatives = [f"{o} if {fact}" for o, fact in decision.alternatives]
     return [
         person.subject_id,
@@ -146,7 +205,7 @@ def conviction_row(
         conv.county,
         _iso(conv.disposition_date),
         _offence_date(decision),
-        code_section(conv.charge),
+        conv.code_section,
         conv.charge.raw,
         conv.level,
         decision.statutory_outcome,
@@ -154,10 +213,10 @@ def conviction_row(
         decision.outcome,
         decision.reason,
         ";".join(alternatives),
-        ";".join(rule_ids),
-        ";".join(filter(None, citations)),
+        rule_ids,
+        citations,
         ";".join(decision.flags),
-        explanation_sentence(decision, catalogue, record or LeanRecord(None, person), chain),
+        _explanation(decision, catalogue, record or LeanRecord(None, person), chain),
         decision.agency,
     ]
 
