@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/ground_bench.py [--people 1000] [--repeat 5]
         [--policies statute,los-angeles-2020] [--input FILE] [--tuple-codes]
-        [--compare OTHER_CHECKOUT/.venv/bin/python]
+        [--compare OTHER_CHECKOUT/.venv/bin/python] [--atoms N]
 
 Writes a synthetic DOJ file of ``--people`` people (``cmr-reason synth``, seed 7, 2 % damaged
 rows) unless ``--input`` names one, builds the packed facts of all its people as the bulk run
@@ -14,8 +14,10 @@ shown atoms. ``--tuple-codes`` writes each packed charge the writer packs flat,
 ``code(Body, Section, Sub1, ...)``, as ``charge(Body, Section, (Sub1, ...))`` instead
 (``programs/core/packed_facts.lp`` reads both; the writer's tuple form before issue 18).
 ``--compare`` measures the same batch with another checkout's interpreter too (its programs,
-as that checkout grounds them), alternating with this one. Not a test: timings
-depend on the machine and its load (printed with the table).
+as that checkout grounds them), alternating with this one. ``--atoms N`` also lists, for each
+policy, the N predicates with the most ground atoms (a person, a conviction): where the
+grounder's atoms go. Not a test: timings depend on the machine and its load (printed with the
+table).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 STAGES = ("program", "facts", "ground", "solve")
@@ -94,6 +97,30 @@ def measure_once(policy: str, facts_file: Path) -> dict[str, float | int]:
     }
 
 
+def atoms_by_predicate(policy: str, facts_file: Path) -> Counter[str]:
+    """How many ground atoms of each predicate (``name/arity``) the batch grounds to."""
+    import clingo
+
+    from cmr_reason.reasoner.engine.program_set import load_program_set
+
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], load_program_set(policy).bulk_program)
+    ctl.add("base", [], facts_file.read_text(encoding="utf-8"))
+    ctl.ground([("base", [])])
+    return Counter(f"{a.symbol.name}/{len(a.symbol.arguments)}" for a in ctl.symbolic_atoms)
+
+
+def _atoms_table(policy: str, facts_file: Path, people: int, convictions: int, top: int) -> str:
+    counts = atoms_by_predicate(policy, facts_file)
+    rows = [f"\n{policy}: {sum(counts.values()):,} ground atoms\n"]
+    rows += ["| predicate | atoms | a person | a conviction |", "|---|---:|---:|---:|"]
+    rows += [
+        f"| `{name}` | {n:,} | {n / people:.2f} | {n / max(convictions, 1):.2f} |"
+        for name, n in counts.most_common(top)
+    ]
+    return "\n".join(rows)
+
+
 def _row(label: str, runs: list[dict[str, float | int]], people: int) -> str:
     cells = []
     for stage in STAGES:
@@ -114,6 +141,7 @@ def main() -> None:
     parser.add_argument("--input", type=Path)
     parser.add_argument("--tuple-codes", action="store_true")
     parser.add_argument("--compare", type=Path, help="another checkout's Python interpreter")
+    parser.add_argument("--atoms", type=int, default=0, help="list the N largest predicates")
     parser.add_argument("--worker", nargs=2, metavar=("POLICY", "FACTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -151,6 +179,10 @@ def main() -> None:
                     runs[label].append(json.loads(done.stdout))
             for label, measured in runs.items():
                 print(_row(policy + label, measured, people))
+        if args.atoms:
+            convictions = facts.count("packed_conviction(")
+            for policy in args.policies.split(","):
+                print(_atoms_table(policy, facts_file, people, convictions, args.atoms))
 
 
 if __name__ == "__main__":
