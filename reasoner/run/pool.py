@@ -85,6 +85,12 @@ def _reap() -> None:
             _CHILDREN.remove(pid)
 
 
+def reap_children() -> None:
+    """Wait for the children this process forked for its batches (each has sent its result)."""
+    while _CHILDREN:
+        os.waitpid(_CHILDREN.pop(), 0)
+
+
 def _child(
     work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec, out: int
 ) -> None:
