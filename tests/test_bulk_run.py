@@ -107,6 +107,21 @@ def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path:
         assert (tmp_path / "two" / name).read_bytes() == reference, name
 
 
+def test_one_worker_decides_several_batches_outside_the_run_process(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    """Clingo never frees its symbol table: a run of many batches must not grow the parent."""
+    _run(tmp_path / "one", "--workers", "1", "--batch-size", "40")
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text(encoding="utf-8"))
+    people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
+    batches = -(-people["total"] // 40)
+    assert batches > 2
+    assert manifest["peak_rss_kib"]["worker_processes"] == batches  # a child a batch
+    for name in OUTPUT_FILES:
+        if name != "manifest.json":
+            assert (tmp_path / "one" / name).read_bytes() == (demo_run / name).read_bytes()
+
+
 def test_existing_output_is_refused_without_force(demo_run: Path) -> None:
     result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(demo_run), "-q"])
     assert result.exit_code == 2

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from cmr_reason.reasoner.run.pool import forked, forks_per_batch, in_batch_order, pool_context
+from cmr_reason.reasoner.run import pool as pool_module
+from cmr_reason.reasoner.run.pool import (
+    forked,
+    forks_per_batch,
+    in_batch_order,
+    pool_context,
+    reap_children,
+)
 
 pytestmark = pytest.mark.skipif(not forks_per_batch(), reason="no fork server on this platform")
 
@@ -32,6 +39,22 @@ def test_result_comes_back_from_a_child_of_its_own() -> None:
     index, pid, squares = forked(_square_all, 3, [1, 2, 3], 10)
     assert (index, squares) == (3, [11, 14, 19])
     assert pid != os.getpid()
+    reap_children()
+    assert pool_module._CHILDREN == []
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, 0)  # collected
+
+
+def test_children_of_another_process_or_already_collected_are_dropped() -> None:
+    """A forked copy of a run's process (a test's, a job's) inherits the list of children."""
+    pool_module._CHILDREN.append((os.getppid(), os.getpid()))  # the parent's child: this one
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)  # collected by someone else
+    pool_module._CHILDREN.append((os.getpid(), pid))
+    reap_children()  # neither raises
+    assert pool_module._CHILDREN == []
 
 
 def test_error_in_the_batch_is_raised_in_the_caller() -> None:

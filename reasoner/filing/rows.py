@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -61,7 +62,14 @@ from cmr_reason.reasoner.filing.worker import (
 from cmr_reason.reasoner.run.batch_worker import Item
 from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
 from cmr_reason.reasoner.run.directory import RunDir
-from cmr_reason.reasoner.run.pool import in_batch_order, in_batches, pool_context
+from cmr_reason.reasoner.run.pool import (
+    forked,
+    forks_per_batch,
+    in_batch_order,
+    in_batches,
+    pool_context,
+    reap_children,
+)
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
 __all__ = [
@@ -436,18 +444,24 @@ def _batch_results(
     batches: Iterator[list[Item]], spec: PersonSpec, workers: int
 ) -> Iterator[PersonBatch]:
     """Batch results in batch order: in this process, or by a pool of workers."""
+    # Deciding, each batch grounds in a child forked for it, as in the bulk run (clingo's
+    # symbol table only grows); where there is no fork, a worker is replaced every few
+    # batches. Only reading, workers live on: starting one costs more than a batch's work.
+    forking = spec.decide and forks_per_batch()
+    work = partial(forked, decide_people) if forking else decide_people
     if workers <= 1:
-        yield from in_batch_order(decide_people, batches, spec)
+        try:
+            yield from in_batch_order(work, batches, spec)
+        finally:
+            reap_children()
         return
     context, per_worker = pool_context()
-    # Deciding, a worker is replaced as the bulk run replaces it (clingo's symbol table only
-    # grows); only reading, workers live on: starting one costs more than a batch's work.
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        max_tasks_per_child=per_worker if spec.decide else None,
+        max_tasks_per_child=per_worker if spec.decide and not forking else None,
     ) as pool:
-        yield from in_batch_order(decide_people, batches, spec, pool, workers)
+        yield from in_batch_order(work, batches, spec, pool, workers)
 
 
 def gather_rows(

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from importlib.metadata import PackageNotFoundError, version
+from itertools import chain, islice
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ from cmr_reason.reasoner.run.pool import (
     in_batch_order,
     in_batches,
     pool_context,
+    reap_children,
     start_worker,
 )
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
@@ -137,8 +139,20 @@ def _results(
         yield from dask_results(batches, spec, workers, config.scheduler, scratch)
         return
     if workers <= 1:
-        yield from in_batch_order(run_batch, batches, spec)
-        return
+        ahead = list(islice(batches, 2))
+        if len(ahead) < 2:  # one batch: decided here, no process to start
+            yield from in_batch_order(run_batch, ahead, spec)
+            return
+        # Several: clingo never frees its symbol table, so deciding them all here would
+        # make this process grow with the run (about 25 KB a person): a child forked from
+        # this process for each batch, or else one worker, restarted every few batches.
+        batches, workers = chain(ahead, batches), 1
+        if forks_per_batch():
+            try:
+                yield from in_batch_order(partial(forked, run_batch), batches, spec)
+            finally:
+                reap_children()
+            return
     context, batches_per_worker = pool_context()
     if forks_per_batch():  # long-lived workers given the spec once, a forked child a batch
         with _pool(workers, context, spec=spec) as pool:

@@ -60,8 +60,9 @@ def forks_per_batch() -> bool:
     return hasattr(os, "fork") and "forkserver" in get_all_start_methods()
 
 
-# Children of this worker that sent their batch's result and may still be exiting.
-_CHILDREN: list[int] = []
+# Children forked for batches that sent their result and may still be exiting, as
+# (the process that forked it, the child): a process forked from this one inherits the list.
+_CHILDREN: list[tuple[int, int]] = []
 # What every batch of the run shares, sent once to this worker (start_worker).
 _WORKER_SPEC: object = None
 
@@ -77,12 +78,22 @@ def start_worker(run_pid: int, spec: object = None) -> None:
     _WORKER_SPEC = spec
 
 
-def _reap() -> None:
-    """Collect the children that have ended (a child exits after it has sent its result)."""
-    for pid in list(_CHILDREN):
-        done, _ = os.waitpid(pid, os.WNOHANG)
+def _reap(wait: bool = False) -> None:
+    """Collect this process's batch children that have ended (``wait``: all of them)."""
+    me = os.getpid()
+    for entry in list(_CHILDREN):
+        parent, pid = entry
+        try:
+            done = parent != me or os.waitpid(pid, 0 if wait else os.WNOHANG)[0]
+        except ChildProcessError:  # already collected (SIGCHLD ignored, say)
+            done = True
         if done:
-            _CHILDREN.remove(pid)
+            _CHILDREN.remove(entry)
+
+
+def reap_children() -> None:
+    """Wait for the children this process forked for its batches (each has sent its result)."""
+    _reap(wait=True)
 
 
 def _child(
@@ -145,7 +156,7 @@ def forked(
             else f"exit status {os.waitstatus_to_exitcode(status)}"
         )
         raise RuntimeError(f"batch {index}: its process ended without a result ({how})")
-    _CHILDREN.append(pid)
+    _CHILDREN.append((os.getpid(), pid))
     ok, value = pickle.loads(data)
     if ok:
         return value
