@@ -21,7 +21,7 @@ from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.program_prune import prune
 from cmr_reason.reasoner.engine.program_set import load_program_set, policy_names
 from cmr_reason.reasoner.engine.remedies import remedy_codes
-from cmr_reason.reasoner.engine.solver import settings_facts
+from cmr_reason.reasoner.engine.solver import absent_settings, settings_facts
 
 SMALL = """\
 p(X) :- q(X), not r(X).
@@ -43,6 +43,30 @@ def test_rules_no_shown_atom_needs_are_blanked():
     assert lines[2].startswith("r(X) :- s(X),")  # read by a shown rule
     assert lines[4].strip() == ""  # u/1: nothing reads it
     assert lines[6] == "v :- w."  # read by a constraint
+
+
+INPUTS = """\
+#defined s/1.
+#defined q/1.
+a(X) :- s(X).
+b(X) :- a(X), q(X).
+c(X) :- q(X), not s(X).
+d(X) :- q(X).
+d(X) :- a(X).
+e(X) :- #count { Y : s(Y) } = 0, q(X).
+#show b/1. #show c/1. #show d/1. #show e/1.
+"""
+
+
+def test_rules_an_absent_input_cannot_fire_are_blanked():
+    """Without facts of s/1: a/1 cannot be derived, nor b/1 from it; the rest can."""
+    lines = prune(INPUTS, frozenset({("s", 1)})).split("\n")
+    assert lines[2].strip() == "" and lines[3].strip() == ""  # a/1, and b/1 through a/1
+    assert lines[4] == "c(X) :- q(X), not s(X)."  # under not: true, kept
+    assert lines[5] == "d(X) :- q(X)."
+    assert lines[6].strip() == ""  # this rule of d/1 needs a/1; the other stays
+    assert lines[7].startswith("e(X) :- #count")  # in an aggregate: kept
+    assert prune(INPUTS) == INPUTS  # every input may have facts: nothing blanked
 
 
 def test_a_program_without_show_is_unchanged():
@@ -94,3 +118,20 @@ def test_the_pruned_program_keeps_what_the_remedies_show(policy):
     assert any(atom.startswith("remedy_decision(") for atom in expected)
     assert any(atom.startswith("fired(") and "remedy_outcome(" in atom for atom in expected)
     assert shown_atoms(programs.bulk_program, facts + settings) == expected
+
+
+@pytest.mark.parametrize("policy", ["statute", "los-angeles-2020"])
+def test_the_program_of_a_run_without_scope_or_reviews_shows_the_same_atoms(policy):
+    """The bulk program less the scope's and the reviewers' rules, for a run without either."""
+    facts = "".join(packed_facts(h) for h in _histories())
+    programs = load_program_set(policy)
+    absent = absent_settings(None, "")
+    assert absent == {("scope_county", 1), ("reviewer_decision", 7), ("reviewer_note", 2)}
+    lean = programs.bulk_program_without(absent)
+    assert lean.count(":-") < programs.bulk_program.count(":-")
+    assert "scope_relevant(C) :-" not in lean and "reviewed(C) :-" not in lean
+    settings = settings_facts(dt.date(2020, 7, 1))
+    assert shown_atoms(lean, facts + settings) == shown_atoms(programs.bulk_text, facts + settings)
+    assert programs.bulk_program_without(absent_settings("LOS ANGELES", "x.")) == (
+        programs.bulk_program
+    )

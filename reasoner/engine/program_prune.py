@@ -89,19 +89,69 @@ _INERT = frozenset(
 )
 
 
-def prune(text: str) -> str:
-    """``text`` with every rule blanked out whose head no shown atom depends on."""
+def _positive(body: Iterable[ast.AST]) -> set[Signature]:
+    """The predicates of a body's plain positive literals: without each, the rule cannot fire.
+
+    Literals under ``not``, aggregates and conditions are not counted.
+    """
+    return _signatures(
+        lit
+        for lit in body
+        if lit.ast_type is ast.ASTType.Literal
+        and lit.sign == ast.Sign.NoSign
+        and lit.atom.ast_type is ast.ASTType.SymbolicAtom
+    )
+
+
+def dead_rules(statements: list[ast.AST], absent: frozenset[Signature]) -> set[int]:
+    """The rules (indices into ``statements``) that cannot fire when ``absent`` has no facts.
+
+    Such a rule has a positive body literal of a predicate nothing can derive: one of
+    ``absent``, or one that is no declared input (``#defined``) whose every rule cannot
+    fire, in turn.
+    """
+    inputs = {(stm.name, stm.arity) for stm in statements if stm.ast_type is ast.ASTType.Defined}
+    rules = [
+        (index, _signatures([stm.head]), _positive(stm.body))
+        for index, stm in enumerate(statements)
+        if stm.ast_type is ast.ASTType.Rule
+    ]
+    underivable = set(absent)
+    dead: set[int] = set()
+    while True:
+        dead |= {index for index, heads, body in rules if heads and body & underivable}
+        live_heads = {h for index, heads, _ in rules if index not in dead for h in heads}
+        more = {
+            h
+            for index, heads, _ in rules
+            if index in dead
+            for h in heads
+            if h not in live_heads and (h not in inputs or h in absent)
+        } - underivable
+        if not more:
+            return dead
+        underivable |= more
+
+
+def prune(text: str, absent: frozenset[Signature] = frozenset()) -> str:
+    """``text`` with every rule blanked out that no shown atom depends on or cannot fire.
+
+    A rule cannot fire when it needs an atom of the input predicates ``absent`` (the inputs
+    a run's settings leave out: a county scope, reviewers' decisions), or of a predicate
+    only such rules derive.
+    """
     statements: list[ast.AST] = []
     ast.parse_string(text, statements.append)
     needed = needed_predicates(statements)
     if needed is None:
         return text
+    dead = dead_rules(statements, absent) if absent else set()
     lines = text.split("\n")
-    for stm in statements:
+    for index, stm in enumerate(statements):
         if stm.ast_type is not ast.ASTType.Rule:
             continue
         heads = _signatures([stm.head])
-        if not heads or heads & needed:
+        if not heads or (heads & needed and index not in dead):
             continue
         begin, end = stm.location.begin, stm.location.end
         for number in range(begin.line, end.line + 1):

@@ -146,6 +146,23 @@ class ProgramSet:
         """
         return prune(self.bulk_text)
 
+    def bulk_program_without(self, absent: frozenset[tuple[str, int]]) -> str:
+        """:attr:`bulk_program` for a run whose settings give no facts of ``absent``.
+
+        Less, too, every rule that needs one of them (``program_prune.py``): without a
+        county scope, the scope's rules; without reviewers' decisions, theirs.
+        """
+        if not absent:
+            return self.bulk_program
+        found = self._without.get(absent)
+        if found is None:
+            found = self._without[absent] = prune(self.bulk_text, absent)
+        return found
+
+    @cached_property
+    def _without(self) -> dict[frozenset[tuple[str, int]], str]:
+        return {}
+
     def __getstate__(self) -> dict[str, object]:
         """The set as pickled for a worker process, the pruned bulk program included.
 
@@ -153,7 +170,7 @@ class ProgramSet:
         the unpruned bulk text, which a worker can rebuild, is left out.
         """
         _ = self.bulk_program
-        return {k: v for k, v in self.__dict__.items() if k != "bulk_text"}
+        return {k: v for k, v in self.__dict__.items() if k not in ("bulk_text", "_without")}
 
     @cached_property
     def sha256(self) -> str:

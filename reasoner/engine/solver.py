@@ -90,6 +90,19 @@ def settings_facts(as_of: date, scope_county: str | None = None) -> str:
     return text
 
 
+def absent_settings(scope_county: str | None, extra_facts: str) -> frozenset[tuple[str, int]]:
+    """The input predicates a run's settings write no fact of (no scope, no reviews).
+
+    The bulk program can then leave out the rules that need them.
+    """
+    absent: set[tuple[str, int]] = set()
+    if not scope_county:
+        absent.add(("scope_county", 1))
+    if not extra_facts.strip():
+        absent |= {("reviewer_decision", 7), ("reviewer_note", 2)}
+    return frozenset(absent)
+
+
 def _text(sym: clingo.Symbol) -> str:
     return sym.string if sym.type is clingo.SymbolType.String else str(sym)
 
@@ -516,10 +529,14 @@ class _LeanReader:
             dec.agency = value if isinstance(value, str) else rest
 
 
-def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> SolveResult:
+def solve_text(
+    programs: ProgramSet, facts: str, *, lean: bool = False, program: str = ""
+) -> SolveResult:
     """Solve the programs over ``facts`` (histories and settings) and collect decisions.
 
-    ``lean`` reads only what the bulk run's output files use (see the module docstring).
+    ``lean`` reads only what the bulk run's output files use (see the module docstring);
+    ``program``, when given, is the bulk program to ground in place of the set's own
+    (:meth:`ProgramSet.bulk_program_without`).
     """
     result = SolveResult()
 
@@ -529,7 +546,7 @@ def solve_text(programs: ProgramSet, facts: str, *, lean: bool = False) -> Solve
     clock = time.perf_counter
     started = clock()
     ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-    ctl.add("base", [], programs.bulk_program if lean else programs.text)
+    ctl.add("base", [], (program or programs.bulk_program) if lean else programs.text)
     ctl.add("base", [], facts)
     ctl.ground([("base", [])], context=CALENDAR)
     grounded = clock()

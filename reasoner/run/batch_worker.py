@@ -63,6 +63,9 @@ class BatchSpec:
     extra_facts: str = ""
     catalogue: Catalogue | None = None  # the parent's, so a fresh worker need not load it
     orphans: Orphans = field(default_factory=dict)  # rejected DOJ lines without a subject
+    # The bulk program less the rules the run's settings cannot fire (absent_settings);
+    # empty: the program set's own.
+    program: str = ""
 
 
 @dataclass
@@ -149,7 +152,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     facts, people, histories, result.accounts = _people(items, spec)
     built = clock()
     settings = settings_facts(spec.as_of, spec.scope_county) + spec.extra_facts
-    solved = solve_text(spec.programs, "".join(facts) + settings, lean=True)
+    solved = solve_text(spec.programs, "".join(facts) + settings, lean=True, program=spec.program)
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
     conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()

@@ -38,6 +38,7 @@ from cmr_reason.facts.private_files import open_private
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.solver import absent_settings
 from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.run.contents import RUN
 from cmr_reason.reasoner.run.fault_points import checkpoint
@@ -356,6 +357,9 @@ def _decide_and_write(
         extra_facts=config.extra_facts,
         catalogue=load_catalogue(config.programs),
         orphans=read.orphans if isinstance(read, DojStream) else {},
+        program=config.programs.bulk_program_without(
+            absent_settings(config.county, config.extra_facts)
+        ),
     )
     batches = _Timed(in_batches(_spilled(read.items(), config, kept), config.batch_size))
     summary = ImpactSummary()
