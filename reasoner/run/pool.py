@@ -132,14 +132,17 @@ def forked(
     starts with clingo's symbol table empty (it never shrinks) without a new process from
     the fork server: the child is forked from a worker that has already imported
     everything, sends its result back through a pipe and exits without tearing the
-    interpreter down. Between two batches a core waits a few milliseconds, where a pool
-    that replaced its worker after every batch waited about 170 (docs/performance.md).
+    interpreter down. Between two batches a core waits about 40 ms (the result's way to
+    the run and the next batch's to the worker), where a pool that replaced its worker
+    after every batch waited about 170 (tests/bench/analysis.md). Called in the run's own
+    process too (``--workers 1``), which may have other threads (the progress display):
+    the child takes none of their locks, as it neither prints nor logs.
     """
     if spec is None:
         spec = _WORKER_SPEC  # type: ignore[assignment]
     _reap()
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # the worker's only other thread waits in poll()
+    with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:
