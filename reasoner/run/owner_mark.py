@@ -15,8 +15,10 @@ import os
 from pathlib import Path
 
 from cmr_reason.facts.private_files import write_private
+from cmr_reason.reasoner.run import windows_process
 
 MARKER = ".cmr-reason-owner"
+_WINDOWS = os.name == "nt"
 
 
 def process_start(pid: int) -> str:
@@ -34,6 +36,8 @@ def process_alive(pid: int, start: str = "") -> bool:
     """True while process ``pid`` runs (and, given ``start``, is the one that started then)."""
     if pid <= 0:
         return False
+    if _WINDOWS:  # there os.kill(pid, 0) is Ctrl+C (windows_process)
+        return windows_process.alive(pid)
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

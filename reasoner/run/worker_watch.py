@@ -14,13 +14,19 @@ import select
 import threading
 import time
 
+from cmr_reason.reasoner.run import windows_process
+
 POLL_SECONDS = 1.0
+_WINDOWS = os.name == "nt"
 
 
 def _wait_for_exit(pid: int) -> None:
     try:
         fd = os.pidfd_open(pid)
     except (AttributeError, OSError):
+        if _WINDOWS:  # there os.kill(pid, 0) is Ctrl+C (windows_process)
+            windows_process.wait_for_exit(pid)
+            return
         while True:
             time.sleep(POLL_SECONDS)
             try:
