@@ -240,10 +240,9 @@ def _child(task: Task, out: Any) -> None:
         raise _Stopped(signum)
 
     signal.signal(signal.SIGTERM, stop)
-    if os.name == "posix":  # (elsewhere its fallback, os.kill(pid, 0), would end the server)
-        from cmr_reason.reasoner.run.worker_watch import watch_parent
+    from cmr_reason.reasoner.run.worker_watch import watch_parent
 
-        watch_parent(os.getppid())  # the child ends if the server is killed
+    watch_parent(os.getppid())  # the child ends if the server is killed
     notes: list[str] = []
 
     def progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
