@@ -25,7 +25,7 @@ from cmr_reason.facts.history import Source
 from cmr_reason.facts.lp_reader import read_lp
 from cmr_reason.facts.synth.generator import write_file
 from cmr_reason.reasoner.engine.case_runner import _settings
-from cmr_reason.reasoner.engine.program_set import load_program_set
+from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set
 from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.run.rows import RELIEF
 
@@ -197,13 +197,19 @@ def _expected(path: Path) -> dict[str, tuple[str, str]]:
     }
 
 
+@cache
+def _programs(policy: str) -> ProgramSet:
+    """One program set a policy (its texts are built once, not once a case)."""
+    return load_program_set(policy)
+
+
 def _incomplete(path: Path) -> dict[str, tuple[str, str, str, list[str]]]:
     """A legal edge case's decisions, each person's record made incomplete."""
     doc = read_lp(path)
     as_of, policy, scope, params = _settings(doc, None)
     lost = (Source(file="lost.csv", lines=(7,)),)
     histories = [h.model_copy(update={"rejected_rows": lost}) for h in doc.histories]
-    solved = decide(histories, load_program_set(policy), as_of, scope or None, params)
+    solved = decide(histories, _programs(policy), as_of, scope or None, params)
     assert not solved.internal_errors, solved.internal_errors
     return {
         cid: (d.outcome, d.reason, d.decided_by, d.flags) for cid, d in solved.decisions.items()
