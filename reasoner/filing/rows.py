@@ -68,7 +68,6 @@ from cmr_reason.reasoner.run.pool import (
     in_batch_order,
     in_batches,
     pool_context,
-    reap_children,
 )
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
@@ -450,10 +449,7 @@ def _batch_results(
     forking = spec.decide and forks_per_batch()
     work = partial(forked, decide_people) if forking else decide_people
     if workers <= 1:
-        try:
-            yield from in_batch_order(work, batches, spec)
-        finally:
-            reap_children()
+        yield from in_batch_order(work, batches, spec)
         return
     context, per_worker = pool_context()
     with ProcessPoolExecutor(

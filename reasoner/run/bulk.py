@@ -58,7 +58,6 @@ from cmr_reason.reasoner.run.pool import (
     in_batch_order,
     in_batches,
     pool_context,
-    reap_children,
     start_worker,
 )
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
@@ -149,10 +148,7 @@ def _results(
         # this process for each batch, or else one worker, restarted every few batches.
         batches, workers = chain(ahead, batches), 1
         if forks_per_batch():
-            try:
-                yield from in_batch_order(partial(forked, run_batch), batches, spec)
-            finally:
-                reap_children()
+            yield from in_batch_order(partial(forked, run_batch), batches, spec)
             return
     context, batches_per_worker = pool_context()
     if forks_per_batch():  # long-lived workers given the spec once, a forked child a batch

@@ -178,8 +178,11 @@ def in_batch_order(
     On a pool, at most twice as many batches as ``workers`` wait at a time.
     """
     if pool is None:
-        for index, batch in enumerate(batches):
-            yield work(index, batch, spec)
+        try:
+            for index, batch in enumerate(batches):
+                yield work(index, batch, spec)
+        finally:
+            reap_children()  # of a ``work`` that forks (:func:`forked`), if any
         return
     pending: list[Future[Result]] = []
     for index, batch in enumerate(batches):
