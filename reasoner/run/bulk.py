@@ -42,6 +42,7 @@ from cmr_reason.reasoner.engine.solver import absent_settings
 from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.run.contents import RUN
 from cmr_reason.reasoner.run.fault_points import checkpoint
+from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.input_check import (
     RejectCheck,
@@ -152,8 +153,7 @@ def _results(
             return
     context, batches_per_worker = pool_context()
     if forks_per_batch():  # long-lived workers given the spec once, a forked child a batch
-        with _pool(workers, context, spec=spec) as pool:
-            yield from in_batch_order(partial(forked, run_batch), batches, None, pool, workers)
+        yield from fork_pool_results(run_batch, batches, spec, workers, context)
         return
     with _pool(workers, context, batches_per_worker) as pool:
         yield from in_batch_order(run_batch, batches, spec, pool, workers)

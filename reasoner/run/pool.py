@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
@@ -96,19 +96,24 @@ def reap_children() -> None:
     _reap(wait=True)
 
 
-def _child(
-    work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec, out: int
-) -> None:
-    """In the forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
+def run_in_child(
+    work: Callable[[int, Item, Spec], Result],
+    index: int,
+    batch: Callable[[], Item],
+    spec: Spec,
+    out: int,
+) -> NoReturn:
+    """In a forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
 
-    The child ends with the worker that forked it (and so with the run: the worker ends
-    with the run, :mod:`cmr_reason.reasoner.run.worker_watch`).
+    ``batch`` gives the batch (it may unpickle it here). The child ends with the process that
+    forked it (and so with the run: workers end with the run,
+    :mod:`cmr_reason.reasoner.run.worker_watch`).
     """
     code = 0
     try:
         watch_parent(os.getppid())
         try:
-            payload: tuple[bool, object] = (True, work(index, batch, spec))
+            payload: tuple[bool, object] = (True, work(index, batch(), spec))
         except BaseException as exc:  # sent to the worker, which raises it for the run
             payload = (False, exc)
         try:
@@ -123,20 +128,29 @@ def _child(
         os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
 
 
+def child_failed(index: int, status: int) -> RuntimeError:
+    """The error of a batch whose child ended (``waitpid`` status) without a result."""
+    how = (
+        f"signal {os.WTERMSIG(status)}"
+        if os.WIFSIGNALED(status)
+        else f"exit status {os.waitstatus_to_exitcode(status)}"
+    )
+    return RuntimeError(f"batch {index}: its process ended without a result ({how})")
+
+
 def forked(
     work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec
 ) -> Result:
     """``work(index, batch, spec)`` in a child process forked for this batch.
 
-    The long-lived worker that calls this never grounds anything itself, so each batch
-    starts with clingo's symbol table empty (it never shrinks) without a new process from
-    the fork server: the child is forked from a worker that has already imported
-    everything, sends its result back through a pipe and exits without tearing the
-    interpreter down. Between two batches a core waits about 40 ms (the result's way to
-    the run and the next batch's to the worker), where a pool that replaced its worker
-    after every batch waited about 170 (tests/bench/analysis.md). Called in the run's own
-    process too (``--workers 1``), which may have other threads (the progress display):
-    the child takes none of their locks, as it neither prints nor logs.
+    The process that calls this never grounds anything itself, so each batch starts with
+    clingo's symbol table empty (it never shrinks): the child is forked from a process that
+    has already imported everything, sends its result back through a pipe and exits without
+    tearing the interpreter down. The bulk run's workers use
+    :mod:`cmr_reason.reasoner.run.fork_pool`; this serves a run of one worker (called in the
+    run's own process, which may have other threads, such as the progress display: the
+    child takes none of their locks, as it neither prints nor logs), the filing's
+    re-deciding, and ``concurrent.futures`` workers.
     """
     if spec is None:
         spec = _WORKER_SPEC  # type: ignore[assignment]
@@ -147,18 +161,13 @@ def forked(
         pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _child(work, index, batch, spec, write_end)
+        run_in_child(work, index, lambda: batch, spec, write_end)
     os.close(write_end)
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
     if not data:
         _, status = os.waitpid(pid, 0)
-        how = (
-            f"signal {os.WTERMSIG(status)}"
-            if os.WIFSIGNALED(status)
-            else f"exit status {os.waitstatus_to_exitcode(status)}"
-        )
-        raise RuntimeError(f"batch {index}: its process ended without a result ({how})")
+        raise child_failed(index, status)
     _CHILDREN.append((os.getpid(), pid))
     ok, value = pickle.loads(data)
     if ok:

@@ -1,0 +1,205 @@
+"""Long-lived workers that fork a child per batch and already hold their next batch.
+
+The bulk run's pool where the platform has a fork server (:func:`pool.forks_per_batch`).
+Each worker is started once from the fork server with the run's spec, then, for each batch,
+forks a child that decides it (:func:`pool.run_in_child`): clingo's symbol table, which
+never shrinks, starts empty for each batch. A worker is given up to two batches at a time,
+the one its child decides and the next: when the child ends, the worker forks the next child
+at once, before it passes the result on, so a core waits only for the fork between two
+batches, not for the result's way back to the run and the next batch's way in (about 40 ms
+a batch with ``concurrent.futures``; tests/bench/analysis.md). Batches and results cross the
+pipes pickled once: a worker passes them on as bytes, without unpickling them.
+
+A worker reads the run's pipe in a thread of its own, so the run never waits to hand it a
+batch while it is passing a result back. Results come back in batch order; a batch's error
+is raised there, as :func:`pool.in_batch_order` would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import queue
+import signal
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator
+from multiprocessing.connection import Connection, wait
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from cmr_reason.reasoner.run.pool import child_failed, run_in_child
+from cmr_reason.reasoner.run.worker_watch import watch_parent
+
+Work = Callable[[int, Any, Any], Any]
+
+# Batches a worker holds at once: the one its child decides and the next.
+HELD = 2
+_STOP = b""
+
+
+def _fork_child(work: Work, message: bytes, spec: Any) -> tuple[int, int, int]:
+    """Fork a child that decides the pickled ``(index, batch)``: (index, its pid, its pipe)."""
+    index = int.from_bytes(message[:8], "little")
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        run_in_child(work, index, lambda: pickle.loads(memoryview(message)[8:]), spec, write_end)
+    os.close(write_end)
+    return index, pid, read_end
+
+
+def _finish(index: int, pid: int, read_end: int) -> bytes:
+    """The child's pickled result (or its error, pickled), once it has written it and ended."""
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if not data:
+        data = pickle.dumps((False, child_failed(index, status)))
+    return index.to_bytes(8, "little") + data
+
+
+def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes]) -> None:
+    """The worker's reading thread: every message of the run, as it comes."""
+    try:
+        while True:
+            message = conn.recv_bytes()
+            inbox.put(message)
+            if message == _STOP:
+                return
+    except (EOFError, OSError):  # the run closed its end: stop
+        inbox.put(_STOP)
+
+
+def serve(conn: Connection, work: Work, spec: Any, run_pid: int) -> None:
+    """A worker: decide each batch the run sends in a forked child, send back its result.
+
+    Ctrl+C reaches the whole process group: the run stops its workers itself, so they and
+    their children ignore SIGINT rather than print a traceback each.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watch_parent(run_pid)
+    inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, inbox), name="batches", daemon=True).start()
+    message = inbox.get()
+    running = _fork_child(work, message, spec) if message != _STOP else None
+    while running is not None:
+        result = _finish(*running)
+        try:
+            message = inbox.get_nowait()  # the next batch is usually here already
+        except queue.Empty:  # not yet: the run may be waiting for this result first
+            conn.send_bytes(result)
+            message, result = inbox.get(), b""
+        running = _fork_child(work, message, spec) if message != _STOP else None
+        if result:
+            conn.send_bytes(result)
+    conn.close()
+
+
+class ForkPool:
+    """``workers`` worker processes (:func:`serve`) and the batches each holds."""
+
+    def __init__(self, workers: int, context: BaseContext, work: Work, spec: Any) -> None:
+        self.conns: list[Connection] = []
+        self.processes = []
+        for _ in range(workers):
+            mine, theirs = context.Pipe()
+            process = context.Process(
+                target=serve, args=(theirs, work, spec, os.getpid()), daemon=True
+            )
+            process.start()
+            theirs.close()
+            self.conns.append(mine)
+            self.processes.append(process)
+        self.held = [0] * workers
+
+    def results(self, batches: Iterable[Any]) -> Iterator[Any]:
+        """Each batch's result, in batch order; at most ``HELD`` batches on a worker."""
+        todo = iter(enumerate(batches))
+        done: dict[int, bytes] = {}
+        upcoming = 0  # the index of the next result to yield
+        sent = 0
+        exhausted = False
+        window = HELD * len(self.conns) + len(self.conns)  # results held back for order, at most
+        while True:
+            while not exhausted and sent < upcoming + window:
+                free = [n for n, count in enumerate(self.held) if count < HELD]
+                if not free:
+                    break
+                item = next(todo, None)
+                if item is None:
+                    exhausted = True
+                    break
+                index, batch = item
+                worker = min(free, key=lambda n: self.held[n])
+                payload = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
+                self.conns[worker].send_bytes(index.to_bytes(8, "little") + payload)
+                self.held[worker] += 1
+                sent += 1
+            while upcoming in done:
+                yield _value(done.pop(upcoming))
+                upcoming += 1
+            if exhausted and upcoming == sent:
+                return
+            for conn in wait(self.conns):
+                worker = self.conns.index(conn)  # type: ignore[arg-type]
+                try:
+                    message = conn.recv_bytes()  # type: ignore[union-attr]
+                except (EOFError, OSError):
+                    raise RuntimeError(
+                        f"a worker process ended without a result "
+                        f"({_exit_text(self.processes[worker])})"
+                    ) from None
+                self.held[worker] -= 1
+                done[int.from_bytes(message[:8], "little")] = message[8:]
+
+    def close(self) -> None:
+        """Let the workers end once their children have (normal end)."""
+        for conn in self.conns:
+            with contextlib.suppress(OSError):  # a worker already gone
+                conn.send_bytes(_STOP)
+        for process in self.processes:
+            process.join()
+        for conn in self.conns:
+            conn.close()
+
+    def terminate(self) -> None:
+        """Stop the workers now (the run failed or was stopped); their children follow."""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            process.join()
+        for conn in self.conns:
+            conn.close()
+
+
+def _value(data: bytes) -> Any:
+    ok, value = pickle.loads(data)
+    if ok:
+        return value
+    raise value
+
+
+def _exit_text(process: Any) -> str:
+    process.join(timeout=5)
+    code = process.exitcode
+    if code is None:
+        return "still running"
+    return f"signal {-code}" if code < 0 else f"exit status {code}"
+
+
+def fork_pool_results(
+    work: Work, batches: Iterable[Any], spec: Any, workers: int, context: BaseContext
+) -> Iterator[Any]:
+    """``work(index, batch, spec)`` of each batch on a :class:`ForkPool`, in batch order."""
+    pool = ForkPool(workers, context, work, spec)
+    try:
+        yield from pool.results(batches)
+    except BaseException:
+        pool.terminate()
+        raise
+    pool.close()
