@@ -1,14 +1,17 @@
-"""Long-lived workers that fork a child per batch and already hold their next batch.
+"""Long-lived workers that fork a child per batch, the next child ready before it is needed.
 
 The bulk run's pool where the platform has a fork server (:func:`pool.forks_per_batch`).
 Each worker is started once from the fork server with the run's spec, then, for each batch,
 forks a child that decides it (:func:`pool.run_in_child`): clingo's symbol table, which
-never shrinks, starts empty for each batch. A worker is given up to two batches at a time,
-the one its child decides and the next: when the child ends, the worker forks the next child
-at once, before it passes the result on, so a core waits only for the fork between two
-batches, not for the result's way back to the run and the next batch's way in (about 40 ms
-a batch with ``concurrent.futures``; tests/bench/analysis.md). Batches and results cross the
-pipes pickled once: a worker passes them on as bytes, without unpickling them.
+never shrinks, starts empty for each batch.
+
+A worker holds two batches at a time. It forks the child of the second as soon as that batch
+arrives; the child unpickles its batch and then waits for the one before it to have decided
+its own (a "baton": a pipe the earlier child closes when its work is done, or when it ends),
+so a core goes from one batch to the next without waiting for a result's way back to the
+run, the next batch's way in, a fork or an unpickling (about 40 ms a batch with
+``concurrent.futures`` and a child forked on demand; tests/bench/analysis.md). Batches and
+results cross the pipes pickled once: a worker passes them on as bytes.
 
 A worker reads the run's pipe in a thread of its own, so the run never waits to hand it a
 batch while it is passing a result back. Results come back in batch order; a batch's error
@@ -21,9 +24,11 @@ import contextlib
 import os
 import pickle
 import queue
+import select
 import signal
 import threading
 import warnings
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
@@ -39,40 +44,85 @@ HELD = 2
 _STOP = b""
 
 
-def _fork_child(work: Work, message: bytes, spec: Any) -> tuple[int, int, int]:
-    """Fork a child that decides the pickled ``(index, batch)``: (index, its pid, its pipe)."""
+def _unpickled_after(message: bytes, baton: int | None) -> Callable[[], Any]:
+    """The batch of ``message``, unpickled, once the child before has closed ``baton``."""
+
+    def batch() -> Any:
+        value = pickle.loads(memoryview(message)[8:])
+        if baton is not None:
+            os.read(baton, 1)  # end of file: the child before has decided, or has ended
+            os.close(baton)
+        return value
+
+    return batch
+
+
+def _fork_child(
+    work: Work, message: bytes, spec: Any, baton: int | None
+) -> tuple[tuple[int, int, int], int]:
+    """Fork the child of the pickled ``(index, batch)``, to start once ``baton`` is closed.
+
+    Returns the child (index, pid, the pipe of its result) and the baton the next child
+    waits on.
+    """
     index = int.from_bytes(message[:8], "little")
     read_end, write_end = os.pipe()
+    next_baton, my_baton = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        run_in_child(work, index, lambda: pickle.loads(memoryview(message)[8:]), spec, write_end)
+        os.close(next_baton)
+        run_in_child(
+            work, index, _unpickled_after(message, baton), spec, write_end,
+            decided=lambda: os.close(my_baton),
+        )  # fmt: skip
     os.close(write_end)
-    return index, pid, read_end
+    os.close(my_baton)
+    if baton is not None:
+        os.close(baton)
+    return (index, pid, read_end), next_baton
 
 
-def _finish(index: int, pid: int, read_end: int) -> bytes:
-    """The child's pickled result (or its error, pickled), once it has written it and ended."""
+def _finish(index: int, pid: int, read_end: int, ending: list[int]) -> bytes:
+    """The child's pickled result (or its error, pickled), once it has written it.
+
+    A child that sent its result is left to end on its own (the kernel freeing its memory
+    takes a while) and is collected later (``ending``); one that sent nothing is waited for,
+    for its exit status.
+    """
     with os.fdopen(read_end, "rb") as pipe:
         data = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if not data:
+    if data:
+        ending.append(pid)
+    else:
+        _, status = os.waitpid(pid, 0)
         data = pickle.dumps((False, child_failed(index, status)))
     return index.to_bytes(8, "little") + data
 
 
-def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes]) -> None:
-    """The worker's reading thread: every message of the run, as it comes."""
+def _collect(ending: list[int], wait: bool = False) -> None:
+    """Collect the children in ``ending`` that have ended (``wait``: all of them)."""
+    for pid in list(ending):
+        if os.waitpid(pid, 0 if wait else os.WNOHANG)[0]:
+            ending.remove(pid)
+
+
+def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes], wake: int) -> None:
+    """The worker's reading thread: every message of the run, as it comes (a byte on ``wake``)."""
+    message = _STOP
     try:
         while True:
             message = conn.recv_bytes()
             inbox.put(message)
+            os.write(wake, b".")
             if message == _STOP:
                 return
     except (EOFError, OSError):  # the run closed its end: stop
-        inbox.put(_STOP)
+        if message != _STOP:
+            inbox.put(_STOP)
+            os.write(wake, b".")
 
 
 def serve(conn: Connection, work: Work, spec: Any, run_pid: int) -> None:
@@ -84,19 +134,33 @@ def serve(conn: Connection, work: Work, spec: Any, run_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(run_pid)
     inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
-    threading.Thread(target=_receive, args=(conn, inbox), name="batches", daemon=True).start()
-    message = inbox.get()
-    running = _fork_child(work, message, spec) if message != _STOP else None
-    while running is not None:
-        result = _finish(*running)
-        try:
-            message = inbox.get_nowait()  # the next batch is usually here already
-        except queue.Empty:  # not yet: the run may be waiting for this result first
-            conn.send_bytes(result)
-            message, result = inbox.get(), b""
-        running = _fork_child(work, message, spec) if message != _STOP else None
-        if result:
-            conn.send_bytes(result)
+    wake, woken = os.pipe()
+    threading.Thread(
+        target=_receive, args=(conn, inbox, woken), name="batches", daemon=True
+    ).start()
+    children: deque[tuple[int, int, int]] = deque()  # forked, in batch order
+    baton: int | None = None  # what the next child waits on
+    ending: list[int] = []  # children that sent their result, not yet collected
+    stopping = False
+    while children or not stopping:
+        watched = [] if stopping else [wake]
+        if children:
+            watched.append(children[0][2])
+        ready = select.select(watched, [], [])[0]
+        if wake in ready:
+            os.read(wake, 1)
+            message = inbox.get()
+            if message == _STOP:
+                stopping = True
+            else:
+                child, baton = _fork_child(work, message, spec, baton)
+                children.append(child)
+        if children and children[0][2] in ready:
+            conn.send_bytes(_finish(*children.popleft(), ending))
+            _collect(ending)
+    if baton is not None:
+        os.close(baton)
+    _collect(ending, wait=True)
     conn.close()
 
 

@@ -102,11 +102,13 @@ def run_in_child(
     batch: Callable[[], Item],
     spec: Spec,
     out: int,
+    decided: Callable[[], None] | None = None,
 ) -> NoReturn:
     """In a forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
 
-    ``batch`` gives the batch (it may unpickle it here). The child ends with the process that
-    forked it (and so with the run: workers end with the run,
+    ``batch`` gives the batch (it may unpickle it, or wait, here); ``decided`` is called once
+    ``work`` has returned or raised, before the result is pickled. The child ends with the
+    process that forked it (and so with the run: workers end with the run,
     :mod:`cmr_reason.reasoner.run.worker_watch`).
     """
     code = 0
@@ -116,6 +118,8 @@ def run_in_child(
             payload: tuple[bool, object] = (True, work(index, batch(), spec))
         except BaseException as exc:  # sent to the worker, which raises it for the run
             payload = (False, exc)
+        if decided is not None:
+            decided()
         try:
             data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # an exception that cannot be pickled: its text instead
