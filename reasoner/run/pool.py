@@ -43,10 +43,11 @@ def pool_context() -> tuple[BaseContext, int]:
 
     Where the platform has a fork server, workers are forked from a server that has already
     imported the worker code; the bulk run's workers then live for the whole run and fork a
-    child for each batch (:func:`forked`), so that clingo's symbol table, which never
-    shrinks, starts empty for each batch (grounding a batch in a fresh process is about a
-    fifth faster than in one that has ground several; docs/performance.md). Elsewhere
-    workers are spawned and restarted every few batches.
+    child for each batch (:mod:`cmr_reason.reasoner.run.fork_pool`; :func:`forked` elsewhere),
+    so that clingo's symbol table, which never shrinks, starts empty for each batch
+    (grounding a batch in a fresh process is about a fifth faster than in one that has
+    ground several; docs/performance.md). Elsewhere workers are spawned and restarted every
+    few batches.
     """
     if "forkserver" in get_all_start_methods():
         context = get_context("forkserver")
