@@ -62,6 +62,7 @@ from cmr_reason.reasoner.filing.worker import (
 from cmr_reason.reasoner.run.batch_worker import Item
 from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
 from cmr_reason.reasoner.run.directory import RunDir
+from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.pool import (
     forked,
     forks_per_batch,
@@ -447,17 +448,20 @@ def _batch_results(
     # symbol table only grows); where there is no fork, a worker is replaced every few
     # batches. Only reading, workers live on: starting one costs more than a batch's work.
     forking = spec.decide and forks_per_batch()
-    work = partial(forked, decide_people) if forking else decide_people
     if workers <= 1:
+        work = partial(forked, decide_people) if forking else decide_people
         yield from in_batch_order(work, batches, spec)
         return
     context, per_worker = pool_context()
+    if forking:
+        yield from fork_pool_results(decide_people, batches, spec, workers, context)
+        return
     with ProcessPoolExecutor(
         max_workers=workers,
         mp_context=context,
-        max_tasks_per_child=per_worker if spec.decide and not forking else None,
+        max_tasks_per_child=per_worker if spec.decide else None,
     ) as pool:
-        yield from in_batch_order(work, batches, spec, pool, workers)
+        yield from in_batch_order(decide_people, batches, spec, pool, workers)
 
 
 def gather_rows(

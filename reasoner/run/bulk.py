@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain, islice
 from multiprocessing.context import BaseContext
@@ -53,6 +54,7 @@ from cmr_reason.reasoner.run.input_check import (
 )
 from cmr_reason.reasoner.run.inputs import input_entry
 from cmr_reason.reasoner.run.pool import (
+    forked,
     forks_per_batch,
     in_batch_order,
     in_batches,
@@ -143,12 +145,14 @@ def _results(
             yield from in_batch_order(run_batch, ahead, spec)
             return
         # Several: clingo never frees its symbol table, so deciding them all here would
-        # make this process grow with the run (about 25 KB a person): one worker, which
-        # forks a child a batch (below; this process reads and writes meanwhile), or else
-        # is restarted every few batches.
+        # make this process grow with the run (about 25 KB a person): a child forked from
+        # this process for each batch, or else one worker, restarted every few batches.
         batches, workers = chain(ahead, batches), 1
+        if forks_per_batch():
+            yield from in_batch_order(partial(forked, run_batch), batches, spec)
+            return
     context, batches_per_worker = pool_context()
-    if forks_per_batch():  # long-lived workers given the spec once, a forked child a batch
+    if forks_per_batch():  # long-lived workers given the spec once, a child forked a batch
         yield from fork_pool_results(run_batch, batches, spec, workers, context)
         return
     with _pool(workers, context, batches_per_worker) as pool:
@@ -157,16 +161,12 @@ def _results(
 
 @contextlib.contextmanager
 def _pool(
-    workers: int, context: BaseContext, tasks_per_child: int | None = None, spec: Any = None
+    workers: int, context: BaseContext, tasks_per_child: int | None = None
 ) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers end with the run: stopped at once if the run fails.
-
-    ``spec``, when given, is sent to each worker once (:func:`start_worker`), not with
-    every batch.
-    """
+    """A process pool whose workers end with the run: stopped at once if the run fails."""
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
-        initializer=start_worker, initargs=(os.getpid(), spec),
+        initializer=start_worker, initargs=(os.getpid(),),
     )  # fmt: skip
     try:
         yield pool

@@ -32,6 +32,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from cmr_reason.reasoner.run.pool import child_failed, run_in_child
@@ -169,10 +170,10 @@ class ForkPool:
 
     def __init__(self, workers: int, context: BaseContext, work: Work, spec: Any) -> None:
         self.conns: list[Connection] = []
-        self.processes = []
+        self.processes: list[BaseProcess] = []
         for _ in range(workers):
             mine, theirs = context.Pipe()
-            process = context.Process(
+            process: BaseProcess = context.Process(  # type: ignore[attr-defined]
                 target=serve, args=(theirs, work, spec, os.getpid()), daemon=True
             )
             process.start()
@@ -248,7 +249,7 @@ def _value(data: bytes) -> Any:
     raise value
 
 
-def _exit_text(process: Any) -> str:
+def _exit_text(process: BaseProcess) -> str:
     process.join(timeout=5)
     code = process.exitcode
     if code is None:

@@ -43,11 +43,10 @@ def pool_context() -> tuple[BaseContext, int]:
 
     Where the platform has a fork server, workers are forked from a server that has already
     imported the worker code; the bulk run's workers then live for the whole run and fork a
-    child for each batch (:mod:`cmr_reason.reasoner.run.fork_pool`; :func:`forked` elsewhere),
-    so that clingo's symbol table, which never shrinks, starts empty for each batch
-    (grounding a batch in a fresh process is about a fifth faster than in one that has
-    ground several; docs/performance.md). Elsewhere workers are spawned and restarted every
-    few batches.
+    child for each batch (:mod:`cmr_reason.reasoner.run.fork_pool`), so that clingo's
+    symbol table, which never shrinks, starts empty for each batch (grounding a batch in a
+    fresh process is about a fifth faster than in one that has ground several;
+    docs/performance.md). Elsewhere workers are spawned and restarted every few batches.
     """
     if "forkserver" in get_all_start_methods():
         context = get_context("forkserver")
@@ -64,19 +63,11 @@ def forks_per_batch() -> bool:
 # Children forked for batches that sent their result and may still be exiting, as
 # (the process that forked it, the child): a process forked from this one inherits the list.
 _CHILDREN: list[tuple[int, int]] = []
-# What every batch of the run shares, sent once to this worker (start_worker).
-_WORKER_SPEC: object = None
 
 
-def start_worker(run_pid: int, spec: object = None) -> None:
-    """A pool worker's start: end with the run (process ``run_pid``), keep the run's ``spec``.
-
-    A batch submitted with the spec None is given this one (:func:`forked`), so the spec
-    (the programs, the catalogue: about 0.8 MB pickled) crosses the pipe once a worker.
-    """
-    global _WORKER_SPEC
+def start_worker(run_pid: int) -> None:
+    """A pool worker's start: end with the run (process ``run_pid``)."""
     watch_parent(run_pid)
-    _WORKER_SPEC = spec
 
 
 def _reap(wait: bool = False) -> None:
@@ -151,14 +142,13 @@ def forked(
     The process that calls this never grounds anything itself, so each batch starts with
     clingo's symbol table empty (it never shrinks): the child is forked from a process that
     has already imported everything, sends its result back through a pipe and exits without
-    tearing the interpreter down. The bulk run's workers use
-    :mod:`cmr_reason.reasoner.run.fork_pool`; this serves a run of one worker (called in the
-    run's own process, which may have other threads, such as the progress display: the
-    child takes none of their locks, as it neither prints nor logs), the filing's
-    re-deciding, and ``concurrent.futures`` workers.
+    tearing the interpreter down. Pools of workers use
+    :mod:`cmr_reason.reasoner.run.fork_pool`; this serves a run of one worker, in the run's
+    own process, which may have other threads, such as the progress display: the child
+    takes none of their locks, as it neither prints nor logs. (A pool would need the fork
+    server, which a process forked from one that started it, a test's or a job's, cannot
+    use.)
     """
-    if spec is None:
-        spec = _WORKER_SPEC  # type: ignore[assignment]
     _reap()
     read_end, write_end = os.pipe()
     with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
