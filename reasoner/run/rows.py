@@ -57,19 +57,23 @@ def _yes(flag: bool) -> str:
 
 _STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
 _PRESUMED = (None, "presumed")
+_LAST_STAGE = len(STAGES)
 
 
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
-    decided_by = decision.decided_by
-    keyed = []
-    for index, firing in enumerate(decision.firings):
-        if firing.branch in _PRESUMED:
-            stage = _STAGE_OF.get(firing.kind, len(STAGES))
-            # the index keeps equal keys in their order (a stable sort), firings uncompared
-            keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
-    keyed.sort()
-    return [entry[-1] for entry in keyed]
+    chain = [firing for firing in decision.firings if firing.branch in _PRESUMED]
+    if len(chain) > 1:
+        decided_by = decision.decided_by
+        # a stable sort: firings of equal keys stay in their order (the firings uncompared)
+        chain.sort(
+            key=lambda firing: (
+                firing.rule_id != decided_by,
+                _STAGE_OF.get(firing.kind, _LAST_STAGE),
+                firing.rule_id,
+            )
+        )
+    return chain
 
 
 @lru_cache(maxsize=1 << 14)
