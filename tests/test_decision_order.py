@@ -19,17 +19,22 @@ from cmr_reason.reasoner.run.rows import _chain
 _KINDS = [*STAGES, "cannabis", "flagged"]
 _conclusions = st.one_of(
     st.sampled_from(_KINDS),
-    st.tuples(st.sampled_from(["outcome", "now_conduct", "tier"]),
-              st.sampled_from(["presumed", "alt", "dismiss"])),  # fmt: skip
+    st.tuples(
+        st.sampled_from(["outcome", "now_conduct", "tier"]),
+        st.sampled_from(["presumed", "alt", "dismiss"]),
+    ),
     st.tuples(st.just("offence_date"), st.integers(19900101, 20201231)),
 )
 _args = st.lists(
-    st.tuples(st.sampled_from(["date", "age", "prior", ""]),
-              st.one_of(st.integers(-3, 30), st.sampled_from(["a", "b\"c", "x"]))),
+    st.tuples(
+        st.sampled_from(["date", "age", "prior", ""]),
+        st.one_of(st.integers(-3, 30), st.sampled_from(["a", 'b"c', "x"])),
+    ),
     max_size=3,
-).map(tuple)  # fmt: skip
-_firings = st.builds(Firing, st.sampled_from(["r1", "r2", "r10", "hs_a", "hs_b"]), _conclusions,
-                     _args)  # fmt: skip
+).map(tuple)
+_firings = st.builds(
+    Firing, st.sampled_from(["r1", "r2", "r10", "hs_a", "hs_b"]), _conclusions, _args
+)
 
 
 def _full_order(firing: Firing) -> tuple[str, str, str]:

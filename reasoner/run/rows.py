@@ -10,7 +10,9 @@ from.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar
@@ -131,11 +133,16 @@ class LeanRecord(Record):
 
 
 class _Cells:
-    """The rule-id and citation cells of a chain's rule ids, for one catalogue at a time."""
+    """The rule-id and citation cells of a chain's rule ids, for one catalogue at a time.
+
+    Each kept cell also as :func:`csv_cell` writes it (``encoded``), for
+    :func:`conviction_line`.
+    """
 
     catalogue: ClassVar[Catalogue | None] = None
     cells: ClassVar[dict[tuple[str, ...], tuple[str, str]]] = {}
     sentences: ClassVar[dict[tuple[object, ...], str]] = {}
+    encoded: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def use(cls, catalogue: Catalogue) -> None:
@@ -145,7 +152,7 @@ class _Cells:
             or len(cls.cells) > _MAX_CACHED
             or len(cls.sentences) > _MAX_CACHED
         ):
-            cls.catalogue, cls.cells, cls.sentences = catalogue, {}, {}
+            cls.catalogue, cls.cells, cls.sentences, cls.encoded = catalogue, {}, {}, {}
 
 
 def _rule_cells(catalogue: Catalogue, ids: tuple[str, ...]) -> tuple[str, str]:
@@ -223,6 +230,83 @@ def conviction_row(
         _explanation(decision, catalogue, record or LeanRecord(None, person), chain),
         decision.agency,
     ]
+
+
+# --- CSV lines without csv.writer: a row's cells joined, quoted only where needed -----------
+def _plain(text: str) -> bool:
+    """True when csv.writer writes the text as it is (nothing in it needs quotes).
+
+    Stricter than the writer (which quotes for the delimiter, the quote character and the
+    line terminator): a carriage return is also sent to the writer.
+    """
+    return "," not in text and '"' not in text and "\n" not in text and "\r" not in text
+
+
+def csv_cell(text: str) -> str:
+    """A cell as the run's CSV writer (newline line ends) writes it in a row of two cells."""
+    if _plain(text):
+        return text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow((text, ""))
+    return buffer.getvalue()[:-2]  # less the empty second cell's delimiter and the line end
+
+
+def csv_line(cells: list[str]) -> str:
+    """The line the run's CSV writer (newline line ends) writes of two or more cells.
+
+    The cells joined when none needs quotes (their delimiters counted, no quote or line
+    break in the line), else each cell as :func:`csv_cell` writes it.
+    """
+    line = ",".join(cells)
+    if (
+        line.count(",") == len(cells) - 1
+        and '"' not in line
+        and "\n" not in line
+        and "\r" not in line
+    ):
+        return line + "\n"
+    return ",".join([csv_cell(cell) for cell in cells]) + "\n"
+
+
+def _encoded(text: str) -> str:
+    """:func:`csv_cell` of a kept cell (rule ids, citations, a kept sentence), kept too."""
+    found = _Cells.encoded.get(text)
+    if found is None:
+        if len(_Cells.encoded) > _MAX_CACHED:
+            _Cells.encoded = {}
+        found = _Cells.encoded[text] = csv_cell(text)
+    return found
+
+
+def conviction_line(
+    person: LeanPerson,
+    conv: LeanConviction,
+    decision: Decision,
+    catalogue: Catalogue,
+    record: Record | None = None,
+) -> str:
+    """:func:`conviction_row` as :func:`csv_line` writes it.
+
+    The rule-id, citation and explanation cells, which nearly always need quotes, are
+    written once each as the writer writes them and kept; the other cells are joined and
+    checked as :func:`csv_line` checks a row (``tests/test_csv_lines.py``).
+    """
+    cells = conviction_row(person, conv, decision, catalogue, record)
+    head = ",".join(cells[:16])
+    flags, agency = cells[18], cells[20]
+    if (
+        head.count(",") == 15
+        and '"' not in head
+        and "\n" not in head
+        and "\r" not in head
+        and _plain(flags)
+        and _plain(agency)
+    ):
+        return (
+            f"{head},{_encoded(cells[16])},{_encoded(cells[17])},{flags},"
+            f"{_encoded(cells[19])},{agency}\n"
+        )
+    return csv_line(cells)
 
 
 @dataclass
