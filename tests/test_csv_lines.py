@@ -4,7 +4,8 @@
 writer does; ``rows.conviction_line`` keeps the rule-id, citation and explanation cells
 already quoted. Checked against ``csv.writer(lineterminator="\\n")`` on generated cells
 (delimiters, quotes, line breaks, carriage returns, blanks) and on every row of synthetic
-people with damaged rows under two policies.
+people with damaged rows under two policies. ``rows._iso`` writes an 8-digit date's digits
+as they are and any other by the arithmetic.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.history_reader import read_histories
 from cmr_reason.facts.lean_person import lean_person
 from cmr_reason.facts.synth.generator import write_file
@@ -28,6 +30,7 @@ from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.run.rows import (
     LeanRecord,
     _Cells,
+    _iso,
     case_rows,
     conviction_line,
     conviction_row,
@@ -84,3 +87,16 @@ def test_batch_lines_are_the_writers_lines(tmp_path: Path, policy: str) -> None:
             for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
                 assert csv_line(row) == _written(row)
     assert lines > 300
+
+
+@given(st.one_of(st.none(), st.integers(0, 99_991_231)))
+def test_iso_writes_any_value_as_the_arithmetic_does(value: int | None) -> None:
+    expected = (
+        "" if not value else f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
+    )
+    assert _iso(value) == expected
+
+
+@given(st.dates())
+def test_iso_is_the_dates_isoformat(day: dt.date) -> None:
+    assert _iso(to_yyyymmdd(day)) == day.isoformat()

@@ -50,6 +50,9 @@ def _iso(value: int | None) -> str:
     """A ``YYYYMMDD`` integer as ``YYYY-MM-DD`` (as ``date.isoformat``); "" for None."""
     if not value:
         return ""
+    text = str(value)
+    if len(text) == 8 and text.isdigit():  # years 1000-9999: the digits as they are
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
     return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
 
 
@@ -243,8 +246,14 @@ def _plain(text: str) -> bool:
 
 
 def csv_cell(text: str) -> str:
-    """A cell as the run's CSV writer (newline line ends) writes it in a row of two cells."""
-    if _plain(text):
+    """A cell as the run's CSV writer (newline line ends) writes it in a row of two cells.
+
+    Quoted, its quotes doubled, when it holds the delimiter, a quote or a line feed; a
+    carriage return is left to the writer (Python versions differ on it).
+    """
+    if "\r" not in text:
+        if "," in text or '"' in text or "\n" in text:
+            return '"' + text.replace('"', '""') + '"'
         return text
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerow((text, ""))
