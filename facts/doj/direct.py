@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from operator import itemgetter
 
 from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import from_yyyymmdd, part_end, to_yyyymmdd
@@ -30,6 +31,7 @@ from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, s
 from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
 
+_file_line = itemgetter(0, 1)  # a CourtRow's (file, line)
 _LAST = 1 << 62  # sorts an unknown date after every known one
 _CONVICTED_LATER = "later_disposition_without_conviction"
 _quoted = lru_cache(maxsize=1 << 14)(quote)  # counties, courts and file names repeat
@@ -159,7 +161,7 @@ def _cases(
     cases: dict[str, LeanCase] = {}
     courts: dict[str, str] = {}
     for step, rows in case_rows.items():
-        head = min(rows, key=lambda r: (r.file, r.line))
+        head = rows[0] if len(rows) == 1 else min(rows, key=_file_line)
         case_id = f"{sid}:{step}"
         cases[case_id] = LeanCase(
             county=head.county,
@@ -253,12 +255,16 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         facts = [
             f'packed_conviction({cid}, {pid}, {open_id}:{cnt[:6]}", {_day(disposition)}, '
             f"{_day(arrest_date)}, {charge_term}, {first.level or 'none'}, "
-            f"{agency}).",
-            *(head + cid + tail for head, tail in marks),
-            *_sentence(cid, rows, disposition),
-            *_later(cid, rows),
-            *(f"data_flag({cid}, {flag})." for flag in sorted(count_flags)),
+            f"{agency})."
         ]
+        if marks:
+            facts += [head + cid + tail for head, tail in marks]
+        facts += _sentence(cid, rows, disposition)
+        if len(convicted) < len(rows):  # only then can a row be an update
+            facts += _later(cid, rows)
+        if count_flags:
+            count_flags.sort()
+            facts += [f"data_flag({cid}, {flag})." for flag in count_flags]
         lean = LeanConviction(
             conviction_id=cid_text,
             case_id=case_id,

@@ -300,6 +300,9 @@ class FileReader:
     width: int = col.FIELD_COUNT  # fields a row of this file has (the header may add one)
     orphans: list[tuple[str, int, int]] = field(default_factory=list)  # (cii, file, line)
     repair: ExcelRepair | None = None  # Excel damage undone in each row (excel_damage)
+    # Repeated values of kept rows interned (a whole-file read holds every subject); a
+    # batch's using step (use_rows) holds a thousand people and does without.
+    share_values: bool = True
 
     def read(self, lines: Iterable[Record], first: bool = True) -> None:
         """Account for every physical line (``first``: the lines begin with the file's first).
@@ -461,7 +464,11 @@ class FileReader:
         conviction; an unknown value rejects the row.
         """
         cnt = _count_order(row)
-        step_date, disp_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
+        step_date = parse_date(row[_K.STP_EVENT_DATE])
+        disp_date = parse_date(row[_K.DISP_DATE])
+        cyc_date = parse_date(row[_K.CYC_DATE])
+        if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # raises for the first
+            _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
         disposition = row[_K.DISP_DESCR]
         found = vocab.disposition(disposition)
         if found is None:
@@ -490,14 +497,15 @@ class FileReader:
                 )
             level, level_flag = _level(row, column)
             sentence = _sentence(row)
-        keep = intern  # one shared copy of a repeated value (county, charge, court...)
+        comment, ori_code = row[_K.COMMENT_TEXT], row[_K.STP_ORI_CODE]
+        ori_descr, county = row[_K.STP_ORI_DESCR], row[_K.STP_ORI_CNTY_NAME]
+        if self.share_values:  # one shared copy of a repeated value (county, charge, court...)
+            disposition, text, comment = intern(disposition), intern(text), intern(comment)
+            ori_code, ori_descr, county = intern(ori_code), intern(ori_descr), intern(county)
         kept = CourtRow(
-            self.index, line, convicted, update, keep(disposition), step_date, disp_date, cyc_date,
-            keep(text), column, keep(row[_K.COMMENT_TEXT]), level, level_flag,
-            row[_K.SENT_ORDER], *sentence,
-            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
-            keep(row[_K.STP_ORI_CNTY_NAME]), row[_K.OFN],
-            row[_K.FE_NUM_CRT_CASE],
+            self.index, line, convicted, update, disposition, step_date, disp_date, cyc_date,
+            text, column, comment, level, level_flag, row[_K.SENT_ORDER], *sentence,
+            ori_code, ori_descr, county, row[_K.OFN], row[_K.FE_NUM_CRT_CASE],
         )  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
         if rows and any(kept[2:] == other[2:] for other in rows):
@@ -522,13 +530,19 @@ class FileReader:
     def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of an arrest, detention or citation step."""
         cnt = _count_order(row)
-        step_date, cyc_date = _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
+        step_date = parse_date(row[_K.STP_EVENT_DATE])
+        cyc_date = parse_date(row[_K.CYC_DATE])
+        if step_date == _BAD or cyc_date == _BAD:  # raises for the first
+            _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text, _ = _charge_text(row)
-        keep = intern
+        ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
+        county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
+        if self.share_values:
+            text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
+            county, disposition = intern(county), intern(disposition)
         kept = ArrestRow(
-            self.index, line, cnt, step_date, cyc_date, keep(text),
-            keep(row[_K.STP_ORI_CODE]), keep(row[_K.STP_ORI_DESCR]),
-            keep(row[_K.STP_ORI_CNTY_NAME]), keep(row[_K.DISP_DESCR]),
+            self.index, line, cnt, step_date, cyc_date, text, ori_code, ori_descr, county,
+            disposition,
         )  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
         if rows and any(kept[2:] == other[2:] for other in rows):
@@ -922,7 +936,8 @@ def use_rows(
     accounts = [FileAccount(name) for name in files]
     subjects: dict[str, Subject] = {}
     readers = [
-        FileReader(Path(name), index, accounts[index], subjects) for index, name in enumerate(files)
+        FileReader(Path(name), index, accounts[index], subjects, share_values=False)
+        for index, name in enumerate(files)
     ]
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:

@@ -6,6 +6,7 @@ Plain dataclasses (not pydantic) because millions are built in a bulk run.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 # A slot value from a trace atom: int, str, or a tuple (functor name, *arguments).
 Value = int | str | tuple
@@ -46,6 +47,9 @@ def _firing_order(firing: Firing) -> tuple[str, str, str]:
         order = (firing.rule_id, repr(firing.conclusion), repr(firing.args))
         object.__setattr__(firing, "_order", order)
     return order
+
+
+_rule_id = attrgetter("rule_id")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +102,16 @@ class Decision:
             self.refused.sort()
         if len(self.flags) > 1:
             self.flags = sorted(set(self.flags))
-        if len(self.firings) > 1:
-            self.firings.sort(key=_firing_order)
+        firings = self.firings
+        if len(firings) > 1:
+            # By rule id alone when the ids differ (nearly always): the same order as the
+            # full key, whose first part is the id, without printing conclusions and slots.
+            firings.sort(key=_rule_id)
+            previous = firings[0].rule_id
+            for firing in firings[1:]:
+                if firing.rule_id == previous:
+                    firings.sort(key=_firing_order)  # stable: ties kept as they came
+                    break
+                previous = firing.rule_id
         if self.absences:
             self.absences.sort(key=lambda a: (a.condition, repr(a.args)))

@@ -12,15 +12,13 @@ the engine (local processes or Dask).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import gc
-import io
 import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 from cmr_reason.facts.doj.accounting import FileAccount
 from cmr_reason.facts.doj.direct import direct_person
@@ -40,13 +38,11 @@ from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_ro
 from cmr_reason.reasoner.run.rows import (
     LeanRecord,
     case_rows,
-    conviction_row,
+    conviction_line,
+    csv_line,
     person_outcome,
     person_row,
 )
-
-if TYPE_CHECKING:
-    import _csv
 
 # Either a built history (hand-written input) or a DOJ subject's routed rows.
 Item: TypeAlias = History | tuple[str, list[Packed]]
@@ -100,10 +96,6 @@ def _catalogue(programs: ProgramSet) -> Catalogue:
     return found
 
 
-def _writer(buffer: io.StringIO) -> _csv.Writer:
-    return csv.writer(buffer, lineterminator="\n")
-
-
 def _people(
     items: Sequence[Item], spec: BatchSpec
 ) -> tuple[list[str], list[LeanPerson], list[History], Any]:
@@ -155,8 +147,10 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     solved = solve_text(spec.programs, "".join(facts) + settings, lean=True, program=spec.program)
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
-    conv_buf, people_buf, case_buf = io.StringIO(), io.StringIO(), io.StringIO()
-    conv_out, people_out, case_out = _writer(conv_buf), _writer(people_buf), _writer(case_buf)
+    # The lines as csv.writer would write them (rows.csv_line: most need no quoting)
+    conv_lines: list[str] = []
+    people_lines: list[str] = []
+    case_lines: list[str] = []
     decisions = solved.decisions
     convictions = 0
     for person in people:
@@ -164,13 +158,13 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         convictions += len(mine)
         record = LeanRecord(None, person)
         for conv in person.convictions:
-            conv_out.writerow(
-                conviction_row(person, conv, mine[conv.conviction_id], catalogue, record)
+            conv_lines.append(
+                conviction_line(person, conv, mine[conv.conviction_id], catalogue, record)
             )
         outcome = person_outcome(person, mine)
-        people_out.writerow(person_row(person, outcome, spec.as_of))
+        people_lines.append(csv_line(person_row(person, outcome, spec.as_of)))
         for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
-            case_out.writerow(row)
+            case_lines.append(csv_line(row))
         result.summary.add_person(person, mine, outcome)
     if spec.programs.remedies:
         result.remedy_csv, result.remedy_summary = remedy_batch_rows(
@@ -178,9 +172,9 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         )
     result.people = len(people)
     result.convictions = convictions
-    result.convictions_csv = conv_buf.getvalue()
-    result.people_csv = people_buf.getvalue()
-    result.cases_csv = case_buf.getvalue()
+    result.convictions_csv = "".join(conv_lines)
+    result.people_csv = "".join(people_lines)
+    result.cases_csv = "".join(case_lines)
     result.internal_errors = solved.internal_errors
     seconds = solved.seconds
     result.stage_seconds = {

@@ -10,7 +10,9 @@ from.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import ClassVar
@@ -48,6 +50,9 @@ def _iso(value: int | None) -> str:
     """A ``YYYYMMDD`` integer as ``YYYY-MM-DD`` (as ``date.isoformat``); "" for None."""
     if not value:
         return ""
+    text = str(value)
+    if len(text) == 8 and text.isdigit():  # years 1000-9999: the digits as they are
+        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
     return f"{value // 10000:04d}-{value // 100 % 100:02d}-{value % 100:02d}"
 
 
@@ -57,19 +62,23 @@ def _yes(flag: bool) -> str:
 
 _STAGE_OF = {kind: index for index, kind in enumerate(STAGES)}
 _PRESUMED = (None, "presumed")
+_LAST_STAGE = len(STAGES)
 
 
 def _chain(decision: Decision) -> list[Firing]:
     """Firings on the presumed branch: the deciding rule first, then in the statute's order."""
-    decided_by = decision.decided_by
-    keyed = []
-    for index, firing in enumerate(decision.firings):
-        if firing.branch in _PRESUMED:
-            stage = _STAGE_OF.get(firing.kind, len(STAGES))
-            # the index keeps equal keys in their order (a stable sort), firings uncompared
-            keyed.append((firing.rule_id != decided_by, stage, firing.rule_id, index, firing))
-    keyed.sort()
-    return [entry[-1] for entry in keyed]
+    chain = [firing for firing in decision.firings if firing.branch in _PRESUMED]
+    if len(chain) > 1:
+        decided_by = decision.decided_by
+        # a stable sort: firings of equal keys stay in their order (the firings uncompared)
+        chain.sort(
+            key=lambda firing: (
+                firing.rule_id != decided_by,
+                _STAGE_OF.get(firing.kind, _LAST_STAGE),
+                firing.rule_id,
+            )
+        )
+    return chain
 
 
 @lru_cache(maxsize=1 << 14)
@@ -127,11 +136,16 @@ class LeanRecord(Record):
 
 
 class _Cells:
-    """The rule-id and citation cells of a chain's rule ids, for one catalogue at a time."""
+    """The rule-id and citation cells of a chain's rule ids, for one catalogue at a time.
+
+    Each kept cell also as :func:`csv_cell` writes it (``encoded``), for
+    :func:`conviction_line`.
+    """
 
     catalogue: ClassVar[Catalogue | None] = None
     cells: ClassVar[dict[tuple[str, ...], tuple[str, str]]] = {}
     sentences: ClassVar[dict[tuple[object, ...], str]] = {}
+    encoded: ClassVar[dict[str, str]] = {}
 
     @classmethod
     def use(cls, catalogue: Catalogue) -> None:
@@ -141,7 +155,7 @@ class _Cells:
             or len(cls.cells) > _MAX_CACHED
             or len(cls.sentences) > _MAX_CACHED
         ):
-            cls.catalogue, cls.cells, cls.sentences = catalogue, {}, {}
+            cls.catalogue, cls.cells, cls.sentences, cls.encoded = catalogue, {}, {}, {}
 
 
 def _rule_cells(catalogue: Catalogue, ids: tuple[str, ...]) -> tuple[str, str]:
@@ -219,6 +233,89 @@ def conviction_row(
         _explanation(decision, catalogue, record or LeanRecord(None, person), chain),
         decision.agency,
     ]
+
+
+# --- CSV lines without csv.writer: a row's cells joined, quoted only where needed -----------
+def _plain(text: str) -> bool:
+    """True when csv.writer writes the text as it is (nothing in it needs quotes).
+
+    Stricter than the writer (which quotes for the delimiter, the quote character and the
+    line terminator): a carriage return is also sent to the writer.
+    """
+    return "," not in text and '"' not in text and "\n" not in text and "\r" not in text
+
+
+def csv_cell(text: str) -> str:
+    """A cell as the run's CSV writer (newline line ends) writes it in a row of two cells.
+
+    Quoted, its quotes doubled, when it holds the delimiter, a quote or a line feed; a
+    carriage return is left to the writer (Python versions differ on it).
+    """
+    if "\r" not in text:
+        if "," in text or '"' in text or "\n" in text:
+            return '"' + text.replace('"', '""') + '"'
+        return text
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow((text, ""))
+    return buffer.getvalue()[:-2]  # less the empty second cell's delimiter and the line end
+
+
+def csv_line(cells: list[str]) -> str:
+    """The line the run's CSV writer (newline line ends) writes of two or more cells.
+
+    The cells joined when none needs quotes (their delimiters counted, no quote or line
+    break in the line), else each cell as :func:`csv_cell` writes it.
+    """
+    line = ",".join(cells)
+    if (
+        line.count(",") == len(cells) - 1
+        and '"' not in line
+        and "\n" not in line
+        and "\r" not in line
+    ):
+        return line + "\n"
+    return ",".join([csv_cell(cell) for cell in cells]) + "\n"
+
+
+def _encoded(text: str) -> str:
+    """:func:`csv_cell` of a kept cell (rule ids, citations, a kept sentence), kept too."""
+    found = _Cells.encoded.get(text)
+    if found is None:
+        if len(_Cells.encoded) > _MAX_CACHED:
+            _Cells.encoded = {}
+        found = _Cells.encoded[text] = csv_cell(text)
+    return found
+
+
+def conviction_line(
+    person: LeanPerson,
+    conv: LeanConviction,
+    decision: Decision,
+    catalogue: Catalogue,
+    record: Record | None = None,
+) -> str:
+    """:func:`conviction_row` as :func:`csv_line` writes it.
+
+    The rule-id, citation and explanation cells, which nearly always need quotes, are
+    written once each as the writer writes them and kept; the other cells are joined and
+    checked as :func:`csv_line` checks a row (``tests/test_csv_lines.py``).
+    """
+    cells = conviction_row(person, conv, decision, catalogue, record)
+    head = ",".join(cells[:16])
+    flags, agency = cells[18], cells[20]
+    if (
+        head.count(",") == 15
+        and '"' not in head
+        and "\n" not in head
+        and "\r" not in head
+        and _plain(flags)
+        and _plain(agency)
+    ):
+        return (
+            f"{head},{_encoded(cells[16])},{_encoded(cells[17])},{flags},"
+            f"{_encoded(cells[19])},{agency}\n"
+        )
+    return csv_line(cells)
 
 
 @dataclass
