@@ -134,6 +134,8 @@ def _damaged_file(tmp_path, seed):
         else:
             line = line.replace(",DISMISSED,", ",PAROLED,")  # a procedural court row
         lines[at] = line
+    if seed == 23:  # a header with a trailing comma: every row has an empty 96th field
+        lines = [line + (",X" if n % 50 == 7 else ",") for n, line in enumerate(lines)]
     body = "\r\n".join(lines)
     if seed % 2:
         body = body.removesuffix("\r\n")  # the last line without its line end

@@ -13,6 +13,11 @@ be read as the serial read reads it (a lone carriage return, which text mode tak
 line end; a byte that does not decode) gives way: the file is then read serially, which
 reports what is wrong with its line. ``tests/test_doj_split.py`` checks both paths against
 the serial read.
+
+A range is decoded a block of whole lines at a time (:func:`_texts`) and routed by
+:meth:`~cmr_reason.facts.doj.reader.FileReader.route_text`, which gives the same records as
+reading it a line at a time (``tests/test_doj_route_text.py``); with an Excel repair, which
+works on lines, it is read a line at a time (:func:`_lines`).
 """
 
 from __future__ import annotations
