@@ -23,6 +23,7 @@ gives the same subjects and the same row account as :func:`read_doj`
 from __future__ import annotations
 
 import codecs
+import csv
 import heapq
 import io
 import pickle
@@ -34,8 +35,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import groupby
-from operator import itemgetter
+from itertools import compress, count, groupby, repeat
+from operator import add, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
 
@@ -89,6 +90,9 @@ _person_fields = itemgetter(
 )
 _FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
 _PART_SEP = "\x1e"
+_HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
+_opens = str.startswith  # a line that starts with a quote opens a field there
+_MISSING: tuple[str, str] = ("", "")  # a step type not yet looked up (by identity)
 
 
 class _RowError(Exception):
@@ -351,6 +355,155 @@ class FileReader:
             if subject is None:
                 subject = self.subjects[sid] = Subject()
             subject.mark_rejected(self.index, line)
+
+    def route_text(self, texts: Iterable[str], first_line: int, groups: Groups) -> None:
+        """Route decoded text, each piece whole physical lines with their line feeds.
+
+        The range readers' path (:mod:`cmr_reason.facts.doj.split`): the same records, row
+        account and routed rows as :meth:`read` over :func:`records` of the same lines with
+        ``sink=groups.add``, faster. A run of lines that :func:`records` would each take as
+        a whole record by itself (no NUL, quotes as RFC 4180 has them, see
+        :func:`~cmr_reason.facts.doj.lines.records`) is parsed by :mod:`csv` at once and
+        its common rows routed inline (:meth:`_route_rows`); any other line goes through
+        :meth:`read` alone, which gives it the same record as the whole file would (a line
+        whose quoted field runs on is read again by itself there too). Only for a reader
+        with a sink into ``groups``, without ``only`` or an Excel repair.
+        """
+        number = first_line
+        first = first_line == 1
+        for text in texts:
+            lines = text.split("\n")
+            ended = lines.pop() == ""  # text ends with a line feed: the last piece is empty
+            if not ended:  # the file's last line, without a line end: put it back
+                lines.append(text[text.rfind("\n") + 1 :])
+            if first and lines:  # the file's first line may be its header
+                self.read(records([lines[0] + ("\n" if ended or len(lines) > 1 else "")]))
+                first = False
+                lines = lines[1:]
+                number += 1
+            self._route_lines(lines, number, groups, ended, "\0" in text, "\x1f" in text)
+            number += len(lines)
+
+    def _route_lines(
+        self,
+        lines: list[str],
+        number: int,
+        groups: Groups,
+        ended: bool,
+        nul: bool,
+        separator: bool,
+    ) -> None:
+        """:meth:`route_text` of one piece: ``lines`` without their line feeds from ``number``."""
+        if nul:  # rare: every line read as the serial read reads it
+            for at in range(len(lines)):
+                self._read_line(lines, at, number, ended)
+            return
+        # A line whose quotes are not all openings and closings of fields (see records).
+        quotes = map(str.count, lines, repeat('"'))
+        openings = map(add, map(str.count, lines, repeat(',"')), map(_opens, lines, repeat('"')))
+        odd = list(compress(count(), map(ne, quotes, map(mul, openings, repeat(2)))))
+        start = 0
+        for stop in [*odd, len(lines)]:
+            while stop > start:  # lines[start:stop]: each should be one record by itself
+                clean = lines[start:stop]
+                done = self._route_rows(clean, number + start, groups, separator)
+                start += done
+                if start < stop:  # a quoted field that runs on, a field too long...
+                    self._read_line(lines, start, number, ended)
+                    start += 1
+            if stop < len(lines):
+                self._read_line(lines, stop, number, ended)
+            start = stop + 1
+
+    def _read_line(self, lines: list[str], at: int, number: int, ended: bool) -> None:
+        """:meth:`read` of ``lines[at]`` alone, its line feed put back (unless the file's last)."""
+        text = lines[at] + ("\n" if ended or at + 1 < len(lines) else "")
+        self.read(records((text,), number + at), first=False)
+
+    def _route_rows(self, lines: list[str], number: int, groups: Groups, separator: bool) -> int:
+        """Route ``lines`` (from line ``number``), each one record, as :meth:`row` would.
+
+        Returns how many lines were routed: all of them, unless :mod:`csv` reads a line
+        that is not a record by itself (a quoted field running on, a field too long), which
+        is left, with the lines after it, to the caller. The common row (the file's width, a
+        printable subject id, a used step type) is packed and kept here; any other goes
+        through :meth:`row`. ``separator``: some field may hold the packing's separator, so
+        each row is packed by :func:`_pack`.
+        """
+        width = self.width if self.width == col.FIELD_COUNT else -1  # else: row() checks the last
+        index = self.index
+        account = self.account
+        step_kind = vocab.step_kind
+        disposition = vocab.disposition
+        procedural = vocab.PROCEDURAL
+        join = _FIELD_SEP.join
+        project = _project
+        prefix = f"{index}{_PART_SEP}"
+        budget = groups.budget
+        sid_at, step_at, disp_at = col.SUBJECT_ID, col.STP_TYPE_DESCR, col.DISP_DESCR
+        routed = 0
+        line = offset = number - 1
+        kinds: dict[str, tuple[str, str] | None] = {}  # a step type's kind, and its packing
+        held, size = groups.groups, groups.size
+        rows = csv.reader(lines, strict=True)
+        try:
+            for raw in rows:
+                line += 1
+                if rows.line_num + offset != line:  # csv took more than one line
+                    line -= 1
+                    break
+                if len(raw) == width:
+                    step = raw[step_at].strip()
+                    known = kinds.get(step, _MISSING)
+                    if known is _MISSING:
+                        used = step_kind(step) if step and step != "NULL" else None
+                        middle = f"{_PART_SEP}{used}{_PART_SEP}"
+                        known = kinds[step] = None if used is None else (used, middle)
+                    sid = raw[sid_at].strip()
+                    if (
+                        known is not None
+                        and sid
+                        and sid != "NULL"
+                        and sid.isprintable()
+                        and _HEADER_MARK not in raw[0]
+                    ):
+                        kind, middle = known
+                        if kind == "court":
+                            found = disposition(raw[disp_at])
+                            if found is not None and found[0] == procedural:
+                                account.ignore(line, vocab.COURT_PROCEDURAL)
+                                continue
+                        routed += 1
+                        if separator:
+                            packed = _pack(kind, line, project(raw), index)
+                            size += _ROW_OVERHEAD + (
+                                len(packed) if packed.__class__ is str else _TUPLE_SIZE
+                            )
+                        else:
+                            packed = f"{prefix}{line}{middle}{join(project(raw))}"
+                            size += _ROW_OVERHEAD + len(packed)
+                        kept = held.get(sid)
+                        if kept is None:
+                            held[sid] = [packed]
+                            size += _SUBJECT_OVERHEAD
+                        else:
+                            kept.append(packed)
+                        if size > budget:
+                            groups.size = size
+                            groups.spill()
+                            held, size = groups.groups, groups.size
+                        continue
+                groups.size = size
+                try:
+                    self.row(raw, line)
+                except _RowError as problem:
+                    self.rejected(line, problem, raw)
+                held, size = groups.groups, groups.size
+        except csv.Error:
+            pass  # the line being read is left to the caller
+        groups.size = size
+        self.routed += routed
+        return line - number + 1
 
     def row(self, raw: list[str], line: int) -> None:
         """Route one record: account for it now, or keep what a history needs."""
@@ -760,6 +913,7 @@ DEFAULT_BUDGET_BYTES = 192 << 20
 _ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
 _SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
 _RUN_CHUNK = 2000  # subjects per pickle record in a run file
+_TUPLE_SIZE = 2000  # bytes counted for a row kept as a tuple (a field holds the separator)
 
 #: A routed row kept for the *using* step: ``"file<RS>line<RS>kind<RS>field<US>field..."``,
 #: or a tuple ``(file, line, kind, fields)`` when a field holds the separator.
@@ -830,7 +984,7 @@ class Groups:
             self.size += _SUBJECT_OVERHEAD
         else:
             rows.append(packed)
-        self.size += _ROW_OVERHEAD + (len(packed) if isinstance(packed, str) else 2000)
+        self.size += _ROW_OVERHEAD + (len(packed) if isinstance(packed, str) else _TUPLE_SIZE)
         if self.size > self.budget:
             self.spill()
 

@@ -13,11 +13,17 @@ be read as the serial read reads it (a lone carriage return, which text mode tak
 line end; a byte that does not decode) gives way: the file is then read serially, which
 reports what is wrong with its line. ``tests/test_doj_split.py`` checks both paths against
 the serial read.
+
+A range is decoded a block of whole lines at a time (:func:`_texts`) and routed by
+:meth:`~cmr_reason.facts.doj.reader.FileReader.route_text`, which gives the same records as
+reading it a line at a time (``tests/test_doj_route_text.py``); with an Excel repair, which
+works on lines, it is read a line at a time (:func:`_lines`).
 """
 
 from __future__ import annotations
 
 import codecs
+import re
 import time
 from collections.abc import Iterator
 from concurrent.futures import Executor
@@ -41,6 +47,8 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 #: Files smaller than this are read serially: a process start would cost more.
 MIN_SPLIT_BYTES = 64 << 20
 _BLOCK = 1 << 24  # bytes scanned at a time when counting line ends
+_READ_BLOCK = 1 << 22  # bytes read and decoded at a time when routing a range
+_LONE_CR = re.compile(rb"\r(?!\n)")  # a carriage return that does not end a line
 #: Encodings in which the bytes of ``\n``, ``\r`` and ``"`` only ever mean those characters.
 BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
 
@@ -126,6 +134,42 @@ def _lines(path: Path, part: Range, codec: str) -> Iterator[str]:
             yield decode(raw)[0]
 
 
+def _texts(path: Path, part: Range, codec: str) -> Iterator[str]:
+    """The range's text, decoded a block of whole lines at a time.
+
+    A byte order mark is dropped at the start of the file only, as the serial read does.
+    Raises :class:`_LoneCarriageReturn` for a carriage return not followed by a line feed.
+    """
+    decode = codecs.getdecoder(codec if part.start == 0 else codec.removesuffix("-sig"))
+    rest = codecs.getdecoder(codec.removesuffix("-sig"))
+    carry = b""
+    with path.open("rb") as handle:
+        handle.seek(part.start)
+        remaining = part.end - part.start
+        while remaining > 0:
+            data = handle.read(min(_READ_BLOCK, remaining))
+            if not data:
+                break
+            remaining -= len(data)
+            if carry:
+                data = carry + data
+            if remaining > 0:
+                cut = data.rfind(b"\n") + 1
+                data, carry = data[:cut], data[cut:]
+                if not data:
+                    continue
+            else:
+                carry = b""
+            if _LONE_CR.search(data):
+                raise _LoneCarriageReturn
+            yield decode(data)[0]
+            decode = rest
+    if carry:  # the range ended inside a line (its cut is not at a line end)
+        if _LONE_CR.search(carry):
+            raise _LoneCarriageReturn
+        yield decode(carry)[0]
+
+
 def route_range(
     path: Path,
     index: int,
@@ -149,9 +193,11 @@ def route_range(
     reader = FileReader(path, index, account, {}, sink=groups.add, width=width, repair=repair)
     failed = False
     try:
-        text = _lines(path, part, codec)
-        lines = records(text if repair is None else repair.lines(text), part.lines_before + 1)
-        reader.read(lines, first=part.start == 0)
+        if repair is None:
+            reader.route_text(_texts(path, part, codec), part.lines_before + 1, groups)
+        else:
+            text = _lines(path, part, codec)
+            reader.read(records(repair.lines(text), part.lines_before + 1), part.start == 0)
     except (UnicodeError, UserError, _LoneCarriageReturn):
         failed = True  # the serial read reports it, with its line
     groups.spill()

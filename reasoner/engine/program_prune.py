@@ -14,6 +14,7 @@ predicates alone, and a program without ``#show`` is returned unchanged.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from clingo import ast
 
@@ -45,17 +46,45 @@ def _signatures(nodes: Iterable[ast.AST]) -> set[Signature]:
     return collector.found
 
 
-def needed_predicates(statements: list[ast.AST]) -> set[Signature] | None:
-    """The predicates a shown atom or a constraint depends on; None when all are shown."""
-    rules: list[tuple[set[Signature], set[Signature]]] = []
+#: A rule of a program: its index among the statements, the predicates of its head, of its
+#: body, and of its body's plain positive literals (:func:`_positive`).
+RuleSignatures = tuple[int, set[Signature], set[Signature], set[Signature]]
+
+
+def _rules(statements: list[ast.AST]) -> list[RuleSignatures]:
+    """Each rule's signatures, each literal of its body visited once."""
+    found: list[RuleSignatures] = []
+    for index, stm in enumerate(statements):
+        if stm.ast_type is not ast.ASTType.Rule:
+            continue
+        body: set[Signature] = set()
+        positive: set[Signature] = set()
+        for lit in stm.body:
+            signatures = _signatures([lit])
+            body |= signatures
+            if _plain_positive(lit):
+                positive |= signatures
+        found.append((index, _signatures([stm.head]), body, positive))
+    return found
+
+
+def needed_predicates(
+    statements: list[ast.AST], rules: list[RuleSignatures] | None = None
+) -> set[Signature] | None:
+    """The predicates a shown atom or a constraint depends on; None when all are shown.
+
+    ``rules``: the statements' :func:`_rules`, when already worked out.
+    """
+    by_index = {index: (heads, body) for index, heads, body, _ in rules or _rules(statements)}
+    derived: list[tuple[set[Signature], set[Signature]]] = []
     needed: set[Signature] = set()
     shows = False
-    for stm in statements:
+    for index, stm in enumerate(statements):
         kind = stm.ast_type
         if kind is ast.ASTType.Rule:
-            heads, bodies = _signatures([stm.head]), _signatures(stm.body)
+            heads, bodies = by_index[index]
             if heads:
-                rules.append((heads, bodies))
+                derived.append((heads, bodies))
             else:  # an integrity constraint: it can make the program unsatisfiable
                 needed |= bodies
         elif kind is ast.ASTType.ShowSignature:
@@ -71,7 +100,7 @@ def needed_predicates(statements: list[ast.AST]) -> set[Signature] | None:
     changed = True
     while changed:
         changed = False
-        for heads, bodies in rules:
+        for heads, bodies in derived:
             if heads & needed and not bodies <= needed:
                 needed |= bodies
                 changed = True
@@ -89,41 +118,36 @@ _INERT = frozenset(
 )
 
 
-def _positive(body: Iterable[ast.AST]) -> set[Signature]:
-    """The predicates of a body's plain positive literals: without each, the rule cannot fire.
-
-    Literals under ``not``, aggregates and conditions are not counted.
-    """
-    return _signatures(
-        lit
-        for lit in body
-        if lit.ast_type is ast.ASTType.Literal
+def _plain_positive(lit: ast.AST) -> bool:
+    """A plain positive literal: without its atom, the rule cannot fire."""
+    return bool(
+        lit.ast_type is ast.ASTType.Literal
         and lit.sign == ast.Sign.NoSign
         and lit.atom.ast_type is ast.ASTType.SymbolicAtom
     )
 
 
-def dead_rules(statements: list[ast.AST], absent: frozenset[Signature]) -> set[int]:
+def dead_rules(
+    statements: list[ast.AST],
+    absent: frozenset[Signature],
+    rules: list[RuleSignatures] | None = None,
+) -> set[int]:
     """The rules (indices into ``statements``) that cannot fire when ``absent`` has no facts.
 
     Such a rule has a positive body literal of a predicate nothing can derive: one of
     ``absent``, or one that is no declared input (``#defined``) whose every rule cannot
-    fire, in turn.
+    fire, in turn. ``rules``: the statements' :func:`_rules`, when already worked out.
     """
     inputs = {(stm.name, stm.arity) for stm in statements if stm.ast_type is ast.ASTType.Defined}
-    rules = [
-        (index, _signatures([stm.head]), _positive(stm.body))
-        for index, stm in enumerate(statements)
-        if stm.ast_type is ast.ASTType.Rule
-    ]
+    signed = [(index, heads, positive) for index, heads, _, positive in rules or _rules(statements)]
     underivable = set(absent)
     dead: set[int] = set()
     while True:
-        dead |= {index for index, heads, body in rules if heads and body & underivable}
-        live_heads = {h for index, heads, _ in rules if index not in dead for h in heads}
+        dead |= {index for index, heads, body in signed if heads and body & underivable}
+        live_heads = {h for index, heads, _ in signed if index not in dead for h in heads}
         more = {
             h
-            for index, heads, _ in rules
+            for index, heads, _ in signed
             if index in dead
             for h in heads
             if h not in live_heads and (h not in inputs or h in absent)
@@ -133,6 +157,22 @@ def dead_rules(statements: list[ast.AST], absent: frozenset[Signature]) -> set[i
         underivable |= more
 
 
+@lru_cache(maxsize=4)
+def _analysis(
+    text: str,
+) -> tuple[list[ast.AST], list[RuleSignatures], frozenset[Signature] | None]:
+    """The program's statements, its rules' signatures and its needed predicates.
+
+    Cached: a run prunes the same text once for its settings and once as the set travels
+    to its workers (``program_set.py``); the analysis is most of the cost.
+    """
+    statements: list[ast.AST] = []
+    ast.parse_string(text, statements.append)
+    rules = _rules(statements)
+    needed = needed_predicates(statements, rules)
+    return statements, rules, None if needed is None else frozenset(needed)
+
+
 def prune(text: str, absent: frozenset[Signature] = frozenset()) -> str:
     """``text`` with every rule blanked out that no shown atom depends on or cannot fire.
 
@@ -140,20 +180,15 @@ def prune(text: str, absent: frozenset[Signature] = frozenset()) -> str:
     a run's settings leave out: a county scope, reviewers' decisions), or of a predicate
     only such rules derive.
     """
-    statements: list[ast.AST] = []
-    ast.parse_string(text, statements.append)
-    needed = needed_predicates(statements)
+    statements, rules, needed = _analysis(text)
     if needed is None:
         return text
-    dead = dead_rules(statements, absent) if absent else set()
+    dead = dead_rules(statements, absent, rules) if absent else set()
     lines = text.split("\n")
-    for index, stm in enumerate(statements):
-        if stm.ast_type is not ast.ASTType.Rule:
-            continue
-        heads = _signatures([stm.head])
+    for index, heads, _, _ in rules:
         if not heads or (heads & needed and index not in dead):
             continue
-        begin, end = stm.location.begin, stm.location.end
+        begin, end = statements[index].location.begin, statements[index].location.end
         for number in range(begin.line, end.line + 1):
             row = lines[number - 1]
             start = begin.column - 1 if number == begin.line else 0
