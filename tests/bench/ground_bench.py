@@ -2,7 +2,7 @@
 
     .venv/bin/python tests/bench/ground_bench.py [--people 1000] [--repeat 5]
         [--policies statute,los-angeles-2020] [--input FILE] [--tuple-codes]
-        [--compare OTHER_CHECKOUT/.venv/bin/python] [--atoms N]
+        [--compare OTHER_CHECKOUT/.venv/bin/python] [--atoms N] [--callgrind]
 
 Writes a synthetic DOJ file of ``--people`` people (``cmr-reason synth``, seed 7, 2 % damaged
 rows) unless ``--input`` names one, builds the packed facts of all its people as the bulk run
@@ -16,8 +16,13 @@ shown atoms. ``--tuple-codes`` writes each packed charge the writer packs flat,
 ``--compare`` measures the same batch with another checkout's interpreter too (its programs,
 as that checkout grounds them), alternating with this one. ``--atoms N`` also lists, for each
 policy, the N predicates with the most ground atoms (a person, a conviction): where the
-grounder's atoms go. Not a test: timings depend on the machine and its load (printed with the
-table).
+grounder's atoms go. ``--callgrind`` counts instead, once a policy (and checkout), the
+instructions clingo spends grounding the batch (``clingo_control_ground``) and adding the
+program and the facts (``clingo_control_add``), with valgrind's callgrind: deterministic, so
+a change of 1 % shows, where CPU times on a shared machine vary by 10 %. The program is the
+one a bulk run without a county scope or reviewers' decisions grounds
+(``bulk_program_without``). Not a test: timings depend on the machine and its load (printed
+with the table).
 """
 
 from __future__ import annotations
@@ -63,15 +68,24 @@ def batch_facts_of(path: Path) -> str:
     return batch_facts(histories) + settings_facts(dt.date(2020, 7, 1))
 
 
+def bulk_program(policy: str) -> str:
+    """The bulk program a run of ``policy`` without a scope or reviews' decisions grounds."""
+    from cmr_reason.reasoner.engine import solver
+    from cmr_reason.reasoner.engine.program_set import load_program_set
+
+    programs = load_program_set(policy)
+    if hasattr(programs, "bulk_program_without") and hasattr(solver, "absent_settings"):
+        return str(programs.bulk_program_without(solver.absent_settings(None, "")))
+    return str(getattr(programs, "bulk_program", None) or programs.bulk_text)  # older checkouts
+
+
 def measure_once(policy: str, facts_file: Path) -> dict[str, float | int]:
     """One batch in this (fresh) process: CPU ms of each stage and the atom counts."""
     import clingo
 
-    from cmr_reason.reasoner.engine.program_set import load_program_set
     from cmr_reason.reasoner.engine.solver import shown_texts
 
-    programs = load_program_set(policy)
-    program = getattr(programs, "bulk_program", None) or programs.bulk_text  # older checkouts
+    program = bulk_program(policy)
     facts = facts_file.read_text(encoding="utf-8")
     clock = time.process_time
     start = clock()
@@ -97,14 +111,45 @@ def measure_once(policy: str, facts_file: Path) -> dict[str, float | int]:
     }
 
 
+def ground_only(policy: str, facts_file: Path) -> None:
+    """Add the program and the facts and ground them, nothing else (what callgrind counts)."""
+    import clingo
+
+    program = bulk_program(policy)
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], program)
+    ctl.add("base", [], facts_file.read_text(encoding="utf-8"))
+    ctl.ground([("base", [])])
+
+
+def _instructions(out: Path) -> int:
+    for line in out.read_text(encoding="utf-8").splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return int(line.split()[1])
+    raise ValueError(f"no instruction count in {out}")
+
+
+def count_instructions(python: Path, policy: str, facts_file: Path, tmp: Path) -> dict[str, int]:
+    """Instructions clingo spends adding (program and facts) and grounding, by callgrind."""
+    counts = {}
+    for name, function in (("add", "clingo_control_add"), ("ground", "clingo_control_ground")):
+        out = tmp / f"callgrind.{policy}.{name}.out"
+        subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+             "--collect-atstart=no", f"--toggle-collect={function}",
+             str(python), __file__, "--worker-ground", policy, str(facts_file)],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        counts[name] = _instructions(out)
+    return counts
+
+
 def atoms_by_predicate(policy: str, facts_file: Path) -> Counter[str]:
     """How many ground atoms of each predicate (``name/arity``) the batch grounds to."""
     import clingo
 
-    from cmr_reason.reasoner.engine.program_set import load_program_set
-
     ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], load_program_set(policy).bulk_program)
+    ctl.add("base", [], bulk_program(policy))
     ctl.add("base", [], facts_file.read_text(encoding="utf-8"))
     ctl.ground([("base", [])])
     return Counter(f"{a.symbol.name}/{len(a.symbol.arguments)}" for a in ctl.symbolic_atoms)
@@ -142,10 +187,15 @@ def main() -> None:
     parser.add_argument("--tuple-codes", action="store_true")
     parser.add_argument("--compare", type=Path, help="another checkout's Python interpreter")
     parser.add_argument("--atoms", type=int, default=0, help="list the N largest predicates")
+    parser.add_argument("--callgrind", action="store_true", help="count instructions instead")
     parser.add_argument("--worker", nargs=2, metavar=("POLICY", "FACTS"), help=argparse.SUPPRESS)
+    parser.add_argument("--worker-ground", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(measure_once(args.worker[0], Path(args.worker[1]))))
+        return
+    if args.worker_ground:
+        ground_only(args.worker_ground[0], Path(args.worker_ground[1]))
         return
     with tempfile.TemporaryDirectory(prefix="ground-bench-") as tmp:
         source = args.input
@@ -162,12 +212,21 @@ def main() -> None:
         people = facts.count("packed_person(")
         load = " ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"{people:,} people, load {load}")
-        print("\nCPU ms, best / median of", args.repeat, "fresh processes:\n")
-        print("| policy | program | facts | ground | solve | ms a person | atoms | shown |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         pythons = {"": Path(sys.executable)}
         if args.compare:
             pythons = {" (compared)": args.compare, " (this checkout)": Path(sys.executable)}
+        if args.callgrind:
+            print("\nInstructions (callgrind), millions:\n")
+            print("| policy | add (program and facts) | ground |")
+            print("|---|---:|---:|")
+            for policy in args.policies.split(","):
+                for label, python in pythons.items():
+                    n = count_instructions(python, policy, facts_file, Path(tmp))
+                    print(f"| {policy}{label} | {n['add'] / 1e6:,.1f} | {n['ground'] / 1e6:,.1f} |")
+            return
+        print("\nCPU ms, best / median of", args.repeat, "fresh processes:\n")
+        print("| policy | program | facts | ground | solve | ms a person | atoms | shown |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         for policy in args.policies.split(","):
             runs: dict[str, list[dict[str, float | int]]] = {label: [] for label in pythons}
             for _ in range(args.repeat):
