@@ -27,7 +27,6 @@ import queue
 import select
 import signal
 import threading
-import warnings
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from multiprocessing.connection import Connection, wait
@@ -35,7 +34,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from cmr_reason.reasoner.run.pool import child_failed, run_in_child
+from cmr_reason.reasoner.run.pool import child_failed, fork_quietly, run_in_child
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
 Work = Callable[[int, Any, Any], Any]
@@ -69,9 +68,7 @@ def _fork_child(
     index = int.from_bytes(message[:8], "little")
     read_end, write_end = os.pipe()
     next_baton, my_baton = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = fork_quietly()
     if pid == 0:
         os.close(read_end)
         os.close(next_baton)

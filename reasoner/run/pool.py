@@ -88,6 +88,16 @@ def reap_children() -> None:
     _reap(wait=True)
 
 
+def fork_quietly() -> int:
+    """``os.fork()``, without the warning Python 3.12 gives beside other threads.
+
+    The callers' children take none of the other threads' locks: they neither print nor log.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
 def run_in_child(
     work: Callable[[int, Item, Spec], Result],
     index: int,
@@ -151,9 +161,7 @@ def forked(
     """
     _reap()
     read_end, write_end = os.pipe()
-    with warnings.catch_warnings():  # Python 3.12 warns of fork() beside other threads
-        warnings.simplefilter("ignore", DeprecationWarning)
-        pid = os.fork()
+    pid = fork_quietly()
     if pid == 0:
         os.close(read_end)
         run_in_child(work, index, lambda: batch, spec, write_end)
