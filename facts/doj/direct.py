@@ -110,6 +110,16 @@ def _day(value: int | None) -> str:
 
 def _sentence(cid: str, rows: Sequence[CourtRow], disposition: int | None) -> list[str]:
     """The count's sentence parts as facts, in DOJ order (``history_builder._sentence``)."""
+    if len(rows) == 1:  # the usual count: one row, at most one part
+        r = rows[0]
+        if not (r.convicted and r.sent_kind):
+            return []
+        if r.sent_length is not None and r.sent_unit is not None:
+            end = _part_end(disposition, r.sent_length, r.sent_unit)
+            return [
+                f"packed_sentence({cid}, {r.sent_kind}, {r.sent_length}, {r.sent_unit}, {end})."
+            ]
+        return [f"sentence({cid}, {r.sent_kind})."]
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
@@ -248,7 +258,7 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
     flags = set(subject.flags)
     name, birth, gender, race, _race_code, _cii = subject.identity
     birth_date = int(birth) if birth and "conflicting_birth_date" not in flags else None
-    deceased = _deceased(subject, flags)
+    deceased = _deceased(subject, flags) if subject.deaths else None
     first_arrest = _arrests(subject)
     counts = sorted(subject.counts)
     cases, courts = _cases(sid, subject, counts)
@@ -316,8 +326,10 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
     lines = [f"packed_person({pid}, {_day(birth_date)})."]
     if deceased is not None:
         lines.append(f"deceased({pid}, {to_yyyymmdd(deceased)}).")
-    lines += [f"person_flag({pid}, {flag})." for flag in sorted(flags)]
-    lines += _rejected(pid, subject, files)
+    if flags:
+        lines += [f"person_flag({pid}, {flag})." for flag in sorted(flags)]
+    if subject.rejected_lines:
+        lines += _rejected(pid, subject, files)
     for case_id in sorted(cases):
         case = cases[case_id]
         lines.append(
@@ -327,7 +339,8 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         )
     for _, _, facts in convictions:
         lines += facts
-    lines += _registrations(pid, subject, files)
+    if subject.registrations:
+        lines += _registrations(pid, subject, files)
     person = LeanPerson(
         subject_id=sid,
         name=name,
