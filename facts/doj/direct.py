@@ -110,6 +110,16 @@ def _day(value: int | None) -> str:
 
 def _sentence(cid: str, rows: Sequence[CourtRow], disposition: int | None) -> list[str]:
     """The count's sentence parts as facts, in DOJ order (``history_builder._sentence``)."""
+    if len(rows) == 1:  # the usual count: one row, at most one part
+        r = rows[0]
+        if not (r.convicted and r.sent_kind):
+            return []
+        if r.sent_length is not None and r.sent_unit is not None:
+            end = _part_end(disposition, r.sent_length, r.sent_unit)
+            return [
+                f"packed_sentence({cid}, {r.sent_kind}, {r.sent_length}, {r.sent_unit}, {end})."
+            ]
+        return [f"sentence({cid}, {r.sent_kind})."]
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
@@ -138,6 +148,15 @@ def _later(cid: str, rows: Sequence[CourtRow]) -> list[str]:
     ]
 
 
+def _numbers(ofn: str, crt_case: str) -> tuple[str, ...]:
+    """A one-row case's numbers: the distinct non-blank ones of the row, sorted."""
+    if not ofn:
+        return (crt_case,) if crt_case else ()
+    if not crt_case or crt_case == ofn:
+        return (ofn,)
+    return (ofn, crt_case) if ofn < crt_case else (crt_case, ofn)
+
+
 def _first_line(rows: Sequence[CourtRow]) -> int:
     """The first line of the rows from the first row's file (``history_builder._source``)."""
     file = rows[0].file
@@ -155,18 +174,32 @@ def _cases(
     """
     case_rows: dict[str, list[CourtRow]] = {}
     for cnt in counts:
-        rows = [r for r in subject.counts[cnt] if not r.update]
+        rows = subject.counts[cnt]
+        if len(rows) > 1:
+            rows = [r for r in rows if not r.update]
+        elif rows[0].update:
+            continue
         if rows:  # a count of updates alone makes no case
-            case_rows.setdefault(cnt[:6], []).extend(rows)
+            step = cnt[:6]
+            found = case_rows.get(step)
+            if found is None:
+                case_rows[step] = list(rows)
+            else:
+                found.extend(rows)
     cases: dict[str, LeanCase] = {}
     courts: dict[str, str] = {}
     for step, rows in case_rows.items():
-        head = rows[0] if len(rows) == 1 else min(rows, key=_file_line)
+        if len(rows) == 1:
+            head = rows[0]
+            numbers = _numbers(head.ofn, head.crt_case)
+        else:
+            head = min(rows, key=_file_line)
+            numbers = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         case_id = f"{sid}:{step}"
         cases[case_id] = LeanCase(
             county=head.county,
             court=head.ori_descr,
-            case_numbers=tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n})),
+            case_numbers=numbers,
             date=head.step_date if head.step_date else head.disp_date,
         )
         courts[case_id] = _court_place(head.ori_code, head.ori_descr)
@@ -225,7 +258,7 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
     flags = set(subject.flags)
     name, birth, gender, race, _race_code, _cii = subject.identity
     birth_date = int(birth) if birth and "conflicting_birth_date" not in flags else None
-    deceased = _deceased(subject, flags)
+    deceased = _deceased(subject, flags) if subject.deaths else None
     first_arrest = _arrests(subject)
     counts = sorted(subject.counts)
     cases, courts = _cases(sid, subject, counts)
@@ -240,7 +273,14 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
                 flags.add(_CONVICTED_LATER)
             continue
         first = convicted[0]
-        count_flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+        if len(rows) == 1:  # _count_flags of one row: neither conflicting nor in two files
+            count_flags = ["some_rows_rejected"] if cnt in subject.rejected_counts else []
+            if first.level_flag:
+                count_flags.append(first.level_flag)
+            if first.charge_column == "COMMENT_TEXT":
+                count_flags.append("charge_from_comment")
+        else:
+            count_flags = _count_flags(rows, first, cnt in subject.rejected_counts)
         disposition = first.step_date if first.step_date else first.disp_date
         if disposition is None:
             count_flags.append("disposition_date_missing")
@@ -253,8 +293,10 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         cid = f'{open_id}:{cnt}"'
         charge, charge_term, marks, code = _charge_parts(first)
         facts = [
-            f'packed_conviction({cid}, {pid}, {open_id}:{cnt[:6]}", {_day(disposition)}, '
-            f"{_day(arrest_date)}, {charge_term}, {first.level or 'none'}, "
+            f'packed_conviction({cid}, {pid}, {open_id}:{cnt[:6]}", '
+            f"{'none' if disposition is None else disposition}, "
+            f"{'none' if arrest_date is None else arrest_date}, {charge_term}, "
+            f"{first.level or 'none'}, "
             f"{agency})."
         ]
         if marks:
@@ -284,8 +326,10 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
     lines = [f"packed_person({pid}, {_day(birth_date)})."]
     if deceased is not None:
         lines.append(f"deceased({pid}, {to_yyyymmdd(deceased)}).")
-    lines += [f"person_flag({pid}, {flag})." for flag in sorted(flags)]
-    lines += _rejected(pid, subject, files)
+    if flags:
+        lines += [f"person_flag({pid}, {flag})." for flag in sorted(flags)]
+    if subject.rejected_lines:
+        lines += _rejected(pid, subject, files)
     for case_id in sorted(cases):
         case = cases[case_id]
         lines.append(
@@ -295,7 +339,8 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         )
     for _, _, facts in convictions:
         lines += facts
-    lines += _registrations(pid, subject, files)
+    if subject.registrations:
+        lines += _registrations(pid, subject, files)
     person = LeanPerson(
         subject_id=sid,
         name=name,

@@ -39,6 +39,7 @@ from itertools import compress, count, groupby, repeat
 from operator import add, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
+from typing import Any
 
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
@@ -93,6 +94,8 @@ _PART_SEP = "\x1e"
 _HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
 _opens = str.startswith  # a line that starts with a quote opens a field there
 _MISSING: tuple[str, str] = ("", "")  # a step type not yet looked up (by identity)
+# A NamedTuple row made from all its values at once, without its Python-level __new__.
+_new_row: Callable[..., Any] = tuple.__new__
 
 
 class _RowError(Exception):
@@ -260,16 +263,14 @@ def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
     return _TOC_LEVELS.get(toc), flag
 
 
-def _sentence(row: Sequence[str]) -> tuple[str, int | None, str | None]:
-    """Kind, length and unit of the row's sentence part (kind empty when there is none)."""
-    return _sentence_of(row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE])
-
-
 @lru_cache(maxsize=1 << 12)
 def _sentence_of(
     where: str, length_text: str, unit_code: str
 ) -> tuple[str, int | None, str | None]:
-    """:func:`_sentence` from the three sentence columns (a handful of values repeat)."""
+    """Kind, length and unit of a sentence part (kind empty when there is none).
+
+    From the row's three sentence columns (a handful of values repeat).
+    """
     where = where.upper()
     unit_code = unit_code.upper()
     length = None
@@ -616,7 +617,9 @@ class FileReader:
         sentence part), a disposition without conviction, or a later update of the
         conviction; an unknown value rejects the row.
         """
-        cnt = _count_order(row)
+        cnt = row[_K.CNT_ORDER]
+        if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
+            _count_order(row)  # raises
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         disp_date = parse_date(row[_K.DISP_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
@@ -640,7 +643,11 @@ class FileReader:
                 "a later disposition with neither DISP_DATE nor STP_EVENT_DATE",
             )
         disposition = disposition.upper()
-        text, column = _charge_text(row)
+        text = row[_K.CONV_OFFENSE_DESCR]
+        if text and text.upper() != _SEE_COMMENT:  # the usual case of _charge_text
+            column = "CONV_OFFENSE_DESCR"
+        else:
+            text, column = _charge_text(row)
         sentence: tuple[str, int | None, str | None] = ("", None, None)
         level, level_flag = None, ""
         if convicted:
@@ -649,21 +656,23 @@ class FileReader:
                     "empty_charge", "no charge in CONV_OFFENSE_DESCR, OFFENSE_DESCR or COMMENT_TEXT"
                 )
             level, level_flag = _level(row, column)
-            sentence = _sentence(row)
+            sentence = _sentence_of(
+                row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE]
+            )
         comment, ori_code = row[_K.COMMENT_TEXT], row[_K.STP_ORI_CODE]
         ori_descr, county = row[_K.STP_ORI_DESCR], row[_K.STP_ORI_CNTY_NAME]
         if self.share_values:  # one shared copy of a repeated value (county, charge, court...)
             disposition, text, comment = intern(disposition), intern(text), intern(comment)
             ori_code, ori_descr, county = intern(ori_code), intern(ori_descr), intern(county)
-        kept = CourtRow(
+        kept: CourtRow = _new_row(CourtRow, (
             self.index, line, convicted, update, disposition, step_date, disp_date, cyc_date,
             text, column, comment, level, level_flag, row[_K.SENT_ORDER], *sentence,
             ori_code, ori_descr, county, row[_K.OFN], row[_K.FE_NUM_CRT_CASE],
-        )  # fmt: skip
+        ))  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
         if rows and any(kept[2:] == other[2:] for other in rows):
             return None
-        first_conviction = convicted and not any(other.convicted for other in rows)
+        first_conviction = convicted and (not rows or not any(other[2] for other in rows))
         rows.append(kept)
         if update:
             return "later_disposition"
@@ -682,7 +691,9 @@ class FileReader:
 
     def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
         """A count of an arrest, detention or citation step."""
-        cnt = _count_order(row)
+        cnt = row[_K.CNT_ORDER]
+        if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
+            _count_order(row)  # raises
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
         if step_date == _BAD or cyc_date == _BAD:  # raises for the first
@@ -693,10 +704,10 @@ class FileReader:
         if self.share_values:
             text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
             county, disposition = intern(county), intern(disposition)
-        kept = ArrestRow(
+        kept: ArrestRow = _new_row(ArrestRow, (
             self.index, line, cnt, step_date, cyc_date, text, ori_code, ori_descr, county,
             disposition,
-        )  # fmt: skip
+        ))  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
         if rows and any(kept[2:] == other[2:] for other in rows):
             return None
@@ -1086,30 +1097,68 @@ def use_rows(
 
     ``orphans`` are the stream's rejected lines that name no subject (:class:`DojStream`).
     Subjects whose rows were all rejected or duplicates are left out, as in :class:`DojRead`.
+    Each row is checked and kept as :meth:`FileReader.use` would (same subject, flags and
+    account), with the unpacking (:func:`_unpack`) and the subject's look-up done inline.
     """
     accounts = [FileAccount(name) for name in files]
-    subjects: dict[str, Subject] = {}
     readers = [
-        FileReader(Path(name), index, accounts[index], subjects, share_values=False)
+        FileReader(Path(name), index, accounts[index], {}, share_values=False)
         for index, name in enumerate(files)
     ]
+    handlers = [
+        {
+            "court": reader.court,
+            "arrest": reader.arrest,
+            "registration": reader.registration,
+            "death": reader.death,
+            _UNKNOWN_STEP: reader.unknown_step,
+        }
+        for reader in readers
+    ]
+    identity = FileReader.identity
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:
+        subject = Subject()
+        first = None
         for packed in rows:
-            index, line, kind, fields = _unpack(packed)
-            reader = readers[index]
+            if isinstance(packed, str):
+                file, number, kind, text = packed.split(_PART_SEP, 3)
+                index, line = int(file), int(number)
+                row = list(map(str.strip, text.split(_FIELD_SEP)))
+                if "NULL" in row:
+                    row = ["" if value == "NULL" else value for value in row]
+            else:
+                index, line, kind, fields = packed
+                row = _clean(fields)
             if kind == REJECTED:  # rejected when routed, and accounted for then
-                subject = subjects.get(sid)
-                if subject is None:
-                    subject = subjects[sid] = Subject()
                 subject.mark_rejected(index, line)
                 continue
+            if kind[0] == _REPAIRED:
+                kind = kind[1:]
+                subject.flags.add(EXCEL_REPAIRED)
             try:
-                reader.use(fields, line, sid, kind)
+                used_as = handlers[index][kind](row, line, subject)
             except _RowError as problem:
-                reader.rejected(line, problem)
-        subject = subjects.pop(sid, None)
-        if subject is not None and subject.first is not None:
+                subject.flags.add("some_rows_rejected")
+                if kind in ("court", _UNKNOWN_STEP) and problem.reason != "bad_cnt_order":
+                    subject.rejected_counts.add(row[_K.CNT_ORDER])
+                accounts[index].reject(
+                    line, problem.reason, problem.detail, sid, problem.value
+                )  # as FileReader.rejected does for a row naming its subject
+                subject.mark_rejected(index, line)
+                continue
+            person = _person_fields(row)
+            if person != subject.last_identity:  # usually the same as the previous row's
+                identity(person, subject, (index, line))
+            account = accounts[index]
+            if used_as is None:
+                account.ignore(line, "duplicate_row")
+                continue
+            if first is None:
+                first = subject.first = (index, line)
+            account.used[used_as] += 1
+            account.used_lines.append(line)
+        if first is not None:
             if orphans:
                 attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))

@@ -1,0 +1,128 @@
+"""A batch's using step (``use_rows``) keeps what ``FileReader.use`` keeps, row for row.
+
+``use_rows`` unpacks the routed rows and checks them inline; ``FileReader.use``, which the
+whole-file read still uses, is the reference. For every person of generated files with
+damaged rows (and of the same rows packed as tuples or marked as repaired), both must give
+the same subjects (every slot), the same row account (used, irrelevant, rejected with file,
+line and reason) and leave out the same subjects.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pytest
+from test_direct_facts import _files
+
+from cmr_reason.facts.doj.accounting import FileAccount
+from cmr_reason.facts.doj.reader import (
+    _FIELD_SEP,
+    _PART_SEP,
+    REJECTED,
+    FileReader,
+    Orphans,
+    Packed,
+    _RowError,
+    _unpack,
+    attach_orphans,
+    use_rows,
+)
+from cmr_reason.facts.doj.rows import Subject
+from cmr_reason.facts.doj.stream import stream_doj
+from cmr_reason.facts.synth.generator import write_file
+
+
+def _plain_use_rows(
+    items: Iterable[tuple[str, Sequence[Packed]]],
+    files: Sequence[str],
+    orphans: Orphans | None = None,
+) -> tuple[list[tuple[str, Subject]], list[FileAccount]]:
+    """The using step as it was: each row unpacked, then ``FileReader.use`` and ``rejected``."""
+    accounts = [FileAccount(name) for name in files]
+    subjects: dict[str, Subject] = {}
+    readers = [
+        FileReader(Path(name), index, accounts[index], subjects, share_values=False)
+        for index, name in enumerate(files)
+    ]
+    kept = []
+    for sid, rows in items:
+        for packed in rows:
+            index, line, kind, fields = _unpack(packed)
+            if kind == REJECTED:
+                subjects.setdefault(sid, Subject()).mark_rejected(index, line)
+                continue
+            try:
+                readers[index].use(fields, line, sid, kind)
+            except _RowError as problem:
+                readers[index].rejected(line, problem)
+        subject = subjects.pop(sid, None)
+        if subject is not None and subject.first is not None:
+            if orphans:
+                attach_orphans(subject, orphans, sid, accounts)
+            kept.append((sid, subject))
+    return kept, accounts
+
+
+def _subject(subject: Subject) -> dict[str, object]:
+    return {name: getattr(subject, name) for name in Subject.__slots__}
+
+
+def _account(account: FileAccount) -> dict[str, object]:
+    return {
+        "file": account.file,
+        "used": list(account.used.items()),
+        "irrelevant": list(account.irrelevant.items()),
+        "rejects": account.rejects,
+        "used_lines": list(account.used_lines),
+        "irrelevant_lines": list(account.irrelevant_lines),
+        "given": account.given,
+    }
+
+
+def _vary(items: list[tuple[str, list[Packed]]], seed: int) -> list[tuple[str, list[Packed]]]:
+    """Some packed rows turned into the tuple form, some marked as repaired (``+kind``)."""
+    rng = random.Random(seed)
+    varied = []
+    for sid, rows in items:
+        out: list[Packed] = []
+        for packed in rows:
+            if isinstance(packed, str) and rng.random() < 0.3:
+                file, line, kind, text = packed.split(_PART_SEP, 3)
+                if kind != REJECTED and rng.random() < 0.5:
+                    kind = "+" + kind
+                if rng.random() < 0.5 or kind == REJECTED:
+                    packed = _PART_SEP.join((file, line, kind, text))
+                else:
+                    packed = (int(file), int(line), kind, tuple(text.split(_FIELD_SEP)))
+            out.append(packed)
+        varied.append((sid, out))
+    return varied
+
+
+def _compare(paths: Sequence[str], seed: int = 0) -> int:
+    with stream_doj(paths) as stream:
+        items = list(stream.items())
+        for batch in (items, _vary(items, seed)):
+            new, new_accounts = use_rows(batch, stream.files, stream.orphans)
+            old, old_accounts = _plain_use_rows(batch, stream.files, stream.orphans)
+            assert [sid for sid, _ in new] == [sid for sid, _ in old]
+            for (sid, mine), (_, theirs) in zip(new, old, strict=True):
+                assert _subject(mine) == _subject(theirs), sid
+            assert [_account(a) for a in new_accounts] == [_account(a) for a in old_accounts]
+        rejected = sum(len(a.rejects) for a in new_accounts)
+    return rejected
+
+
+def test_use_rows_on_synthetic_file_with_damaged_rows(tmp_path):
+    path = tmp_path / "synth.csv"
+    write_file(path, people=400, seed=5, malformed_rate=0.05)
+    assert _compare([str(path)]) > 0  # damaged rows were rejected in the using step
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_use_rows_on_messy_generated_files(tmp_path, seed):
+    rng = random.Random(seed)
+    paths = _files(rng, tmp_path, 60)
+    assert _compare(paths, seed) > 0
