@@ -119,3 +119,16 @@ def test_stopping_early_ends_the_workers() -> None:
     for pid in workers:
         _wait_for(lambda pid=pid: _gone(pid))
         assert _gone(pid)
+
+
+def test_a_worker_gone_before_its_batch_is_sent_gives_the_same_error() -> None:
+    """Not an OSError, which the run would report as a failure to write its folder."""
+    context, _ = pool_context()
+    pool = ForkPool(1, context, _square_all, 0)
+    try:
+        os.kill(pool.processes[0].pid, signal.SIGKILL)
+        pool.processes[0].join()
+        with pytest.raises(RuntimeError, match=r"a worker process ended without a result"):
+            list(pool.results([[1], [2]]))
+    finally:
+        pool.terminate()

@@ -199,7 +199,10 @@ class ForkPool:
                 index, batch = item
                 worker = min(free, key=lambda n: self.held[n])
                 payload = pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
-                self.conns[worker].send_bytes(index.to_bytes(8, "little") + payload)
+                try:
+                    self.conns[worker].send_bytes(index.to_bytes(8, "little") + payload)
+                except OSError:  # not the run's folder: the worker is gone
+                    raise self._lost(worker) from None
                 self.held[worker] += 1
                 sent += 1
             while upcoming in done:
@@ -212,12 +215,14 @@ class ForkPool:
                 try:
                     message = conn.recv_bytes()  # type: ignore[union-attr]
                 except (EOFError, OSError):
-                    raise RuntimeError(
-                        f"a worker process ended without a result "
-                        f"({_exit_text(self.processes[worker])})"
-                    ) from None
+                    raise self._lost(worker) from None
                 self.held[worker] -= 1
                 done[int.from_bytes(message[:8], "little")] = message[8:]
+
+    def _lost(self, worker: int) -> RuntimeError:
+        return RuntimeError(
+            f"a worker process ended without a result ({_exit_text(self.processes[worker])})"
+        )
 
     def close(self) -> None:
         """Let the workers end once their children have (normal end)."""
