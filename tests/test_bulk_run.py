@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import signal
 import stat
 from collections import Counter
 from pathlib import Path
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from cmr_reason.cli.app import app
 from cmr_reason.facts.synth.generator import demo_path
+from cmr_reason.reasoner.run import bulk as bulk_module
 from cmr_reason.reasoner.run.contents import OUTPUT_FILES
 from cmr_reason.reasoner.run.rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
@@ -120,6 +123,29 @@ def test_one_worker_decides_several_batches_outside_the_run_process(
     for name in OUTPUT_FILES:
         if name != "manifest.json":
             assert (tmp_path / "one" / name).read_bytes() == (demo_run / name).read_bytes()
+
+
+def test_a_batch_process_killed_gives_one_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's process killed from outside (the out-of-memory killer, say): no traceback."""
+    decide = bulk_module.run_batch
+
+    def killed_on_the_second(index: int, items: list, spec: object) -> object:
+        if index == 1:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return decide(index, items, spec)
+
+    monkeypatch.setattr(bulk_module, "run_batch", killed_on_the_second)
+    out = tmp_path / "killed"
+    result = runner.invoke(
+        app, ["run", "--as-of", AS_OF, "--out", str(out), "-q", "--batch-size", "40"]
+    )
+    assert result.exit_code == 2, result.output
+    assert "batch 1: its process ended without a result (signal 9)" in result.output
+    assert "fewer --workers or a smaller --batch-size" in result.output
+    assert "Traceback" not in result.output
+    assert not out.exists()
 
 
 def test_existing_output_is_refused_without_force(demo_run: Path) -> None:

@@ -54,6 +54,7 @@ from cmr_reason.reasoner.run.input_check import (
 )
 from cmr_reason.reasoner.run.inputs import input_entry
 from cmr_reason.reasoner.run.pool import (
+    BatchProcessLost,
     forked,
     forks_per_batch,
     in_batch_order,
@@ -231,6 +232,10 @@ def run(
                 report = _decide_and_write(config, read, build, folder, progress, started, kept)
             except OSError as exc:
                 raise write_failed(exc, f"the run {config.out_dir}", kept) from None
+            except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
+                raise UserError("; ".join(filter(None, [
+                    f"{exc}: if the machine ran out of memory, use fewer --workers or a "
+                    "smaller --batch-size", kept]))) from None  # fmt: skip
     report.out_dir = config.out_dir
     return report
 

@@ -34,7 +34,12 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from cmr_reason.reasoner.run.pool import child_failed, fork_quietly, run_in_child
+from cmr_reason.reasoner.run.pool import (
+    BatchProcessLost,
+    child_failed,
+    fork_quietly,
+    run_in_child,
+)
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
 Work = Callable[[int, Any, Any], Any]
@@ -219,8 +224,8 @@ class ForkPool:
                 self.held[worker] -= 1
                 done[int.from_bytes(message[:8], "little")] = message[8:]
 
-    def _lost(self, worker: int) -> RuntimeError:
-        return RuntimeError(
+    def _lost(self, worker: int) -> BatchProcessLost:
+        return BatchProcessLost(
             f"a worker process ended without a result ({_exit_text(self.processes[worker])})"
         )
 

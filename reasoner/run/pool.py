@@ -134,14 +134,18 @@ def run_in_child(
         os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
 
 
-def child_failed(index: int, status: int) -> RuntimeError:
+class BatchProcessLost(RuntimeError):
+    """A process deciding batches ended without a result (killed: out of memory, say)."""
+
+
+def child_failed(index: int, status: int) -> BatchProcessLost:
     """The error of a batch whose child ended (``waitpid`` status) without a result."""
     how = (
         f"signal {os.WTERMSIG(status)}"
         if os.WIFSIGNALED(status)
         else f"exit status {os.waitstatus_to_exitcode(status)}"
     )
-    return RuntimeError(f"batch {index}: its process ended without a result ({how})")
+    return BatchProcessLost(f"batch {index}: its process ended without a result ({how})")
 
 
 def forked(
