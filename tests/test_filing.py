@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import re
 import shutil
+import signal
 import stat
 from collections import Counter
 from pathlib import Path
@@ -23,6 +25,7 @@ from cmr_reason.cli.app import app
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
+from cmr_reason.reasoner.filing import rows as filing_rows
 from cmr_reason.reasoner.filing.counts import redesignation_counts
 from cmr_reason.reasoner.filing.pleading_markup import parse
 from cmr_reason.reasoner.filing.rows import gather_rows
@@ -648,3 +651,22 @@ def test_a_changed_decision_stops_the_filing(
     assert result.exit_code == 3
     assert "re-deciding does not give the run's outcome" in squash(result.output)
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["older-run"]
+
+
+def test_a_killed_re_deciding_process_gives_one_line(
+    policy_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's process killed from outside (out of memory, say): one line, no traceback."""
+    decide = filing_rows.decide_people
+
+    def killed(index: int, items: list, spec: object) -> object:
+        os.kill(os.getpid(), signal.SIGKILL)
+        return decide(index, items, spec)
+
+    monkeypatch.setattr(filing_rows, "decide_people", killed)
+    older = _without_agencies(policy_run, tmp_path / "older-run")
+    result = invoke("file", str(older), "--out", str(tmp_path / "filing"), "-q")
+    assert result.exit_code == 2, result.output
+    assert "batch 0: its process ended without a result (signal 9)" in result.output
+    assert "use fewer --workers" in result.output
+    assert "Traceback" not in result.output

@@ -64,6 +64,7 @@ from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
 from cmr_reason.reasoner.run.directory import RunDir
 from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.pool import (
+    BatchProcessLost,
     forked,
     forks_per_batch,
     in_batch_order,
@@ -443,7 +444,19 @@ def _people(
 def _batch_results(
     batches: Iterator[list[Item]], spec: PersonSpec, workers: int
 ) -> Iterator[PersonBatch]:
-    """Batch results in batch order: in this process, or by a pool of workers."""
+    """Batch results in batch order: in this process, or by a pool of workers.
+
+    A batch's process killed from outside (the out-of-memory killer, say) is one line.
+    """
+    try:
+        yield from _decided_batches(batches, spec, workers)
+    except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
+        raise UserError(f"{exc}: if the machine ran out of memory, use fewer --workers") from None
+
+
+def _decided_batches(
+    batches: Iterator[list[Item]], spec: PersonSpec, workers: int
+) -> Iterator[PersonBatch]:
     # Deciding, each batch grounds in a child forked for it, as in the bulk run (clingo's
     # symbol table only grows); where there is no fork, a worker is replaced every few
     # batches. Only reading, workers live on: starting one costs more than a batch's work.
