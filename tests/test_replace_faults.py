@@ -197,9 +197,8 @@ def test_kill_between_the_two_renames_without_exchange(
 _IDLE_WORKERS = """
 import os, signal
 from cmr_reason.reasoner.run.batch_worker import worker_pid
-from cmr_reason.reasoner.run.bulk import _pool
-from cmr_reason.reasoner.run.pool import pool_context
-with _pool(2, pool_context()[0]) as pool:  # as the range readers' pool: workers stay
+from cmr_reason.reasoner.run.pool import pool_context, process_pool
+with process_pool(2, pool_context()[0]) as pool:  # as the range readers' pool: workers stay
     print(sorted({f.result() for f in [pool.submit(worker_pid) for _ in range(8)]}))
     os.kill(os.getpid(), signal.SIGKILL)
 """

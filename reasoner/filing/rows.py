@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
@@ -59,17 +57,15 @@ from cmr_reason.reasoner.filing.worker import (
     court_label,
     decide_people,
 )
+from cmr_reason.reasoner.run.batch_child import BatchProcessLost
 from cmr_reason.reasoner.run.batch_worker import Item
 from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
 from cmr_reason.reasoner.run.directory import RunDir
-from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.pool import (
-    BatchProcessLost,
-    forked,
-    forks_per_batch,
-    in_batch_order,
+    decided_batches,
     in_batches,
     pool_context,
+    process_pool,
 )
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
@@ -412,7 +408,7 @@ def _items(
         return (h for h in read.items() if h.subject_id in subjects), {}
     if workers > 1:
         context, _ = pool_context()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with process_pool(workers, context) as pool:
             stream = stream_doj(paths, run.encoding, pool=pool, parts=workers, repairs=run.repairs)
     else:
         stream = stream_doj(paths, run.encoding, repairs=run.repairs)
@@ -449,32 +445,9 @@ def _batch_results(
     A batch's process killed from outside (the out-of-memory killer, say) is one line.
     """
     try:
-        yield from _decided_batches(batches, spec, workers)
+        yield from decided_batches(decide_people, batches, spec, workers, fresh=spec.decide)
     except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
         raise UserError(f"{exc}: if the machine ran out of memory, use fewer --workers") from None
-
-
-def _decided_batches(
-    batches: Iterator[list[Item]], spec: PersonSpec, workers: int
-) -> Iterator[PersonBatch]:
-    # Deciding, each batch grounds in a child forked for it, as in the bulk run (clingo's
-    # symbol table only grows); where there is no fork, a worker is replaced every few
-    # batches. Only reading, workers live on: starting one costs more than a batch's work.
-    forking = spec.decide and forks_per_batch()
-    if workers <= 1:
-        work = partial(forked, decide_people) if forking else decide_people
-        yield from in_batch_order(work, batches, spec)
-        return
-    context, per_worker = pool_context()
-    if forking:
-        yield from fork_pool_results(decide_people, batches, spec, workers, context)
-        return
-    with ProcessPoolExecutor(
-        max_workers=workers,
-        mp_context=context,
-        max_tasks_per_child=per_worker if spec.decide else None,
-    ) as pool:
-        yield from in_batch_order(decide_people, batches, spec, pool, workers)
 
 
 def gather_rows(

@@ -18,12 +18,9 @@ import json
 import os
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from functools import partial
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain, islice
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -39,10 +36,10 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.solver import absent_settings
+from cmr_reason.reasoner.run.batch_child import BatchProcessLost
 from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.run.contents import RUN
 from cmr_reason.reasoner.run.fault_points import checkpoint
-from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.input_check import (
     RejectCheck,
@@ -54,13 +51,11 @@ from cmr_reason.reasoner.run.input_check import (
 )
 from cmr_reason.reasoner.run.inputs import input_entry
 from cmr_reason.reasoner.run.pool import (
-    BatchProcessLost,
-    forked,
-    forks_per_batch,
+    decided_batches,
     in_batch_order,
     in_batches,
     pool_context,
-    start_worker,
+    process_pool,
 )
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, open_remedy_files, remedy_manifest
 from cmr_reason.reasoner.run.replace_dir import replacing
@@ -146,38 +141,9 @@ def _results(
             yield from in_batch_order(run_batch, ahead, spec)
             return
         # Several: clingo never frees its symbol table, so deciding them all here would
-        # make this process grow with the run (about 25 KB a person): a child forked from
-        # this process for each batch, or else one worker, restarted every few batches.
-        batches, workers = chain(ahead, batches), 1
-        if forks_per_batch():
-            yield from in_batch_order(partial(forked, run_batch), batches, spec)
-            return
-    context, batches_per_worker = pool_context()
-    if forks_per_batch():  # long-lived workers given the spec once, a child forked a batch
-        yield from fork_pool_results(run_batch, batches, spec, workers, context)
-        return
-    with _pool(workers, context, batches_per_worker) as pool:
-        yield from in_batch_order(run_batch, batches, spec, pool, workers)
-
-
-@contextlib.contextmanager
-def _pool(
-    workers: int, context: BaseContext, tasks_per_child: int | None = None
-) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers end with the run: stopped at once if the run fails."""
-    pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
-        initializer=start_worker, initargs=(os.getpid(),),
-    )  # fmt: skip
-    try:
-        yield pool
-    except BaseException:
-        # Not the batches still queued: the workers themselves (the pool offers no public way).
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+        # make this process grow with the run (about 25 KB a person).
+        batches = chain(ahead, batches)
+    yield from decided_batches(run_batch, batches, spec, workers)
 
 
 def _write_rejects(path: Path, account: RowAccount) -> None:
@@ -291,7 +257,7 @@ def _open_inputs(
         )  # fmt: skip
     # Large files are routed in byte ranges by that many processes at once.
     context, _ = pool_context()
-    with _pool(readers, context) as pool:
+    with process_pool(readers, context) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
             temp_dir=str(scratch), pool=pool, parts=readers, repairs=repairs,

@@ -34,7 +34,7 @@ from multiprocessing.context import BaseContext
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from cmr_reason.reasoner.run.pool import (
+from cmr_reason.reasoner.run.batch_child import (
     BatchProcessLost,
     child_failed,
     fork_quietly,

@@ -6,15 +6,22 @@ Shared by the bulk run (:mod:`cmr_reason.reasoner.run.bulk`) and the filing's re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
-import warnings
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from functools import partial
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
-from typing import NoReturn, TypeVar
+from typing import TypeVar
 
+from cmr_reason.reasoner.run.batch_child import (
+    child_failed,
+    fork_quietly,
+    run_in_child,
+)
+from cmr_reason.reasoner.run.fork_pool import fork_pool_results
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
 Item = TypeVar("Item")
@@ -88,66 +95,6 @@ def reap_children() -> None:
     _reap(wait=True)
 
 
-def fork_quietly() -> int:
-    """``os.fork()``, without the warning Python 3.12 gives beside other threads.
-
-    The callers' children take none of the other threads' locks: they neither print nor log.
-    """
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        return os.fork()
-
-
-def run_in_child(
-    work: Callable[[int, Item, Spec], Result],
-    index: int,
-    batch: Callable[[], Item],
-    spec: Spec,
-    out: int,
-    decided: Callable[[], None] | None = None,
-) -> NoReturn:
-    """In a forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
-
-    ``batch`` gives the batch (it may unpickle it, or wait, here); ``decided`` is called once
-    ``work`` has returned or raised, before the result is pickled. The child ends with the
-    process that forked it (and so with the run: workers end with the run,
-    :mod:`cmr_reason.reasoner.run.worker_watch`).
-    """
-    code = 0
-    try:
-        watch_parent(os.getppid())
-        try:
-            payload: tuple[bool, object] = (True, work(index, batch(), spec))
-        except BaseException as exc:  # sent to the worker, which raises it for the run
-            payload = (False, exc)
-        if decided is not None:
-            decided()
-        try:
-            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # an exception that cannot be pickled: its text instead
-            data = pickle.dumps((False, RuntimeError(f"batch {index}: {exc!r}")))
-        with os.fdopen(out, "wb") as pipe:
-            pipe.write(data)
-    except BaseException:
-        code = 1
-    finally:
-        os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
-
-
-class BatchProcessLost(RuntimeError):
-    """A process deciding batches ended without a result (killed: out of memory, say)."""
-
-
-def child_failed(index: int, status: int) -> BatchProcessLost:
-    """The error of a batch whose child ended (``waitpid`` status) without a result."""
-    how = (
-        f"signal {os.WTERMSIG(status)}"
-        if os.WIFSIGNALED(status)
-        else f"exit status {os.waitstatus_to_exitcode(status)}"
-    )
-    return BatchProcessLost(f"batch {index}: its process ended without a result ({how})")
-
-
 def forked(
     work: Callable[[int, Item, Spec], Result], index: int, batch: Item, spec: Spec
 ) -> Result:
@@ -207,3 +154,50 @@ def in_batch_order(
             yield pending.pop(0).result()
     for future in pending:
         yield future.result()
+
+
+@contextlib.contextmanager
+def process_pool(
+    workers: int, context: BaseContext, tasks_per_child: int | None = None
+) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers end with the run: stopped at once if the run fails."""
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
+        initializer=start_worker, initargs=(os.getpid(),),
+    )  # fmt: skip
+    try:
+        yield pool
+    except BaseException:
+        # Not the batches still queued: the workers themselves (the pool offers no public way).
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def decided_batches(
+    work: Callable[[int, list[Item], Spec], Result],
+    batches: Iterable[list[Item]],
+    spec: Spec,
+    workers: int,
+    fresh: bool = True,
+) -> Iterator[Result]:
+    """``work(index, batch, spec)`` of each batch, in batch order, on ``workers`` processes.
+
+    ``fresh``: each batch grounds in a process of its own, since clingo's symbol table only
+    grows (a child forked a batch: from this process with one worker, else from each
+    long-lived worker, :mod:`cmr_reason.reasoner.run.fork_pool`; where there is no fork, a
+    worker replaced every few batches). Otherwise workers live on (only reading: starting
+    one costs more than a batch's work), and one worker means this process.
+    """
+    forking = fresh and forks_per_batch()
+    if workers <= 1 and (forking or not fresh):
+        yield from in_batch_order(partial(forked, work) if forking else work, batches, spec)
+        return
+    context, per_worker = pool_context()
+    if forking:
+        yield from fork_pool_results(work, batches, spec, workers, context)
+        return
+    with process_pool(max(workers, 1), context, per_worker if fresh else None) as pool:
+        yield from in_batch_order(work, batches, spec, pool, max(workers, 1))

@@ -1,0 +1,75 @@
+"""A batch decided in a child process forked for it: the child's side, and its failure.
+
+Used by :func:`cmr_reason.reasoner.run.pool.forked` (one batch at a time, from the run's own
+process) and by :mod:`cmr_reason.reasoner.run.fork_pool` (workers holding their next batch).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import warnings
+from collections.abc import Callable
+from typing import Any, NoReturn
+
+from cmr_reason.reasoner.run.worker_watch import watch_parent
+
+
+def fork_quietly() -> int:
+    """``os.fork()``, without the warning Python 3.12 gives beside other threads.
+
+    The callers' children take none of the other threads' locks: they neither print nor log.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return os.fork()
+
+
+def run_in_child(
+    work: Callable[[int, Any, Any], Any],
+    index: int,
+    batch: Callable[[], Any],
+    spec: Any,
+    out: int,
+    decided: Callable[[], None] | None = None,
+) -> NoReturn:
+    """In a forked child: ``work``'s result or its exception, pickled into ``out``; then exit.
+
+    ``batch`` gives the batch (it may unpickle it, or wait, here); ``decided`` is called once
+    ``work`` has returned or raised, before the result is pickled. The child ends with the
+    process that forked it (and so with the run: workers end with the run,
+    :mod:`cmr_reason.reasoner.run.worker_watch`).
+    """
+    code = 0
+    try:
+        watch_parent(os.getppid())
+        try:
+            payload: tuple[bool, object] = (True, work(index, batch(), spec))
+        except BaseException as exc:  # sent to the worker, which raises it for the run
+            payload = (False, exc)
+        if decided is not None:
+            decided()
+        try:
+            data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # an exception that cannot be pickled: its text instead
+            data = pickle.dumps((False, RuntimeError(f"batch {index}: {exc!r}")))
+        with os.fdopen(out, "wb") as pipe:
+            pipe.write(data)
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
+
+
+class BatchProcessLost(RuntimeError):
+    """A process deciding batches ended without a result (killed: out of memory, say)."""
+
+
+def child_failed(index: int, status: int) -> BatchProcessLost:
+    """The error of a batch whose child ended (``waitpid`` status) without a result."""
+    how = (
+        f"signal {os.WTERMSIG(status)}"
+        if os.WIFSIGNALED(status)
+        else f"exit status {os.waitstatus_to_exitcode(status)}"
+    )
+    return BatchProcessLost(f"batch {index}: its process ended without a result ({how})")
