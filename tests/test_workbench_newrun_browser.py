@@ -125,7 +125,7 @@ def test_new_run_results_report_filing(
     assert browser.find_element(By.ID, "county").get_attribute("value") == "LOS ANGELES"
     browser.execute_script("document.getElementById('as_of').value = '2020-07-01'")
     shot(browser, shots, "n03-new-run")
-    click(browser, "#start-run", "#job")
+    click(browser, "#start-run", "#job", JOB_SECONDS)
     assert browser.find_element(By.ID, "bar").tag_name == "progress"
     _until_results(browser, "#headline")
     shot(browser, shots, "n04-results")
@@ -153,7 +153,7 @@ def test_new_run_results_report_filing(
     wait(browser, "#report-form")
 
     # The impact report, made on request and opened in the workbench.
-    click(browser, "#make-report", "#job")
+    click(browser, "#make-report", "#job", JOB_SECONDS)
     _until_results(browser, "#open-report")
     report_url = browser.find_element(By.ID, "open-report").get_attribute("href")
     assert report_url is not None
@@ -168,7 +168,7 @@ def test_new_run_results_report_filing(
     browser.get(f"{base_url}/runs/demo_doj/")
     wait(browser, "#filing-form")
     assert browser.find_element(By.ID, "settings-example").is_selected()
-    click(browser, "#make-filing", "#job")
+    click(browser, "#make-filing", "#job", JOB_SECONDS)
     _until_results(browser, "#filing-files")
     shot(browser, shots, "n06-filing")
     links = browser.find_elements(By.CSS_SELECTOR, "#filing-files a")
