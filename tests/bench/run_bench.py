@@ -426,6 +426,35 @@ def gogen_run(binary: Path, path: Path, rows: int) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median wall time (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run["wall"])[(len(runs) - 1) // 2]
+
+
+def side_by_side_runs(
+    args: argparse.Namespace, gogen: Path, path: Path, rows: int, first: dict[str, Any]
+) -> dict[str, Any]:
+    """Ours (``first``, already run) and gogen alternately, ``--pairs`` times each.
+
+    Returns our median run with gogen's median run under ``gogen`` and every pair's wall
+    times under ``pairs`` (ours, gogen), in the order they ran.
+    """
+    ours, theirs = [first], []
+    for pair in range(max(args.pairs, 1)):
+        if pair:
+            print("  run statute again ...", flush=True)
+            ours.append(full_run(path, "statute", args.workers, args.batch_size,
+                                 args.memory_budget))  # fmt: skip
+        print("  gogen ...", flush=True)
+        theirs.append(gogen_run(gogen, path, rows))
+        print(f"  gogen {theirs[-1]['wall']:.1f} s: ours / gogen "
+              f"{theirs[-1]['wall'] / ours[-1]['wall']:.2f}", flush=True)  # fmt: skip
+    result = dict(_median_run(ours))
+    result["gogen"] = _median_run(theirs)
+    result["pairs"] = [[o["wall"], g["wall"]] for o, g in zip(ours, theirs, strict=True)]
+    return result
+
+
 def _proc_tree(root: int) -> list[int]:
     """``root`` and every process descended from it (Linux ``/proc``)."""
     children: dict[int, list[int]] = {}
@@ -670,6 +699,14 @@ def side_by_side(side: list[dict[str, Any]], info: dict[str, str]) -> list[str]:
             f"| {r['people'] / r['wall']:,.0f} | {_mib(r['total_kib'])} "
             f"| {g['wall'] / r['wall']:.2f} | {g['load_before']} |"
         )
+    for r in side:
+        if len(r.get("pairs", [])) > 1:
+            pairs = ", ".join(f"{o:.1f}/{g:.1f}" for o, g in r["pairs"])
+            lines += [
+                "",
+                f"At {r['people']:,} people: the median of {len(r['pairs'])} runs of each, "
+                f"alternated (ours/gogen wall s, in the order run: {pairs}).",
+            ]
     lines += [
         "",
         "To build gogen: install Go and the two libraries gogen imports (on Debian:",
@@ -957,7 +994,8 @@ def write_report(
         "python3 -m venv .venv && .venv/bin/pip install -q -e '.[dev]'",
         ("GOGEN=/path/to/gogen " if args.gogen_info else "")
         + f".venv/bin/python tests/bench/run_bench.py --sizes {sizes} --workers {args.workers}"
-        + (f" --others-up-to {args.others_up_to}" if args.others_up_to else ""),
+        + (f" --others-up-to {args.others_up_to}" if args.others_up_to else "")
+        + (f" --pairs {args.pairs}" if args.gogen_info and getattr(args, "pairs", 1) > 1 else ""),
         "# the filing alone, into the saved figures (docs/performance.json):",
         f".venv/bin/python tests/bench/run_bench.py --filing-only --filing-sizes 100000 "
         f"--workers {args.workers}",
@@ -1031,6 +1069,7 @@ def _save(
         "seed": args.seed,
         "memory_budget": args.memory_budget,
         "others_up_to": args.others_up_to,
+        "pairs": args.pairs,
     }
     saved = {"machine": info, "settings": settings, "results": results, "floors": floors,
              "big": big, "skipped": skipped, "filings": filings,
@@ -1129,6 +1168,14 @@ def main() -> None:
         "whole file in memory: 4.4 GiB at 100k)",
     )
     parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="With GOGEN set, run ours and gogen this many times each, alternately, on each "
+        "side-by-side file; the report takes each side's median run (the host's speed moves "
+        "from minute to minute: gogen took 18.6-25.2 s on the same file within ten minutes)",
+    )
+    parser.add_argument(
         "--others-up-to",
         type=int,
         default=0,
@@ -1213,13 +1260,7 @@ def main() -> None:
             if to_file:
                 filings.append(_file_run(Path(result.pop("out_dir")), size, args.workers))
             if gogen and policy == "statute" and size <= args.gogen_up_to:
-                print("  gogen ...", flush=True)
-                result["gogen"] = gogen_run(gogen, path, rows)
-                print(
-                    f"  gogen {result['gogen']['wall']:.1f} s: ours / gogen "
-                    f"{result['gogen']['wall'] / result['wall']:.2f}",
-                    flush=True,
-                )
+                result = side_by_side_runs(args, gogen, path, rows, result)
             results.append({**result, "policy": policy})
             print(
                 f"  {result['wall']:.1f} s, {result['people'] / result['wall']:,.0f} people/s, "
