@@ -530,13 +530,20 @@ class _LeanReader:
 
 
 def solve_text(
-    programs: ProgramSet, facts: str, *, lean: bool = False, program: str = ""
+    programs: ProgramSet,
+    facts: str,
+    *,
+    lean: bool = False,
+    program: str = "",
+    keep: list[object] | None = None,
 ) -> SolveResult:
     """Solve the programs over ``facts`` (histories and settings) and collect decisions.
 
     ``lean`` reads only what the bulk run's output files use (see the module docstring);
     ``program``, when given, is the bulk program to ground in place of the set's own
-    (:meth:`ProgramSet.bulk_program_without`).
+    (:meth:`ProgramSet.bulk_program_without`). ``keep``, when given, takes the clingo
+    control and the answer's text instead of freeing them (a process that ends without
+    teardown, whose memory the kernel takes back at once).
     """
     result = SolveResult()
 
@@ -553,7 +560,10 @@ def solve_text(
     with ctl.solve(yield_=True) as handle:
         for model in handle:
             if lean:
-                _LeanReader().absorb_all(shown_texts(model), result)
+                texts, reader = shown_texts(model), _LeanReader()
+                reader.absorb_all(texts, result)
+                if keep is not None:
+                    keep += (texts, reader)
             else:
                 for sym in model.symbols(shown=True):
                     _absorb(sym, result)
@@ -561,6 +571,8 @@ def solve_text(
         dec.sort()
     result.internal_errors.sort()
     result.seconds = {"ground": grounded - started, "solve": clock() - grounded}
+    if keep is not None:
+        keep.append(ctl)
     return result
 
 

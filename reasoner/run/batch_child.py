@@ -14,6 +14,18 @@ from typing import Any, NoReturn
 
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
+_IN_CHILD = False
+
+
+def in_batch_child() -> bool:
+    """Whether this process is a batch's forked child, which ends by ``os._exit``.
+
+    What such a child makes need not be freed: the kernel takes its memory back at once
+    when it ends, where freeing clingo's control and the batch's objects one by one costs
+    CPU time (tests/bench/analysis.md, fifth round).
+    """
+    return _IN_CHILD
+
 
 def fork_quietly() -> int:
     """``os.fork()``, without the warning Python 3.12 gives beside other threads.
@@ -40,11 +52,14 @@ def run_in_child(
     process that forked it (and so with the run: workers end with the run,
     :mod:`cmr_reason.reasoner.run.worker_watch`).
     """
+    global _IN_CHILD
+    _IN_CHILD = True
     code = 0
     try:
         watch_parent(os.getppid())
         try:
-            payload: tuple[bool, object] = (True, work(index, batch(), spec))
+            items = batch()  # kept until the exit: never freed object by object
+            payload: tuple[bool, object] = (True, work(index, items, spec))
         except BaseException as exc:  # sent to the worker, which raises it for the run
             payload = (False, exc)
         if decided is not None:

@@ -33,6 +33,7 @@ from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
 from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
+from cmr_reason.reasoner.run.batch_child import in_batch_child
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
 from cmr_reason.reasoner.run.rows import (
@@ -87,6 +88,10 @@ class BatchResult:
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
+# What a batch's forked child keeps until it ends by os._exit (batch_child.in_batch_child):
+# freeing the clingo control and the batch's objects one by one would be work the kernel
+# does at once when the child ends.
+_KEPT: list[object] = []
 
 
 def _catalogue(programs: ProgramSet) -> Catalogue:
@@ -132,7 +137,9 @@ def run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResult
     try:
         return _run_batch(index, items, spec)
     finally:
-        if enabled:
+        # A batch's child keeps its objects until it ends (_KEPT): collecting them once
+        # the batch is done would be all cost and no memory.
+        if enabled and not in_batch_child():
             gc.enable()
 
 
@@ -144,7 +151,10 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     facts, people, histories, result.accounts = _people(items, spec)
     built = clock()
     settings = settings_facts(spec.as_of, spec.scope_county) + spec.extra_facts
-    solved = solve_text(spec.programs, "".join(facts) + settings, lean=True, program=spec.program)
+    keep = _KEPT if in_batch_child() else None
+    solved = solve_text(
+        spec.programs, "".join(facts) + settings, lean=True, program=spec.program, keep=keep
+    )
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
     # The lines as csv.writer would write them (rows.csv_line: most need no quoting)
@@ -183,6 +193,8 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         "solve": seconds.get("solve", 0.0),
         "render": clock() - solved_at,
     }
+    if keep is not None:
+        keep += (items, facts, people, histories, solved, conv_lines, people_lines, case_lines)
     result.peak_rss_kib = peak_rss_kib()
     result.cpu_seconds = time.process_time() - cpu_started
     return result
