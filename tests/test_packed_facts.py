@@ -46,3 +46,41 @@ def test_missing_values_are_none_and_unpack_to_nothing():
     program = load_program_set("statute").text
     answer = shown_atoms(program + "#show birth/2.", text)
     assert not any(atom.startswith("birth(") for atom in answer)
+
+
+# Sentence parts, plain and packed: the rules read packed_sentence/5 (core/sentence.lp), and
+# core/packed_facts.lp packs a plain part into it. The same parts in both forms must give the
+# sentence's end pinned here: the longest known end, none while a part's end is unknown, the
+# judgment date for a fine alone.
+_PARTS = {
+    "c1": [("probation", 36, "month", 20110401), ("jail", 30, "day", 20080501)],
+    "c2": [("probation", 36, "month", None)],
+    "c3": [("jail", 6, "month", 20100701), ("probation", 3, "year", None)],
+    "c4": [],
+    "c5": [("jail", 10, "day", 20100111)],
+}
+_SENTENCE_SHOWS = "#show sentence_end/2. #show end_unknown/1. #show timed_sentence/1."
+_SENTENCE_ENDS = [
+    "end_unknown(c2)", "end_unknown(c3)",
+    "sentence_end(c1,20110401)", "sentence_end(c4,20080101)", "sentence_end(c5,20100111)",
+    "timed_sentence(c1)", "timed_sentence(c2)", "timed_sentence(c3)", "timed_sentence(c5)",
+]  # fmt: skip
+
+
+def _sentence_facts(packed: bool) -> str:
+    facts = ["disposition_date(c4, 20080101). sentence(c4, fine)."]
+    for cid, parts in _PARTS.items():
+        for kind, length, unit, end in parts:
+            if packed:
+                facts.append(f"packed_sentence({cid}, {kind}, {length}, {unit}, {end or 'none'}).")
+                continue
+            facts.append(f"sentence({cid}, {kind}, {length}, {unit}).")
+            if end:
+                facts.append(f"sentence_part_end({cid}, {kind}, {length}, {unit}, {end}).")
+    return "\n".join(facts)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "packed"])
+def test_sentence_parts_plain_and_packed_give_the_same_end(packed):
+    program = load_program_set("statute").text + _SENTENCE_SHOWS
+    assert shown_atoms(program, _sentence_facts(packed)) == _SENTENCE_ENDS
