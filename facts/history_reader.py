@@ -60,9 +60,14 @@ class LpRead:
 
 
 def read_lp_histories(paths: Sequence[Path]) -> LpRead:
-    """Read hand-written histories; a subject id used in two files is an error."""
+    """Read hand-written histories; a person, case or conviction id in two files is an error.
+
+    The programs key every fact by these ids: two files' convictions under one id would be
+    decided as one.
+    """
     account = RowAccount()
     read = LpRead(files=tuple(str(p) for p in paths), account=account)
+    owners: dict[tuple[str, str], Path] = {}  # (kind, id) -> the file that gave it
     for path in paths:
         doc = read_lp(path)
         file_account = FileAccount(file=str(path))
@@ -71,6 +76,15 @@ def read_lp_histories(paths: Sequence[Path]) -> LpRead:
             if history.subject_id in read.histories:
                 raise UserError(f"{path}: person {history.subject_id!r} appears in two files")
             read.histories[history.subject_id] = history
+            ids = [("case", c.case_id) for c in history.cases]
+            ids += [("conviction", c.conviction_id) for c in history.convictions]
+            for kind, key in dict.fromkeys(ids):
+                first = owners.setdefault((kind, key), path)
+                if first != path:
+                    raise UserError(
+                        f"{path}: {kind} id {key!r} is also given in {first}: give each "
+                        f"{kind} its own id"
+                    )
         for fact in doc.settings + doc.expectations:
             file_account.ignore(fact.line, fact.symbol.name)
         for line in doc.history_lines:

@@ -283,6 +283,40 @@ class _Builder:
             found.append(str(code))
         return tuple(dict.fromkeys(found))
 
+    def check_ids(self) -> None:
+        """One fact a case, conviction or arrest id, of one person: else a clear error.
+
+        The programs key every fact by these ids, so two people's convictions under one id
+        (or one case id for two cases) would be decided as one; the file is refused instead.
+        """
+        path = self.path
+        for name, arity in (("case", 4), ("conviction", 3), ("arrest", 2)):
+            seen: dict[str, Fact] = {}
+            for fact in self.of(name, arity):
+                key = _text(fact.symbol.arguments[0])
+                first = seen.setdefault(key, fact)
+                if first is fact or (name == "case" and first.symbol == fact.symbol):
+                    continue
+                owners = {_text(f.symbol.arguments[1]) for f in (first, fact)}
+                whose = (
+                    f"to two people ({', '.join(repr(o) for o in sorted(owners))})"
+                    if len(owners) > 1
+                    else "twice"
+                )
+                raise _error(
+                    path, fact.line, f"{name} id {key!r} is given {whose}, first on line "
+                    f"{first.line}: give each {name} its own id",
+                )  # fmt: skip
+        cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
+        for fact in self.of("conviction", 3):
+            pid, kid = _text(fact.symbol.arguments[1]), _text(fact.symbol.arguments[2])
+            case = cases.get(kid)
+            if case is not None and _text(case.symbol.arguments[1]) != pid:
+                raise _error(
+                    path, fact.line, f"conviction of {pid!r} in case {kid!r}, which is "
+                    f"{_text(case.symbol.arguments[1])!r}'s (line {case.line})",
+                )  # fmt: skip
+
     def histories(self) -> list[History]:
         path = self.path
         people = {_text(f.symbol.arguments[0]): f for f in self.of("person", 1)}
@@ -318,6 +352,7 @@ class _Builder:
         dismissals_of: dict[str, list[Fact]] = defaultdict(list)
         for fact in self.of("dismissed_count", 3):
             dismissals_of[_text(fact.symbol.arguments[1])].append(fact)
+        self.check_ids()
         for owner in (*convictions_of, *arrests_of, *dismissals_of):
             if owner not in people:
                 line = convictions_of.get(owner) or arrests_of.get(owner) or dismissals_of[owner]
