@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -96,7 +97,8 @@ def test_every_input_row_is_accounted_for_once(demo_run: Path) -> None:
     assert all(r["source_line"].isdigit() and r["reason"] for r in rejects)
     manifest = json.loads((demo_run / "manifest.json").read_text())
     assert manifest["inputs"][0]["rows"] == data_rows
-    assert len(manifest["inputs"][0]["sha256"]) == 64
+    # Hashed in a thread while the last batches are decided: the whole file's digest.
+    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(demo_path().read_bytes()).hexdigest()
 
 
 def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path: Path) -> None:
@@ -179,6 +181,29 @@ def test_input_with_no_usable_rows_fails_cleanly(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no usable rows" in result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_the_input_error_comes_before_the_program_made_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk program is made while the input is read; its error still comes after the read's."""
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(demo_path().read_text(encoding="utf-8").splitlines()[0] + "\n")
+    made = []
+
+    def broken(self: object, absent: object) -> str:
+        made.append(absent)
+        raise RuntimeError("the program failed")
+
+    monkeypatch.setattr(bulk_module.ProgramSet, "bulk_program_without", broken)
+    result = runner.invoke(
+        app, ["run", str(header_only), "--as-of", AS_OF, "--out", str(tmp_path / "o")]
+    )
+    assert made  # it was made, while reading
+    assert result.exit_code == 2, result.output
+    assert "no data rows" in result.output
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(tmp_path / "p")])
+    assert isinstance(result.exception, RuntimeError)  # a good input: the program's error
 
 
 def test_county_scope_keeps_priors_but_decides_only_that_county(tmp_path: Path) -> None:
