@@ -430,15 +430,22 @@ def _decide_and_write(
         orphans=read.orphans if isinstance(read, DojStream) else {},
         program=program,
     )
-    # The inputs are hashed for the manifest once the last batch is handed out, in a thread,
-    # while the workers decide the last batches (a core is then idle).
+    # Once the last batch is handed out, while the workers decide the last batches (a core is
+    # then idle): the inputs are hashed for the manifest, in a thread, and the spilled run
+    # files, all read, are removed.
     digests = FileDigests(read.files)
+
+    def handed_out() -> None:
+        digests.start()
+        if isinstance(read, DojStream):
+            read.close()
+
     subjects = _spilled(read.items(), config, kept)
     if isinstance(read, DojStream) and config.workers > 1:
         grouped = tail_batches(subjects, config.batch_size, read.routed_rows, config.workers)
     else:
         grouped = in_batches(subjects, config.batch_size)
-    batches = _Timed(_then(grouped, digests.start))
+    batches = _Timed(_then(grouped, handed_out))
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
