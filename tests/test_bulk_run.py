@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import stat
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 from cmr_reason.cli.app import app
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.run import bulk as bulk_module
+from cmr_reason.reasoner.run import pool as pool_module
 from cmr_reason.reasoner.run.contents import OUTPUT_FILES
 from cmr_reason.reasoner.run.rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
@@ -291,3 +293,19 @@ def test_run_compare_writes_each_policy_and_the_differences(tmp_path: Path) -> N
         comparison["headline"]["los-angeles-2020"]["convictions.dismissed"]
         > comparison["headline"]["statute"]["convictions.dismissed"]
     )
+
+
+def test_range_readers_are_forked_only_when_no_other_thread_runs() -> None:
+    """A reader forked beside another thread could inherit a lock that thread held."""
+    if not pool_module.forks_per_batch():
+        pytest.skip("no fork server here: readers start as the batch workers do")
+    alone = threading.active_count() == 1
+    assert (bulk_module.readers_context().get_start_method() == "fork") == alone
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert bulk_module.readers_context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()

@@ -29,7 +29,6 @@ from __future__ import annotations
 import codecs
 import re
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
@@ -274,26 +273,21 @@ def route_in_parallel(
     groups.spill()  # rows held from earlier files go first: runs merge in reading order
     temp_dir = groups.run_directory()
     width = header_width(path, codec, repair)
-    with warnings.catch_warnings():
-        # A pool may fork its readers beside another thread (a progress display): Python
-        # 3.12 warns of it. The readers take no lock of another thread: they neither print
-        # nor log.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        futures = [
-            pool.submit(
-                route_range,
-                path,
-                index,
-                part,
-                codec,
-                groups.budget,
-                str(temp_dir),
-                f"{index}-{k}-",
-                width,
-                repair,
-            )
-            for k, part in enumerate(parts)
-        ]
+    futures = [
+        pool.submit(
+            route_range,
+            path,
+            index,
+            part,
+            codec,
+            groups.budget,
+            str(temp_dir),
+            f"{index}-{k}-",
+            width,
+            repair,
+        )
+        for k, part in enumerate(parts)
+    ]
     if meanwhile is not None:
         meanwhile()
     results = [future.result() for future in futures]

@@ -18,11 +18,13 @@ import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain, islice
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -353,16 +355,26 @@ def _open_inputs(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
             temp_dir=str(scratch), repairs=repairs, meanwhile=meanwhile,
         )  # fmt: skip
-    # Large files are routed in byte ranges by that many processes at once, forked from this
-    # one where batches are forked too: they start at once, where the fork server would first
-    # import the batch code (0.6 s).
-    context = multiprocessing.get_context("fork") if forks_per_batch() else pool_context()[0]
-    with process_pool(readers, context) as pool:
+    # Large files are routed in byte ranges by that many processes at once.
+    with process_pool(readers, readers_context()) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
             temp_dir=str(scratch), pool=pool, parts=readers, repairs=repairs,
             meanwhile=meanwhile,
         )  # fmt: skip
+
+
+def readers_context() -> BaseContext:
+    """How the range readers start: forked from this process, if it is safe, else as workers.
+
+    Forked, they start at once, where the fork server would first import the batch code (0.6
+    s of the run's head). Only where batches are forked too, and only when this process runs
+    no other thread (a progress display): a thread holding a lock, stderr's say, when the
+    process forks would leave it held in the reader, which takes it when it ends.
+    """
+    if forks_per_batch() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return pool_context()[0]
 
 
 class _Timed:
