@@ -210,7 +210,7 @@ def tail_batches(
 
     Once the rows not yet handed out (of ``rows`` in all) would fill no more than the
     batches ``workers`` hold at once, the batches are :data:`TAIL_DIVISOR` times smaller
-    (a batch's own cost is about 15 ms of CPU; a core waiting for the last batch to be
+    (a batch's own cost is 10-25 ms of CPU; a core waiting for the last batch to be
     decided, up to a whole batch). The same subjects in the same order, so the same bytes.
     """
     small = max(size // TAIL_DIVISOR, 1)
@@ -367,10 +367,11 @@ def _open_inputs(
 def readers_context() -> BaseContext:
     """How the range readers start: forked from this process, if it is safe, else as workers.
 
-    Forked, they start at once, where the fork server would first import the batch code (0.6
-    s of the run's head). Only where batches are forked too, and only when this process runs
-    no other thread (a progress display): a thread holding a lock, stderr's say, when the
-    process forks would leave it held in the reader, which takes it when it ends.
+    Forked, they start at once, where the fork server would first import the batch code
+    (0.3-0.7 s of the run's head, measured under load). Only where batches are forked too,
+    and only when this process runs no other thread (a progress display): a thread holding a
+    lock, stderr's say, when the process forks would leave it held in the reader, which
+    takes it when it ends.
     """
     if forks_per_batch() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
