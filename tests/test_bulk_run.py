@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 import signal
 import stat
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from typer.testing import CliRunner
 from cmr_reason.cli.app import app
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.run import bulk as bulk_module
+from cmr_reason.reasoner.run import pool as pool_module
 from cmr_reason.reasoner.run.contents import OUTPUT_FILES
 from cmr_reason.reasoner.run.rows import CONVICTION_COLUMNS, PEOPLE_COLUMNS
 
@@ -96,7 +99,8 @@ def test_every_input_row_is_accounted_for_once(demo_run: Path) -> None:
     assert all(r["source_line"].isdigit() and r["reason"] for r in rejects)
     manifest = json.loads((demo_run / "manifest.json").read_text())
     assert manifest["inputs"][0]["rows"] == data_rows
-    assert len(manifest["inputs"][0]["sha256"]) == 64
+    # Hashed in a thread while the last batches are decided: the whole file's digest.
+    assert manifest["inputs"][0]["sha256"] == hashlib.sha256(demo_path().read_bytes()).hexdigest()
 
 
 def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path: Path) -> None:
@@ -108,6 +112,37 @@ def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path:
         reference = (demo_run / name).read_bytes()
         assert (tmp_path / "again" / name).read_bytes() == reference, name
         assert (tmp_path / "two" / name).read_bytes() == reference, name
+
+
+def test_the_last_batches_are_smaller_and_hold_every_subject_once() -> None:
+    """tail_batches: full batches, then, once the rows left fit in what the workers hold,
+    batches TAIL_DIVISOR times smaller; every subject once, in order."""
+    items = [(f"s{n:04d}", ["row"] * (1 + n % 3)) for n in range(1000)]  # 1,999 rows
+    rows = sum(len(r) for _, r in items)
+    batches = list(bulk_module.tail_batches(iter(items), 40, rows, 2))
+    assert [item for batch in batches for item in batch] == items
+    sizes = [len(batch) for batch in batches]
+    tail = sizes.index(40 // bulk_module.TAIL_DIVISOR)
+    assert set(sizes[:tail]) == {40} and set(sizes[tail:-1]) == {10} and sizes[-1] <= 10
+    left = sum(len(r) for batch in batches[tail:] for _, r in batch)
+    full = rows / len(items) * 40  # rows in a full batch
+    assert left <= 2 * 2 * full < left + full  # the tail starts as late as it may
+    assert list(bulk_module.tail_batches(iter(items[:30]), 40, 60, 2)) == [items[:30]]
+
+
+def test_a_run_with_the_smaller_last_batches_writes_the_same_bytes(
+    demo_run: Path, tmp_path: Path
+) -> None:
+    _run(tmp_path / "two", "--workers", "2", "--batch-size", "40")
+    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text(encoding="utf-8"))
+    people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
+    assert manifest["peak_rss_kib"]["worker_processes"] > -(
+        -people["total"] // 40
+    )  # a child a batch
+    assert manifest["batch_size"] == 40
+    for name in OUTPUT_FILES:
+        if name != "manifest.json":
+            assert (tmp_path / "two" / name).read_bytes() == (demo_run / name).read_bytes()
 
 
 def test_one_worker_decides_several_batches_outside_the_run_process(
@@ -181,6 +216,29 @@ def test_input_with_no_usable_rows_fails_cleanly(tmp_path: Path) -> None:
     assert not (tmp_path / "o").exists()
 
 
+def test_the_input_error_comes_before_the_program_made_while_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The bulk program is made while the input is read; its error still comes after the read's."""
+    header_only = tmp_path / "header.csv"
+    header_only.write_text(demo_path().read_text(encoding="utf-8").splitlines()[0] + "\n")
+    made = []
+
+    def broken(self: object, absent: object) -> str:
+        made.append(absent)
+        raise RuntimeError("the program failed")
+
+    monkeypatch.setattr(bulk_module.ProgramSet, "bulk_program_without", broken)
+    result = runner.invoke(
+        app, ["run", str(header_only), "--as-of", AS_OF, "--out", str(tmp_path / "o")]
+    )
+    assert made  # it was made, while reading
+    assert result.exit_code == 2, result.output
+    assert "no data rows" in result.output
+    result = runner.invoke(app, ["run", "--as-of", AS_OF, "--out", str(tmp_path / "p")])
+    assert isinstance(result.exception, RuntimeError)  # a good input: the program's error
+
+
 def test_county_scope_keeps_priors_but_decides_only_that_county(tmp_path: Path) -> None:
     history = tmp_path / "two_counties.lp"
     history.write_text(
@@ -235,3 +293,19 @@ def test_run_compare_writes_each_policy_and_the_differences(tmp_path: Path) -> N
         comparison["headline"]["los-angeles-2020"]["convictions.dismissed"]
         > comparison["headline"]["statute"]["convictions.dismissed"]
     )
+
+
+def test_range_readers_are_forked_only_when_no_other_thread_runs() -> None:
+    """A reader forked beside another thread could inherit a lock that thread held."""
+    if not pool_module.forks_per_batch():
+        pytest.skip("no fork server here: readers start as the batch workers do")
+    alone = threading.active_count() == 1
+    assert (bulk_module.readers_context().get_start_method() == "fork") == alone
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert bulk_module.readers_context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()

@@ -26,6 +26,8 @@ def _routed(path, part, width, new):
 
     account = FileAccount(str(path))
     reader = FileReader(path, 0, account, {}, sink=sink, width=width)
+    if part.lines_before is None:  # a later range: its reader counts the lines before it
+        part = doj_split.Range(part.start, part.end, doj_split.lines_before(path, part.start))
     if new:
         groups = _Recorder(sunk)
         reader.sink = groups.add

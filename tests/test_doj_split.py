@@ -9,8 +9,9 @@ from test_doj_stream import _account, _streamed, generated_files
 from test_row_accounting import generate
 
 from cmr_reason.facts.doj import split as doj_split
+from cmr_reason.facts.doj.accounting import RowAccount
 from cmr_reason.facts.doj.history_builder import build_history
-from cmr_reason.facts.doj.reader import read_doj, use_rows
+from cmr_reason.facts.doj.reader import _read_run, _unpack, read_doj, use_rows
 from cmr_reason.facts.doj.stream import stream_doj
 
 
@@ -53,10 +54,12 @@ def test_cuts_fall_at_line_ends(tmp_path):
     assert len(ranges) == 4
     assert ranges[0].start == 0 and ranges[-1].end == len(data)
     assert any(data[: r.start].count(b'"') % 2 for r in ranges)  # a cut after an open quote
+    assert ranges[0].lines_before == 0
     for before, after in pairwise(ranges):
         assert before.end == after.start
         assert data[after.start - 1 : after.start] == b"\n"
-        assert data[: after.start].count(b"\n") == after.lines_before
+        assert after.lines_before is None  # counted by the range's own reader
+        assert doj_split.lines_before(path, after.start) == data[: after.start].count(b"\n")
 
 
 def test_small_files_and_one_part_are_not_cut(tmp_path):
@@ -187,3 +190,58 @@ def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
         (23, "stray_quote"),
         (28, "bad_date:STP_EVENT_DATE"),
     ]
+
+
+@pytest.mark.parametrize("parts", [2, 7])
+def test_later_ranges_count_their_own_lines_as_the_serial_read(tmp_path, small_cuts, parts):
+    """LF line ends, no final line end, damaged rows (a quoted field over two lines, stray
+    quotes, wrong field counts): each later range counts the line ends before it itself,
+    and every row and reject keeps the serial read's line."""
+    text, _ = generate(seed=21, people=150)
+    text = text.replace("\r\n", "\n").removesuffix("\n")
+    path = tmp_path / "lf.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    ranges = doj_split.split(path, "utf-8", parts, min_bytes=1)
+    assert len(ranges) == parts
+    assert ranges[0].lines_before == 0
+    assert all(part.lines_before is None for part in ranges[1:])
+    reference = read_doj([path])
+    assert {r.reason for r in reference.account.rejects()} >= {"unclosed_quote", "stray_quote"}
+    histories, account, _ = _split_stream([path], tmp_path, parts)
+    assert small_cuts == [True]
+    assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
+    assert _account(account) == _account(reference.account)
+
+
+def test_a_range_routes_the_same_with_its_lines_counted_or_given(tmp_path):
+    """route_range counts the lines before a range as split used to count them."""
+    text, _ = generate(seed=22, people=80)
+    path = tmp_path / "g.csv"
+    path.write_text(text, encoding="utf-8", newline="")
+    _, later = doj_split.split(path, "utf-8", 2, min_bytes=1)
+    given = doj_split.Range(later.start, later.end, path.read_bytes()[: later.start].count(b"\n"))
+    results = []
+    for k, part in enumerate((later, given)):
+        folder = tmp_path / f"runs{k}"
+        folder.mkdir()
+        result = doj_split.route_range(path, 0, part, "utf-8", 1 << 20, str(folder), "t", 95)
+        assert not result.failed
+        rows = [row for run in result.runs for row in _read_run(run)]
+        results.append((_account(RowAccount([result.account])), rows, result.orphans))
+    assert results[0] == results[1]
+    lines = [_unpack(packed)[1] for _, packed_rows in results[0][1] for packed in packed_rows]
+    assert min(lines) == given.lines_before + 1  # the file's own line numbers
+
+
+def test_the_cuts_leave_later_ranges_less_to_route():
+    """A later range also counts the line ends before it: its share of the file is smaller."""
+    size = 1_000_000
+    for parts in (2, 3, 8):
+        starts = [0, *doj_split._targets(size, parts), size]
+        lengths = [after - before for before, after in pairwise(starts)]
+        assert lengths == sorted(lengths, reverse=True)
+        costs = [
+            doj_split._COUNT_SHARE * start + length
+            for start, length in zip(starts, lengths, strict=False)
+        ]
+        assert max(costs) - min(costs) <= parts  # equal but for rounding

@@ -10,7 +10,7 @@ result is the same as a serial read's.
 from __future__ import annotations
 
 import gc
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
 
@@ -33,6 +33,10 @@ from cmr_reason.facts.doj.reader import (
 from cmr_reason.facts.errors import UserError
 
 
+def _nothing() -> None:
+    """Nothing to do while a file is routed."""
+
+
 def _route_file(
     path: Path,
     index: int,
@@ -41,18 +45,23 @@ def _route_file(
     pool: Executor | None,
     parts: int,
     repair: ExcelRepair | None = None,
+    meanwhile: Callable[[], None] = _nothing,
 ) -> Routed:
     """Route one file into ``groups``: in byte ranges when possible, else serially.
 
     Byte ranges need a ``pool``, a large enough file and cuts that hold
-    (:mod:`cmr_reason.facts.doj.split`).
+    (:mod:`cmr_reason.facts.doj.split`). ``meanwhile`` is called once the ranges are being
+    routed, else before the serial read.
     """
     if pool is not None and parts > 1:
         ranges = ranges_split.split(path, codec, parts)
         if len(ranges) > 1:
-            done = ranges_split.route_in_parallel(path, index, codec, groups, pool, ranges, repair)
+            done = ranges_split.route_in_parallel(
+                path, index, codec, groups, pool, ranges, repair, meanwhile
+            )
             if done is not None:
                 return done
+    meanwhile()
     account = FileAccount(str(path))
     reader = FileReader(path, index, account, {}, sink=groups.add, repair=repair)
     read_file(reader, codec)
@@ -67,6 +76,7 @@ def stream_doj(
     pool: Executor | None = None,
     parts: int = 1,
     repairs: Repairs | None = None,
+    meanwhile: Callable[[], None] = _nothing,
 ) -> DojStream:
     """Route DOJ files, holding at most ``budget_bytes`` of rows in memory (the rest on disk).
 
@@ -74,7 +84,16 @@ def stream_doj(
     (:mod:`cmr_reason.facts.doj.split`); the result is the same as a serial read's. Close
     the result (or use it as a context manager) to remove its temporary files. ``repairs``:
     each file's Excel repair, as for :func:`~cmr_reason.facts.doj.reader.read_doj`.
+    ``meanwhile``: the caller's work that does not need the routed rows, called once, while
+    the first file's byte ranges are routed (the caller's process waits then), else before
+    its serial read; what it raises is raised.
     """
+    pending = [meanwhile]
+
+    def once() -> None:
+        if pending:
+            pending.pop()()
+
     codec = check_encoding(encoding)
     account = RowAccount()
     groups = Groups(budget_bytes, temp_dir)
@@ -86,7 +105,8 @@ def stream_doj(
         for index, given in enumerate(paths):
             path = Path(given)
             check_file(path, codec)
-            routed = _route_file(path, index, codec, groups, pool, parts, repair_of(repairs, index))
+            repair = repair_of(repairs, index)
+            routed = _route_file(path, index, codec, groups, pool, parts, repair, once)
             account.files.append(routed.account)
             stream.routed_rows += routed.rows
             stream.reader_peaks_kib += routed.peaks_kib

@@ -15,12 +15,16 @@ import csv
 import datetime as dt
 import errno
 import json
+import multiprocessing
+import multiprocessing.forkserver
 import os
+import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain, islice
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +33,11 @@ from cmr_reason.facts.doj.excel_damage import ExcelRepair, FileScan
 from cmr_reason.facts.doj.reader import DEFAULT_BUDGET_BYTES, DojStream
 from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.errors import UserError
-from cmr_reason.facts.file_hash import sha256_of
+from cmr_reason.facts.file_hash import FileDigests
 from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_histories
 from cmr_reason.facts.private_files import open_private
 from cmr_reason.facts.process_stats import peak_rss_kib
-from cmr_reason.reasoner.engine.catalogue import load_catalogue
+from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.solver import absent_settings
 from cmr_reason.reasoner.run.batch_child import BatchProcessLost
@@ -52,6 +56,7 @@ from cmr_reason.reasoner.run.input_check import (
 from cmr_reason.reasoner.run.inputs import input_entry
 from cmr_reason.reasoner.run.pool import (
     decided_batches,
+    forks_per_batch,
     in_batch_order,
     in_batches,
     pool_context,
@@ -70,6 +75,10 @@ from cmr_reason.reasoner.run.scratch_dir import scratch_dir
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
 
 DEFAULT_BATCH = 1000
+#: The run's last batches are this many times smaller, so that the workers end together: the
+#: last batch of one would otherwise be decided alone while the other workers wait.
+TAIL_DIVISOR = 4
+_HELD = 2  # batches a worker holds at once (fork_pool.HELD): the tail is that many a worker
 MAX_DASK_READERS = 8  # processes that read a large file for the Dask engine (the client's cores)
 ENGINES = ("local", "dask")
 # Errors of a file system that is full or refuses writes (the rest are reported as they are).
@@ -146,6 +155,89 @@ def _results(
     yield from decided_batches(run_batch, batches, spec, workers)
 
 
+class _Ahead:
+    """What deciding needs that the routed rows do not change, made while the file is routed.
+
+    The rule catalogue, the run's bulk program (pruned by its settings) and the fork server
+    of the batch workers (:func:`~cmr_reason.reasoner.run.pool.pool_context`) are made or
+    started by :meth:`start`, which the read calls while the range readers route and this
+    process only waits for them (:func:`~cmr_reason.facts.doj.stream.stream_doj`), else when
+    first needed. An error is kept and raised by :meth:`made`, where the work was done before
+    (after the read), so a run that fails both ways reports what it reported before.
+    """
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.started = False
+        self._made: tuple[Catalogue, str] | None = None
+        self._error: Exception | None = None
+
+    def start(self) -> None:
+        """Make what is needed (once); start the fork server if the batches will use it."""
+        if self.started:
+            return
+        self.started = True
+        config = self.config
+        if config.engine == "local" and config.workers > 1 and forks_per_batch():
+            pool_context()  # the fork server's preload
+            # It imports the batch code in its own process, beside the readers; a failure
+            # here is the pool's to report when it starts.
+            with contextlib.suppress(Exception):
+                multiprocessing.forkserver.ensure_running()
+        try:
+            catalogue = load_catalogue(config.programs)
+            program = config.programs.bulk_program_without(
+                absent_settings(config.county, config.extra_facts)
+            )
+        except Exception as exc:  # raised by made(), after the read as before
+            self._error = exc
+        else:
+            self._made = (catalogue, program)
+
+    def made(self) -> tuple[Catalogue, str]:
+        """The catalogue and the bulk program."""
+        self.start()
+        if self._error is not None:
+            raise self._error
+        assert self._made is not None
+        return self._made
+
+
+def tail_batches(
+    items: Iterable[tuple[str, Sequence[Any]]], size: int, rows: int, workers: int
+) -> Iterator[list[tuple[str, Sequence[Any]]]]:
+    """``items`` (subjects and their rows) in batches of ``size``, smaller at the end.
+
+    Once the rows not yet handed out (of ``rows`` in all) would fill no more than the
+    batches ``workers`` hold at once, the batches are :data:`TAIL_DIVISOR` times smaller
+    (a batch's own cost is 10-25 ms of CPU; a core waiting for the last batch to be
+    decided, up to a whole batch). The same subjects in the same order, so the same bytes.
+    """
+    small = max(size // TAIL_DIVISOR, 1)
+    wanted = size
+    batch: list[tuple[str, Sequence[Any]]] = []
+    held = handed = people = 0  # rows in the batch, rows and people handed out
+    for item in items:
+        batch.append(item)
+        held += len(item[1])
+        if len(batch) >= wanted:
+            yield batch
+            handed += held
+            people += len(batch)
+            batch = []
+            held = 0
+            if wanted == size and rows - handed <= _HELD * workers * size * handed / people:
+                wanted = small
+    if batch:
+        yield batch
+
+
+def _then(items: Iterator[Any], done: Callable[[], None]) -> Iterator[Any]:
+    """``items``, then ``done()`` once they are exhausted."""
+    yield from items
+    done()
+
+
 def _write_rejects(path: Path, account: RowAccount) -> None:
     with open_private(path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -193,9 +285,12 @@ def run(
             scratch = scratch_dir(config.temp_dir)
         except OSError as exc:
             raise _temp_failed(exc, config, kept) from None
-        with scratch as folder, _inputs(config, folder, kept) as read:
+        ahead = _Ahead(config)
+        with scratch as folder, _inputs(config, folder, kept, ahead.start) as read:
             try:
-                report = _decide_and_write(config, read, build, folder, progress, started, kept)
+                report = _decide_and_write(
+                    config, read, build, folder, progress, started, kept, ahead
+                )
             except OSError as exc:
                 raise write_failed(exc, f"the run {config.out_dir}", kept) from None
             except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
@@ -245,23 +340,42 @@ def excel_scans(config: RunConfig) -> list[FileScan]:
 
 
 def _open_inputs(
-    config: RunConfig, scratch: Path, repairs: list[ExcelRepair | None]
+    config: RunConfig,
+    scratch: Path,
+    repairs: list[ExcelRepair | None],
+    meanwhile: Callable[[], None],
 ) -> DojStream | LpRead:
+    """The inputs read; ``meanwhile`` is called while the first file is (see stream_doj)."""
     if input_kind(config.inputs) == "lp":
+        meanwhile()
         return read_lp_histories(config.inputs)
     readers = _reader_count(config)
     if readers < 2:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=str(scratch), repairs=repairs,
+            temp_dir=str(scratch), repairs=repairs, meanwhile=meanwhile,
         )  # fmt: skip
     # Large files are routed in byte ranges by that many processes at once.
-    context, _ = pool_context()
-    with process_pool(readers, context) as pool:
+    with process_pool(readers, readers_context()) as pool:
         return stream_doj(
             config.inputs, config.encoding, budget_bytes=config.memory_budget,
             temp_dir=str(scratch), pool=pool, parts=readers, repairs=repairs,
+            meanwhile=meanwhile,
         )  # fmt: skip
+
+
+def readers_context() -> BaseContext:
+    """How the range readers start: forked from this process, if it is safe, else as workers.
+
+    Forked, they start at once, where the fork server would first import the batch code
+    (0.3-0.7 s of the run's head, measured under load). Only where batches are forked too,
+    and only when this process runs no other thread (a progress display): a thread holding a
+    lock, stderr's say, when the process forks would leave it held in the reader, which
+    takes it when it ends.
+    """
+    if forks_per_batch() and threading.active_count() == 1:
+        return multiprocessing.get_context("fork")
+    return pool_context()[0]
 
 
 class _Timed:
@@ -283,13 +397,18 @@ class _Timed:
 
 
 @contextlib.contextmanager
-def _inputs(config: RunConfig, scratch: Path, kept: str) -> Iterator[DojStream | LpRead]:
-    """The run's inputs, opened for reading (a DOJ stream is closed at the end)."""
+def _inputs(
+    config: RunConfig, scratch: Path, kept: str, meanwhile: Callable[[], None]
+) -> Iterator[DojStream | LpRead]:
+    """The run's inputs, opened for reading (a DOJ stream is closed at the end).
+
+    ``meanwhile`` is called while the first file is read (:func:`_open_inputs`).
+    """
     if config.engine not in ENGINES:
         raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
     checkpoint("reading")
     try:
-        read = _open_inputs(config, scratch, repairs_of(excel_scans(config)))
+        read = _open_inputs(config, scratch, repairs_of(excel_scans(config)), meanwhile)
     except OSError as exc:
         if exc.errno in _DISK_ERRNOS:
             raise _temp_failed(exc, config, kept) from None
@@ -309,22 +428,37 @@ def _decide_and_write(
     progress: ProgressHook | None,
     started: float,
     kept: str,
+    ahead: _Ahead,
 ) -> RunReport:
     clock = time.perf_counter
     read_seconds = clock() - started
+    catalogue, program = ahead.made()
     spec = BatchSpec(
         programs=config.programs,
         as_of=config.as_of,
         scope_county=config.county,
         files=read.files,
         extra_facts=config.extra_facts,
-        catalogue=load_catalogue(config.programs),
+        catalogue=catalogue,
         orphans=read.orphans if isinstance(read, DojStream) else {},
-        program=config.programs.bulk_program_without(
-            absent_settings(config.county, config.extra_facts)
-        ),
+        program=program,
     )
-    batches = _Timed(in_batches(_spilled(read.items(), config, kept), config.batch_size))
+    # Once the last batch is handed out, while the workers decide the last batches (a core is
+    # then idle): the inputs are hashed for the manifest, in a thread, and the spilled run
+    # files, all read, are removed.
+    digests = FileDigests(read.files)
+
+    def handed_out() -> None:
+        digests.start()
+        if isinstance(read, DojStream):
+            read.close()
+
+    subjects = _spilled(read.items(), config, kept)
+    if isinstance(read, DojStream) and config.workers > 1:
+        grouped = tail_batches(subjects, config.batch_size, read.routed_rows, config.workers)
+    else:
+        grouped = in_batches(subjects, config.batch_size)
+    batches = _Timed(_then(grouped, handed_out))
     summary = ImpactSummary()
     internal_errors: list[str] = []
     stage_seconds: dict[str, float] = {}
@@ -435,7 +569,7 @@ def _decide_and_write(
             input_entry(
                 path,
                 config.out_dir,
-                sha256_of(Path(path)),
+                digests.of(path),
                 next((fa.rows_in for fa in read.account.files if fa.file == str(path)), 0),
             )
             for path in read.files

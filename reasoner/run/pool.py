@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pickle
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from functools import partial
@@ -73,7 +74,14 @@ _CHILDREN: list[tuple[int, int]] = []
 
 
 def start_worker(run_pid: int) -> None:
-    """A pool worker's start: end with the run (process ``run_pid``)."""
+    """A pool worker's start: end with the run (process ``run_pid``), and on SIGTERM or SIGHUP.
+
+    A worker forked from the run itself (the range readers) would otherwise keep the run's
+    handlers, which unwind the run.
+    """
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     watch_parent(run_pid)
 
 
