@@ -56,11 +56,14 @@ def served(web: Any) -> Iterator[str]:
     """The web app ``web`` on a free local port, in a thread: its base URL."""
     from waitress import create_server
 
-    server = create_server(web, host="127.0.0.1", port=0, threads=4)
+    # poll(), not select(): a socket closed by close() while the loop waits is reported to
+    # the loop (POLLNVAL), where select() raised EBADF in the server's thread.
+    server = create_server(web, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
     server.close()
+    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")
