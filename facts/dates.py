@@ -61,3 +61,35 @@ def part_end(disposition: date | None, length: int | None, unit: str | None) -> 
     if disposition is None or length is None or unit is None:
         return None
     return add_period(disposition, length, unit)
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def part_end_yyyymmdd(disposition: int, length: int, unit: str) -> int | None:
+    """:func:`part_end` of a ``YYYYMMDD`` integer, as an integer (the bulk run's facts).
+
+    The same value without the cached date arithmetic (each batch's cache starts empty):
+    ``tests/test_direct_facts.py`` compares the two over every day of several years.
+    """
+    if unit == "month" or unit == "year":
+        index = disposition // 100 % 100 - 1 + (length * 12 if unit == "year" else length)
+        year = disposition // 10000 + index // 12
+        if year > 9999:  # past what a date can hold: part_end gives None
+            return None
+        month = index % 12 + 1
+        day = disposition % 100
+        if day > 28:  # a day past the month's end falls on its last day
+            day = min(
+                day, _MONTH_DAYS[month - 1] if month != 2 else calendar.monthrange(year, 2)[1]
+            )
+        return year * 10000 + month * 100 + day
+    if unit != "day":
+        return None
+    try:
+        end = date(disposition // 10000, disposition // 100 % 100, disposition % 100) + timedelta(
+            days=length
+        )
+    except OverflowError:
+        return None
+    return end.year * 10000 + end.month * 100 + end.day

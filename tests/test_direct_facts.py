@@ -10,6 +10,7 @@ damaged rows.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import random
 
@@ -18,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_row_accounting import generate
 
+from cmr_reason.facts.dates import part_end, part_end_yyyymmdd, to_yyyymmdd
 from cmr_reason.facts.doj.columns import COLUMNS
 from cmr_reason.facts.doj.direct import direct_person
 from cmr_reason.facts.doj.history_builder import build_history
@@ -167,3 +169,26 @@ def test_direct_path_on_synthetic_files_with_damaged_rows(tmp_path):
     path = tmp_path / "synth.csv"
     write_file(path, people=1500, seed=11, malformed_rate=0.03)
     assert _compare([str(path), str(demo_path())]) > 1500
+
+
+def test_part_end_of_an_integer_date_equals_part_end():
+    """Every day of a leap and a plain year, and the last years a date can hold.
+
+    Month ends (31 January plus a month, 29 February plus a year), lengths that cross
+    years, and ends past year 9999 (None, as ``part_end`` gives).
+    """
+    days = []
+    for first, last in (
+        (dt.date(2019, 12, 1), dt.date(2021, 3, 1)),
+        (dt.date(9998, 1, 1), dt.date(9999, 12, 31)),
+    ):
+        days += map(dt.date.fromordinal, range(first.toordinal(), last.toordinal() + 1))
+    compared = 0
+    for day in days:
+        for length in (0, 1, 2, 11, 12, 13, 59, 3650, 99999):
+            for unit in ("day", "month", "year", "week"):
+                expected = part_end(day, length, unit)
+                got = part_end_yyyymmdd(to_yyyymmdd(day), length, unit)
+                assert got == (to_yyyymmdd(expected) if expected else None), (day, length, unit)
+                compared += 1
+    assert compared == len(days) * 36

@@ -9,6 +9,8 @@ line and reason) and leave out the same subjects.
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import random
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -18,15 +20,21 @@ from test_direct_facts import _files
 
 from cmr_reason.facts.doj.accounting import FileAccount
 from cmr_reason.facts.doj.reader import (
+    _BAD,
     _FIELD_SEP,
+    _K,
+    _KEPT_COLUMNS,
     _PART_SEP,
     REJECTED,
     FileReader,
     Orphans,
     Packed,
+    _charge_text,
+    _level,
     _RowError,
     _unpack,
     attach_orphans,
+    parse_date,
     use_rows,
 )
 from cmr_reason.facts.doj.rows import Subject
@@ -126,3 +134,89 @@ def test_use_rows_on_messy_generated_files(tmp_path, seed):
     rng = random.Random(seed)
     paths = _files(rng, tmp_path, 60)
     assert _compare(paths, seed) > 0
+
+
+def _calendar_date(text: str) -> int | None:
+    """``parse_date`` as it was: every 8-digit value checked by building its date."""
+    if not text or not text.strip("0"):
+        return None
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return _BAD
+    try:
+        dt.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return _BAD
+    return int(text)
+
+
+def test_parse_date_equals_the_calendar():
+    """Days 00-32 of months 00-13 of plain, leap and edge years, and malformed texts."""
+    texts = [
+        f"{year:04d}{month:02d}{day:02d}"
+        for year in (0, 1, 1900, 1999, 2000, 2019, 2020, 2100, 9999)
+        for month in range(14)
+        for day in range(33)
+    ]
+    texts += [
+        "",
+        "0",
+        "00000000",
+        "2020011",
+        "202001011",
+        "2020-1-1",
+        "\uff12\uff10\uff12\uff10\uff10\uff11\uff10\uff11",
+    ]
+    assert [parse_date(text) for text in texts] == [_calendar_date(text) for text in texts]
+    assert parse_date("20200229") == 20200229 and parse_date("20190229") == _BAD
+
+
+_CHARGES = ("", "11357(B) HS-POSSESS", "see comment for charge", "SEE COMMENT FOR CHARGE")
+
+
+def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_them():
+    """Every mix of the three charge columns, conviction statuses and types of crime.
+
+    ``court`` and ``arrest`` find the charge and the level inline; ``_charge_text`` and
+    ``_level`` are the reference (blank and ``SEE COMMENT`` columns passed over, a status
+    not known falling back to the type of crime, with its flag).
+    """
+    reader = FileReader(Path("f.csv"), 0, FileAccount("f.csv"), {}, share_values=False)
+    compared = 0
+    for number, (conv, offense, comment, status, conv_toc, toc) in enumerate(
+        itertools.product(
+            _CHARGES,
+            _CHARGES,
+            ("", "11360 HS-TRANSPORT"),
+            ("FELONY", "misdemeanor", "", "OTHER"),
+            ("", "F"),
+            ("", "m"),
+        )
+    ):
+        row = [""] * len(_KEPT_COLUMNS)
+        row[_K.CNT_ORDER] = "001002003004"
+        row[_K.STP_EVENT_DATE] = "20200101"
+        row[_K.DISP_DESCR] = "CONVICTED"
+        row[_K.CONV_OFFENSE_DESCR], row[_K.OFFENSE_DESCR], row[_K.COMMENT_TEXT] = (
+            conv,
+            offense,
+            comment,
+        )
+        row[_K.CONV_STAT_DESCR], row[_K.CONV_OFFENSE_TOC], row[_K.OFFENSE_TOC] = (
+            status,
+            conv_toc,
+            toc,
+        )
+        text, column = _charge_text(row)
+        subject = Subject()
+        assert reader.arrest(row, number, subject) == "arrest"
+        assert subject.arrests["001002"][0].charge_text == text
+        if not text:
+            with pytest.raises(_RowError, match="empty_charge"):
+                reader.court(row, number, Subject())
+            continue
+        assert reader.court(row, number, subject) == "conviction"
+        kept = subject.counts["001002003004"][0]
+        assert (kept.charge_text, kept.charge_column) == (text, column)
+        assert (kept.level, kept.level_flag) == _level(row, column)
+        compared += 1
+    assert compared == 4 * 4 * 2 * 4 * 2 * 2 - 3 * 3 * 4 * 2 * 2

@@ -18,7 +18,7 @@ from functools import lru_cache
 from operator import itemgetter
 
 from cmr_reason.facts.charge_normaliser import normalise_charge
-from cmr_reason.facts.dates import from_yyyymmdd, part_end, to_yyyymmdd
+from cmr_reason.facts.dates import part_end_yyyymmdd, to_yyyymmdd
 from cmr_reason.facts.doj.history_builder import (
     _charge,
     _count_flags,
@@ -98,10 +98,10 @@ def _court_place(code: str, description: str) -> str:
 
 @lru_cache(maxsize=1 << 16)
 def _part_end(disposition: int | None, length: int | None, unit: str | None) -> str:
-    if disposition is None:
+    if disposition is None or length is None or unit is None:
         return "none"
-    end = part_end(from_yyyymmdd(disposition), length, unit)
-    return str(to_yyyymmdd(end)) if end else "none"
+    end = part_end_yyyymmdd(disposition, length, unit)
+    return "none" if end is None else str(end)
 
 
 def _day(value: int | None) -> str:
@@ -196,11 +196,8 @@ def _cases(
             head = min(rows, key=_file_line)
             numbers = tuple(sorted({n for r in rows for n in (r.ofn, r.crt_case) if n}))
         case_id = f"{sid}:{step}"
-        cases[case_id] = LeanCase(
-            county=head.county,
-            court=head.ori_descr,
-            case_numbers=numbers,
-            date=head.step_date if head.step_date else head.disp_date,
+        cases[case_id] = LeanCase(  # county, court, case_numbers, date (positional)
+            head.county, head.ori_descr, numbers, head.step_date or head.disp_date
         )
         courts[case_id] = _court_place(head.ori_code, head.ori_descr)
     return cases, courts
@@ -307,18 +304,18 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         if count_flags:
             count_flags.sort()
             facts += [f"data_flag({cid}, {flag})." for flag in count_flags]
-        lean = LeanConviction(
-            conviction_id=cid_text,
-            case_id=case_id,
-            file=files[rows[0].file],
-            line=_first_line(rows),
-            county=first.county,
-            disposition_date=disposition,
-            charge=charge,
-            code_section=code,
-            level=first.level or "",
-            court=first.ori_descr,
-            case_numbers=cases[case_id].case_numbers,
+        lean = LeanConviction(  # positional (as declared): cheaper than by keyword
+            cid_text,  # conviction_id
+            case_id,
+            files[rows[0].file],  # file
+            _first_line(rows),  # line
+            first.county,
+            disposition,  # disposition_date
+            charge,
+            code,  # code_section
+            first.level or "",  # level
+            first.ori_descr,  # court
+            cases[case_id].case_numbers,
         )
         key = (disposition if disposition is not None else _LAST, cid_text)
         convictions.append((key, lean, facts))

@@ -122,9 +122,15 @@ def parse_date(text: str) -> int | None:
     if len(text) != 8 or not text.isascii() or not text.isdigit():
         return _BAD
     value = int(text)
-    try:
-        from_yyyymmdd(value)
-    except ValueError:
+    day = value % 100
+    if day > 28 or day == 0:  # rare: only then can the day or month be out of range
+        try:
+            from_yyyymmdd(value)
+        except ValueError:
+            return _BAD
+        return value
+    month = value // 100 % 100
+    if month == 0 or month > 12 or value < 10000:  # month or year 0 (from_yyyymmdd refuses)
         return _BAD
     return value
 
@@ -643,11 +649,15 @@ class FileReader:
                 "a later disposition with neither DISP_DATE nor STP_EVENT_DATE",
             )
         disposition = disposition.upper()
-        text = row[_K.CONV_OFFENSE_DESCR]
-        if text and text.upper() != _SEE_COMMENT:  # the usual case of _charge_text
+        text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
+        if text and text.upper() != _SEE_COMMENT:
             column = "CONV_OFFENSE_DESCR"
         else:
-            text, column = _charge_text(row)
+            text = row[_K.OFFENSE_DESCR]
+            if text and text.upper() != _SEE_COMMENT:
+                column = "OFFENSE_DESCR"
+            else:
+                text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
         sentence: tuple[str, int | None, str | None] = ("", None, None)
         level, level_flag = None, ""
         if convicted:
@@ -655,7 +665,9 @@ class FileReader:
                 raise _RowError(
                     "empty_charge", "no charge in CONV_OFFENSE_DESCR, OFFENSE_DESCR or COMMENT_TEXT"
                 )
-            level, level_flag = _level(row, column)
+            level = _LEVELS.get(row[_K.CONV_STAT_DESCR].upper())
+            if level is None:
+                level, level_flag = _level(row, column)
             sentence = _sentence_of(
                 row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE]
             )
@@ -698,7 +710,11 @@ class FileReader:
         cyc_date = parse_date(row[_K.CYC_DATE])
         if step_date == _BAD or cyc_date == _BAD:  # raises for the first
             _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
-        text, _ = _charge_text(row)
+        text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
+        if not text or text.upper() == _SEE_COMMENT:
+            text = row[_K.OFFENSE_DESCR]
+            if not text or text.upper() == _SEE_COMMENT:
+                text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
         if self.share_values:
