@@ -51,6 +51,11 @@ def require(*modules: str) -> None:
         pytest.skip(missing, allow_module_level=True)
 
 
+# The longest wait for a page: a wait ends as soon as the page shows what it waits for, so a
+# long limit costs nothing when all is well; on a machine loaded by other test runs a page
+# may take over 15 s (a browser test timed out twice while two suites and benchmarks ran).
+WAIT_SECONDS = 60
+
 @contextmanager
 def served(web: Any) -> Iterator[str]:
     """The web app ``web`` on a free local port, in a thread: its base URL."""
@@ -88,7 +93,7 @@ def browser() -> Iterator[WebDriver]:
     driver.quit()
 
 
-def wait(driver: WebDriver, css: str, seconds: float = 15) -> None:
+def wait(driver: WebDriver, css: str, seconds: float = WAIT_SECONDS) -> None:
     """Wait until the page shows ``css``."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
@@ -96,7 +101,7 @@ def wait(driver: WebDriver, css: str, seconds: float = 15) -> None:
     WebDriverWait(driver, seconds).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
 
 
-def click(driver: WebDriver, css: str, then: str, seconds: float = 15) -> None:
+def click(driver: WebDriver, css: str, then: str, seconds: float = WAIT_SECONDS) -> None:
     """Click ``css`` and wait for the next page to show ``then`` (not the old page's)."""
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
