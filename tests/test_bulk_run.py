@@ -133,31 +133,33 @@ def test_the_last_batches_are_smaller_and_hold_every_subject_once() -> None:
 def test_a_run_with_the_smaller_last_batches_writes_the_same_bytes(
     demo_run: Path, tmp_path: Path
 ) -> None:
-    _run(tmp_path / "two", "--workers", "2", "--batch-size", "40")
-    manifest = json.loads((tmp_path / "two" / "manifest.json").read_text(encoding="utf-8"))
-    people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
-    assert manifest["peak_rss_kib"]["worker_processes"] > -(
-        -people["total"] // 40
-    )  # a child a batch
+    manifest, batches = _run_in_batches_of_40(tmp_path / "two", demo_run, workers=2)
+    # a child a batch, and the last ones smaller: more batches than 40 people each make
+    assert manifest["peak_rss_kib"]["worker_processes"] > batches
     assert manifest["batch_size"] == 40
-    for name in OUTPUT_FILES:
-        if name != "manifest.json":
-            assert (tmp_path / "two" / name).read_bytes() == (demo_run / name).read_bytes()
 
 
 def test_one_worker_decides_several_batches_outside_the_run_process(
     demo_run: Path, tmp_path: Path
 ) -> None:
     """Clingo never frees its symbol table: a run of many batches must not grow the parent."""
-    _run(tmp_path / "one", "--workers", "1", "--batch-size", "40")
-    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text(encoding="utf-8"))
-    people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
-    batches = -(-people["total"] // 40)
+    manifest, batches = _run_in_batches_of_40(tmp_path / "one", demo_run, workers=1)
     assert batches > 2
     assert manifest["peak_rss_kib"]["worker_processes"] == batches  # a child a batch
+
+
+def _run_in_batches_of_40(out: Path, demo_run: Path, workers: int) -> tuple[dict, int]:
+    """The demo run again in batches of 40 people: its manifest and the number of such batches.
+
+    Every output file but the manifest (timings, peaks) must be the demo run's, byte for byte.
+    """
+    _run(out, "--workers", str(workers), "--batch-size", "40")
     for name in OUTPUT_FILES:
         if name != "manifest.json":
-            assert (tmp_path / "one" / name).read_bytes() == (demo_run / name).read_bytes()
+            assert (out / name).read_bytes() == (demo_run / name).read_bytes(), name
+    people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    return manifest, -(-people["total"] // 40)
 
 
 def test_a_batch_process_killed_gives_one_line_and_leaves_nothing(
