@@ -56,6 +56,7 @@ def require(*modules: str) -> None:
 # may take over 15 s (a browser test timed out twice while two suites and benchmarks ran).
 WAIT_SECONDS = 60
 
+
 @contextmanager
 def served(web: Any) -> Iterator[str]:
     """The web app ``web`` on a free local port, in a thread: its base URL."""
@@ -103,7 +104,7 @@ def wait(driver: WebDriver, css: str, seconds: float = WAIT_SECONDS) -> None:
 
 def click(driver: WebDriver, css: str, then: str, seconds: float = WAIT_SECONDS) -> None:
     """Click ``css`` and wait for the next page to show ``then`` (not the old page's)."""
-    from selenium.common.exceptions import WebDriverException
+    from selenium.common.exceptions import TimeoutException, WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import WebDriverWait
@@ -115,8 +116,24 @@ def click(driver: WebDriver, css: str, then: str, seconds: float = WAIT_SECONDS)
     # While the page changes, Chrome may answer a question about the old page's element
     # with an inspector error ("Node ... does not belong to the document") instead of a
     # stale-element error: ask again until it says stale.
-    WebDriverWait(driver, 15, ignored_exceptions=(WebDriverException,)).until(staleness_of(old))
-    wait(driver, then, seconds)
+    try:
+        WebDriverWait(driver, seconds, ignored_exceptions=(WebDriverException,)).until(
+            staleness_of(old)
+        )
+        wait(driver, then, seconds)
+    except TimeoutException:  # say where the browser is, and what the page says
+        raise AssertionError(f"clicked {css}, waited for {then}: {page_state(driver)}") from None
+
+
+def page_state(driver: WebDriver) -> str:
+    """The page's address and the start of its text (flash messages and errors come first)."""
+    from selenium.webdriver.common.by import By
+
+    try:
+        text = " ".join(driver.find_element(By.TAG_NAME, "body").text.split())
+    except Exception as exc:  # a diagnostic must not hide the failure
+        text = f"(no text: {type(exc).__name__})"
+    return f"at {driver.current_url}: {text[:600]}"
 
 
 def shot(driver: WebDriver, folder: Path, name: str) -> None:
