@@ -51,10 +51,8 @@ def require(*modules: str) -> None:
         pytest.skip(missing, allow_module_level=True)
 
 
-# The longest wait for a page: a wait ends as soon as the page shows what it waits for, so a
-# long limit costs nothing when all is well; on a machine loaded by other test runs a page
-# may take over 15 s (a browser test timed out twice while two suites and benchmarks ran).
-WAIT_SECONDS = 60
+# The longest wait for a page (a wait ends as soon as the page shows what it waits for).
+WAIT_SECONDS = 15
 
 
 @contextmanager
