@@ -114,31 +114,6 @@ def test_two_runs_and_worker_counts_are_byte_identical(demo_run: Path, tmp_path:
         assert (tmp_path / "two" / name).read_bytes() == reference, name
 
 
-def test_the_last_batches_are_smaller_and_hold_every_subject_once() -> None:
-    """tail_batches: full batches, then, once the rows left fit in what the workers hold,
-    batches TAIL_DIVISOR times smaller; every subject once, in order."""
-    items = [(f"s{n:04d}", ["row"] * (1 + n % 3)) for n in range(1000)]  # 1,999 rows
-    rows = sum(len(r) for _, r in items)
-    batches = list(bulk_module.tail_batches(iter(items), 40, rows, 2))
-    assert [item for batch in batches for item in batch] == items
-    sizes = [len(batch) for batch in batches]
-    tail = sizes.index(40 // bulk_module.TAIL_DIVISOR)
-    assert set(sizes[:tail]) == {40} and set(sizes[tail:-1]) == {10} and sizes[-1] <= 10
-    left = sum(len(r) for batch in batches[tail:] for _, r in batch)
-    full = rows / len(items) * 40  # rows in a full batch
-    assert left <= 2 * 2 * full < left + full  # the tail starts as late as it may
-    assert list(bulk_module.tail_batches(iter(items[:30]), 40, 60, 2)) == [items[:30]]
-
-
-def test_a_run_with_the_smaller_last_batches_writes_the_same_bytes(
-    demo_run: Path, tmp_path: Path
-) -> None:
-    manifest, batches = _run_in_batches_of_40(tmp_path / "two", demo_run, workers=2)
-    # a child a batch, and the last ones smaller: more batches than 40 people each make
-    assert manifest["peak_rss_kib"]["worker_processes"] > batches
-    assert manifest["batch_size"] == 40
-
-
 def test_one_worker_decides_several_batches_outside_the_run_process(
     demo_run: Path, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ import multiprocessing.forkserver
 import os
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from itertools import chain, islice
@@ -75,10 +75,6 @@ from cmr_reason.reasoner.run.scratch_dir import scratch_dir
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
 
 DEFAULT_BATCH = 1000
-#: The run's last batches are this many times smaller, so that the workers end together: the
-#: last batch of one would otherwise be decided alone while the other workers wait.
-TAIL_DIVISOR = 4
-_HELD = 2  # batches a worker holds at once (fork_pool.HELD): the tail is that many a worker
 MAX_DASK_READERS = 8  # processes that read a large file for the Dask engine (the client's cores)
 ENGINES = ("local", "dask")
 # Errors of a file system that is full or refuses writes (the rest are reported as they are).
@@ -201,35 +197,6 @@ class _Ahead:
             raise self._error
         assert self._made is not None
         return self._made
-
-
-def tail_batches(
-    items: Iterable[tuple[str, Sequence[Any]]], size: int, rows: int, workers: int
-) -> Iterator[list[tuple[str, Sequence[Any]]]]:
-    """``items`` (subjects and their rows) in batches of ``size``, smaller at the end.
-
-    Once the rows not yet handed out (of ``rows`` in all) would fill no more than the
-    batches ``workers`` hold at once, the batches are :data:`TAIL_DIVISOR` times smaller
-    (a batch's own cost is 10-25 ms of CPU; a core waiting for the last batch to be
-    decided, up to a whole batch). The same subjects in the same order, so the same bytes.
-    """
-    small = max(size // TAIL_DIVISOR, 1)
-    wanted = size
-    batch: list[tuple[str, Sequence[Any]]] = []
-    held = handed = people = 0  # rows in the batch, rows and people handed out
-    for item in items:
-        batch.append(item)
-        held += len(item[1])
-        if len(batch) >= wanted:
-            yield batch
-            handed += held
-            people += len(batch)
-            batch = []
-            held = 0
-            if wanted == size and rows - handed <= _HELD * workers * size * handed / people:
-                wanted = small
-    if batch:
-        yield batch
 
 
 def _then(items: Iterator[Any], done: Callable[[], None]) -> Iterator[Any]:
@@ -453,11 +420,7 @@ def _decide_and_write(
         if isinstance(read, DojStream):
             read.close()
 
-    subjects = _spilled(read.items(), config, kept)
-    if isinstance(read, DojStream) and config.workers > 1:
-        grouped = tail_batches(subjects, config.batch_size, read.routed_rows, config.workers)
-    else:
-        grouped = in_batches(subjects, config.batch_size)
+    grouped = in_batches(_spilled(read.items(), config, kept), config.batch_size)
     batches = _Timed(_then(grouped, handed_out))
     summary = ImpactSummary()
     internal_errors: list[str] = []
