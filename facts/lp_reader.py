@@ -283,7 +283,7 @@ class _Builder:
             found.append(str(code))
         return tuple(dict.fromkeys(found))
 
-    def check_ids(self) -> None:
+    def check_ids(self, cases: dict[str, Fact]) -> None:
         """One fact a case, conviction or arrest id, of one person: else a clear error.
 
         The programs key every fact by these ids, so two people's convictions under one id
@@ -307,8 +307,7 @@ class _Builder:
                     path, fact.line, f"{name} id {key!r} is given {whose}, first on line "
                     f"{first.line}: give each {name} its own id",
                 )  # fmt: skip
-        cases = {_text(f.symbol.arguments[0]): f for f in self.of("case", 4)}
-        for fact in self.of("conviction", 3):
+        for fact in self.of("conviction", 3):  # ``cases``: each case id's (one) fact
             pid, kid = _text(fact.symbol.arguments[1]), _text(fact.symbol.arguments[2])
             case = cases.get(kid)
             if case is not None and _text(case.symbol.arguments[1]) != pid:
@@ -352,7 +351,7 @@ class _Builder:
         dismissals_of: dict[str, list[Fact]] = defaultdict(list)
         for fact in self.of("dismissed_count", 3):
             dismissals_of[_text(fact.symbol.arguments[1])].append(fact)
-        self.check_ids()
+        self.check_ids(cases)
         for owner in (*convictions_of, *arrests_of, *dismissals_of):
             if owner not in people:
                 line = convictions_of.get(owner) or arrests_of.get(owner) or dismissals_of[owner]

@@ -118,23 +118,15 @@ def test_one_worker_decides_several_batches_outside_the_run_process(
     demo_run: Path, tmp_path: Path
 ) -> None:
     """Clingo never frees its symbol table: a run of many batches must not grow the parent."""
-    manifest, batches = _run_in_batches_of_40(tmp_path / "one", demo_run, workers=1)
-    assert batches > 2
-    assert manifest["peak_rss_kib"]["worker_processes"] == batches  # a child a batch
-
-
-def _run_in_batches_of_40(out: Path, demo_run: Path, workers: int) -> tuple[dict, int]:
-    """The demo run again in batches of 40 people: its manifest and the number of such batches.
-
-    Every output file but the manifest (timings, peaks) must be the demo run's, byte for byte.
-    """
-    _run(out, "--workers", str(workers), "--batch-size", "40")
+    _run(tmp_path / "one", "--workers", "1", "--batch-size", "40")
     for name in OUTPUT_FILES:
         if name != "manifest.json":
-            assert (out / name).read_bytes() == (demo_run / name).read_bytes(), name
+            assert (tmp_path / "one" / name).read_bytes() == (demo_run / name).read_bytes(), name
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text(encoding="utf-8"))
     people = json.loads((demo_run / "summary.json").read_text(encoding="utf-8"))["people"]
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    return manifest, -(-people["total"] // 40)
+    batches = -(-people["total"] // 40)
+    assert batches > 2
+    assert manifest["peak_rss_kib"]["worker_processes"] == batches  # a child a batch
 
 
 def test_a_batch_process_killed_gives_one_line_and_leaves_nothing(

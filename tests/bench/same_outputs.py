@@ -4,15 +4,16 @@
     .venv/bin/python tests/bench/same_outputs.py compare REF NEW [--roots OLD_ROOT NEW_ROOT]
 
 ``make`` runs CHECKOUT's own ``cmr-reason`` (``CHECKOUT/.venv/bin/cmr-reason``) on: the bundled
-demo under every bundled policy; a synthetic 20,000-person file with 2 % damaged rows under
-``statute`` and ``los-angeles-2020`` with ``--workers 2``; the demo and a 5,000-person
-``--mix petitions`` file with ``--remedy all``; and with ``--ranged`` a 100,000-person file
-(over the 64 MiB at which ``--workers 2`` routes a file in byte ranges) under ``statute``.
-The synthetic files are made once in ``--data``. ``compare`` compares every file of two such
-sets byte for byte, ``manifest.json`` without what differs by design (timings, CPU, peaks,
-the programs' hash, the input's path relative to the run folder); ``--roots`` replaces the
-first checkout's path by the second's first (the demo's ``source_file`` is absolute). Prints
-``identical`` or each difference, and exits 1 on a difference. Not a test: minutes of runs.
+demo under every bundled policy (``policy_names``); a synthetic 20,000-person file with 2 %
+damaged rows under ``statute`` and ``los-angeles-2020`` with ``--workers 2``; the demo and a
+5,000-person ``--mix petitions`` file with ``--remedy all``; and with ``--ranged`` a
+100,000-person file (over the 64 MiB at which ``--workers 2`` routes a file in byte ranges)
+under ``statute``. The synthetic files are made once in ``--data``. ``compare`` compares every
+file of two such sets byte for byte, ``manifest.json`` without what differs by design (timings,
+CPU, peaks, the programs' hash, the input's path relative to the run folder); ``--roots``
+replaces the first checkout's path by the second's first (the demo's ``source_file`` is
+absolute). Prints ``identical`` or each difference, and exits 1 on a difference. Not a test:
+minutes of runs.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-POLICIES = ("statute", "configurable", "contra-costa-2020", "los-angeles-2020",
-            "sacramento-2019", "san-francisco-2019", "san-joaquin-2019")  # fmt: skip
+from cmr_reason.reasoner.engine.program_set import policy_names
+
 AS_OF, REMEDY_AS_OF = "2020-07-01", "2026-01-01"
 # manifest.json keys that differ from run to run, or between checkouts by design
 VOLATILE = {"timings_seconds", "cpu_seconds", "peak_rss_kib", "rules_sha256", "relative"}
@@ -48,7 +49,7 @@ def make(checkout: Path, out: Path, data: Path, ranged: bool) -> None:
     petitions = _synth(tool, data / "pet5k.csv", "--people", "5000", "--seed", "3",
                        "--mix", "petitions")  # fmt: skip
     runs: dict[str, list[str]] = {
-        f"demo-{policy}": ["--as-of", AS_OF, "--policy", policy] for policy in POLICIES
+        f"demo-{policy}": ["--as-of", AS_OF, "--policy", policy] for policy in policy_names()
     }
     for policy in ("statute", "los-angeles-2020"):
         runs[f"syn20k-{policy}"] = [str(damaged), "--as-of", AS_OF, "--policy", policy,
