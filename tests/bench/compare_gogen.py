@@ -1,8 +1,7 @@
 """Our decisions beside Code for America's gogen, conviction by conviction.
 
-    .venv/bin/python tests/bench/compare_gogen.py DOJ_FILE [--as-of 2020-07-01]
-        [--policy programs/policies/examples/bear_defaults.toml] [--gogen BINARY]
-        [--county NAME] [--work DIR] [--examples 3] [--workers 2]
+    .venv/bin/python tests/bench/compare_gogen.py DOJ_FILE [--as-of DATE] [--policy TOML]
+        [--gogen BINARY] [--county NAME] [--work DIR] [--examples N] [--workers N] [--reuse]
 
 Runs cmr-reason (``run DOJ_FILE --policy TOML``) and gogen (``gogen run``) on the same DOJ
 file, as of the same date, joins their per-conviction results and prints a table of
@@ -11,7 +10,8 @@ test: it needs gogen, which is not a dependency (``docs/gogen-comparison.md``).
 
 Settings. The direction is ours to gogen's: gogen's options file is written from the
 parameters of our ``configurable`` policy file (``--policy``, a TOML file whose policy is
-``configurable``; default: BEAR's defaults), section by section (``dismiss`` to gogen's
+``configurable``; default: BEAR's defaults,
+``programs/policies/examples/bear_defaults.toml``), section by section (``dismiss`` to gogen's
 ``dismiss`` list, ``redesignate`` to its ``reduce`` list) and toggle by toggle
 (``under_21``, ``age_threshold``, ``years_since_conviction``, ``years_crime_free``,
 ``only_cannabis_record``, ``deceased``). Our ``misdemeanors`` and ``serving`` parameters have
@@ -159,8 +159,10 @@ def gogen_view(path: Path) -> tuple[dict[str, GogenView], int]:
             if key in counts:
                 continue
             offence = row[ix["OFFENSE_DESCR"]]
-            text = offence if offence.strip() not in ("", "SEE COMMENT FOR CHARGE") else (
-                row[ix["COMMENT_TEXT"]]
+            text = (
+                offence
+                if offence.strip() not in ("", "SEE COMMENT FOR CHARGE")
+                else (row[ix["COMMENT_TEXT"]])
             )
             charge = text.split("-")[0]
             counts[key] = GogenView(reader.line_num, charge, row[ix["STP_ORI_CNTY_NAME"]],
@@ -235,8 +237,10 @@ def compare(
         mine = ours.get(cid)
         if mine is None:
             subject = cid.split(":")[0]
-            why = "ours: the subject's rows were rejected" if subject in rejected else (
-                "ours: not read as a conviction"
+            why = (
+                "ours: the subject's rows were rejected"
+                if subject in rejected
+                else ("ours: not read as a conviction")
             )
             left = Side("absent", why)
         else:
@@ -314,11 +318,12 @@ def main(argv: list[str] | None = None) -> int:
     if unmatched:
         print(f"- no gogen option for: {'; '.join(unmatched)}")
     scope = set(counties)
-    print_table("Our policy's decision beside gogen's",
-                compare(ours, rejected, decided, views, scope, "outcome"), args.examples)  # fmt: skip
-    print_table("The statute's decision alone beside gogen's",
-                compare(ours, rejected, decided, views, scope, "statutory_outcome"),
-                args.examples)  # fmt: skip
+    for title, column in (
+        ("Our policy's decision beside gogen's", "outcome"),
+        ("The statute's decision alone beside gogen's", "statutory_outcome"),
+    ):
+        tally = compare(ours, rejected, decided, views, scope, column)
+        print_table(title, tally, args.examples)  # fmt: skip
     return 0
 
 
