@@ -118,6 +118,10 @@ def gogen_options(policy: Path) -> tuple[dict, str, list[str]]:
     if spec.get("policy", "configurable") != "configurable":
         raise SystemExit(f"{policy}: gogen's options come from a `configurable` policy file")
     p = spec.get("params", {})
+
+    def flag(name: str, default: bool) -> bool:
+        return p.get(name, default) in (True, "yes")
+
     sections = {s: "dismiss" for s in SECTIONS} | dict(p.get("section_outcome", {}))
     options = {
         "baselineEligibility": {
@@ -125,12 +129,12 @@ def gogen_options(policy: Path) -> tuple[dict, str, list[str]]:
             "reduce": [s for s in SECTIONS if sections[s] == "redesignate"],
         },
         "additionalRelief": {
-            "subjectUnder21AtConviction": bool(p.get("under_21", False)),
+            "subjectUnder21AtConviction": flag("under_21", False),
             "subjectAgeThreshold": int(p.get("age_threshold", 0)),
             "yearsSinceConvictionThreshold": int(p.get("years_since_conviction", 5)),
             "yearsCrimeFreeThreshold": int(p.get("years_crime_free", 5)),
-            "subjectIsDeceased": bool(p.get("deceased", False)),
-            "subjectHasOnlyProp64Charges": bool(p.get("only_cannabis_record", True)),
+            "subjectIsDeceased": flag("deceased", False),
+            "subjectHasOnlyProp64Charges": flag("only_cannabis_record", True),
         },
     }
     unmatched = [
