@@ -47,6 +47,9 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LETTERS = re.compile(r"[A-Z]+")
 _SUB = re.compile(r"\(\s*([A-Z0-9]{1,4})\s*\)")
 _SPACES = re.compile(r"\s*")
+# "11357B2": one or two digits glued after a section's glued letters are a paragraph, as in
+# "11357B(2)" (docs/facts.md "How charges are normalised").
+_GLUED_PARAGRAPH = re.compile(r"([0-9]{1,2})(?![0-9.])")
 # After a body code, more sections follow only in this shape ("182 PC/4149 BP",
 # "487 PC/664"); anything else is the description ("23152 VC-1ST OFFENSE").
 _MORE_SECTIONS = re.compile(
@@ -131,6 +134,10 @@ def _scan(text: str) -> _Scan:
             scan.sections.append(section)
             pending.append(section)
             if body is None:
+                paragraph = _GLUED_PARAGRAPH.match(text, pos) if suffix else None
+                if paragraph:
+                    section.paths[-1].append(paragraph.group(1))
+                    pos = paragraph.end()
                 pos = _read_subsections(text, pos, section)
                 word = _LETTERS.match(text, _SPACES.match(text, pos).end())  # type: ignore[union-attr]
                 if word and word.group() in BODIES:
