@@ -392,8 +392,10 @@ def readers_context() -> BaseContext:
     and only when this process runs no other thread: a thread holding a lock, stderr's say,
     when the process forks would leave it held in the reader, which takes it when it ends.
     The command line's progress display starts its thread only once the readers are forked
-    (:func:`route_doj`'s ``forked``); threads started later are no danger, as the readers
-    are all forked at once and no other process is forked from the run while they read.
+    (:func:`route_doj`'s ``forked``). Threads started after that are no danger to them: the
+    readers are all forked at once, before any (the pool's own threads included), and the
+    pool forks no more (a reader that ends breaks it); the only process the run starts while
+    they read is the batch workers' fork server, by fork and exec, which takes no lock.
     """
     if forks_per_batch() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
