@@ -45,8 +45,9 @@ def cli_markdown() -> str:
         "",
         "Exit status: 0 success; 1 `check` found failing cases; 2 a user error (one line on "
         "stderr, never a traceback), or a worker, range reader or batch process of `run` or "
-        "`file` that ended without its result (killed, say out of memory, or failing as it "
-        "started: the line names it and how it ended; nothing is written); 3 the rules "
+        "`file` that ended without its result (killed, say out of memory, failing as it "
+        "started, or refused by the system: the line names it and how it ended; nothing is "
+        "written); 3 the rules "
         "reported an internal error or a filing's "
         "counts disagree with the run; 4 outputs or temporary files could not be written; 5 "
         "`run` rejected too many input rows (outputs written; `--accept-rejects` accepts them).",

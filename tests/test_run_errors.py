@@ -9,6 +9,7 @@ shows its progress display, whose thread starts once they are forked (bulk.route
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import multiprocessing
 import os
 import signal
@@ -31,6 +32,7 @@ from cmr_reason.facts.doj import split as doj_split
 from cmr_reason.facts.synth.generator import demo_path
 from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.run import bulk as bulk_module
+from cmr_reason.reasoner.run import pool as pool_module
 from cmr_reason.reasoner.run.batch_child import BatchProcessLost, lost_error
 from cmr_reason.reasoner.run.fork_pool import ForkPool
 from cmr_reason.reasoner.run.pool import forks_per_batch, pool_context, process_pool
@@ -258,3 +260,24 @@ def test_the_progress_display_starts_after_the_readers_fork_from_the_run(
     assert report.summary["people"]["total"] > 0
     bulk_module.run(_config(tmp_path / "quiet", 2))
     assert _outputs(tmp_path / "shown") == _outputs(tmp_path / "quiet")
+
+
+def test_a_batch_process_the_system_refuses_is_not_blamed_on_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One worker forks a child a batch from the run itself; a fork refused (EAGAIN: too
+    many processes) was "cannot write the run ...: Resource temporarily unavailable", exit 4."""
+
+    def refused() -> int:
+        raise BlockingIOError(errno.EAGAIN, os.strerror(errno.EAGAIN))
+
+    monkeypatch.setattr(pool_module, "fork_quietly", refused)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(demo_path()), "--as-of", AS_OF, "--out", str(out),
+                                 "--batch-size", "40", "-q"])  # fmt: skip
+    assert result.exit_code == 2, result.output
+    assert ("error: batch 0: no process could be started for it (Resource temporarily "
+            "unavailable); no output was written: the system has too many processes or too "
+            "little memory; end other programs") in " ".join(result.output.split())  # fmt: skip
+    assert "cannot write" not in result.output and "Traceback" not in result.output
+    assert not out.exists()

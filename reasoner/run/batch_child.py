@@ -81,13 +81,21 @@ class BatchProcessLost(RuntimeError):
     """A process of the run ended without its result: killed (out of memory, say), or failed.
 
     ``by_signal``: the signal that ended it, if one did; ``at_start``: it ended as it started,
-    before it could take any work (the run's own machinery, or an import, failed there).
+    before it could take any work (the run's own machinery, or an import, failed there);
+    ``refused``: the system refused to start it (too many processes, too little memory).
     """
 
-    def __init__(self, message: str, by_signal: int | None = None, at_start: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        by_signal: int | None = None,
+        at_start: bool = False,
+        refused: bool = False,
+    ) -> None:
         super().__init__(message)
         self.by_signal = by_signal
-        self.at_start = at_start
+        self.at_start = at_start or refused
+        self.refused = refused
 
 
 def exit_text(code: int) -> str:
@@ -118,11 +126,13 @@ def lost_error(exc: BatchProcessLost, written: str, smaller: str) -> UserError:
     Says which process ended and how (the signal or exit status), ``written``: that the
     outputs were not written (and what is unchanged), and what to try: for a process killed
     by a signal, ``smaller`` (the options that use less memory: the bulk run has
-    --batch-size, the filing does not); for one that exited, its own error, printed above
-    by Python, and how a script must start the run.
+    --batch-size, the filing does not); for one the system refused, room for it; for one
+    that exited, its own error, printed above by Python, and how a script must start the run.
     """
     if exc.by_signal is not None:
         advice = f"if the machine ran out of memory, use {smaller}"
+    elif exc.refused:
+        advice = "the system has too many processes or too little memory; end other programs"
     else:
         advice = f"see the process's error above, if any; {MAIN_GUARD}, or use --workers 1"
     return UserError(f"{exc}; {written}: {advice}")

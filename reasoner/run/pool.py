@@ -124,7 +124,14 @@ def forked(
     """
     _reap()
     read_end, write_end = os.pipe()
-    pid = fork_quietly()
+    try:
+        pid = fork_quietly()
+    except OSError as exc:  # the system refused a process: not the run's outputs
+        os.close(read_end)
+        os.close(write_end)
+        raise BatchProcessLost(
+            f"batch {index}: no process could be started for it ({exc.strerror})", refused=True
+        ) from None
     if pid == 0:
         os.close(read_end)
         run_in_child(work, index, lambda: batch, spec, write_end)
