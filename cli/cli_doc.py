@@ -44,7 +44,11 @@ def cli_markdown() -> str:
         "docs/cli.md`; `tests/test_cli_doc.py` fails when it is stale.",
         "",
         "Exit status: 0 success; 1 `check` found failing cases; 2 a user error (one line on "
-        "stderr, never a traceback); 3 the rules reported an internal error or a filing's "
+        "stderr, never a traceback), or a worker, range reader or batch process of `run` or "
+        "`file` that ended without its result (killed, say out of memory, failing as it "
+        "started, or refused by the system: the line names it and how it ended; nothing is "
+        "written); 3 the rules "
+        "reported an internal error or a filing's "
         "counts disagree with the run; 4 outputs or temporary files could not be written; 5 "
         "`run` rejected too many input rows (outputs written; `--accept-rejects` accepts them).",
         "",

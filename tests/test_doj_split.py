@@ -46,7 +46,8 @@ def small_cuts(monkeypatch):
 
 
 def test_cuts_fall_at_line_ends(tmp_path):
-    text, _ = generate(seed=11, people=150)  # CRLF line ends, open quotes in damaged lines
+    # CRLF line ends, open quotes in damaged lines (a seed whose cuts fall after one)
+    text, _ = generate(seed=13, people=150)
     path = tmp_path / "g.csv"
     path.write_text(text, encoding="utf-8", newline="")
     ranges = doj_split.split(path, "utf-8", 4, min_bytes=1)
@@ -58,7 +59,7 @@ def test_cuts_fall_at_line_ends(tmp_path):
     for before, after in pairwise(ranges):
         assert before.end == after.start
         assert data[after.start - 1 : after.start] == b"\n"
-        assert after.lines_before is None  # counted by the range's own reader
+        assert after.lines_before is None  # counted when the ranges are routed
         assert doj_split.lines_before(path, after.start) == data[: after.start].count(b"\n")
 
 
@@ -193,10 +194,12 @@ def test_a_lone_carriage_return_reads_as_serially(tmp_path, small_cuts):
 
 
 @pytest.mark.parametrize("parts", [2, 7])
-def test_later_ranges_count_their_own_lines_as_the_serial_read(tmp_path, small_cuts, parts):
+def test_later_ranges_count_their_own_lines_as_the_serial_read(
+    tmp_path, small_cuts, monkeypatch, parts
+):
     """LF line ends, no final line end, damaged rows (a quoted field over two lines, stray
-    quotes, wrong field counts): each later range counts the line ends before it itself,
-    and every row and reject keeps the serial read's line."""
+    quotes, wrong field counts): each range's line ends are counted once, by a task of its
+    own, and every row and reject keeps the serial read's line."""
     text, _ = generate(seed=21, people=150)
     text = text.replace("\r\n", "\n").removesuffix("\n")
     path = tmp_path / "lf.csv"
@@ -205,43 +208,64 @@ def test_later_ranges_count_their_own_lines_as_the_serial_read(tmp_path, small_c
     assert len(ranges) == parts
     assert ranges[0].lines_before == 0
     assert all(part.lines_before is None for part in ranges[1:])
+    counted: list[tuple[int, int]] = []
+    real_count = doj_split.line_feeds
+
+    def count(path, start, end):
+        counted.append((start, end))
+        return real_count(path, start, end)
+
+    monkeypatch.setattr(doj_split, "line_feeds", count)
     reference = read_doj([path])
     assert {r.reason for r in reference.account.rejects()} >= {"unclosed_quote", "stray_quote"}
     histories, account, _ = _split_stream([path], tmp_path, parts)
     assert small_cuts == [True]
     assert [h.model_dump() for h in histories] == [h.model_dump() for h in reference]
     assert _account(account) == _account(reference.account)
+    # Each byte before the last range counted once: a range's own, not all the file before it.
+    assert sorted(counted) == [(part.start, part.end) for part in ranges[:-1]]
 
 
-def test_a_range_routes_the_same_with_its_lines_counted_or_given(tmp_path):
-    """route_range counts the lines before a range as split used to count them."""
+def test_the_line_feeds_of_ranges_add_up_to_those_before_each(tmp_path):
+    """A range's own count, summed in order, is the count of the whole file before the next."""
+    text, _ = generate(seed=22, people=80)
+    path = tmp_path / "g.csv"
+    path.write_text(text.removesuffix("\r\n"), encoding="utf-8", newline="")
+    data = path.read_bytes()
+    ranges = doj_split.split(path, "utf-8", 5, min_bytes=1)
+    total = 0
+    for part in ranges:
+        assert total == data[: part.start].count(b"\n") == doj_split.lines_before(path, part.start)
+        total += doj_split.line_feeds(path, part.start, part.end)
+    assert total == data.count(b"\n")
+    assert doj_split.line_feeds(path, 3, 3) == 0
+
+
+def test_a_range_routes_with_the_file_s_own_line_numbers(tmp_path):
+    """route_range numbers a later range's lines after the line ends before it; it refuses
+    a range whose lines before were not counted."""
     text, _ = generate(seed=22, people=80)
     path = tmp_path / "g.csv"
     path.write_text(text, encoding="utf-8", newline="")
     _, later = doj_split.split(path, "utf-8", 2, min_bytes=1)
+    with pytest.raises(ValueError, match="counted"):
+        doj_split.route_range(path, 0, later, "utf-8", 1 << 20, str(tmp_path), "t", 95)
     given = doj_split.Range(later.start, later.end, path.read_bytes()[: later.start].count(b"\n"))
-    results = []
-    for k, part in enumerate((later, given)):
-        folder = tmp_path / f"runs{k}"
-        folder.mkdir()
-        result = doj_split.route_range(path, 0, part, "utf-8", 1 << 20, str(folder), "t", 95)
-        assert not result.failed
-        rows = [row for run in result.runs for row in _read_run(run)]
-        results.append((_account(RowAccount([result.account])), rows, result.orphans))
-    assert results[0] == results[1]
-    lines = [_unpack(packed)[1] for _, packed_rows in results[0][1] for packed in packed_rows]
+    result = doj_split.route_range(path, 0, given, "utf-8", 1 << 20, str(tmp_path), "t", 95)
+    assert not result.failed
+    rows = [row for run in result.runs for row in _read_run(run)]
+    lines = [_unpack(packed)[1] for _, packed_rows in rows for packed in packed_rows]
     assert min(lines) == given.lines_before + 1  # the file's own line numbers
+    assert _account(RowAccount([result.account]))  # rows were accounted for
 
 
 def test_the_cuts_leave_later_ranges_less_to_route():
-    """A later range also counts the line ends before it: its share of the file is smaller."""
+    """A later range waits for the counts before it (the first range's, the longest, at
+    ``_COUNT_SHARE`` of routing): its share of the file is smaller, the same for each."""
     size = 1_000_000
     for parts in (2, 3, 8):
         starts = [0, *doj_split._targets(size, parts), size]
         lengths = [after - before for before, after in pairwise(starts)]
-        assert lengths == sorted(lengths, reverse=True)
-        costs = [
-            doj_split._COUNT_SHARE * start + length
-            for start, length in zip(starts, lengths, strict=False)
-        ]
+        assert lengths[0] > max(lengths[1:])
+        costs = [lengths[0]] + [doj_split._COUNT_SHARE * lengths[0] + n for n in lengths[1:]]
         assert max(costs) - min(costs) <= parts  # equal but for rounding

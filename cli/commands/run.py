@@ -365,7 +365,7 @@ def _run(config: RunConfig, quiet: bool) -> RunReport:
 def _run_shown(config: RunConfig, quiet: bool, notes: list[str]) -> RunReport:
     show_progress = not quiet and sys.stderr.isatty()
     if show_progress:
-        with Progress(
+        bar = Progress(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
@@ -376,15 +376,25 @@ def _run_shown(config: RunConfig, quiet: bool, notes: list[str]) -> RunReport:
             TimeRemainingColumn(),
             console=err_console,
             transient=True,
-        ) as bar:
-            task = bar.add_task("deciding", total=None, people=0, rate="")
+        )
+        task = bar.add_task("deciding", total=None, people=0, rate="")
 
-            def on_progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
-                elapsed = bar.tasks[task].elapsed or 1e-9
-                rate = f"{rows / elapsed:,.0f} rows/s, {people / elapsed:,.0f} people/s"
-                bar.update(task, completed=rows, total=rows_total, people=people, rate=rate)
+        def on_progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
+            elapsed = bar.tasks[task].elapsed or 1e-9
+            rate = f"{rows / elapsed:,.0f} rows/s, {people / elapsed:,.0f} people/s"
+            bar.update(task, completed=rows, total=rows_total, people=people, rate=rate)
 
-            return run(config, on_progress, notes)
+        with contextlib.ExitStack() as shown:
+
+            def start_display() -> None:
+                """Start the display and its refresh thread (the run's range readers forked).
+
+                The run calls this a few milliseconds in: forked beside no other thread, its
+                readers start from the run itself (bulk.readers_context).
+                """
+                shown.enter_context(bar)
+
+            return run(config, on_progress, notes, forked=start_display)
     return run(config, None, notes)
 
 

@@ -9,10 +9,12 @@ row account are the same as those of a serial read.
 A DOJ record is one physical line (:mod:`cmr_reason.facts.doj.lines`): a quoted field
 never runs past its line, so any line end is a cut between two records, and a range reads
 its lines exactly as the serial read does, line numbers included. The parent only finds the
-cuts (a block read at each); a range after the first counts the line ends before its start
-itself, in its own process, so that no process reads half the file before the ranges start
-(the cuts are moved a little towards the file's end, so that each range's count and routing
-take about as long as the first range's routing). Only a range that cannot
+cuts (a block read at each). The first range is routed at once; the line ends of every range
+but the last are counted at the same time, each range's by a process of its own, and a later
+range is routed once the ranges before it are counted: its first line's number follows the
+sum of their counts, so each byte is counted once however many ranges there are (the cuts
+are moved a little towards the file's end, so that a later range's wait for the counts and
+its routing take about as long as the first range's routing). Only a range that cannot
 be read as the serial read reads it (a lone carriage return, which text mode takes for a
 line end; a byte that does not decode) gives way: the file is then read serially, which
 reports what is wrong with its line. ``tests/test_doj_split.py`` checks both paths against
@@ -30,7 +32,7 @@ import codecs
 import re
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -65,8 +67,7 @@ BYTE_SAFE = ("utf-8", "utf-8-sig", "latin-1", "iso8859-1", "ascii", "cp1252")
 class Range:
     """Bytes ``start`` to ``end`` of a file; ``lines_before`` line ends precede ``start``.
 
-    ``lines_before`` is None when not counted yet: the range's reader counts them
-    (:func:`lines_before`).
+    ``lines_before`` is None when not counted yet (:func:`route_in_parallel` counts them).
     """
 
     start: int
@@ -90,8 +91,8 @@ class RangeResult:
 def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> list[Range]:
     """Ranges cut just after line ends, each about as long to count and route; one when small.
 
-    Only the first range's ``lines_before`` is known (0); each later range's reader counts
-    its own (:func:`lines_before`), in its process, while the others route.
+    Only the first range's ``lines_before`` is known (0); :func:`route_in_parallel` counts
+    the others', a range at a time, while the first range is routed.
     """
     size = path.stat().st_size
     whole = [Range(0, size, 0)]
@@ -115,14 +116,14 @@ def split(path: Path, codec: str, parts: int, min_bytes: int | None = None) -> l
 def _targets(size: int, parts: int) -> list[int]:
     """Where to cut ``size`` bytes into ``parts`` that take about as long each.
 
-    Range ``k`` (from 0) counts the line ends before its start, at about ``_COUNT_SHARE``
-    of a routed byte's cost, then routes its bytes: with starts ``s(k)``, each range takes
-    ``a * s(k) + s(k+1) - s(k)``, the same ``L`` for all, so ``s(k) = L (1 - (1-a)^k) / a``
-    and ``s(parts) = size``.
+    The first range is routed at once: it takes its length ``L``. Every range but the last
+    is counted at once, at about ``_COUNT_SHARE`` (``a``) of a routed byte's cost, each by a
+    process of its own, so the counts a later range waits for are done when the longest,
+    the first range's, is: ``a L``; a later range then routes its length ``(1 - a) L``.
     """
     a = _COUNT_SHARE
-    length = size * a / (1 - (1 - a) ** parts)
-    return [int(length * (1 - (1 - a) ** k) / a) for k in range(1, parts)]
+    length = size / (1 + (parts - 1) * (1 - a))
+    return [int(length + (k - 1) * (1 - a) * length) for k in range(1, parts)]
 
 
 def _line_end_after(handle: BinaryIO, offset: int) -> int | None:
@@ -136,19 +137,26 @@ def _line_end_after(handle: BinaryIO, offset: int) -> int | None:
     return None
 
 
-def lines_before(path: Path, end: int) -> int:
-    """The line feeds in the first ``end`` bytes of ``path``."""
+def line_feeds(path: Path, start: int, end: int) -> int:
+    """The line feeds in bytes ``start`` to ``end`` of ``path`` (a range's own)."""
     count = 0
+    left = end - start
     buffer = bytearray(_BLOCK)
     view = memoryview(buffer)
     with path.open("rb", buffering=0) as handle:
-        while end > 0:
-            got = handle.readinto(view[: min(_BLOCK, end)])
+        handle.seek(start)
+        while left > 0:
+            got = handle.readinto(view[: min(_BLOCK, left)])
             if not got:
                 break
             count += buffer.count(b"\n", 0, got)
-            end -= got
+            left -= got
     return count
+
+
+def lines_before(path: Path, end: int) -> int:
+    """The line feeds in the first ``end`` bytes of ``path``."""
+    return line_feeds(path, 0, end)
 
 
 def _head(path: Path) -> bytes:
@@ -228,12 +236,14 @@ def route_range(
 ) -> RangeResult:
     """Route one range into sorted run files in ``temp_dir`` (runs in a worker process).
 
-    ``width`` is the number of fields the file's header fixes for its rows
-    (:func:`cmr_reason.facts.doj.reader.header_width`): a range after the first has no header.
-    ``repair``: the file's Excel repair, if any.
+    The range's ``lines_before`` must be counted. ``width`` is the number of fields the
+    file's header fixes for its rows (:func:`cmr_reason.facts.doj.reader.header_width`): a
+    range after the first has no header. ``repair``: the file's Excel repair, if any.
     """
     cpu_started = time.process_time()
-    before = lines_before(path, part.start) if part.lines_before is None else part.lines_before
+    before = part.lines_before
+    if before is None:
+        raise ValueError("route_range needs the line ends before its range counted")
     account = FileAccount(str(path))
     groups = Groups(budget, None, run_dir=Path(temp_dir), run_tag=tag)
     reader = FileReader(path, index, account, {}, sink=groups.add, width=width, repair=repair)
@@ -266,28 +276,28 @@ def route_in_parallel(
     """Route ``parts`` of one file on ``pool``, or None to read the file serially.
 
     None when a range could not be read as the serial read reads it (the serial read then
-    says what is wrong, with its line). The ranges' run files join ``groups`` in reading
-    order; their accounts are merged. ``meanwhile`` is called once the ranges are submitted,
-    in this process, which only waits for them.
+    says what is wrong, with its line). The first range is routed at once, the line ends of
+    the others before it counted at once, a range each (:func:`line_feeds`); a later range
+    is submitted once those before it are counted, its first line numbered after their sum.
+    The ranges' run files join ``groups`` in reading order; their accounts are merged.
+    ``meanwhile`` is called once the ranges are submitted, in this process, which only waits
+    for them.
     """
     groups.spill()  # rows held from earlier files go first: runs merge in reading order
     temp_dir = groups.run_directory()
     width = header_width(path, codec, repair)
-    futures = [
-        pool.submit(
-            route_range,
-            path,
-            index,
-            part,
-            codec,
-            groups.budget,
-            str(temp_dir),
-            f"{index}-{k}-",
-            width,
-            repair,
-        )
-        for k, part in enumerate(parts)
-    ]
+
+    def routed(k: int, part: Range) -> Future[RangeResult]:
+        return pool.submit(route_range, path, index, part, codec, groups.budget,
+                           str(temp_dir), f"{index}-{k}-", width, repair)  # fmt: skip
+
+    first = parts[0]
+    futures = [routed(0, first)]
+    counts = [pool.submit(line_feeds, path, part.start, part.end) for part in parts[:-1]]
+    before = first.lines_before if first.lines_before is not None else 0
+    for k, part in enumerate(parts[1:], start=1):
+        before += counts[k - 1].result()
+        futures.append(routed(k, Range(part.start, part.end, before)))
     if meanwhile is not None:
         meanwhile()
     results = [future.result() for future in futures]

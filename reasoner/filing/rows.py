@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import NamedTuple
 
 from cmr_reason.facts.doj.reader import Orphans
-from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.errors import UserError
 from cmr_reason.facts.history_reader import input_kind, read_lp_histories
 from cmr_reason.reasoner.engine.vocabulary import vocabulary
@@ -50,23 +49,17 @@ from cmr_reason.reasoner.filing.tables import (
 )
 from cmr_reason.reasoner.filing.worker import (
     CountCells,
-    PersonBatch,
     PersonCells,
     PersonSpec,
     count_number,
     court_label,
     decide_people,
 )
-from cmr_reason.reasoner.run.batch_child import BatchProcessLost
+from cmr_reason.reasoner.run.batch_child import BatchProcessLost, lost_error
 from cmr_reason.reasoner.run.batch_worker import Item
-from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH
+from cmr_reason.reasoner.run.bulk import DEFAULT_BATCH, route_doj
 from cmr_reason.reasoner.run.directory import RunDir
-from cmr_reason.reasoner.run.pool import (
-    decided_batches,
-    in_batches,
-    pool_context,
-    process_pool,
-)
+from cmr_reason.reasoner.run.pool import decided_batches, in_batches
 
 # Re-exported: the cells' sources and the tables, for the filing's other modules.
 __all__ = [
@@ -406,12 +399,7 @@ def _items(
     if input_kind(paths) == "lp":
         read = read_lp_histories(paths)
         return (h for h in read.items() if h.subject_id in subjects), {}
-    if workers > 1:
-        context, _ = pool_context()
-        with process_pool(workers, context) as pool:
-            stream = stream_doj(paths, run.encoding, pool=pool, parts=workers, repairs=run.repairs)
-    else:
-        stream = stream_doj(paths, run.encoding, repairs=run.repairs)
+    stream = route_doj(paths, run.encoding, workers, run.repairs)
     stack.enter_context(stream)
     return (item for item in stream.items() if item[0] in subjects), stream.orphans
 
@@ -428,26 +416,18 @@ def _people(
     done = 0
     with ExitStack() as stack:
         size = DEFAULT_BATCH if re_decide else READ_BATCH
-        items, orphans = _items(run, subjects, stack, workers)
-        spec = replace(spec, orphans=orphans)
-        for batch in _batch_results(in_batches(items, size), spec, workers):
-            yield from batch.people
-            done += len(batch.people)
-            if progress:
-                progress(stage, done, len(subjects))
-
-
-def _batch_results(
-    batches: Iterator[list[Item]], spec: PersonSpec, workers: int
-) -> Iterator[PersonBatch]:
-    """Batch results in batch order: in this process, or by a pool of workers.
-
-    A batch's process killed from outside (the out-of-memory killer, say) is one line.
-    """
-    try:
-        yield from decided_batches(decide_people, batches, spec, workers, fresh=spec.decide)
-    except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
-        raise UserError(f"{exc}: if the machine ran out of memory, use fewer --workers") from None
+        try:
+            items, orphans = _items(run, subjects, stack, workers)
+            spec = replace(spec, orphans=orphans)
+            batches = in_batches(items, size)
+            for batch in decided_batches(decide_people, batches, spec, workers, fresh=spec.decide):
+                yield from batch.people
+                done += len(batch.people)
+                if progress:
+                    progress(stage, done, len(subjects))
+        except BatchProcessLost as exc:  # a reader's or a batch's process: one line
+            # The filing has no --batch-size: fewer workers is what uses less memory.
+            raise lost_error(exc, "the filing was not written", "fewer --workers") from None
 
 
 def gather_rows(

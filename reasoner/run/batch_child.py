@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from cmr_reason.facts.errors import UserError
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
 _IN_CHILD = False
@@ -77,14 +78,61 @@ def run_in_child(
 
 
 class BatchProcessLost(RuntimeError):
-    """A process deciding batches ended without a result (killed: out of memory, say)."""
+    """A process of the run ended without its result: killed (out of memory, say), or failed.
+
+    ``by_signal``: the signal that ended it, if one did; ``at_start``: it ended as it started,
+    before it could take any work (the run's own machinery, or an import, failed there);
+    ``refused``: the system refused to start it (too many processes, too little memory).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        by_signal: int | None = None,
+        at_start: bool = False,
+        refused: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.by_signal = by_signal
+        self.at_start = at_start or refused
+        self.refused = refused
+
+
+def exit_text(code: int) -> str:
+    """``signal N`` or ``exit status N``, from an exit code as multiprocessing gives it."""
+    return f"signal {-code}" if code < 0 else f"exit status {code}"
 
 
 def child_failed(index: int, status: int) -> BatchProcessLost:
     """The error of a batch whose child ended (``waitpid`` status) without a result."""
-    how = (
-        f"signal {os.WTERMSIG(status)}"
-        if os.WIFSIGNALED(status)
-        else f"exit status {os.waitstatus_to_exitcode(status)}"
+    code = os.waitstatus_to_exitcode(status)
+    return BatchProcessLost(
+        f"batch {index}: its process ended without a result ({exit_text(code)})",
+        by_signal=-code if code < 0 else None,
     )
-    return BatchProcessLost(f"batch {index}: its process ended without a result ({how})")
+
+
+#: What a script must do for worker processes that start from a fork server or are spawned:
+#: each imports the script that started the run, which would otherwise start it again.
+MAIN_GUARD = (
+    'a Python script that starts the run must do so under `if __name__ == "__main__":` '
+    "(each worker process imports the script)"
+)
+
+
+def lost_error(exc: BatchProcessLost, written: str, smaller: str) -> UserError:
+    """One line for a process of the run that ended without its result (exit status 2).
+
+    Says which process ended and how (the signal or exit status), ``written``: that the
+    outputs were not written (and what is unchanged), and what to try: for a process killed
+    by a signal, ``smaller`` (the options that use less memory: the bulk run has
+    --batch-size, the filing does not); for one the system refused, room for it; for one
+    that exited, its own error, printed above by Python, and how a script must start the run.
+    """
+    if exc.by_signal is not None:
+        advice = f"if the machine ran out of memory, use {smaller}"
+    elif exc.refused:
+        advice = "the system has too many processes or too little memory; end other programs"
+    else:
+        advice = f"see the process's error above, if any; {MAIN_GUARD}, or use --workers 1"
+    return UserError(f"{exc}; {written}: {advice}")

@@ -28,6 +28,7 @@ from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
+from cmr_reason.facts.doj import split as ranges_split
 from cmr_reason.facts.doj.accounting import RowAccount, public_reason
 from cmr_reason.facts.doj.excel_damage import ExcelRepair, FileScan
 from cmr_reason.facts.doj.reader import DEFAULT_BUDGET_BYTES, DojStream
@@ -40,7 +41,7 @@ from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.solver import absent_settings
-from cmr_reason.reasoner.run.batch_child import BatchProcessLost
+from cmr_reason.reasoner.run.batch_child import BatchProcessLost, lost_error
 from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.run.contents import RUN
 from cmr_reason.reasoner.run.fault_points import checkpoint
@@ -128,6 +129,10 @@ class RunReport:
 
 # (people done, convictions done, input rows done, input rows in all); rows give the ETA.
 ProgressHook = Callable[[int, int, int, int], None]
+
+
+def _nothing() -> None:
+    """Nothing to do."""
 
 
 def _results(
@@ -239,11 +244,17 @@ def _input_counts(account: RowAccount) -> dict[str, Any]:
 
 
 def run(
-    config: RunConfig, progress: ProgressHook | None = None, notes: list[str] | None = None
+    config: RunConfig,
+    progress: ProgressHook | None = None,
+    notes: list[str] | None = None,
+    forked: Callable[[], None] = _nothing,
 ) -> RunReport:
     """Run the whole job, write the output files beside ``out_dir`` and put them in place.
 
     ``notes`` receives what an earlier interrupted run left and this one finished.
+    ``forked`` is called once the processes that the run forks from itself are forked (the
+    range readers: :func:`route_doj`), before the input is read; a caller that starts a
+    thread (a progress display) starts it there.
     """
     started = time.perf_counter()
     with replacing(config.out_dir, config.force, RUN, notes) as build:
@@ -253,17 +264,17 @@ def run(
         except OSError as exc:
             raise _temp_failed(exc, config, kept) from None
         ahead = _Ahead(config)
-        with scratch as folder, _inputs(config, folder, kept, ahead.start) as read:
-            try:
-                report = _decide_and_write(
-                    config, read, build, folder, progress, started, kept, ahead
-                )
-            except OSError as exc:
-                raise write_failed(exc, f"the run {config.out_dir}", kept) from None
-            except BatchProcessLost as exc:  # killed from outside: one line, not a traceback
-                raise UserError("; ".join(filter(None, [
-                    f"{exc}: if the machine ran out of memory, use fewer --workers or a "
-                    "smaller --batch-size", kept]))) from None  # fmt: skip
+        try:
+            with scratch as folder, _inputs(config, folder, kept, ahead.start, forked) as read:
+                try:
+                    report = _decide_and_write(
+                        config, read, build, folder, progress, started, kept, ahead
+                    )
+                except OSError as exc:
+                    raise write_failed(exc, f"the run {config.out_dir}", kept) from None
+        except BatchProcessLost as exc:  # a reader, worker or batch process: not the outputs
+            written = "no output was written" + (f", {kept}" if kept else "")
+            raise lost_error(exc, written, "fewer --workers or a smaller --batch-size") from None
     report.out_dir = config.out_dir
     return report
 
@@ -311,24 +322,66 @@ def _open_inputs(
     scratch: Path,
     repairs: list[ExcelRepair | None],
     meanwhile: Callable[[], None],
+    forked: Callable[[], None] = _nothing,
 ) -> DojStream | LpRead:
-    """The inputs read; ``meanwhile`` is called while the first file is (see stream_doj)."""
+    """The inputs read; ``meanwhile`` is called while the first file is (see stream_doj).
+
+    ``forked`` is called before anything is read, once the range readers are forked.
+    """
     if input_kind(config.inputs) == "lp":
+        forked()
         meanwhile()
         return read_lp_histories(config.inputs)
-    readers = _reader_count(config)
-    if readers < 2:
+    return route_doj(
+        config.inputs, config.encoding, _reader_count(config), repairs,
+        budget_bytes=config.memory_budget, temp_dir=str(scratch), meanwhile=meanwhile,
+        forked=forked,
+    )  # fmt: skip
+
+
+def route_doj(
+    paths: Sequence[Path],
+    encoding: str,
+    readers: int,
+    repairs: Sequence[ExcelRepair | None] | None,
+    budget_bytes: int = DEFAULT_BUDGET_BYTES,
+    temp_dir: str | None = None,
+    meanwhile: Callable[[], None] = _nothing,
+    forked: Callable[[], None] = _nothing,
+) -> DojStream:
+    """DOJ files routed, a large one in byte ranges by ``readers`` processes at once.
+
+    The bulk run's read and the filing's (:func:`~cmr_reason.facts.doj.stream.stream_doj`).
+
+    ``forked`` is called once the reader processes are forked (or none will be), before
+    anything is read: a thread the caller starts there, a progress display's, can take no
+    lock a reader forked beside it would inherit held (:func:`readers_context`).
+    """
+    if readers < 2 or not any(_large(Path(p)) for p in paths):
+        forked()
         return stream_doj(
-            config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=str(scratch), repairs=repairs, meanwhile=meanwhile,
-        )  # fmt: skip
-    # Large files are routed in byte ranges by that many processes at once.
-    with process_pool(readers, readers_context()) as pool:
-        return stream_doj(
-            config.inputs, config.encoding, budget_bytes=config.memory_budget,
-            temp_dir=str(scratch), pool=pool, parts=readers, repairs=repairs,
+            paths, encoding, budget_bytes=budget_bytes, temp_dir=temp_dir, repairs=repairs,
             meanwhile=meanwhile,
         )  # fmt: skip
+    context = readers_context()
+    with process_pool(readers, context, what="a process reading the input") as pool:
+        if context.get_start_method() == "fork":
+            # The pool forks every reader at its first task, then starts its own threads:
+            # a task that does nothing makes it fork them now, before ``forked`` is called.
+            pool.submit(int)
+        forked()
+        return stream_doj(
+            paths, encoding, budget_bytes=budget_bytes, temp_dir=temp_dir, pool=pool,
+            parts=readers, repairs=repairs, meanwhile=meanwhile,
+        )  # fmt: skip
+
+
+def _large(path: Path) -> bool:
+    """Whether ``path`` may be routed in byte ranges (large enough; unknown counts as large)."""
+    try:
+        return path.stat().st_size >= ranges_split.MIN_SPLIT_BYTES
+    except OSError:  # the read reports it
+        return True
 
 
 def readers_context() -> BaseContext:
@@ -336,9 +389,13 @@ def readers_context() -> BaseContext:
 
     Forked, they start at once, where the fork server would first import the batch code
     (0.3-0.7 s of the run's head, measured under load). Only where batches are forked too,
-    and only when this process runs no other thread (a progress display): a thread holding a
-    lock, stderr's say, when the process forks would leave it held in the reader, which
-    takes it when it ends.
+    and only when this process runs no other thread: a thread holding a lock, stderr's say,
+    when the process forks would leave it held in the reader, which takes it when it ends.
+    The command line's progress display starts its thread only once the readers are forked
+    (:func:`route_doj`'s ``forked``). Threads started after that are no danger to them: the
+    readers are all forked at once, before any (the pool's own threads included), and the
+    pool forks no more (a reader that ends breaks it); the only process the run starts while
+    they read is the batch workers' fork server, by fork and exec, which takes no lock.
     """
     if forks_per_batch() and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -365,17 +422,22 @@ class _Timed:
 
 @contextlib.contextmanager
 def _inputs(
-    config: RunConfig, scratch: Path, kept: str, meanwhile: Callable[[], None]
+    config: RunConfig,
+    scratch: Path,
+    kept: str,
+    meanwhile: Callable[[], None],
+    forked: Callable[[], None],
 ) -> Iterator[DojStream | LpRead]:
     """The run's inputs, opened for reading (a DOJ stream is closed at the end).
 
-    ``meanwhile`` is called while the first file is read (:func:`_open_inputs`).
+    ``meanwhile`` is called while the first file is read, ``forked`` once the range readers
+    are forked (:func:`_open_inputs`).
     """
     if config.engine not in ENGINES:
         raise UserError(f"unknown engine {config.engine!r}; use one of {', '.join(ENGINES)}")
     checkpoint("reading")
     try:
-        read = _open_inputs(config, scratch, repairs_of(excel_scans(config)), meanwhile)
+        read = _open_inputs(config, scratch, repairs_of(excel_scans(config)), meanwhile, forked)
     except OSError as exc:
         if exc.errno in _DISK_ERRNOS:
             raise _temp_failed(exc, config, kept) from None

@@ -37,6 +37,7 @@ from typing import Any
 from cmr_reason.reasoner.run.batch_child import (
     BatchProcessLost,
     child_failed,
+    exit_text,
     fork_quietly,
     run_in_child,
 )
@@ -47,6 +48,7 @@ Work = Callable[[int, Any, Any], Any]
 # Batches a worker holds at once: the one its child decides and the next.
 HELD = 2
 _STOP = b""
+_READY = b""  # a worker's first message: it has started and read the spec
 
 
 def _unpickled_after(message: bytes, baton: int | None) -> Callable[[], Any]:
@@ -128,14 +130,17 @@ def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes], wake: int) -> No
             os.write(wake, b".")
 
 
-def serve(conn: Connection, work: Work, spec: Any, run_pid: int) -> None:
+def serve(conn: Connection, work: Work, run_pid: int) -> None:
     """A worker: decide each batch the run sends in a forked child, send back its result.
 
+    The run's first message is the spec (pickled); the worker answers that it is ready.
     Ctrl+C reaches the whole process group: the run stops its workers itself, so they and
     their children ignore SIGINT rather than print a traceback each.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(run_pid)
+    spec = pickle.loads(conn.recv_bytes())
+    conn.send_bytes(_READY)
     inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
     wake, woken = os.pipe()
     threading.Thread(
@@ -168,21 +173,46 @@ def serve(conn: Connection, work: Work, spec: Any, run_pid: int) -> None:
 
 
 class ForkPool:
-    """``workers`` worker processes (:func:`serve`) and the batches each holds."""
+    """``workers`` worker processes (:func:`serve`) and the batches each holds.
+
+    A worker that ends before it has said it is ready (:data:`_READY`) ended as it started:
+    a script that starts the run without ``if __name__ == "__main__":`` is imported again
+    by each worker, and fails there. The spec goes to the workers through their pipes once
+    they have started, not with their start, which would then fail on a broken pipe and
+    leave no exit status to report.
+    """
 
     def __init__(self, workers: int, context: BaseContext, work: Work, spec: Any) -> None:
         self.conns: list[Connection] = []
         self.processes: list[BaseProcess] = []
-        for _ in range(workers):
-            mine, theirs = context.Pipe()
-            process: BaseProcess = context.Process(  # type: ignore[attr-defined]
-                target=serve, args=(theirs, work, spec, os.getpid()), daemon=True
-            )
-            process.start()
-            theirs.close()
-            self.conns.append(mine)
-            self.processes.append(process)
+        self.ready = [False] * workers
         self.held = [0] * workers
+        try:
+            for _ in range(workers):
+                mine, theirs = context.Pipe()
+                process: BaseProcess = context.Process(  # type: ignore[attr-defined]
+                    target=serve, args=(theirs, work, os.getpid()), daemon=True
+                )
+                try:
+                    process.start()
+                except OSError as exc:  # its start's pipe: the process ended at once
+                    mine.close()
+                    raise BatchProcessLost(
+                        f"a worker process ended as it started ({exc.strerror})", at_start=True
+                    ) from None
+                finally:
+                    theirs.close()
+                self.conns.append(mine)
+                self.processes.append(process)
+            payload = pickle.dumps(spec, pickle.HIGHEST_PROTOCOL)
+            for worker, conn in enumerate(self.conns):
+                try:
+                    conn.send_bytes(payload)
+                except OSError:
+                    raise self._lost(worker) from None
+        except BaseException:
+            self.terminate()
+            raise
 
     def results(self, batches: Iterable[Any]) -> Iterator[Any]:
         """Each batch's result, in batch order; at most ``HELD`` batches on a worker."""
@@ -221,12 +251,28 @@ class ForkPool:
                     message = conn.recv_bytes()  # type: ignore[union-attr]
                 except (EOFError, OSError):
                     raise self._lost(worker) from None
+                if message == _READY:
+                    self.ready[worker] = True
+                    continue
                 self.held[worker] -= 1
                 done[int.from_bytes(message[:8], "little")] = message[8:]
 
     def _lost(self, worker: int) -> BatchProcessLost:
+        """The error of a worker gone: as it started (not ready), or without a result."""
+        conn = self.conns[worker]
+        if not self.ready[worker]:  # its first message may wait unread in the pipe
+            with contextlib.suppress(EOFError, OSError):
+                self.ready[worker] = conn.poll() and conn.recv_bytes() == _READY
+        process = self.processes[worker]
+        process.join(timeout=5)
+        code = process.exitcode
+        how = "still running" if code is None else exit_text(code)
+        at_start = not self.ready[worker]
+        what = "ended as it started" if at_start else "ended without a result"
         return BatchProcessLost(
-            f"a worker process ended without a result ({_exit_text(self.processes[worker])})"
+            f"a worker process {what} ({how})",
+            by_signal=-code if code is not None and code < 0 else None,
+            at_start=at_start,
         )
 
     def close(self) -> None:
@@ -254,14 +300,6 @@ def _value(data: bytes) -> Any:
     if ok:
         return value
     raise value
-
-
-def _exit_text(process: BaseProcess) -> str:
-    process.join(timeout=5)
-    code = process.exitcode
-    if code is None:
-        return "still running"
-    return f"signal {-code}" if code < 0 else f"exit status {code}"
 
 
 def fork_pool_results(

@@ -12,13 +12,17 @@ import pickle
 import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from functools import partial
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.context import BaseContext
+from multiprocessing.process import BaseProcess
 from typing import TypeVar
 
 from cmr_reason.reasoner.run.batch_child import (
+    BatchProcessLost,
     child_failed,
+    exit_text,
     fork_quietly,
     run_in_child,
 )
@@ -120,7 +124,14 @@ def forked(
     """
     _reap()
     read_end, write_end = os.pipe()
-    pid = fork_quietly()
+    try:
+        pid = fork_quietly()
+    except OSError as exc:  # the system refused a process: not the run's outputs
+        os.close(read_end)
+        os.close(write_end)
+        raise BatchProcessLost(
+            f"batch {index}: no process could be started for it ({exc.strerror})", refused=True
+        ) from None
     if pid == 0:
         os.close(read_end)
         run_in_child(work, index, lambda: batch, spec, write_end)
@@ -166,22 +177,47 @@ def in_batch_order(
 
 @contextlib.contextmanager
 def process_pool(
-    workers: int, context: BaseContext, tasks_per_child: int | None = None
+    workers: int,
+    context: BaseContext,
+    tasks_per_child: int | None = None,
+    what: str = "a worker process",
 ) -> Iterator[ProcessPoolExecutor]:
-    """A process pool whose workers end with the run: stopped at once if the run fails."""
+    """A process pool whose workers end with the run: stopped at once if the run fails.
+
+    A worker that ended without its result (the pool is broken) is a
+    :class:`~cmr_reason.reasoner.run.batch_child.BatchProcessLost` naming ``what`` it was.
+    """
     pool = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, max_tasks_per_child=tasks_per_child,
         initializer=start_worker, initargs=(os.getpid(),),
     )  # fmt: skip
     try:
         yield pool
-    except BaseException:
+    except BaseException as exc:
         # Not the batches still queued: the workers themselves (the pool offers no public way).
-        for process in list(getattr(pool, "_processes", {}).values()):
+        processes = list(getattr(pool, "_processes", {}).values())
+        for process in processes:
             process.terminate()
         pool.shutdown(wait=True, cancel_futures=True)
+        if isinstance(exc, BrokenProcessPool):
+            raise _pool_lost(processes, what) from None
         raise
     pool.shutdown(wait=True)
+
+
+def _pool_lost(processes: list[BaseProcess], what: str) -> BatchProcessLost:
+    """The error of a broken pool: how its first process to end ended, if known.
+
+    The pool ends its other workers by SIGTERM once one has ended, so the exit code that is
+    not SIGTERM's is the one that broke it.
+    """
+    codes = [code for code in (p.exitcode for p in processes) if code is not None]
+    code = next((c for c in codes if c != -signal.SIGTERM), codes[0] if codes else None)
+    how = "" if code is None else f" ({exit_text(code)})"
+    return BatchProcessLost(
+        f"{what} ended without a result{how}",
+        by_signal=-code if code is not None and code < 0 else None,
+    )
 
 
 def decided_batches(
