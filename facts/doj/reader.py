@@ -39,7 +39,7 @@ from itertools import compress, count, groupby, repeat
 from operator import add, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
-from typing import Any
+from typing import Any, Final
 
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
@@ -77,13 +77,37 @@ _project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
 
 
 class _K:
-    """Positions in a projected row (``_KEPT_COLUMNS``)."""
+    """Positions in a projected row (``_KEPT_COLUMNS``, in its order: tests/test_compiled.py).
 
-    (PRI_NAME, PRI_DOB, GENDER, RACE_DESCR, RACE_CODE, CII_NUMBER, CYC_DATE, STP_EVENT_DATE,
-     STP_ORI_CODE, STP_ORI_DESCR, STP_ORI_CNTY_NAME, CNT_ORDER, DISP_DATE, OFN, OFFENSE_DESCR,
-     OFFENSE_TOC, CONV_OFFENSE_DESCR, CONV_OFFENSE_TOC, FE_NUM_CRT_CASE, DISP_DESCR,
-     CONV_STAT_DESCR, SENT_ORDER, SENT_LOC_DESCR, SENT_LENGTH, SENT_TIME_CODE,
-     COMMENT_TEXT) = range(len(_KEPT_COLUMNS))  # fmt: skip
+    One ``Final`` constant a line, which mypyc compiles to the integer itself.
+    """
+
+    PRI_NAME: Final = 0
+    PRI_DOB: Final = 1
+    GENDER: Final = 2
+    RACE_DESCR: Final = 3
+    RACE_CODE: Final = 4
+    CII_NUMBER: Final = 5
+    CYC_DATE: Final = 6
+    STP_EVENT_DATE: Final = 7
+    STP_ORI_CODE: Final = 8
+    STP_ORI_DESCR: Final = 9
+    STP_ORI_CNTY_NAME: Final = 10
+    CNT_ORDER: Final = 11
+    DISP_DATE: Final = 12
+    OFN: Final = 13
+    OFFENSE_DESCR: Final = 14
+    OFFENSE_TOC: Final = 15
+    CONV_OFFENSE_DESCR: Final = 16
+    CONV_OFFENSE_TOC: Final = 17
+    FE_NUM_CRT_CASE: Final = 18
+    DISP_DESCR: Final = 19
+    CONV_STAT_DESCR: Final = 20
+    SENT_ORDER: Final = 21
+    SENT_LOC_DESCR: Final = 22
+    SENT_LENGTH: Final = 23
+    SENT_TIME_CODE: Final = 24
+    COMMENT_TEXT: Final = 25
 
 
 _person_fields = itemgetter(
