@@ -39,7 +39,7 @@ from itertools import compress, count, groupby, repeat
 from operator import add, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
@@ -120,6 +120,7 @@ _opens = str.startswith  # a line that starts with a quote opens a field there
 _MISSING: tuple[str, str] = ("", "")  # a step type not yet looked up (by identity)
 # A NamedTuple row made from all its values at once, without its Python-level __new__.
 _new_row: Callable[..., Any] = tuple.__new__
+_C = TypeVar("_C")
 
 
 class _RowError(Exception):
@@ -997,6 +998,16 @@ def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
             yield from chunk
 
 
+def _python_class(cls: type[_C]) -> type[_C]:
+    """Leaves a class as it is; mypyc compiles a class it decorates as a Python class.
+
+    (Its instances then take weak references, which :class:`Groups`' clean-up needs and
+    mypyc's native classes do not have: docs/scale.md "Compiled modules".)
+    """
+    return cls
+
+
+@_python_class
 class Groups:
     """Routed rows by subject; above the budget, spilled to sorted run files on disk."""
 
