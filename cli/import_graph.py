@@ -97,9 +97,19 @@ def module_files() -> dict[str, Path]:
         locations = list(spec.submodule_search_locations)
         for info in pkgutil.walk_packages(locations, prefix=f"{root}."):
             child = importlib.util.find_spec(f"{PACKAGE}.{info.name}")
-            if child is not None and child.origin is not None:
-                found[info.name] = Path(child.origin)
+            source = None if child is None or child.origin is None else _source(child.origin)
+            if source is not None:
+                found[info.name] = source
     return dict(sorted(found.items()))
+
+
+def _source(origin: str) -> Path | None:
+    """A module's source: beside its extension if compiled (facts/compiled.py); None: none."""
+    path = Path(origin)
+    if path.suffix == ".py":
+        return path
+    source = path.with_name(path.name.split(".", 1)[0] + ".py")
+    return source if source.is_file() else None
 
 
 def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:
