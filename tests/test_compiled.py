@@ -77,7 +77,8 @@ def test_compiled_and_python_runs_write_the_same_bytes(tmp_path: Path) -> None:
     for side in ("compiled", "python"):
         out = tmp_path / "out"  # the same folder each time: the manifest names it
         args = [str(TOOL), "run", "--as-of", "2020-07-01", "--policy", "los-angeles-2020",
-                "--workers", "2", "--batch-size", "100", "--out", str(out), "--force", "-q"]  # fmt: skip
+                "--workers", "2", "--batch-size", "100", "--out", str(out), "--force",
+                "-q"]  # fmt: skip
         done = subprocess.run(args, env=_env(side == "python"), capture_output=True, text=True)
         assert done.returncode == 0, done.stderr
         assert done.stderr == ""  # no stale-build warning: the compiled side is compiled
