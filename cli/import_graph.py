@@ -96,10 +96,18 @@ def module_files() -> dict[str, Path]:
         found[root] = Path(spec.origin)
         locations = list(spec.submodule_search_locations)
         for info in pkgutil.walk_packages(locations, prefix=f"{root}."):
-            child = importlib.util.find_spec(f"{PACKAGE}.{info.name}")
-            if child is not None and child.origin is not None:
-                found[info.name] = Path(child.origin)
+            source = _source(info)
+            if source is not None:
+                found[info.name] = source
     return dict(sorted(found.items()))
+
+
+def _source(info: pkgutil.ModuleInfo) -> Path | None:
+    """A module's source file, also when it is compiled (facts/compiled.py); None: none."""
+    folder = Path(getattr(info.module_finder, "path", ""))
+    leaf = info.name.rsplit(".", 1)[-1]
+    path = folder / leaf / "__init__.py" if info.ispkg else folder / f"{leaf}.py"
+    return path if path.is_file() else None
 
 
 def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterable[str]:

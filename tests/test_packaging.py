@@ -15,7 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: The design card's folders that install as ``cmr_reason.<folder>``.
 SOURCES = ("facts", "reasoner", "cli", "programs")
-_LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+# setup.py's compiled modules and their record (facts/compiled.py) are built, not shipped as such
+_BUILT = ("*.so", "*.pyd", "compiled_sources.json")
+_LEFT_OUT = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info", *_BUILT)
 
 
 def _shipped_files() -> set[str]:
@@ -24,7 +26,10 @@ def _shipped_files() -> set[str]:
         f"cmr_reason/{path.relative_to(ROOT).as_posix()}"
         for top in SOURCES
         for path in (ROOT / top).rglob("*")
-        if path.is_file() and "__pycache__" not in path.parts and not path.name.startswith(".")
+        if path.is_file()
+        and "__pycache__" not in path.parts
+        and not path.name.startswith(".")
+        and not any(path.match(pattern) for pattern in _BUILT)
     }
 
 

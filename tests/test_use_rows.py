@@ -73,8 +73,13 @@ def _plain_use_rows(
     return kept, accounts
 
 
+# Subject's attributes: its __slots__, or, compiled by mypyc (facts/compiled.py), which drops
+# __slots__, mypyc's own list of them.
+_SUBJECT_FIELDS = getattr(Subject, "__slots__", None) or Subject.__mypyc_attrs__
+
+
 def _subject(subject: Subject) -> dict[str, object]:
-    return {name: getattr(subject, name) for name in Subject.__slots__}
+    return {name: getattr(subject, name) for name in _SUBJECT_FIELDS}
 
 
 def _account(account: FileAccount) -> dict[str, object]:

@@ -31,7 +31,7 @@ import re
 import shutil
 import tempfile
 import weakref
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,7 +39,7 @@ from itertools import compress, count, groupby, repeat
 from operator import add, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
-from typing import Any
+from typing import Any, Final, Protocol, TypeVar
 
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
@@ -77,13 +77,37 @@ _project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
 
 
 class _K:
-    """Positions in a projected row (``_KEPT_COLUMNS``)."""
+    """Positions in a projected row (``_KEPT_COLUMNS``, in its order: tests/test_compiled.py).
 
-    (PRI_NAME, PRI_DOB, GENDER, RACE_DESCR, RACE_CODE, CII_NUMBER, CYC_DATE, STP_EVENT_DATE,
-     STP_ORI_CODE, STP_ORI_DESCR, STP_ORI_CNTY_NAME, CNT_ORDER, DISP_DATE, OFN, OFFENSE_DESCR,
-     OFFENSE_TOC, CONV_OFFENSE_DESCR, CONV_OFFENSE_TOC, FE_NUM_CRT_CASE, DISP_DESCR,
-     CONV_STAT_DESCR, SENT_ORDER, SENT_LOC_DESCR, SENT_LENGTH, SENT_TIME_CODE,
-     COMMENT_TEXT) = range(len(_KEPT_COLUMNS))  # fmt: skip
+    One ``Final`` constant a line, which mypyc compiles to the integer itself.
+    """
+
+    PRI_NAME: Final = 0
+    PRI_DOB: Final = 1
+    GENDER: Final = 2
+    RACE_DESCR: Final = 3
+    RACE_CODE: Final = 4
+    CII_NUMBER: Final = 5
+    CYC_DATE: Final = 6
+    STP_EVENT_DATE: Final = 7
+    STP_ORI_CODE: Final = 8
+    STP_ORI_DESCR: Final = 9
+    STP_ORI_CNTY_NAME: Final = 10
+    CNT_ORDER: Final = 11
+    DISP_DATE: Final = 12
+    OFN: Final = 13
+    OFFENSE_DESCR: Final = 14
+    OFFENSE_TOC: Final = 15
+    CONV_OFFENSE_DESCR: Final = 16
+    CONV_OFFENSE_TOC: Final = 17
+    FE_NUM_CRT_CASE: Final = 18
+    DISP_DESCR: Final = 19
+    CONV_STAT_DESCR: Final = 20
+    SENT_ORDER: Final = 21
+    SENT_LOC_DESCR: Final = 22
+    SENT_LENGTH: Final = 23
+    SENT_TIME_CODE: Final = 24
+    COMMENT_TEXT: Final = 25
 
 
 _person_fields = itemgetter(
@@ -93,9 +117,12 @@ _FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it st
 _PART_SEP = "\x1e"
 _HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
 _opens = str.startswith  # a line that starts with a quote opens a field there
-_MISSING: tuple[str, str] = ("", "")  # a step type not yet looked up (by identity)
+# A step type not yet looked up (by identity: of a variable-length tuple type, so that mypyc
+# keeps it one object, not a pair unboxed and boxed anew at each use).
+_MISSING: tuple[str, ...] = ("", "")
 # A NamedTuple row made from all its values at once, without its Python-level __new__.
 _new_row: Callable[..., Any] = tuple.__new__
+_C = TypeVar("_C")
 
 
 class _RowError(Exception):
@@ -363,7 +390,7 @@ class FileReader:
                 subject = self.subjects[sid] = Subject()
             subject.mark_rejected(self.index, line)
 
-    def route_text(self, texts: Iterable[str], first_line: int, groups: Groups) -> None:
+    def route_text(self, texts: Iterable[str], first_line: int, groups: RowGroups) -> None:
         """Route decoded text, each piece whole physical lines with their line feeds.
 
         The range readers' path (:mod:`cmr_reason.facts.doj.split`): the same records, row
@@ -395,7 +422,7 @@ class FileReader:
         self,
         lines: list[str],
         number: int,
-        groups: Groups,
+        groups: RowGroups,
         ended: bool,
         nul: bool,
         separator: bool,
@@ -427,7 +454,7 @@ class FileReader:
         text = lines[at] + ("\n" if ended or at + 1 < len(lines) else "")
         self.read(records((text,), number + at), first=False)
 
-    def _route_rows(self, lines: list[str], number: int, groups: Groups, separator: bool) -> int:
+    def _route_rows(self, lines: list[str], number: int, groups: RowGroups, separator: bool) -> int:
         """Route ``lines`` (from line ``number``), each one record, as :meth:`row` would.
 
         Returns how many lines were routed: all of them, unless :mod:`csv` reads a line
@@ -973,6 +1000,38 @@ def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
             yield from chunk
 
 
+class RowGroups(Protocol):
+    """What routing keeps rows in: :class:`Groups` (or a test's stand-in for it).
+
+    Its ``groups`` is any mapping of anything a row can be appended to: compiled by mypyc,
+    a ``dict`` of lists would be read by their own methods, not by those a stand-in has
+    (``tests/test_doj_route_text.py`` records each row as it is appended).
+    """
+
+    budget: int
+    size: int
+
+    @property
+    def groups(self) -> MutableMapping[str, Any]:
+        """The held rows by subject."""
+
+    def add(self, sid: str, kind: str, line: int, fields: tuple[str, ...], index: int) -> None:
+        """Keep one routed row under its subject."""
+
+    def spill(self) -> None:
+        """Write the held subjects to disk and forget them."""
+
+
+def _python_class(cls: type[_C]) -> type[_C]:
+    """Leaves a class as it is; mypyc compiles a class it decorates as a Python class.
+
+    (Its instances then take weak references, which :class:`Groups`' clean-up needs and
+    mypyc's native classes do not have: docs/scale.md "Compiled modules".)
+    """
+    return cls
+
+
+@_python_class
 class Groups:
     """Routed rows by subject; above the budget, spilled to sorted run files on disk."""
 

@@ -186,7 +186,7 @@ def _unquote(text: str) -> str:
     return _ESCAPES.sub(lambda m: "\n" if m.group(1) == "n" else m.group(1), text)
 
 
-def _parse_terms(text: str) -> list[Value]:
+def _parse_terms(text: str) -> list[Value | list]:
     """Comma-separated clingo terms as printed, as :func:`to_value` would give them.
 
     A function or tuple is kept as ``[name, args]`` until :func:`_as_value` converts it.
