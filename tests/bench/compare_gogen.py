@@ -2,6 +2,7 @@
 
     .venv/bin/python tests/bench/compare_gogen.py DOJ_FILE [--as-of DATE] [--policy TOML]
         [--gogen BINARY] [--county NAME] [--work DIR] [--examples N] [--workers N] [--reuse]
+        [--engine gogen|pilots]
 
 Runs cmr-reason (``run DOJ_FILE --policy TOML``) and gogen (``gogen run``) on the same DOJ
 file, as of the same date, joins their per-conviction results and prints a table of
@@ -39,6 +40,17 @@ for Reduction"), ``not eligible`` (our not_eligible and no_relief; gogen "Not el
 applicable`` (ours; gogen: no decision written), and gogen's ``undecided`` (a decision row
 with an empty determination). The table compares our policy's decision (``outcome``) and,
 second, the statute's alone (``statutory_outcome``) with gogen's.
+
+Los Angeles (``--engine pilots``). Code for America's LA engine, ``gogen_pilots`` (0.2.5,
+branch ``los_angeles``), beside our ``los-angeles-2020`` policy (``--policy`` is then that
+name, the default, or a TOML file naming it). gogen_pilots has no options file and no county
+option: it always decides LOS ANGELES, with ``--individual-age`` (our ``age_threshold``) and
+``--years-conviction-free`` (our ``lookback_years``) as its only settings; the script lists
+the parameters of ours it cannot follow. Its decisions are the rows of
+``DOJ_Input_File_1_Results/doj_results_convictions_1.csv`` (one a Prop 64 conviction, same
+two columns); "To be reviewed by City Attorneys" (every misdemeanor and infraction) is
+``review``. The binary defaults to ``$GOGEN_PILOTS`` or
+``/tmp/gogen-work2/bin/gogen_pilots-fixedclock``.
 """
 
 from __future__ import annotations
@@ -58,6 +70,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "programs" / "policies" / "examples" / "bear_defaults.toml"
 DEFAULT_GOGEN = "/tmp/gogen-work/bin/gogen-fixedclock"
+DEFAULT_PILOTS = "/tmp/gogen-work2/bin/gogen_pilots-fixedclock"
+LA_POLICY = "los-angeles-2020"
+LA_COUNTY = "LOS ANGELES"  # gogen_pilots decides this county only
+PILOTS_RESULTS = Path("DOJ_Input_File_1_Results") / "doj_results_convictions_1.csv"
+# Our LA parameters and the value gogen_pilots' flow always uses (a different value is listed).
+PILOTS_FIXED = {
+    "lookback_counts": "any",
+    "under_21": "yes",
+    "deceased": "yes",
+    "misdemeanors": "city_attorney_review",
+    "completed_probation_scope": "every_sentence",
+    "serving": "review",
+    "unmatched_felony": "review",
+    "predecessors": "review",
+}
 SECTIONS = ("11357", "11358", "11359", "11360")
 # gogen's reading of a DOJ row, restated (not its code): the charge is OFFENSE_DESCR up to
 # the first '-', or COMMENT_TEXT's when OFFENSE_DESCR is blank or "SEE COMMENT FOR CHARGE";
@@ -81,6 +108,7 @@ GOGEN_COMMON = {
     "Not eligible": "not eligible",
     "Maybe Eligible - Flag for Review": "review",
     "Hand Review": "review",
+    "To be reviewed by City Attorneys": "review",
     "": "undecided",
 }
 
@@ -145,6 +173,45 @@ def gogen_options(policy: Path) -> tuple[dict, str, list[str]]:
     return options, str(p.get("county", "")), unmatched
 
 
+def pilots_options(policy: str) -> tuple[list[str], list[str]]:
+    """gogen_pilots' flags from our LA policy (a name or TOML file), and what has no match."""
+    p: dict = {}
+    if policy != LA_POLICY:
+        spec = tomllib.loads(Path(policy).read_text(encoding="utf-8"))
+        if spec.get("policy") != LA_POLICY:
+            raise SystemExit(f"{policy}: --engine pilots compares the `{LA_POLICY}` policy")
+        p = spec.get("params", {})
+    if p.get("county", LA_COUNTY) != LA_COUNTY:
+        raise SystemExit(f"gogen_pilots decides {LA_COUNTY} only, not {p['county']!r}")
+    flags = ["--individual-age", str(int(p.get("age_threshold", 50))),
+             "--years-conviction-free", str(int(p.get("lookback_years", 10)))]  # fmt: skip
+    if "0" in flags:
+        raise SystemExit("gogen_pilots reads 0 as its default (50 years, 10 years)")
+    ours = {"lookback_counts": "felony", "under_21": "no", "deceased": "no",
+            "misdemeanors": "dismiss", "completed_probation_scope": "this_conviction",
+            "serving": "review", "unmatched_felony": "review",
+            "predecessors": "counterpart"} | p  # fmt: skip
+    unmatched = [
+        f"{name} = {ours[name]} (gogen_pilots: as {want})"
+        for name, want in PILOTS_FIXED.items()
+        if ours[name] != want
+    ]
+    return flags, unmatched
+
+
+def run_pilots(binary: str, data: Path, as_of: str, flags: list[str], out: Path) -> None:
+    """gogen_pilots' LA flow, its outputs in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, GOGEN_NOW=as_of)
+    cmd = [binary, "run", "--input-doj", str(data), "--compute-at", as_of, "--outputs",
+           str(out), *flags]  # fmt: skip
+    done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    errors = [e.read_text(encoding="utf-8") for e in out.glob("*.err")]
+    if done.returncode or any(e.strip() for e in errors):
+        raise SystemExit(f"gogen_pilots failed ({done.returncode}): {errors} "
+                         f"{done.stderr.decode(errors='replace')[-500:]}")  # fmt: skip
+
+
 def gogen_view(path: Path) -> tuple[dict[str, GogenView], int]:
     """Every count gogen reads as a conviction, by ``SUBJECT_ID:CNT_ORDER``, and the rows."""
     counts: dict[str, GogenView] = {}
@@ -189,7 +256,7 @@ def run_gogen(binary: str, data: Path, county: str, as_of: str, options: Path, o
 
 def run_ours(data: Path, as_of: str, policy: Path, county: str, out: Path, workers: int) -> None:
     """cmr-reason on the file; with a county, a copy of the policy file scoped to it."""
-    if county:
+    if county and policy.is_file():
         spec = tomllib.loads(policy.read_text(encoding="utf-8"))
         if spec.get("params", {}).get("county", "") != county:
             text = policy.read_text(encoding="utf-8")
@@ -286,14 +353,19 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("doj", type=Path)
     ap.add_argument("--as-of", default="2020-07-01")
-    ap.add_argument("--policy", type=Path, default=DEFAULT_POLICY)
-    ap.add_argument("--gogen", default=os.environ.get("GOGEN", DEFAULT_GOGEN))
+    ap.add_argument("--engine", choices=("gogen", "pilots"), default="gogen")
+    ap.add_argument("--policy", type=Path, default=None)
+    ap.add_argument("--gogen", default=None)
     ap.add_argument("--county", default="")
     ap.add_argument("--work", type=Path, default=Path("/tmp/compare-gogen"))
     ap.add_argument("--examples", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--reuse", action="store_true", help="reuse both tools' outputs in --work")
     args = ap.parse_args(argv)
+    if args.engine == "pilots":
+        return main_pilots(args)
+    args.policy = args.policy or DEFAULT_POLICY
+    args.gogen = args.gogen or os.environ.get("GOGEN", DEFAULT_GOGEN)
 
     options, policy_county, unmatched = gogen_options(args.policy)
     county = args.county or policy_county
@@ -331,10 +403,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def read_decided(out: Path) -> dict[str, tuple[str, str]]:
+def main_pilots(args: argparse.Namespace) -> int:
+    """gogen_pilots' LA flow beside our ``los-angeles-2020``: run, join, print."""
+    policy = str(args.policy or LA_POLICY)
+    binary = args.gogen or os.environ.get("GOGEN_PILOTS", DEFAULT_PILOTS)
+    flags, unmatched = pilots_options(policy)
+    for note in unmatched:
+        print(f"note: no gogen_pilots option for {note}", file=sys.stderr)
+    args.work.mkdir(parents=True, exist_ok=True)
+    views, rows = gogen_view(args.doj)
+    ours_dir, out = args.work / "ours", args.work / "pilots"
+    if not (args.reuse and (ours_dir / "convictions.csv").exists()):
+        run_ours(args.doj, args.as_of, Path(policy), "", ours_dir, args.workers)
+    if not (args.reuse and (out / PILOTS_RESULTS).exists()):
+        run_pilots(binary, args.doj, args.as_of, flags, out)
+    decided = read_decided(out, PILOTS_RESULTS)
+    ours, rejected = read_ours(ours_dir)
+    manifest = json.loads((ours_dir / "manifest.json").read_text(encoding="utf-8"))
+    print(f"# cmr-reason beside gogen_pilots (LA): {args.doj.name}, as of {args.as_of}\n")
+    print(f"- input: {rows} rows; convictions: ours {len(ours)}, gogen_pilots decided "
+          f"{len(decided)}")  # fmt: skip
+    print(f"- ours: policy {manifest['policy']['name']} ({policy}); "
+          f"gogen_pilots: {binary} {' '.join(flags)}")  # fmt: skip
+    if unmatched:
+        print(f"- no gogen_pilots option for: {'; '.join(unmatched)}")
+    for title, column in (
+        ("Our policy's decision beside gogen_pilots'", "outcome"),
+        ("The statute's decision alone beside gogen_pilots'", "statutory_outcome"),
+    ):
+        tally = compare(ours, rejected, decided, views, {LA_COUNTY}, column)
+        print_table(title, tally, args.examples)
+    return 0
+
+
+def read_decided(out: Path, name: Path = Path("Prop64_Results.csv")) -> dict[str, tuple[str, str]]:
     """gogen's decisions in ``out``: ``SUBJECT_ID:CNT_ORDER`` to (determination, reason)."""
     decided = {}
-    with (out / "Prop64_Results.csv").open(newline="", encoding="utf-8") as f:
+    with (out / name).open(newline="", encoding="utf-8") as f:
         reader = csv.reader(f)
         header = next(reader)
         sid, cnt = header.index("SUBJECT_ID"), header.index("CNT_ORDER")
