@@ -47,8 +47,9 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LETTERS = re.compile(r"[A-Z]+")
 _SUB = re.compile(r"\(\s*([A-Z0-9]{1,4})\s*\)")
 _SPACES = re.compile(r"\s*")
-# "11357B2": one or two digits glued after a section's glued letters are a paragraph, as in
-# "11357B(2)" (docs/facts.md "How charges are normalised").
+# One or two digits glued after a section's glued letters are a paragraph: "288A2 PC" reads
+# as "288A(2) PC" (docs/facts.md "How charges are normalised"). Which sections matter, and
+# what a glued letter means for them, is for the programs (tables/cannabis.lp).
 _GLUED_PARAGRAPH = re.compile(r"([0-9]{1,2})(?![0-9.])")
 # After a body code, more sections follow only in this shape ("182 PC/4149 BP",
 # "487 PC/664"); anything else is the description ("23152 VC-1ST OFFENSE").
