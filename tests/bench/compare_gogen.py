@@ -67,6 +67,9 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cmr_reason.reasoner.engine.policy_catalogue import read_policy_spec
+from cmr_reason.reasoner.engine.program_set import load_program_set
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_POLICY = ROOT / "programs" / "policies" / "examples" / "bear_defaults.toml"
 DEFAULT_GOGEN = "/tmp/gogen-work/bin/gogen-fixedclock"
@@ -140,57 +143,66 @@ class Tally:
     )
 
 
+def policy_values(policy: str, base: str) -> dict[str, object]:
+    """Every parameter of policy ``base`` as ``policy`` (its name, or a TOML file tuning it)
+    sets it: the policy's own defaults (``default_param/2``), under the file's values."""
+    given: dict = {}
+    if policy != base:
+        spec = tomllib.loads(Path(policy).read_text(encoding="utf-8"))
+        if spec.get("policy", "configurable") != base:
+            raise SystemExit(f"{policy}: this comparison reads a `{base}` policy file")
+        given = spec.get("params", {})
+    values: dict[str, object] = {}
+    for name, param in read_policy_spec(load_program_set(base).policy_file).params.items():
+        if param.kind == "table":
+            table = dict(d.split(" = ") for d in param.defaults)
+            values[name] = table | dict(given.get(name, {}))
+            continue
+        value = given.get(name, param.defaults[0])
+        if param.kind == "integer":
+            value = int(value)
+        elif param.kind == "yes/no":
+            value = "yes" if value in (True, "yes") else "no"
+        values[name] = "" if value == "''" else value
+    return values
+
+
 def gogen_options(policy: Path) -> tuple[dict, str, list[str]]:
     """gogen's options from our configurable policy file, its county, and what has no match."""
-    spec = tomllib.loads(policy.read_text(encoding="utf-8"))
-    if spec.get("policy", "configurable") != "configurable":
-        raise SystemExit(f"{policy}: gogen's options come from a `configurable` policy file")
-    p = spec.get("params", {})
-
-    def flag(name: str, default: bool) -> bool:
-        return p.get(name, default) in (True, "yes")
-
-    sections = {s: "dismiss" for s in SECTIONS} | dict(p.get("section_outcome", {}))
+    p = policy_values(str(policy), "configurable")
+    sections = p["section_outcome"]
+    assert isinstance(sections, dict)
     options = {
         "baselineEligibility": {
             "dismiss": [s for s in SECTIONS if sections[s] == "dismiss"],
             "reduce": [s for s in SECTIONS if sections[s] == "redesignate"],
         },
         "additionalRelief": {
-            "subjectUnder21AtConviction": flag("under_21", False),
-            "subjectAgeThreshold": int(p.get("age_threshold", 0)),
-            "yearsSinceConvictionThreshold": int(p.get("years_since_conviction", 5)),
-            "yearsCrimeFreeThreshold": int(p.get("years_crime_free", 5)),
-            "subjectIsDeceased": flag("deceased", False),
-            "subjectHasOnlyProp64Charges": flag("only_cannabis_record", True),
+            "subjectUnder21AtConviction": p["under_21"] == "yes",
+            "subjectAgeThreshold": p["age_threshold"],
+            "yearsSinceConvictionThreshold": p["years_since_conviction"],
+            "yearsCrimeFreeThreshold": p["years_crime_free"],
+            "subjectIsDeceased": p["deceased"] == "yes",
+            "subjectHasOnlyProp64Charges": p["only_cannabis_record"] == "yes",
         },
     }
     unmatched = [
         f"{name} = {p[name]} (gogen: always {want})"
         for name, want in (("misdemeanors", "dismiss"), ("serving", "statute"))
-        if name in p and p[name] != want
+        if p[name] != want
     ]
-    return options, str(p.get("county", "")), unmatched
+    return options, str(p["county"]), unmatched
 
 
 def pilots_options(policy: str) -> tuple[list[str], list[str]]:
     """gogen_pilots' flags from our LA policy (a name or TOML file), and what has no match."""
-    p: dict = {}
-    if policy != LA_POLICY:
-        spec = tomllib.loads(Path(policy).read_text(encoding="utf-8"))
-        if spec.get("policy") != LA_POLICY:
-            raise SystemExit(f"{policy}: --engine pilots compares the `{LA_POLICY}` policy")
-        p = spec.get("params", {})
-    if p.get("county", LA_COUNTY) != LA_COUNTY:
-        raise SystemExit(f"gogen_pilots decides {LA_COUNTY} only, not {p['county']!r}")
-    flags = ["--individual-age", str(int(p.get("age_threshold", 50))),
-             "--years-conviction-free", str(int(p.get("lookback_years", 10)))]  # fmt: skip
+    ours = policy_values(policy, LA_POLICY)
+    if ours["county"] != LA_COUNTY:
+        raise SystemExit(f"gogen_pilots decides {LA_COUNTY} only, not {ours['county']!r}")
+    flags = ["--individual-age", str(ours["age_threshold"]),
+             "--years-conviction-free", str(ours["lookback_years"])]  # fmt: skip
     if "0" in flags:
         raise SystemExit("gogen_pilots reads 0 as its default (50 years, 10 years)")
-    ours = {"lookback_counts": "felony", "under_21": "no", "deceased": "no",
-            "misdemeanors": "dismiss", "completed_probation_scope": "this_conviction",
-            "serving": "review", "unmatched_felony": "review",
-            "predecessors": "counterpart"} | p  # fmt: skip
     unmatched = [
         f"{name} = {ours[name]} (gogen_pilots: as {want})"
         for name, want in PILOTS_FIXED.items()
