@@ -16,7 +16,6 @@ import datetime as dt
 import errno
 import json
 import multiprocessing
-import multiprocessing.forkserver
 import os
 import threading
 import time
@@ -180,11 +179,9 @@ class _Ahead:
         self.started = True
         config = self.config
         if config.engine == "local" and config.workers > 1 and forks_per_batch():
-            pool_context()  # the fork server's preload
-            # It imports the batch code in its own process, beside the readers; a failure
-            # here is the pool's to report when it starts.
-            with contextlib.suppress(Exception):
-                multiprocessing.forkserver.ensure_running()
+            # The fork server starts here: it imports the batch code in its own process,
+            # beside the readers; a failure to start is the pool's to report when it starts.
+            pool_context()
         try:
             catalogue = load_catalogue(config.programs)
             program = config.programs.bulk_program_without(

@@ -7,6 +7,7 @@ Shared by the bulk run (:mod:`cmr_reason.reasoner.run.bulk`) and the filing's re
 from __future__ import annotations
 
 import contextlib
+import multiprocessing.forkserver
 import os
 import pickle
 import signal
@@ -32,6 +33,13 @@ from cmr_reason.reasoner.run.worker_watch import watch_parent
 Item = TypeVar("Item")
 Spec = TypeVar("Spec")
 Result = TypeVar("Result")
+
+#: glibc's malloc backs its heap with transparent huge pages where this tunable is set: each
+#: batch's child then takes far fewer page faults for its fresh memory (tests/bench/analysis.md,
+#: issue 18's seventh round); other C libraries ignore it.
+HUGE_PAGES_TUNABLE = "glibc.malloc.hugetlb=1"
+_TUNABLES = "GLIBC_TUNABLES"
+_server_started = False
 
 # Where workers are spawned (no fork server), restart one after this many batches: clingo
 # never frees its symbol table, and grounding slows down as the table grows.
@@ -63,8 +71,42 @@ def pool_context() -> tuple[BaseContext, int]:
     if "forkserver" in get_all_start_methods():
         context = get_context("forkserver")
         context.set_forkserver_preload(["cmr_reason.reasoner.run.batch_worker"])
+        _start_fork_server()
         return context, 1
     return get_context("spawn"), BATCHES_PER_WORKER
+
+
+def tunables_with_huge_pages(tunables: str | None) -> str:
+    """``GLIBC_TUNABLES`` with :data:`HUGE_PAGES_TUNABLE` added, unless it sets hugetlb itself."""
+    if not tunables:
+        return HUGE_PAGES_TUNABLE
+    if "glibc.malloc.hugetlb=" in tunables:
+        return tunables
+    return f"{tunables}:{HUGE_PAGES_TUNABLE}"
+
+
+def _start_fork_server() -> None:
+    """Start the fork server once, its malloc on huge pages (:data:`HUGE_PAGES_TUNABLE`).
+
+    The tunable is read when a program starts: it is put in the environment only while the
+    server is started (by fork and exec), so the workers forked from it have it and this
+    process's environment is as it was. A failure to start is left to the pool's start,
+    which reports it.
+    """
+    global _server_started
+    if _server_started:
+        return
+    _server_started = True
+    saved = os.environ.get(_TUNABLES)
+    os.environ[_TUNABLES] = tunables_with_huge_pages(saved)
+    try:
+        with contextlib.suppress(Exception):
+            multiprocessing.forkserver.ensure_running()
+    finally:
+        if saved is None:
+            del os.environ[_TUNABLES]
+        else:
+            os.environ[_TUNABLES] = saved
 
 
 def forks_per_batch() -> bool:
