@@ -77,6 +77,89 @@ def run_in_child(
         os._exit(code)  # no interpreter teardown: the kernel frees the batch's memory
 
 
+def read_exactly(fd: int, size: int) -> bytearray | None:
+    """``size`` bytes from ``fd``, or None if it ends before (its writer closed it, or died)."""
+    data = bytearray(size)
+    view = memoryview(data)
+    got = 0
+    while got < size:
+        count = os.readv(fd, [view[got:]])
+        if not count:
+            return None
+        got += count
+    return data
+
+
+def _framed(payload: tuple[bool, object], index: int) -> bytes:
+    """``payload`` pickled, after its length (8 bytes); an exception unpicklable: its text."""
+    try:
+        data = pickle.dumps(payload, pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        data = pickle.dumps((False, RuntimeError(f"batch {index}: {exc!r}")))
+    return len(data).to_bytes(8, "little") + data
+
+
+def serve_in_child(
+    work: Callable[[int, Any, Any], Any],
+    index: int,
+    batch: Callable[[], Any],
+    spec: Any,
+    inbox: int,
+    out: int,
+    most: int,
+    decided: Callable[[], None],
+) -> NoReturn:
+    """In a forked child: decide up to ``most`` batches in a row, then exit.
+
+    The first is batch ``index``, given by ``batch`` (which may unpickle it, or wait); each
+    next one is read from ``inbox`` (its length, then its index and pickle, 8 bytes each),
+    until ``most`` are decided or ``inbox`` ends. Each result (or exception) goes to ``out``,
+    pickled after its length. A batch before the last frees what it made, so that the next
+    reuses its memory (no new pages to fault in, tests/bench/analysis.md); the last one
+    keeps everything (:func:`in_batch_child`) and ``decided`` is called once it is decided,
+    before its result is pickled.
+    """
+    global _IN_CHILD
+    code = 0
+    try:
+        watch_parent(os.getppid())
+        items = batch()
+        taken = 1
+        while True:
+            _IN_CHILD = taken >= most  # the child's last batch: kept until the exit
+            try:
+                payload: tuple[bool, object] = (True, work(index, items, spec))
+            except BaseException as exc:  # sent to the worker, which raises it for the run
+                payload = (False, exc)
+            if _IN_CHILD:
+                decided()
+            _write_all(out, _framed(payload, index))
+            if taken >= most:
+                break
+            del payload, items  # freed now: the next batch reuses their memory
+            header = read_exactly(inbox, 8)
+            message = header and read_exactly(inbox, int.from_bytes(header, "little"))
+            if not message:  # no more batches for this child
+                break
+            index = int.from_bytes(message[:8], "little")
+            items = pickle.loads(memoryview(message)[8:])
+            del message
+            taken += 1
+        if not _IN_CHILD:
+            decided()
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)  # no interpreter teardown: the kernel frees the batches' memory
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """All of ``data`` to ``fd`` (a pipe takes at most its buffer's size at a time)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 class BatchProcessLost(RuntimeError):
     """A process of the run ended without its result: killed (out of memory, say), or failed.
 
