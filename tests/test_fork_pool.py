@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from cmr_reason.reasoner.run.batch_child import in_batch_child
-from cmr_reason.reasoner.run.fork_pool import BATCHES_PER_CHILD, ForkPool, fork_pool_results
+from cmr_reason.reasoner.run.fork_pool import ForkPool, fork_pool_results
 from cmr_reason.reasoner.run.pool import forks_per_batch, pool_context
 
 pytestmark = pytest.mark.skipif(not forks_per_batch(), reason="no fork server on this platform")
@@ -56,62 +55,15 @@ def _wait_for(test: object, seconds: float = 20) -> None:
         time.sleep(0.05)
 
 
-def test_results_in_batch_order_a_few_batches_in_each_child_of_a_worker() -> None:
+def test_results_in_batch_order_each_batch_in_a_fresh_child_of_a_worker() -> None:
     context, _ = pool_context()
     batches = [[n, n + 1] for n in range(0, 40, 2)]
     results = list(fork_pool_results(_square_all, batches, 7, 2, context))
     assert [index for index, *_ in results] == list(range(20))
     assert [squares for *_, squares in results] == [[n * n + 7 for n in b] for b in batches]
-    by_child: dict[int, list[int]] = {}
-    for index, pid, _, _ in results:
-        by_child.setdefault(pid, []).append(index)
-    # Each child decides at most BATCHES_PER_CHILD of its worker's batches, then ends.
-    assert BATCHES_PER_CHILD > 1
-    assert all(len(taken) <= BATCHES_PER_CHILD for taken in by_child.values())
-    assert len(by_child) >= -(-20 // BATCHES_PER_CHILD)
-    assert any(len(taken) > 1 for taken in by_child.values())
+    assert len({pid for _, pid, _, _ in results}) == 20  # a child a batch
     workers = {parent for _, _, parent, _ in results}
     assert len(workers) == 2 and os.getpid() not in workers  # forked by the two workers
-
-
-def _keeps(index: int, batch: list[int], spec: int) -> tuple[int, int, bool]:
-    return index, os.getpid(), in_batch_child()
-
-
-def test_only_a_childs_last_batch_keeps_what_it_made() -> None:
-    """The batches before a child's last free their objects, for the next to reuse."""
-    context, _ = pool_context()
-    results = list(fork_pool_results(_keeps, [[n] for n in range(12)], 0, 1, context))
-    by_child: dict[int, list[tuple[int, bool]]] = {}
-    for index, pid, keeps in results:
-        by_child.setdefault(pid, []).append((index, keeps))
-    assert [len(taken) for taken in by_child.values()] == [BATCHES_PER_CHILD] * (
-        12 // BATCHES_PER_CHILD
-    )
-    for taken in by_child.values():  # consecutive batches; the last one keeps
-        indexes = [index for index, _ in taken]
-        assert indexes == list(range(indexes[0], indexes[0] + len(indexes)))
-        assert [keeps for _, keeps in taken] == [False] * (len(taken) - 1) + [True]
-
-
-def _dies_after_one(index: int, batch: list[int], spec: int) -> int:
-    if index == BATCHES_PER_CHILD + 1:  # the second child's second batch
-        os.kill(os.getpid(), signal.SIGKILL)
-    return index
-
-
-def test_a_child_that_dies_after_deciding_a_batch_gives_a_clear_error() -> None:
-    """Its earlier batches' results come back; the batch it died on is named."""
-    context, _ = pool_context()
-    got: list[int] = []
-    dies = BATCHES_PER_CHILD + 1
-    batches = [[n] for n in range(3 * BATCHES_PER_CHILD)]
-    with pytest.raises(
-        RuntimeError, match=rf"batch {dies}: its process ended without a result \(signal 9\)"
-    ):
-        for index in fork_pool_results(_dies_after_one, batches, 0, 1, context):
-            got.append(index)
-    assert got == list(range(dies))
 
 
 def test_no_batches_and_fewer_batches_than_workers() -> None:

@@ -21,7 +21,6 @@ is raised there, as :func:`pool.in_batch_order` would.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import pickle
 import queue
@@ -40,8 +39,7 @@ from cmr_reason.reasoner.run.batch_child import (
     child_failed,
     exit_text,
     fork_quietly,
-    read_exactly,
-    serve_in_child,
+    run_in_child,
 )
 from cmr_reason.reasoner.run.worker_watch import watch_parent
 
@@ -49,12 +47,6 @@ Work = Callable[[int, Any, Any], Any]
 
 # Batches a worker holds at once: the one its child decides and the next.
 HELD = 2
-# Batches a child decides in a row before it ends: the later ones reuse the memory the first
-# faulted in (tests/bench/analysis.md, issue 18's seventh round).
-BATCHES_PER_CHILD = 3
-# The size asked for a child's batches' pipe (a batch of 1,000 people is about 2 MB pickled):
-# most of the next batch is in the pipe when the child is ready for it.
-PIPE_BYTES = 1 << 20
 _STOP = b""
 _READY = b""  # a worker's first message: it has started and read the spec
 
@@ -72,101 +64,47 @@ def _unpickled_after(message: bytes, baton: int | None) -> Callable[[], Any]:
     return batch
 
 
-class _Child:
-    """A batch child as its worker sees it: the batches it was given, their way in and out."""
-
-    def __init__(self, pid: int, inbox: int, results: int) -> None:
-        self.pid = pid
-        self.inbox = inbox  # the write end of its batches' pipe; -1 once closed
-        self.results = results  # the read end of its results' pipe
-        self.taken = 1  # batches given to it
-        self.owed = 1  # batches given whose result has not been read
-        self.unsent: deque[memoryview] = deque()  # of batches given, not yet in the pipe
-        self.closing = False  # its pipe is to be closed once ``unsent`` is written
-        self.status: int | None = None  # its wait status, once it ended without a result
-
-    def give(self, message: bytes) -> None:
-        """Another batch for the child (written as the pipe takes it: :meth:`flush`)."""
-        self.unsent += (memoryview(len(message).to_bytes(8, "little")), memoryview(message))
-        self.taken += 1
-        self.owed += 1
-        self.flush()
-
-    def close_inbox(self) -> None:
-        """No more batches for the child: its pipe ends once what it was given is written."""
-        self.closing = True
-        self.flush()
-
-    def flush(self) -> None:
-        """Write what the pipe takes without waiting; close it if due; a dead child: drop."""
-        try:
-            while self.unsent:
-                part = self.unsent[0]
-                written = os.write(self.inbox, part)
-                if written < len(part):
-                    self.unsent[0] = part[written:]
-                    return
-                self.unsent.popleft()
-        except BlockingIOError:
-            return
-        except OSError:  # the child is gone: its results pipe tells the worker
-            self.unsent.clear()
-        if self.closing and self.inbox >= 0:
-            os.close(self.inbox)
-            self.inbox = -1
-
-    def result(self, index: int) -> bytes:
-        """The pickled result of the child's next batch (``index``), or its end, pickled.
-
-        A child that ended without a result is waited for, for its exit status, once.
-        """
-        header = read_exactly(self.results, 8)
-        data = header and read_exactly(self.results, int.from_bytes(header, "little"))
-        self.owed -= 1
-        if not data:
-            if self.status is None:
-                self.status = os.waitpid(self.pid, 0)[1]
-            data = pickle.dumps((False, child_failed(index, self.status)))
-        return index.to_bytes(8, "little") + data
-
-    @property
-    def done(self) -> bool:
-        """Whether every result the child will send has been read."""
-        return self.owed == 0 and (self.inbox < 0 or self.taken >= BATCHES_PER_CHILD)
-
-
 def _fork_child(
-    work: Work, message: bytes, spec: Any, baton: int | None, others: Iterable[_Child]
-) -> tuple[_Child, int]:
-    """Fork a child for the pickled ``(index, batch)`` and those after, once ``baton`` closes.
+    work: Work, message: bytes, spec: Any, baton: int | None
+) -> tuple[tuple[int, int, int], int]:
+    """Fork the child of the pickled ``(index, batch)``, to start once ``baton`` is closed.
 
-    Returns the child and the baton the next child waits on. The child closes its copies of
-    the ``others``' pipes, so that each sees its batches' pipe end when its worker closes it.
+    Returns the child (index, pid, the pipe of its result) and the baton the next child
+    waits on.
     """
     index = int.from_bytes(message[:8], "little")
     read_end, write_end = os.pipe()
-    inbox_read, inbox = os.pipe()
     next_baton, my_baton = os.pipe()
-    with contextlib.suppress(AttributeError, OSError):  # Linux: a batch fits in the pipe
-        fcntl.fcntl(inbox, fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[attr-defined]
     pid = fork_quietly()
     if pid == 0:
-        for fd in (read_end, inbox, next_baton):
-            os.close(fd)
-        for other in others:
-            for fd in (other.inbox, other.results):
-                if fd >= 0:
-                    os.close(fd)
-        serve_in_child(
-            work, index, _unpickled_after(message, baton), spec, inbox_read, write_end,
-            BATCHES_PER_CHILD, decided=lambda: os.close(my_baton),
+        os.close(read_end)
+        os.close(next_baton)
+        run_in_child(
+            work, index, _unpickled_after(message, baton), spec, write_end,
+            decided=lambda: os.close(my_baton),
         )  # fmt: skip
-    for fd in (write_end, inbox_read, my_baton):
-        os.close(fd)
-    os.set_blocking(inbox, False)
+    os.close(write_end)
+    os.close(my_baton)
     if baton is not None:
         os.close(baton)
-    return _Child(pid, inbox, read_end), next_baton
+    return (index, pid, read_end), next_baton
+
+
+def _finish(index: int, pid: int, read_end: int, ending: list[int]) -> bytes:
+    """The child's pickled result (or its error, pickled), once it has written it.
+
+    A child that sent its result is left to end on its own (the kernel freeing its memory
+    takes a while) and is collected later (``ending``); one that sent nothing is waited for,
+    for its exit status.
+    """
+    with os.fdopen(read_end, "rb") as pipe:
+        data = pipe.read()
+    if data:
+        ending.append(pid)
+    else:
+        _, status = os.waitpid(pid, 0)
+        data = pickle.dumps((False, child_failed(index, status)))
+    return index.to_bytes(8, "little") + data
 
 
 def _collect(ending: list[int], wait: bool = False) -> None:
@@ -193,13 +131,11 @@ def _receive(conn: Connection, inbox: queue.SimpleQueue[bytes], wake: int) -> No
 
 
 def serve(conn: Connection, work: Work, run_pid: int) -> None:
-    """A worker: decide the batches the run sends in forked children, send back each result.
+    """A worker: decide each batch the run sends in a forked child, send back its result.
 
-    A child takes up to :data:`BATCHES_PER_CHILD` batches; the next is forked when a batch
-    arrives that its predecessor will not take. The run's first message is the spec
-    (pickled); the worker answers that it is ready. Ctrl+C reaches the whole process group:
-    the run stops its workers itself, so they and their children ignore SIGINT rather than
-    print a traceback each.
+    The run's first message is the spec (pickled); the worker answers that it is ready.
+    Ctrl+C reaches the whole process group: the run stops its workers itself, so they and
+    their children ignore SIGINT rather than print a traceback each.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(run_pid)
@@ -210,45 +146,25 @@ def serve(conn: Connection, work: Work, run_pid: int) -> None:
     threading.Thread(
         target=_receive, args=(conn, inbox, woken), name="batches", daemon=True
     ).start()
-    pending: deque[tuple[int, _Child]] = deque()  # batches given to children, in order
-    filling: _Child | None = None  # the child that may take the next batch
-    live: list[_Child] = []  # children whose results are still to be read
+    children: deque[tuple[int, int, int]] = deque()  # forked, in batch order
     baton: int | None = None  # what the next child waits on
-    ending: list[int] = []  # children that sent their results, not yet collected
+    ending: list[int] = []  # children that sent their result, not yet collected
     stopping = False
-    while pending or not stopping:
+    while children or not stopping:
         watched = [] if stopping else [wake]
-        if pending:
-            watched.append(pending[0][1].results)
-        writing = [child.inbox for child in live if child.unsent]
-        ready, writable, _ = select.select(watched, writing, [])
-        for child in live:
-            if child.inbox in writable:
-                child.flush()
+        if children:
+            watched.append(children[0][2])
+        ready = select.select(watched, [], [])[0]
         if wake in ready:
             os.read(wake, 1)
             message = inbox.get()
             if message == _STOP:
                 stopping = True
-                if filling is not None:
-                    filling.close_inbox()
             else:
-                if filling is not None and filling.taken < BATCHES_PER_CHILD:
-                    filling.give(message)
-                else:
-                    filling, baton = _fork_child(work, message, spec, baton, live)
-                    live.append(filling)
-                if filling.taken >= BATCHES_PER_CHILD:
-                    filling.close_inbox()
-                pending.append((int.from_bytes(message[:8], "little"), filling))
-        if pending and pending[0][1].results in ready:
-            index, child = pending.popleft()
-            conn.send_bytes(child.result(index))
-            if child.done:
-                os.close(child.results)
-                live.remove(child)
-                if child.status is None:
-                    ending.append(child.pid)
+                child, baton = _fork_child(work, message, spec, baton)
+                children.append(child)
+        if children and children[0][2] in ready:
+            conn.send_bytes(_finish(*children.popleft(), ending))
             _collect(ending)
     if baton is not None:
         os.close(baton)
