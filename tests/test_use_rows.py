@@ -225,3 +225,11 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
         assert (kept.level, kept.level_flag) == _level(row, column)
         compared += 1
     assert compared == 4 * 4 * 2 * 4 * 2 * 2 - 3 * 3 * 4 * 2 * 2
+
+
+def test_parse_date_answers_the_same_when_asked_again():
+    """Its cache (0 stands for None) gives each answer again, blank and malformed included."""
+    texts = ["", "00000000", "0", "20200101", "20201301", "2020010", "NULL", "20190229"]
+    first = [parse_date(text) for text in texts]
+    assert first == [None, None, None, 20200101, _BAD, _BAD, _BAD, _BAD]
+    assert [parse_date(text) for text in texts] == first

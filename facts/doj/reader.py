@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import heapq
 import io
 import pickle
 import re
 import shutil
 import tempfile
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count, groupby, repeat
-from operator import add, itemgetter, mul, ne
+from itertools import compress, count, groupby, islice, repeat
+from operator import add, eq, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
 from typing import Any, Final, Protocol, TypeVar
@@ -1009,13 +1009,63 @@ def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
 
 
 def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
+    for chunk in _run_chunks(path):
+        yield from chunk
+
+
+def _run_chunks(path: Path) -> Iterator[list[tuple[str, list[Packed]]]]:
+    """A run file's chunks: lists of ``(sid, rows)``, sorted by id, each id once in the run."""
     with path.open("rb") as handle:
         while True:
             try:
                 chunk = pickle.load(handle)
             except EOFError:
                 return
-            yield from chunk
+            yield chunk
+
+
+_sid = itemgetter(0)
+
+
+def _merge_runs(paths: Sequence[Path]) -> Iterator[tuple[str, list[Packed]]]:
+    """The subjects of sorted runs in id order, a subject's rows in the runs' order.
+
+    A chunk at a time rather than a subject at a time (``heapq.merge``): every subject up to
+    the smallest last id of the runs' current chunks is in those chunks (a run's later
+    chunks hold greater ids only); they are sorted at once, stably, so that a subject in
+    several runs keeps their order, and a subject in one run is passed on as it was read.
+    """
+    sources = [_run_chunks(path) for path in paths]
+    heads: list[list[tuple[str, list[Packed]]]] = []
+    open_sources: list[Iterator[list[tuple[str, list[Packed]]]]] = []
+    for source in sources:
+        chunk = next(source, None)
+        if chunk:
+            heads.append(chunk)
+            open_sources.append(source)
+    while heads:
+        bound = min(chunk[-1][0] for chunk in heads)
+        taken: list[tuple[str, list[Packed]]] = []
+        left_heads: list[list[tuple[str, list[Packed]]]] = []
+        left_sources: list[Iterator[list[tuple[str, list[Packed]]]]] = []
+        for chunk, source in zip(heads, open_sources, strict=True):
+            cut = bisect_right(chunk, bound, key=_sid)
+            taken.extend(chunk[:cut])
+            rest = chunk[cut:] if cut < len(chunk) else next(source, None)
+            if rest:
+                left_heads.append(rest)
+                left_sources.append(source)
+        heads, open_sources = left_heads, left_sources
+        taken.sort(key=_sid)  # stable: a subject's parts stay in the runs' order
+        ids = [item[0] for item in taken]
+        if not any(map(eq, ids, islice(ids, 1, None))):
+            yield from taken  # no subject in two runs here: as read
+            continue
+        for sid, parts in groupby(taken, key=_sid):
+            rows: list[Packed] = []
+            for _, part in parts:
+                rows.extend(part)
+            yield sid, rows
 
 
 class RowGroups(Protocol):
@@ -1117,12 +1167,7 @@ class Groups:
                 yield sid, groups.pop(sid)
             return
         self.spill()
-        merged = heapq.merge(*(_read_run(p) for p in self.runs), key=itemgetter(0))
-        for sid, parts in groupby(merged, key=itemgetter(0)):
-            rows: list[Packed] = []
-            for _, part in parts:  # runs in reading order, so rows stay in file order
-                rows.extend(part)
-            yield sid, rows
+        yield from _merge_runs(self.runs)  # runs in reading order, so rows stay in file order
 
     def close(self) -> None:
         """Remove the run files."""
