@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from test_direct_facts import _files
 
+from cmr_reason.facts.doj import vocabulary as vocab
 from cmr_reason.facts.doj.accounting import FileAccount
 from cmr_reason.facts.doj.reader import (
     _BAD,
@@ -30,6 +31,7 @@ from cmr_reason.facts.doj.reader import (
     Orphans,
     Packed,
     _charge_text,
+    _disposition,
     _level,
     _RowError,
     _unpack,
@@ -233,3 +235,22 @@ def test_parse_date_answers_the_same_when_asked_again():
     first = [parse_date(text) for text in texts]
     assert first == [None, None, None, 20200101, _BAD, _BAD, _BAD, _BAD]
     assert [parse_date(text) for text in texts] == first
+
+
+def test_disposition_cache_answers_as_the_vocabulary():
+    """The reader's cache of ``vocab.disposition`` gives its answers, None included, twice."""
+    texts = [
+        "CONVICTED",
+        "convicted-prison",
+        "DISMISSED",
+        "",
+        "NULL",
+        "NOT A DISPOSITION",
+        *sorted(vocab.UPDATES),
+        *sorted(vocab.PROCEDURAL_VALUES),
+        *sorted(vocab.NO_CONVICTION_VALUES),
+    ]
+    expected = [vocab.disposition(text) for text in texts]
+    assert None in expected and any(found is not None for found in expected)
+    assert [_disposition(text) for text in texts] == expected
+    assert [_disposition(text) for text in texts] == expected

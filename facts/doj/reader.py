@@ -314,6 +314,27 @@ def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
     return _TOC_LEVELS.get(toc), flag
 
 
+#: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
+_DISPOSITIONS: dict[str, tuple[str, ...] | None] = {}
+_DISPOSITIONS_MAX = 1 << 12
+
+
+def _disposition(text: str) -> tuple[str, ...] | None:
+    """:func:`~cmr_reason.facts.doj.vocabulary.disposition`, its answers kept in a plain dict.
+
+    Compiled, a known value is a dict look-up, where ``lru_cache`` is a call through its
+    wrapper (``vocabulary`` is not compiled).
+    """
+    known = _DISPOSITIONS.get(text, _MISSING)
+    if known is not _MISSING:
+        return known
+    found = vocab.disposition(text)
+    if len(_DISPOSITIONS) >= _DISPOSITIONS_MAX:
+        _DISPOSITIONS.clear()
+    _DISPOSITIONS[text] = found
+    return found
+
+
 @lru_cache(maxsize=1 << 12)
 def _sentence_of(
     where: str, length_text: str, unit_code: str
@@ -677,7 +698,7 @@ class FileReader:
         if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # raises for the first
             _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
         disposition = row[_K.DISP_DESCR]
-        found = vocab.disposition(disposition)
+        found = _disposition(disposition)
         if found is None:
             if not disposition:
                 raise _RowError("unknown_disposition", "DISP_DESCR is blank or NULL")
@@ -1257,7 +1278,7 @@ def use_rows(
                 # the first field's piece, so the fields' text is not copied once more.
                 row = packed.split(_FIELD_SEP)
                 file, number, kind, row[0] = row[0].split(_PART_SEP, 3)
-                index, line = int(file), int(number)
+                index, line = 0 if file == "0" else int(file), int(number)
                 row = [value.strip() for value in row]
                 if "NULL" in packed and "NULL" in row:  # a field is NULL only if the text has it
                     row = ["" if value == "NULL" else value for value in row]
