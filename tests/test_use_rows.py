@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from test_direct_facts import _files
 
+from cmr_reason.facts.doj import vocabulary as vocab
 from cmr_reason.facts.doj.accounting import FileAccount
 from cmr_reason.facts.doj.reader import (
     _BAD,
@@ -30,6 +31,7 @@ from cmr_reason.facts.doj.reader import (
     Orphans,
     Packed,
     _charge_text,
+    _disposition,
     _level,
     _RowError,
     _unpack,
@@ -225,3 +227,30 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
         assert (kept.level, kept.level_flag) == _level(row, column)
         compared += 1
     assert compared == 4 * 4 * 2 * 4 * 2 * 2 - 3 * 3 * 4 * 2 * 2
+
+
+def test_parse_date_answers_the_same_when_asked_again():
+    """Its cache (0 stands for None) gives each answer again, blank and malformed included."""
+    texts = ["", "00000000", "0", "20200101", "20201301", "2020010", "NULL", "20190229"]
+    first = [parse_date(text) for text in texts]
+    assert first == [None, None, None, 20200101, _BAD, _BAD, _BAD, _BAD]
+    assert [parse_date(text) for text in texts] == first
+
+
+def test_disposition_cache_answers_as_the_vocabulary():
+    """The reader's cache of ``vocab.disposition`` gives its answers, None included, twice."""
+    texts = [
+        "CONVICTED",
+        "convicted-prison",
+        "DISMISSED",
+        "",
+        "NULL",
+        "NOT A DISPOSITION",
+        *sorted(vocab.UPDATES),
+        *sorted(vocab.PROCEDURAL_VALUES),
+        *sorted(vocab.NO_CONVICTION_VALUES),
+    ]
+    expected = [vocab.disposition(text) for text in texts]
+    assert None in expected and any(found is not None for found in expected)
+    assert [_disposition(text) for text in texts] == expected
+    assert [_disposition(text) for text in texts] == expected

@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import heapq
 import io
 import pickle
 import re
 import shutil
 import tempfile
 import weakref
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress, count, groupby, repeat
-from operator import add, itemgetter, mul, ne
+from itertools import compress, count, groupby, islice, repeat
+from operator import add, eq, itemgetter, mul, ne
 from pathlib import Path
 from sys import intern
 from typing import Any, Final, Protocol, TypeVar
@@ -141,9 +141,27 @@ class _RowError(Exception):
         self.value = value
 
 
-@lru_cache(maxsize=1 << 16)
+#: :func:`parse_date`'s answers by text (0 for None), emptied when it reaches ``_DATES_MAX``.
+#: A plain dict, not ``lru_cache``: compiled, a hit is a dict look-up instead of a call
+#: through the cache's wrapper (tests/bench/analysis.md, issue 18's seventh round).
+_DATES: dict[str, int] = {}
+_DATES_MAX = 1 << 16
+
+
 def parse_date(text: str) -> int | None:
     """``YYYYMMDD`` text as an integer; None when blank or all zeros; ``-1`` when malformed."""
+    known = _DATES.get(text)
+    if known is not None:
+        return known if known else None
+    value = _parse_date(text)
+    if len(_DATES) >= _DATES_MAX:
+        _DATES.clear()
+    _DATES[text] = 0 if value is None else value  # no date is 0: "00000000" is None
+    return value
+
+
+def _parse_date(text: str) -> int | None:
+    """:func:`parse_date`, not cached."""
     if not text or not text.strip("0"):
         return None
     if len(text) != 8 or not text.isascii() or not text.isdigit():
@@ -255,7 +273,7 @@ def _clean(fields: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
+def _dates(row: list[str], *columns: int) -> list[int | None]:
     """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
     found = []
     for index in columns:
@@ -267,14 +285,14 @@ def _dates(row: Sequence[str], *columns: int) -> list[int | None]:
     return found
 
 
-def _count_order(row: Sequence[str]) -> str:
+def _count_order(row: list[str]) -> str:
     cnt = row[_K.CNT_ORDER]
     if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
         raise _RowError("bad_cnt_order", f"CNT_ORDER has {len(cnt)} characters, not 12 digits")
     return cnt
 
 
-def _charge_text(row: Sequence[str]) -> tuple[str, str]:
+def _charge_text(row: list[str]) -> tuple[str, str]:
     """The charge text and its column (docs/doj-format.md "How rows become a history")."""
     for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
         text = row[index]
@@ -283,7 +301,7 @@ def _charge_text(row: Sequence[str]) -> tuple[str, str]:
     return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
 
-def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
+def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
     """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
     status = row[_K.CONV_STAT_DESCR].upper()
     if status in _LEVELS:
@@ -294,6 +312,27 @@ def _level(row: Sequence[str], charge_column: str) -> tuple[str | None, str]:
         toc = row[_K.CONV_OFFENSE_TOC].upper()
     toc = toc or row[_K.OFFENSE_TOC].upper()
     return _TOC_LEVELS.get(toc), flag
+
+
+#: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
+_DISPOSITIONS: dict[str, tuple[str, ...] | None] = {}
+_DISPOSITIONS_MAX = 1 << 12
+
+
+def _disposition(text: str) -> tuple[str, ...] | None:
+    """:func:`~cmr_reason.facts.doj.vocabulary.disposition`, its answers kept in a plain dict.
+
+    Compiled, a known value is a dict look-up, where ``lru_cache`` is a call through its
+    wrapper (``vocabulary`` is not compiled).
+    """
+    known = _DISPOSITIONS.get(text, _MISSING)
+    if known is not _MISSING:
+        return known
+    found = vocab.disposition(text)
+    if len(_DISPOSITIONS) >= _DISPOSITIONS_MAX:
+        _DISPOSITIONS.clear()
+    _DISPOSITIONS[text] = found
+    return found
 
 
 @lru_cache(maxsize=1 << 12)
@@ -595,7 +634,7 @@ class FileReader:
         else:
             self.use(_clean(fields), line, sid, kind)
 
-    def use(self, row: Sequence[str], line: int, sid: str, kind: str) -> None:
+    def use(self, row: list[str], line: int, sid: str, kind: str) -> None:
         """Keep a projected, cleaned row of a used step, or reject it (flagging its subject)."""
         subject = self.subjects.get(sid)
         if subject is None:
@@ -643,7 +682,7 @@ class FileReader:
                 lines[birth] = where
         subject.note_identity((name, birth, gender.upper(), race, race_code, cii))
 
-    def court(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+    def court(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A count of a court action: a conviction, a dismissal, or a later update.
 
         The disposition's class comes from ``doj_vocabulary``: a conviction (the row is one
@@ -659,7 +698,7 @@ class FileReader:
         if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # raises for the first
             _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
         disposition = row[_K.DISP_DESCR]
-        found = vocab.disposition(disposition)
+        found = _disposition(disposition)
         if found is None:
             if not disposition:
                 raise _RowError("unknown_disposition", "DISP_DESCR is blank or NULL")
@@ -720,7 +759,7 @@ class FileReader:
         return "conviction" if first_conviction else "sentence_part"
 
     @staticmethod
-    def unknown_step(row: Sequence[str], line: int, subject: Subject) -> str | None:
+    def unknown_step(row: list[str], line: int, subject: Subject) -> str | None:
         """A row of an unknown step type that looks like a court event: rejected."""
         raise _RowError(
             "unknown_step_type",
@@ -728,7 +767,7 @@ class FileReader:
             value=vocab.shown(row[-1]),
         )
 
-    def arrest(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+    def arrest(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A count of an arrest, detention or citation step."""
         cnt = row[_K.CNT_ORDER]
         if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
@@ -757,7 +796,7 @@ class FileReader:
         rows.append(kept)
         return "arrest"
 
-    def registration(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+    def registration(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A registration step (PC 290, HS 11590, ...)."""
         (date,) = _dates(row, _K.STP_EVENT_DATE)
         text, _ = _charge_text(row)
@@ -765,7 +804,7 @@ class FileReader:
             raise _RowError("empty_charge", "a registration without its code section")
         return self.event(subject.registrations, EventRow(self.index, line, date, intern(text)))
 
-    def death(self, row: Sequence[str], line: int, subject: Subject) -> str | None:
+    def death(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A ``DECEASED`` step."""
         (date,) = _dates(row, _K.STP_EVENT_DATE)
         return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
@@ -991,13 +1030,63 @@ def _unpack(packed: Packed) -> tuple[int, int, str, list[str]]:
 
 
 def _read_run(path: Path) -> Iterator[tuple[str, list[Packed]]]:
+    for chunk in _run_chunks(path):
+        yield from chunk
+
+
+def _run_chunks(path: Path) -> Iterator[list[tuple[str, list[Packed]]]]:
+    """A run file's chunks: lists of ``(sid, rows)``, sorted by id, each id once in the run."""
     with path.open("rb") as handle:
         while True:
             try:
                 chunk = pickle.load(handle)
             except EOFError:
                 return
-            yield from chunk
+            yield chunk
+
+
+_sid = itemgetter(0)
+
+
+def _merge_runs(paths: Sequence[Path]) -> Iterator[tuple[str, list[Packed]]]:
+    """The subjects of sorted runs in id order, a subject's rows in the runs' order.
+
+    A chunk at a time rather than a subject at a time (``heapq.merge``): every subject up to
+    the smallest last id of the runs' current chunks is in those chunks (a run's later
+    chunks hold greater ids only); they are sorted at once, stably, so that a subject in
+    several runs keeps their order, and a subject in one run is passed on as it was read.
+    """
+    sources = [_run_chunks(path) for path in paths]
+    heads: list[list[tuple[str, list[Packed]]]] = []
+    open_sources: list[Iterator[list[tuple[str, list[Packed]]]]] = []
+    for source in sources:
+        chunk = next(source, None)
+        if chunk:
+            heads.append(chunk)
+            open_sources.append(source)
+    while heads:
+        bound = min(chunk[-1][0] for chunk in heads)
+        taken: list[tuple[str, list[Packed]]] = []
+        left_heads: list[list[tuple[str, list[Packed]]]] = []
+        left_sources: list[Iterator[list[tuple[str, list[Packed]]]]] = []
+        for chunk, source in zip(heads, open_sources, strict=True):
+            cut = bisect_right(chunk, bound, key=_sid)
+            taken.extend(chunk[:cut])
+            rest = chunk[cut:] if cut < len(chunk) else next(source, None)
+            if rest:
+                left_heads.append(rest)
+                left_sources.append(source)
+        heads, open_sources = left_heads, left_sources
+        taken.sort(key=_sid)  # stable: a subject's parts stay in the runs' order
+        ids = [item[0] for item in taken]
+        if not any(map(eq, ids, islice(ids, 1, None))):
+            yield from taken  # no subject in two runs here: as read
+            continue
+        for sid, parts in groupby(taken, key=_sid):
+            rows: list[Packed] = []
+            for _, part in parts:
+                rows.extend(part)
+            yield sid, rows
 
 
 class RowGroups(Protocol):
@@ -1099,12 +1188,7 @@ class Groups:
                 yield sid, groups.pop(sid)
             return
         self.spill()
-        merged = heapq.merge(*(_read_run(p) for p in self.runs), key=itemgetter(0))
-        for sid, parts in groupby(merged, key=itemgetter(0)):
-            rows: list[Packed] = []
-            for _, part in parts:  # runs in reading order, so rows stay in file order
-                rows.extend(part)
-            yield sid, rows
+        yield from _merge_runs(self.runs)  # runs in reading order, so rows stay in file order
 
     def close(self) -> None:
         """Remove the run files."""
@@ -1180,16 +1264,9 @@ def use_rows(
         FileReader(Path(name), index, accounts[index], {}, share_values=False)
         for index, name in enumerate(files)
     ]
-    handlers = [
-        {
-            "court": reader.court,
-            "arrest": reader.arrest,
-            "registration": reader.registration,
-            "death": reader.death,
-            _UNKNOWN_STEP: reader.unknown_step,
-        }
-        for reader in readers
-    ]
+    # Rows used, by kind, a file: added to the accounts' counters at the end, in the same
+    # order (a counter's item costs a call through its Python class each time).
+    counted: list[dict[str, int]] = [{} for _ in files]
     identity = FileReader.identity
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:
@@ -1197,10 +1274,13 @@ def use_rows(
         first = None
         for packed in rows:
             if isinstance(packed, str):
-                file, number, kind, text = packed.split(_PART_SEP, 3)
-                index, line = int(file), int(number)
-                row = list(map(str.strip, text.split(_FIELD_SEP)))
-                if "NULL" in row:
+                # Split at the fields' separator first: the head (file, line, kind) is in
+                # the first field's piece, so the fields' text is not copied once more.
+                row = packed.split(_FIELD_SEP)
+                file, number, kind, row[0] = row[0].split(_PART_SEP, 3)
+                index, line = 0 if file == "0" else int(file), int(number)
+                row = [value.strip() for value in row]
+                if "NULL" in packed and "NULL" in row:  # a field is NULL only if the text has it
                     row = ["" if value == "NULL" else value for value in row]
             else:
                 index, line, kind, fields = packed
@@ -1211,8 +1291,20 @@ def use_rows(
             if kind[0] == _REPAIRED:
                 kind = kind[1:]
                 subject.flags.add(EXCEL_REPAIRED)
+            reader = readers[index]
             try:
-                used_as = handlers[index][kind](row, line, subject)
+                if kind == "court":  # called directly: a compiled call, not a bound method's
+                    used_as = reader.court(row, line, subject)
+                elif kind == "arrest":
+                    used_as = reader.arrest(row, line, subject)
+                elif kind == "registration":
+                    used_as = reader.registration(row, line, subject)
+                elif kind == "death":
+                    used_as = reader.death(row, line, subject)
+                elif kind == _UNKNOWN_STEP:
+                    used_as = reader.unknown_step(row, line, subject)
+                else:
+                    raise KeyError(kind)
             except _RowError as problem:
                 subject.flags.add("some_rows_rejected")
                 if kind in ("court", _UNKNOWN_STEP) and problem.reason != "bad_cnt_order":
@@ -1231,12 +1323,16 @@ def use_rows(
                 continue
             if first is None:
                 first = subject.first = (index, line)
-            account.used[used_as] += 1
+            counts = counted[index]
+            counts[used_as] = counts.get(used_as, 0) + 1
             account.used_lines.append(line)
         if first is not None:
             if orphans:
                 attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))
+    for account, counts in zip(accounts, counted, strict=True):
+        for kind, used in counts.items():
+            account.used[kind] += used
     return kept, accounts
 
 
