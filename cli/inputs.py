@@ -12,21 +12,30 @@ from cmr_reason.facts.doj.reader import DojRead
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.lp_reader import read_lp
+from cmr_reason.reasoner.engine.case_runner import file_policy, file_scope, setting_facts
 
 
 @dataclass
 class LoadedInput:
-    """Histories from the input files, and an as-of date an ``.lp`` file may state."""
+    """Histories from the input files, and the settings an ``.lp`` file may state.
+
+    ``as_of``, ``policy`` and ``scope_county``: the first ``.lp`` file's that states each;
+    ``extra_facts``: every ``.lp`` file's policy parameters and reviewers' decisions, as
+    ``cmr-reason check`` passes them to the programs.
+    """
 
     histories: list[History] = field(default_factory=list)
     as_of: dt.date | None = None
     read: DojRead | LpRead | None = None  # the read itself (its subject ids, for hints)
+    policy: str | None = None
+    scope_county: str = ""
+    extra_facts: str = ""
 
 
 def load_histories(
     paths: list[Path], encoding: str = "utf-8", only: Iterable[str] | None = None
 ) -> LoadedInput:
-    """Read every file; an ``.lp`` file may also give the as-of date (``as_of/1``).
+    """Read every file; an ``.lp`` file may also give settings (:class:`LoadedInput`).
 
     ``only`` keeps just those subjects of DOJ files: one pass over a large file, holding
     only their rows.
@@ -34,10 +43,13 @@ def load_histories(
     read = read_histories(paths, encoding=encoding, only=only)
     loaded = LoadedInput(histories=list(read), read=read)
     for path in paths:
-        if path.suffix.lower() == ".lp":
-            as_of = read_lp(path).setting("as_of")
-            if as_of:
-                value = as_of[0].arguments[0].number
-                loaded.as_of = from_yyyymmdd(value)
-                break
+        if path.suffix.lower() != ".lp":
+            continue
+        doc = read_lp(path)
+        as_of = doc.setting("as_of")
+        if as_of and loaded.as_of is None:
+            loaded.as_of = from_yyyymmdd(as_of[0].arguments[0].number)
+        loaded.policy = loaded.policy or file_policy(doc)
+        loaded.scope_county = loaded.scope_county or file_scope(doc)
+        loaded.extra_facts += setting_facts(doc)
     return loaded

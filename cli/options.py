@@ -31,7 +31,8 @@ RunPolicyOption = Annotated[
     typer.Option(
         "--policy",
         help="Policy name (see `cmr-reason policies`) or a path to a policy .lp or .toml file "
-        "[default: statute; for a run folder, the run's policy].",
+        "[default: an .lp input's policy/1, else statute; for a run folder, the run's "
+        "policy].",
         show_default=False,
     ),
 ]

@@ -64,6 +64,33 @@ def test_explain_json_is_a_tree_for_a_hand_written_history() -> None:
     assert tree["set_aside"][0]["outcome"] == "redesignate_misdemeanor"
 
 
+def test_explain_of_a_case_file_decides_as_check_does() -> None:
+    """A case's policy, parameters and reviewers' decisions reach ``explain`` too.
+
+    The case names Contra Costa's policy and holds a reviewer's challenge (HS 11361.9(c)):
+    ``explain`` without --policy decides under that policy with that challenge, as
+    ``check`` does; read as statute alone, without the challenge, it would differ.
+    """
+    case = CASES / "policies" / "contra_costa_2020" / "related__cannabis_challenged_by_reviewer.lp"
+    assert run_case(case).passed
+    result = runner.invoke(app, ["explain", "p", "--input", str(case), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["policy"] == "contra-costa-2020"
+    got = {t["conviction_id"]: (t["outcome"], t["reason"]) for t in report["convictions"]}
+    assert got == {
+        "p:c1": ("not_eligible", "reviewer_challenge"),
+        "p:c2": ("dismiss_and_seal", "related_charge"),
+        "p:c3": ("dismiss_and_seal", "misdemeanor_dismissal"),
+    }
+    # --policy still chooses: the statute alone has no related charges
+    statute = runner.invoke(
+        app, ["explain", "p", "--input", str(case), "--format", "json", "--policy", "statute"]
+    )
+    trees = json.loads(statute.output)["convictions"]
+    assert next(t for t in trees if t["conviction_id"] == "p:c2")["outcome"] == "not_applicable"
+
+
 def test_explain_unknown_person_names_closest_ids() -> None:
     case = CASES / "prop64" / "possession_for_sale_adult__prior_superstrike.lp"
     result = runner.invoke(app, ["explain", "q", "--input", str(case)])

@@ -78,14 +78,18 @@ def person_report(
     as_of_text: str | None,
     fallback_as_of: Any = None,
     remedies: tuple[str, ...] = (),
+    scope_county: str = "",
+    extra_facts: str = "",
 ) -> dict[str, Any]:
     """Decide one person's convictions and build the report the renderers take.
 
-    ``remedies`` (codes beside Prop 64) add a ``remedies`` entry (reasoner/explain/remedy.py).
+    ``remedies`` (codes beside Prop 64) add a ``remedies`` entry (reasoner/explain/remedy.py);
+    ``scope_county`` and ``extra_facts`` (policy parameters, reviewers' decisions) are an
+    ``.lp`` file's settings, decided as ``cmr-reason check`` decides them.
     """
     as_of = parse_as_of(as_of_text, fallback_as_of)
     programs = load_program_set(policy, remedies)
-    solved = decide([history], programs, as_of)
+    solved = decide([history], programs, as_of, scope_county or None, extra_facts)
     catalogue = load_catalogue(programs)
     trees = [
         build_tree(solved.decisions[c.conviction_id], catalogue, history)
@@ -207,7 +211,9 @@ def explain(
     """Explain the decision on each of one person's convictions, in date order.
 
     The full tree (the default) shows every rule, fact and input line behind each decision;
-    --brief shows one line a conviction, to read a whole record in one screen.
+    --brief shows one line a conviction, to read a whole record in one screen. An .lp
+    input's settings (as_of, policy, scope_county, policy_param, reviewers' decisions) are
+    decided as `cmr-reason check` decides them, unless --as-of or --policy says otherwise.
     """
     run = run_folder(input_file)
     if run is not None:
@@ -227,7 +233,10 @@ def explain(
             print_comparison(history, policies, as_of, loaded.as_of, output_format)
             return
         codes = remedy_codes(remedy)
-        report = person_report(history, policy or "statute", as_of, loaded.as_of, codes)
+        report = person_report(
+            history, policy or loaded.policy or "statute", as_of, loaded.as_of, codes,
+            loaded.scope_county, loaded.extra_facts,
+        )  # fmt: skip
     if not shows_prop64(remedy):  # --remedy without prop64: that remedy alone
         print_remedy_report(report, output_format.value, brief)
         print_picture(report, output_format.value)
