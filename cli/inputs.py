@@ -12,7 +12,6 @@ from cmr_reason.facts.doj.reader import DojRead
 from cmr_reason.facts.history import History
 from cmr_reason.facts.history_reader import LpRead, read_histories
 from cmr_reason.facts.lp_reader import read_lp
-from cmr_reason.reasoner.engine.case_runner import file_policy, file_scope, setting_facts
 
 
 @dataclass
@@ -49,7 +48,7 @@ def load_histories(
         as_of = doc.setting("as_of")
         if as_of and loaded.as_of is None:
             loaded.as_of = from_yyyymmdd(as_of[0].arguments[0].number)
-        loaded.policy = loaded.policy or file_policy(doc)
-        loaded.scope_county = loaded.scope_county or file_scope(doc)
-        loaded.extra_facts += setting_facts(doc)
+        loaded.policy = loaded.policy or doc.policy()
+        loaded.scope_county = loaded.scope_county or doc.scope_county()
+        loaded.extra_facts += doc.setting_facts()
     return loaded

@@ -94,6 +94,35 @@ class LpDocument:
         """The arguments-bearing settings facts named ``name``."""
         return [f.symbol for f in self.settings if f.symbol.name == name]
 
+    def policy(self) -> str | None:
+        """The policy the file names (``policy/1``), if it names one."""
+        policies = self.setting("policy")
+        return _text(policies[0].arguments[0]) if policies else None
+
+    def scope_county(self) -> str:
+        """The county the file scopes its policy to (``scope_county/1``), or ``""``."""
+        county = self.setting("scope_county")
+        return _text(county[0].arguments[0]) if county else ""
+
+    def setting_facts(self) -> str:
+        """The file's settings the programs read as facts, as text.
+
+        Its policy's parameters (``policy_param/2``) and reviewers' decisions and notes
+        (docs/review.md).
+        """
+        params = "".join(
+            f"policy_param({f.arguments[0]}, {f.arguments[1]}).\n"
+            for f in self.setting("policy_param")
+        )
+        return params + "".join(
+            f"{f}.\n" for name in ("reviewer_decision", "reviewer_note") for f in self.setting(name)
+        )
+
+
+def _text(sym: clingo.Symbol) -> str:
+    """A string's text, or a constant's name."""
+    return sym.string if sym.type is clingo.SymbolType.String else str(sym)
+
 
 def _error(path: Path, line: int, message: str) -> UserError:
     return UserError(f"{path}:{line}: {message}")

@@ -85,33 +85,7 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
         policy = _arg(policies[0].arguments[0])
     else:
         raise UserError(f"{doc.path}: a case needs exactly one policy(Name) fact")
-    return when, policy, file_scope(doc), setting_facts(doc)
-
-
-def file_policy(doc: LpDocument) -> str | None:
-    """The policy an ``.lp`` file names (``policy/1``), if it names one."""
-    policies = doc.setting("policy")
-    return _arg(policies[0].arguments[0]) if policies else None
-
-
-def file_scope(doc: LpDocument) -> str:
-    """The county an ``.lp`` file scopes its policy to (``scope_county/1``), or ``""``."""
-    county = doc.setting("scope_county")
-    return _arg(county[0].arguments[0]) if county else ""
-
-
-def setting_facts(doc: LpDocument) -> str:
-    """An ``.lp`` file's settings the programs read as facts, as text.
-
-    Its policy's parameters (``policy_param/2``) and reviewers' decisions and notes
-    (docs/review.md).
-    """
-    params = "".join(
-        f"policy_param({f.arguments[0]}, {f.arguments[1]}).\n" for f in doc.setting("policy_param")
-    )
-    return params + "".join(
-        f"{f}.\n" for name in ("reviewer_decision", "reviewer_note") for f in doc.setting(name)
-    )
+    return when, policy, doc.scope_county(), doc.setting_facts()
 
 
 def run_case(
