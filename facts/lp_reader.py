@@ -119,11 +119,6 @@ class LpDocument:
         )
 
 
-def _text(sym: clingo.Symbol) -> str:
-    """A string's text, or a constant's name."""
-    return sym.string if sym.type is clingo.SymbolType.String else str(sym)
-
-
 def _error(path: Path, line: int, message: str) -> UserError:
     return UserError(f"{path}:{line}: {message}")
 
