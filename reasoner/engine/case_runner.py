@@ -78,11 +78,11 @@ def _settings(doc: LpDocument, policy_override: str | None) -> tuple[dt.date, st
         when = from_yyyymmdd(value)
     except ValueError:
         raise UserError(f"{doc.path}: impossible as_of date {value}") from None
-    policies = doc.setting("policy")
+    named = doc.policy()
     if policy_override:
         policy = policy_override
-    elif len(policies) == 1:
-        policy = _arg(policies[0].arguments[0])
+    elif named is not None and len(doc.setting("policy")) == 1:
+        policy = named
     else:
         raise UserError(f"{doc.path}: a case needs exactly one policy(Name) fact")
     return when, policy, doc.scope_county(), doc.setting_facts()
