@@ -7,6 +7,7 @@ module keeps each test job to a fraction of a second.
 from __future__ import annotations
 
 import os
+import signal
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -38,3 +39,25 @@ class Sleeper:
             os._exit(7)
         notes.append("a note")
         return ["a warning"]
+
+
+class _SignalledOnDelete:
+    """Sends this process SIGTERM from ``__del__``, where Python ignores a raised exception."""
+
+    def __del__(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.05)  # the handler runs here, inside __del__: its exception is swallowed
+
+
+@dataclass(frozen=True)
+class SwallowedStop:
+    """A task whose SIGTERM lands where its exception is swallowed, then reports progress."""
+
+    kind: str = "run"
+
+    def execute(self, progress: Any, notes: list[str]) -> list[str]:
+        """Lose the stop's exception, then go on as a run goes on to its next batch."""
+        _SignalledOnDelete()  # deleted at once: SIGTERM inside __del__
+        progress(1, 1, 10, 1000)
+        notes.append("went on after the stop")
+        return []

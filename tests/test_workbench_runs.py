@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import json
 import re
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,7 +26,7 @@ pytest.importorskip("flask")
 pytest.importorskip("tomli_w")
 
 from cli_runs import PASSWORD, add_users
-from job_tasks import Sleeper
+from job_tasks import Sleeper, SwallowedStop
 
 from cmr_reason.cli.app import app
 from cmr_reason.cli.workbench.app import create_workspace_app
@@ -428,7 +429,28 @@ def test_one_job_at_a_time_and_cancel() -> None:
     _finish(jobs, job, 15)
     assert job.state == "cancelled" and time.monotonic() - started < 10
     assert not jobs.cancel(job.id)  # already over
+    # The cancel's kill guard ends with the process: nothing keeps a script alive after it
+    # (a 10 s threading.Timer did).
+    deadline = time.monotonic() + 3
+    while _non_daemon_threads() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _non_daemon_threads() == []
     assert _finish(jobs, jobs.start("next", "sue", Sleeper(0))).state == "done"
+
+
+def test_a_stop_whose_exception_was_swallowed_still_stops_the_run() -> None:
+    """SIGTERM may land where Python ignores exceptions (a fork's at-fork hook, __del__):
+    the run stops at its next batch instead of going on until the kill (which left its
+    temporary folder: test_a_cancelled_run_leaves_nothing failed about 1 time in 8 under load)."""
+    jobs = RunJobs()
+    job = _finish(jobs, jobs.start("swallowed", "sue", SwallowedStop()), 15)
+    assert job.state == "cancelled", job.status()
+    assert "went on after the stop" not in job.notes
+
+
+def _non_daemon_threads() -> list[str]:
+    main = threading.main_thread()
+    return [t.name for t in threading.enumerate() if t is not main and not t.daemon]
 
 
 def test_a_cancelled_run_leaves_nothing(tmp_path: Path) -> None:

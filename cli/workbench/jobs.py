@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from multiprocessing.connection import wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any, Protocol
@@ -236,7 +237,10 @@ def _child(task: Task, out: Any) -> None:
     """The child process: ``task``, reporting to ``out`` (a multiprocessing queue)."""
     os.umask(0o077)
 
+    stopped: list[int] = []
+
     def stop(signum: int, _frame: object) -> None:
+        stopped.append(signum)
         raise _Stopped(signum)
 
     signal.signal(signal.SIGTERM, stop)
@@ -246,6 +250,11 @@ def _child(task: Task, out: Any) -> None:
     notes: list[str] = []
 
     def progress(people: int, convictions: int, rows: int, rows_total: int) -> None:
+        # A SIGTERM whose exception was swallowed (it landed where Python ignores
+        # exceptions: a fork's at-fork hook, a __del__) stops the run here, at its next
+        # batch; before, the run went on until the kill, leaving its temporary folder.
+        if stopped:
+            raise _Stopped(stopped[0])
         out.put(("progress", people, convictions, rows, rows_total))
 
     try:
@@ -329,7 +338,11 @@ class RunJobs:
                 return False
             job.cancel_asked = True
         process.terminate()
-        threading.Timer(CANCEL_GRACE_SECONDS, _kill_if_alive, args=(process,)).start()
+        # Not a daemon, so a cancel is always carried through; it ends with the run's
+        # process, not after the whole grace period (a Timer kept a script alive 10 s).
+        threading.Thread(
+            target=_kill_if_alive, args=(process,), name=f"cancel-run-{job_id}"
+        ).start()
         return True
 
     def _follow(self, job: Job, process: BaseProcess, messages: Any) -> None:
@@ -408,5 +421,10 @@ def _died(exitcode: int | None, cancelled: bool) -> str:
 
 
 def _kill_if_alive(process: BaseProcess) -> None:
-    if process.is_alive():
+    """Kill ``process`` if it has not ended within the grace period after SIGTERM.
+
+    Waits on the process's sentinel, which is ready once it has ended, so this thread never
+    reaps it (``_follow`` does).
+    """
+    if not wait([process.sentinel], CANCEL_GRACE_SECONDS):
         process.kill()
