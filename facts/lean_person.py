@@ -14,8 +14,12 @@ from datetime import date
 from cmr_reason.facts.dates import to_yyyymmdd
 from cmr_reason.facts.history import Charge, History
 
+# Each class has its own ``__init__`` (``init=False``): compiled by mypyc it costs about a
+# third of the one the dataclass decorator generates, which the interpreter runs; a bulk run
+# makes these by the thousand a batch (tests/bench/analysis.md, eighth round).
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class LeanConviction:
     """A conviction's values that do not depend on the decision."""
 
@@ -31,8 +35,34 @@ class LeanConviction:
     court: str  # the court's description (ORI), as written
     case_numbers: tuple[str, ...]
 
+    def __init__(
+        self,
+        conviction_id: str,
+        case_id: str,
+        file: str,
+        line: int,
+        county: str,
+        disposition_date: int | None,
+        charge: Charge,
+        code_section: str,
+        level: str,
+        court: str,
+        case_numbers: tuple[str, ...],
+    ) -> None:
+        self.conviction_id = conviction_id
+        self.case_id = case_id
+        self.file = file
+        self.line = line
+        self.county = county
+        self.disposition_date = disposition_date
+        self.charge = charge
+        self.code_section = code_section
+        self.level = level
+        self.court = court
+        self.case_numbers = case_numbers
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class LeanCase:
     """A court case's values for ``cases.csv``."""
 
@@ -41,8 +71,16 @@ class LeanCase:
     case_numbers: tuple[str, ...]
     date: int | None
 
+    def __init__(
+        self, county: str, court: str, case_numbers: tuple[str, ...], date: int | None
+    ) -> None:
+        self.county = county
+        self.court = court
+        self.case_numbers = case_numbers
+        self.date = date
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class LeanPerson:
     """A person's identity, convictions (in the history's order) and cases by id."""
 
@@ -55,6 +93,28 @@ class LeanPerson:
     conflicting_birth_date: bool
     convictions: list[LeanConviction]
     cases: dict[str, LeanCase]
+
+    def __init__(
+        self,
+        subject_id: str,
+        name: str,
+        birth_date: int | None,
+        gender: str,
+        race: str,
+        deceased: bool,
+        conflicting_birth_date: bool,
+        convictions: list[LeanConviction],
+        cases: dict[str, LeanCase],
+    ) -> None:
+        self.subject_id = subject_id
+        self.name = name
+        self.birth_date = birth_date
+        self.gender = gender
+        self.race = race
+        self.deceased = deceased
+        self.conflicting_birth_date = conflicting_birth_date
+        self.convictions = convictions
+        self.cases = cases
 
 
 def _day(value: date | None) -> int | None:
