@@ -25,6 +25,21 @@ DOJ_SUFFIXES = (".csv", ".txt")
 LP_SUFFIXES = (".lp",)
 
 
+@dataclass(frozen=True)
+class LpSettings:
+    """The settings an ``.lp`` input names for itself (as ``cmr-reason check`` applies them).
+
+    ``as_of`` and ``policy`` as written (``""`` when absent); ``others`` counts its policy
+    parameters, scope and reviewers' decisions and notes. A bulk run applies none of them
+    (its own ``--as-of``, ``--policy``, ``--county``) and warns where they differ.
+    """
+
+    as_of: str
+    policy: str
+    scope_county: str
+    others: int
+
+
 @dataclass
 class LpRead:
     """Histories read from hand-written ``.lp`` files; every fact line counts as used."""
@@ -32,6 +47,8 @@ class LpRead:
     files: tuple[str, ...]
     account: RowAccount
     histories: dict[str, History] = field(default_factory=dict)
+    #: Each file's own settings, by file (only the files that name any).
+    settings: dict[str, LpSettings] = field(default_factory=dict)
 
     @property
     def subject_ids(self) -> list[str]:
@@ -70,6 +87,17 @@ def read_lp_histories(paths: Sequence[Path]) -> LpRead:
     owners: dict[tuple[str, str], Path] = {}  # (kind, id) -> the file that gave it
     for path in paths:
         doc = read_lp(path)
+        if doc.settings:
+            as_of = doc.setting("as_of")
+            read.settings[str(path)] = LpSettings(
+                as_of=str(as_of[0].arguments[0]) if as_of else "",
+                policy=doc.policy() or "",
+                scope_county=doc.scope_county(),
+                others=sum(
+                    len(doc.setting(name))
+                    for name in ("policy_param", "reviewer_decision", "reviewer_note")
+                ),
+            )
         file_account = FileAccount(file=str(path))
         account.files.append(file_account)
         for history in doc.histories:

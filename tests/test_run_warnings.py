@@ -202,3 +202,32 @@ def test_compare_names_the_policy_of_each_warning(tmp_path: Path) -> None:
     assert "warning (sacramento-2019): the policy sacramento-2019 covers SACRAMENTO" in output
     assert "warning (statute)" not in output
     assert _codes(tmp_path / "cmp" / "sacramento-2019")[0] == "policy_county_mismatch"
+
+
+# --- A hand-written .lp input names settings the run does not apply --------------------------
+CASE = """% name: a case that names its own settings
+as_of(20240101). policy(los_angeles_2020). scope_county("LOS ANGELES").
+reviewer_note("p:c1", "checked").
+person("p"). birth("p", 19700101).
+case("p:k1", "p", "LOS ANGELES", "CASC LOS ANGELES").
+conviction("p:c1", "p", "p:k1"). disposition_date("p:c1", 20100101).
+charge("p:c1", hs, "11357", ("a",)). level("p:c1", misdemeanor).
+"""
+
+
+def test_an_lp_input_s_own_settings_are_named_when_the_run_differs(tmp_path: Path) -> None:
+    """A run decides under its own options only; a case file's as_of, policy, scope and
+    reviewer facts (which check and explain apply) would otherwise be dropped silently."""
+    case = tmp_path / "case.lp"
+    case.write_text(CASE, encoding="utf-8")
+    output = _run(tmp_path / "run", str(case), "--as-of", "2020-07-01")
+    assert "warning: case.lp names as_of(20240101) (the run: --as-of 2020-07-01); " in output
+    assert "policy(los_angeles_2020) (the run: --policy statute)" in output
+    assert 'scope_county("LOS ANGELES") (the run: no --county)' in output
+    assert "1 policy parameter or reviewer fact(s): a run decides every input" in output
+    assert "lp_settings_not_applied" in _codes(tmp_path / "run")
+    same = tmp_path / "same.lp"
+    same.write_text(CASE.replace('reviewer_note("p:c1", "checked").\n', ""), encoding="utf-8")
+    _run(tmp_path / "run2", str(same), "--as-of", "2024-01-01", "--policy", "los-angeles-2020",
+         "--county", "LOS ANGELES")  # fmt: skip
+    assert "lp_settings_not_applied" not in _codes(tmp_path / "run2")

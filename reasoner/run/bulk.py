@@ -70,7 +70,13 @@ from cmr_reason.reasoner.run.rows import (
     PEOPLE_COLUMNS,
     REJECT_COLUMNS,
 )
-from cmr_reason.reasoner.run.sanity import RunCounts, RunWarning, run_warnings, warnings_entry
+from cmr_reason.reasoner.run.sanity import (
+    RunCounts,
+    RunWarning,
+    lp_settings_warnings,
+    run_warnings,
+    warnings_entry,
+)
 from cmr_reason.reasoner.run.scratch_dir import scratch_dir
 from cmr_reason.reasoner.run.write_errors import WriteFailed, reason, write_failed
 
@@ -564,6 +570,10 @@ def _decide_and_write(
         ),
     )
     found += excel_warnings(scans, config.repair_excel)
+    if isinstance(read, LpRead):
+        found += lp_settings_warnings(
+            read.settings, config.as_of, config.programs.policy_name, config.county
+        )
     if rejects.loud:
         found.append(RunWarning("rows_rejected", rejects.message(scans)))
     with open_private(temp / "summary.json") as handle:

@@ -20,12 +20,14 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import clingo
 
 from cmr_reason.facts.counties import CALIFORNIA_COUNTIES
 from cmr_reason.facts.dates import from_yyyymmdd
+from cmr_reason.facts.history_reader import LpSettings
 from cmr_reason.reasoner.engine.policy_catalogue import read_policy_spec
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.programs_dir import program_path
@@ -266,6 +268,41 @@ def run_warnings(
         relief_warning(programs.policy_name, counts),
     ]
     found += [w for w in checks if w is not None]
+    return found
+
+
+def lp_settings_warnings(
+    settings: Mapping[str, LpSettings], as_of: dt.date, policy: str, county: str | None
+) -> list[RunWarning]:
+    """The ``.lp`` inputs whose own settings the run does not apply.
+
+    A file may name an as-of date, a policy, a county scope, policy parameters or reviewers'
+    decisions; the run decides under its own options only, where ``cmr-reason check`` and
+    ``explain`` would apply the file's.
+    """
+    found = []
+    run_day = as_of.strftime("%Y%m%d")
+    for path, named in sorted(settings.items()):
+        differ = []
+        if named.as_of and named.as_of != run_day:
+            differ.append(f"as_of({named.as_of}) (the run: --as-of {as_of.isoformat()})")
+        if named.policy and named.policy.replace("_", "-") != policy.replace("_", "-"):
+            differ.append(f"policy({named.policy}) (the run: --policy {policy})")
+        if named.scope_county and named.scope_county != (county or ""):
+            differ.append(
+                f'scope_county("{named.scope_county}") (the run: '
+                f"{'--county ' + county if county else 'no --county'})"
+            )
+        if named.others:
+            differ.append(f"{named.others} policy parameter or reviewer fact(s)")
+        if differ:
+            message = (
+                f"{Path(path).name} names {'; '.join(differ)}: a run decides every input "
+                "under its own options and applies none of a file's settings (cmr-reason "
+                "check and explain do); give the options on the command line to decide as "
+                "the file says"
+            )
+            found.append(RunWarning("lp_settings_not_applied", message))
     return found
 
 
