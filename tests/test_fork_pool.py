@@ -134,3 +134,27 @@ def test_a_worker_gone_before_its_batch_is_sent_gives_the_same_error() -> None:
             list(pool.results([[1], [2]]))
     finally:
         pool.terminate()
+
+
+class _PreparedSpec:
+    """A spec whose ``prepare`` a worker calls once, before it forks any batch child."""
+
+    def __init__(self) -> None:
+        self.prepared_in = 0  # the process that prepared, as each child inherits it
+
+    def prepare(self) -> None:
+        self.prepared_in = os.getpid()
+
+
+def _where_prepared(index: int, batch: list[int], spec: _PreparedSpec) -> tuple[int, int]:
+    return spec.prepared_in, os.getppid()
+
+
+def test_each_worker_prepares_the_spec_once_before_forking_its_children() -> None:
+    """BatchSpec.prepare parses the bulk program in the worker (solver.prepare_control): each
+    child must inherit it from its own worker, prepared before that child was forked."""
+    context, _ = pool_context()
+    results = list(fork_pool_results(_where_prepared, [[n] for n in range(8)],
+                                     _PreparedSpec(), 2, context))  # fmt: skip
+    assert all(prepared == worker for prepared, worker in results)
+    assert len({worker for _, worker in results}) == 2

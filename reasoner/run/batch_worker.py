@@ -32,7 +32,12 @@ from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
-from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
+from cmr_reason.reasoner.engine.solver import (
+    prepare_control,
+    settings_facts,
+    solve_text,
+    take_prepared,
+)
 from cmr_reason.reasoner.run.batch_child import in_batch_child
 from cmr_reason.reasoner.run.impact_summary import ImpactSummary
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
@@ -63,6 +68,10 @@ class BatchSpec:
     # The bulk program less the rules the run's settings cannot fire (absent_settings);
     # empty: the program set's own.
     program: str = ""
+
+    def prepare(self) -> None:
+        """Parse the bulk program once, in a worker that forks a child per batch."""
+        prepare_control(self.program or self.programs.bulk_program)
 
 
 @dataclass
@@ -152,9 +161,13 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     built = clock()
     settings = settings_facts(spec.as_of, spec.scope_county) + spec.extra_facts
     keep = _KEPT if in_batch_child() else None
+    # A child takes the program its worker parsed before forking it (BatchSpec.prepare).
+    text = spec.program or spec.programs.bulk_program
+    prepared = take_prepared(text) if keep is not None else None
     solved = solve_text(
-        spec.programs, "".join(facts) + settings, lean=True, program=spec.program, keep=keep
-    )
+        spec.programs, "".join(facts) + settings, lean=True, program=spec.program, keep=keep,
+        prepared=prepared,
+    )  # fmt: skip
     solved_at = clock()
     catalogue = spec.catalogue or _catalogue(spec.programs)
     # The lines as csv.writer would write them (rows.csv_line: most need no quoting)

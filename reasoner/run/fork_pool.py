@@ -140,6 +140,9 @@ def serve(conn: Connection, work: Work, run_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     watch_parent(run_pid)
     spec = pickle.loads(conn.recv_bytes())
+    prepare = getattr(spec, "prepare", None)
+    if prepare is not None:  # what every child would do first, done once before the forks
+        prepare()
     conn.send_bytes(_READY)
     inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
     wake, woken = os.pipe()
