@@ -19,14 +19,8 @@ from operator import itemgetter
 
 from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import part_end_yyyymmdd, to_yyyymmdd
-from cmr_reason.facts.doj.history_builder import (
-    _charge,
-    _count_flags,
-    _deceased,
-    _order_key,
-    parse_court,
-)
-from cmr_reason.facts.doj.rows import CourtRow, Subject
+from cmr_reason.facts.doj.history_builder import _charge, _deceased, parse_court
+from cmr_reason.facts.doj.rows import CourtRow, Subject, count_flags, order_key
 from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, subs_term
 from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
@@ -123,7 +117,7 @@ def _sentence(cid: str, rows: Sequence[CourtRow], disposition: int | None) -> li
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
-            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
+            key=lambda r: (order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
         )
     facts = []
     for r in ordered:
@@ -270,19 +264,19 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
                 flags.add(_CONVICTED_LATER)
             continue
         first = convicted[0]
-        if len(rows) == 1:  # _count_flags of one row: neither conflicting nor in two files
-            count_flags = ["some_rows_rejected"] if cnt in subject.rejected_counts else []
+        if len(rows) == 1:  # count_flags of one row: neither conflicting nor in two files
+            data_flags = ["some_rows_rejected"] if cnt in subject.rejected_counts else []
             if first.level_flag:
-                count_flags.append(first.level_flag)
+                data_flags.append(first.level_flag)
             if first.charge_column == "COMMENT_TEXT":
-                count_flags.append("charge_from_comment")
+                data_flags.append("charge_from_comment")
         else:
-            count_flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+            data_flags = count_flags(rows, first, cnt in subject.rejected_counts)
         disposition = first.step_date if first.step_date else first.disp_date
         if disposition is None:
-            count_flags.append("disposition_date_missing")
+            data_flags.append("disposition_date_missing")
         if first.level is None:
-            count_flags.append("level_missing")
+            data_flags.append("level_missing")
         arrest_on, agency = first_arrest.get(cnt[:3], _NO_ARREST)
         arrest_date = arrest_on if arrest_on else first.cyc_date
         cid_text = f"{sid}:{cnt}"
@@ -301,9 +295,9 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         facts += _sentence(cid, rows, disposition)
         if len(convicted) < len(rows):  # only then can a row be an update
             facts += _later(cid, rows)
-        if count_flags:
-            count_flags.sort()
-            facts += [f"data_flag({cid}, {flag})." for flag in count_flags]
+        if data_flags:
+            data_flags.sort()
+            facts += [f"data_flag({cid}, {flag})." for flag in data_flags]
         lean = LeanConviction(  # positional (as declared): cheaper than by keyword
             cid_text,  # conviction_id
             case_id,

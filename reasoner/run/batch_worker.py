@@ -34,7 +34,7 @@ from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_decision import remedy_decisions
 from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
 from cmr_reason.reasoner.run.batch_child import in_batch_child
-from cmr_reason.reasoner.run.impact_summary import ImpactSummary
+from cmr_reason.reasoner.run.impact_summary import ImpactSummary, Pending
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
 from cmr_reason.reasoner.run.rows import (
     LeanRecord,
@@ -163,6 +163,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     case_lines: list[str] = []
     decisions = solved.decisions
     convictions = 0
+    counted: Pending = {}  # the summary's counts, added once a batch (add_pending)
     for person in people:
         mine = {c.conviction_id: decisions[c.conviction_id] for c in person.convictions}
         convictions += len(mine)
@@ -175,7 +176,8 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         people_lines.append(csv_line(person_row(person, outcome, spec.as_of)))
         for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
             case_lines.append(csv_line(row))
-        result.summary.add_person(person, mine, outcome)
+        result.summary.add_person(person, mine, outcome, counted)
+    result.summary.add_pending(counted)
     if spec.programs.remedies:
         result.remedy_csv, result.remedy_summary = remedy_batch_rows(
             histories, decisions, remedy_decisions(solved), spec.programs.remedies, catalogue
