@@ -160,11 +160,11 @@ def _first_line(rows: Sequence[CourtRow]) -> int:
 
 
 def _cases(
-    sid: str, subject: Subject, counts: list[str]
+    sid: str, subject: Subject, counts: list[str], places: bool = True
 ) -> tuple[dict[str, LeanCase], dict[str, str]]:
     """The court cases by id, and each one's court kind and place as terms.
 
-    As ``history_builder._cases`` finds them.
+    As ``history_builder._cases`` finds them; without ``places``, the terms are ``none``.
     """
     case_rows: dict[str, list[CourtRow]] = {}
     for cnt in counts:
@@ -193,18 +193,22 @@ def _cases(
         cases[case_id] = LeanCase(  # county, court, case_numbers, date (positional)
             head.county, head.ori_descr, numbers, head.step_date or head.disp_date
         )
-        courts[case_id] = _court_place(head.ori_code, head.ori_descr)
+        courts[case_id] = _court_place(head.ori_code, head.ori_descr) if places else "none, none"
     return cases, courts
 
 
-def _arrests(subject: Subject) -> dict[str, tuple[int | None, str]]:
-    """Each arrest cycle's first arrest step: its date and agency (as a term)."""
+def _arrests(subject: Subject, agencies: bool = True) -> dict[str, tuple[int | None, str]]:
+    """Each arrest cycle's first arrest step: its date and agency, a term (or ``none``).
+
+    Without ``agencies`` (no rule reads them), every agency is ``none``.
+    """
     first: dict[str, tuple[int | None, str]] = {}
     for step in sorted(subject.arrests):
         cycle = step[:3]
         if cycle not in first:
             head = subject.arrests[step][0]
-            first[cycle] = (head.step_date, _agency_term(head.ori_code, head.ori_descr))
+            agency = _agency_term(head.ori_code, head.ori_descr) if agencies else "none"
+            first[cycle] = (head.step_date, agency)
     return first
 
 
@@ -240,19 +244,45 @@ def _rejected(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
 
 _NO_ARREST: tuple[int | None, str] = (None, "none")
 
+#: The parts of the packed facts a program may leave unread, and the predicate that
+#: ``programs/core/packed_facts.lp`` unpacks each into: the arresting agency of
+#: ``packed_conviction/8``, the court's kind and place and the cycle of ``packed_case/7``.
+OPTIONAL_PARTS: dict[str, tuple[str, int]] = {
+    "agency": ("arrest_agency", 3),
+    "court": ("court", 3),
+    "cycle": ("cycle", 2),
+}
 
-def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str, LeanPerson]:
+
+def unread_parts(needed: frozenset[tuple[str, int]] | None) -> frozenset[str]:
+    """The optional parts whose predicate no rule a shown atom depends on reads.
+
+    ``needed``: the program's needed predicates (``program_prune.needed``); None, all are.
+    Such a part is written ``none``, as a missing value is: the unpacking gives no fact of
+    it, which no kept rule would have read (the programs read these positions of the packed
+    facts only through ``core/packed_facts.lp``: ``tests/test_packed_parts.py``).
+    """
+    if needed is None:
+        return frozenset()
+    return frozenset(part for part, sig in OPTIONAL_PARTS.items() if sig not in needed)
+
+
+def direct_person(
+    sid: str, subject: Subject, files: Sequence[str], unread: frozenset[str] = frozenset()
+) -> tuple[str, LeanPerson]:
     """The packed facts and the lean person of one subject, as its history would give them.
 
-    ``files`` maps the rows' file index to its name.
+    ``files`` maps the rows' file index to its name; ``unread``: the optional parts
+    (:func:`unread_parts`) written ``none``, since the run's program reads none of them.
     """
     flags = set(subject.flags)
     name, birth, gender, race, _race_code, _cii = subject.identity
     birth_date = int(birth) if birth and "conflicting_birth_date" not in flags else None
     deceased = _deceased(subject, flags) if subject.deaths else None
-    first_arrest = _arrests(subject)
+    first_arrest = _arrests(subject, "agency" not in unread)
     counts = sorted(subject.counts)
-    cases, courts = _cases(sid, subject, counts)
+    cases, courts = _cases(sid, subject, counts, "court" not in unread)
+    cycles = "cycle" not in unread
     pid = quote(sid)
     open_id = pid[:-1]  # the quoted subject id without its closing quote: ids add digits
     convictions: list[tuple[tuple[int, str], LeanConviction, list[str]]] = []
@@ -326,7 +356,7 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         lines.append(
             f'packed_case({open_id}:{case_id[-6:]}", {pid}, {_quoted(case.county)}, '
             f"{_quoted(case.court)}, {courts[case_id]}, "
-            f'{open_id}:{case_id[-6:-3]}").'
+            + (f'{open_id}:{case_id[-6:-3]}").' if cycles else "none).")
         )
     for _, _, facts in convictions:
         lines += facts

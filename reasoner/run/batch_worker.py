@@ -63,6 +63,9 @@ class BatchSpec:
     # The bulk program less the rules the run's settings cannot fire (absent_settings);
     # empty: the program set's own.
     program: str = ""
+    # The optional parts of the packed facts the program reads none of, written none
+    # (direct.unread_parts): fewer terms for clingo to read.
+    unread: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -124,7 +127,7 @@ def _people(
     people = [lean_person(history) for history in built]
     if rows:
         for sid, subject in subjects:
-            text, person = direct_person(sid, subject, spec.files)
+            text, person = direct_person(sid, subject, spec.files, spec.unread)
             facts.append(text)
             people.append(person)
     return facts, people, [], accounts
