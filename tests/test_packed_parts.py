@@ -1,12 +1,11 @@
 """The packed facts' optional parts that a run's program reads none of are written ``none``.
 
-``facts/doj/direct.py`` writes the arresting agency of ``packed_conviction/8``, and the
-court's kind and place and the cycle of ``packed_case/7``, as ``none`` when no rule a shown
-atom depends on reads ``arrest_agency/3``, ``court/3`` or ``cycle/2`` (``unread_parts``, from
+``facts/doj/direct.py`` writes the arresting agency of ``packed_conviction/8`` as ``none``
+when no rule a shown atom depends on reads ``arrest_agency/3`` (``unread_parts``, from
 ``program_prune.needed``; set once a run in ``BatchSpec.unread``). These tests hold the guard:
-no program reads those positions but ``core/packed_facts.lp``'s unpacking into those
-predicates; the demo file decides the same under every policy either way; and a policy that
-reads a part keeps it (under ``los-angeles-2020``, written ``none``, the rows change).
+no program reads that position but ``core/packed_facts.lp``'s unpacking into the predicate;
+the demo file decides the same under every policy either way; and a policy that reads the
+part keeps it (under ``los-angeles-2020``, written ``none``, the rows change).
 """
 
 from __future__ import annotations
@@ -29,10 +28,7 @@ from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, run_bat
 
 AS_OF = dt.date(2020, 7, 1)
 # The optional positions (0-based) of each packed predicate, and the part each one holds.
-_POSITIONS = {
-    ("packed_conviction", 8): {7: "agency"},
-    ("packed_case", 7): {4: "court", 5: "court", 6: "cycle"},
-}
+_POSITIONS = {("packed_conviction", 8): {7: "agency"}}
 
 
 def _readers() -> list[tuple[str, str, str]]:
@@ -70,9 +66,9 @@ def test_only_the_unpacking_reads_the_optional_parts() -> None:
 def test_the_parts_left_out_are_those_the_policy_reads_none_of() -> None:
     assert unread_parts(None) == frozenset()
     statute = unread_parts(needed(load_program_set("statute").bulk_text))
-    assert statute == {"agency", "court", "cycle"}
+    assert statute == {"agency"}
     la = unread_parts(needed(load_program_set("los-angeles-2020").bulk_text))
-    assert "court" not in la and "agency" not in la  # its prosecutors go by court and agency
+    assert la == frozenset()  # its prosecutors go by the arresting agency
 
 
 def _spec(policy: str, files: tuple[str, ...], orphans: dict) -> BatchSpec:  # type: ignore[type-arg]

@@ -160,11 +160,11 @@ def _first_line(rows: Sequence[CourtRow]) -> int:
 
 
 def _cases(
-    sid: str, subject: Subject, counts: list[str], places: bool = True
+    sid: str, subject: Subject, counts: list[str]
 ) -> tuple[dict[str, LeanCase], dict[str, str]]:
     """The court cases by id, and each one's court kind and place as terms.
 
-    As ``history_builder._cases`` finds them; without ``places``, the terms are ``none``.
+    As ``history_builder._cases`` finds them.
     """
     case_rows: dict[str, list[CourtRow]] = {}
     for cnt in counts:
@@ -193,7 +193,7 @@ def _cases(
         cases[case_id] = LeanCase(  # county, court, case_numbers, date (positional)
             head.county, head.ori_descr, numbers, head.step_date or head.disp_date
         )
-        courts[case_id] = _court_place(head.ori_code, head.ori_descr) if places else "none, none"
+        courts[case_id] = _court_place(head.ori_code, head.ori_descr)
     return cases, courts
 
 
@@ -246,12 +246,10 @@ _NO_ARREST: tuple[int | None, str] = (None, "none")
 
 #: The parts of the packed facts a program may leave unread, and the predicate that
 #: ``programs/core/packed_facts.lp`` unpacks each into: the arresting agency of
-#: ``packed_conviction/8``, the court's kind and place and the cycle of ``packed_case/7``.
-OPTIONAL_PARTS: dict[str, tuple[str, int]] = {
-    "agency": ("arrest_agency", 3),
-    "court": ("court", 3),
-    "cycle": ("cycle", 2),
-}
+#: ``packed_conviction/8``, ``agency(Kind, Place)``. (The court's kind and place and the
+#: cycle of ``packed_case/7`` written ``none`` cost clingo more than their strings:
+#: tests/bench/analysis.md, eighth round.)
+OPTIONAL_PARTS: dict[str, tuple[str, int]] = {"agency": ("arrest_agency", 3)}
 
 
 def unread_parts(needed: frozenset[tuple[str, int]] | None) -> frozenset[str]:
@@ -281,8 +279,7 @@ def direct_person(
     deceased = _deceased(subject, flags) if subject.deaths else None
     first_arrest = _arrests(subject, "agency" not in unread)
     counts = sorted(subject.counts)
-    cases, courts = _cases(sid, subject, counts, "court" not in unread)
-    cycles = "cycle" not in unread
+    cases, courts = _cases(sid, subject, counts)
     pid = quote(sid)
     open_id = pid[:-1]  # the quoted subject id without its closing quote: ids add digits
     convictions: list[tuple[tuple[int, str], LeanConviction, list[str]]] = []
@@ -356,7 +353,7 @@ def direct_person(
         lines.append(
             f'packed_case({open_id}:{case_id[-6:]}", {pid}, {_quoted(case.county)}, '
             f"{_quoted(case.court)}, {courts[case_id]}, "
-            + (f'{open_id}:{case_id[-6:-3]}").' if cycles else "none).")
+            f'{open_id}:{case_id[-6:-3]}").'
         )
     for _, _, facts in convictions:
         lines += facts
