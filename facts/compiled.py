@@ -39,6 +39,7 @@ MODULES = (
     "cmr_reason.reasoner.engine.solver",
     "cmr_reason.reasoner.explain.justification",
     "cmr_reason.reasoner.run.rows",
+    "cmr_reason.reasoner.run.impact_summary",
     "cmr_reason.reasoner.run.batch_worker",
 )
 #: mypyc's group of them: its library, ``GROUP + "__mypyc"``, holds the compiled code of every

@@ -19,14 +19,8 @@ from operator import itemgetter
 
 from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import part_end_yyyymmdd, to_yyyymmdd
-from cmr_reason.facts.doj.history_builder import (
-    _charge,
-    _count_flags,
-    _deceased,
-    _order_key,
-    parse_court,
-)
-from cmr_reason.facts.doj.rows import CourtRow, Subject
+from cmr_reason.facts.doj.history_builder import _charge, _deceased, parse_court
+from cmr_reason.facts.doj.rows import CourtRow, Subject, count_flags, order_key
 from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, subs_term
 from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
@@ -123,7 +117,7 @@ def _sentence(cid: str, rows: Sequence[CourtRow], disposition: int | None) -> li
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
-            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
+            key=lambda r: (order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
         )
     facts = []
     for r in ordered:
@@ -203,14 +197,18 @@ def _cases(
     return cases, courts
 
 
-def _arrests(subject: Subject) -> dict[str, tuple[int | None, str]]:
-    """Each arrest cycle's first arrest step: its date and agency (as a term)."""
+def _arrests(subject: Subject, agencies: bool = True) -> dict[str, tuple[int | None, str]]:
+    """Each arrest cycle's first arrest step: its date and agency, a term (or ``none``).
+
+    Without ``agencies`` (no rule reads them), every agency is ``none``.
+    """
     first: dict[str, tuple[int | None, str]] = {}
     for step in sorted(subject.arrests):
         cycle = step[:3]
         if cycle not in first:
             head = subject.arrests[step][0]
-            first[cycle] = (head.step_date, _agency_term(head.ori_code, head.ori_descr))
+            agency = _agency_term(head.ori_code, head.ori_descr) if agencies else "none"
+            first[cycle] = (head.step_date, agency)
     return first
 
 
@@ -246,17 +244,40 @@ def _rejected(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
 
 _NO_ARREST: tuple[int | None, str] = (None, "none")
 
+#: The parts of the packed facts a program may leave unread, and the predicate that
+#: ``programs/core/packed_facts.lp`` unpacks each into: the arresting agency of
+#: ``packed_conviction/8``, ``agency(Kind, Place)``. (The court's kind and place and the
+#: cycle of ``packed_case/7`` written ``none`` cost clingo more than their strings:
+#: tests/bench/analysis.md, eighth round.)
+OPTIONAL_PARTS: dict[str, tuple[str, int]] = {"agency": ("arrest_agency", 3)}
 
-def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str, LeanPerson]:
+
+def unread_parts(needed: frozenset[tuple[str, int]] | None) -> frozenset[str]:
+    """The optional parts whose predicate no rule a shown atom depends on reads.
+
+    ``needed``: the program's needed predicates (``program_prune.needed``); None, all are.
+    Such a part is written ``none``, as a missing value is: the unpacking gives no fact of
+    it, which no kept rule would have read (the programs read these positions of the packed
+    facts only through ``core/packed_facts.lp``: ``tests/test_packed_parts.py``).
+    """
+    if needed is None:
+        return frozenset()
+    return frozenset(part for part, sig in OPTIONAL_PARTS.items() if sig not in needed)
+
+
+def direct_person(
+    sid: str, subject: Subject, files: Sequence[str], unread: frozenset[str] = frozenset()
+) -> tuple[str, LeanPerson]:
     """The packed facts and the lean person of one subject, as its history would give them.
 
-    ``files`` maps the rows' file index to its name.
+    ``files`` maps the rows' file index to its name; ``unread``: the optional parts
+    (:func:`unread_parts`) written ``none``, since the run's program reads none of them.
     """
     flags = set(subject.flags)
     name, birth, gender, race, _race_code, _cii = subject.identity
     birth_date = int(birth) if birth and "conflicting_birth_date" not in flags else None
     deceased = _deceased(subject, flags) if subject.deaths else None
-    first_arrest = _arrests(subject)
+    first_arrest = _arrests(subject, "agency" not in unread)
     counts = sorted(subject.counts)
     cases, courts = _cases(sid, subject, counts)
     pid = quote(sid)
@@ -270,19 +291,19 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
                 flags.add(_CONVICTED_LATER)
             continue
         first = convicted[0]
-        if len(rows) == 1:  # _count_flags of one row: neither conflicting nor in two files
-            count_flags = ["some_rows_rejected"] if cnt in subject.rejected_counts else []
+        if len(rows) == 1:  # count_flags of one row: neither conflicting nor in two files
+            data_flags = ["some_rows_rejected"] if cnt in subject.rejected_counts else []
             if first.level_flag:
-                count_flags.append(first.level_flag)
+                data_flags.append(first.level_flag)
             if first.charge_column == "COMMENT_TEXT":
-                count_flags.append("charge_from_comment")
+                data_flags.append("charge_from_comment")
         else:
-            count_flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+            data_flags = count_flags(rows, first, cnt in subject.rejected_counts)
         disposition = first.step_date if first.step_date else first.disp_date
         if disposition is None:
-            count_flags.append("disposition_date_missing")
+            data_flags.append("disposition_date_missing")
         if first.level is None:
-            count_flags.append("level_missing")
+            data_flags.append("level_missing")
         arrest_on, agency = first_arrest.get(cnt[:3], _NO_ARREST)
         arrest_date = arrest_on if arrest_on else first.cyc_date
         cid_text = f"{sid}:{cnt}"
@@ -301,9 +322,9 @@ def direct_person(sid: str, subject: Subject, files: Sequence[str]) -> tuple[str
         facts += _sentence(cid, rows, disposition)
         if len(convicted) < len(rows):  # only then can a row be an update
             facts += _later(cid, rows)
-        if count_flags:
-            count_flags.sort()
-            facts += [f"data_flag({cid}, {flag})." for flag in count_flags]
+        if data_flags:
+            data_flags.sort()
+            facts += [f"data_flag({cid}, {flag})." for flag in data_flags]
         lean = LeanConviction(  # positional (as declared): cheaper than by keyword
             cid_text,  # conviction_id
             case_id,

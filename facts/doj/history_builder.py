@@ -24,7 +24,14 @@ from pydantic import BaseModel
 from cmr_reason.facts.charge_normaliser import find_charge, normalise_charge
 from cmr_reason.facts.dates import from_yyyymmdd, part_end
 from cmr_reason.facts.doj import vocabulary as vocab
-from cmr_reason.facts.doj.rows import ArrestRow, CourtRow, EventRow, Subject
+from cmr_reason.facts.doj.rows import (
+    ArrestRow,
+    CourtRow,
+    EventRow,
+    Subject,
+    count_flags,
+    order_key,
+)
 from cmr_reason.facts.history import (
     Arrest,
     Charge,
@@ -111,10 +118,6 @@ def _source(files: Sequence[str], rows: Sequence[CourtRow | ArrestRow | EventRow
     return _make(Source, file=files[file], lines=tuple(lines))
 
 
-def _order_key(value: str) -> tuple[int, str]:
-    return (int(value), value) if value.isascii() and value.isdigit() else (1 << 62, value)
-
-
 def _charge(row: CourtRow) -> Charge:
     """The count's charge; a conspiracy's target may be written in the comment."""
     charge = normalise_charge(row.charge_text)
@@ -130,7 +133,7 @@ def _sentence(rows: Iterable[CourtRow], disposition: dt.date | None) -> tuple[Se
     ordered = [r for r in rows if r.convicted and r.sent_kind]
     if len(ordered) > 1:
         ordered.sort(
-            key=lambda r: (_order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
+            key=lambda r: (order_key(r.sent_order), r.sent_kind, r.sent_length or 0, r.line)
         )
     return tuple(
         [
@@ -156,26 +159,6 @@ def _later(rows: Iterable[CourtRow]) -> tuple[LaterDisposition, ...]:
         _make(LaterDisposition, kind=kind, date=as_date(date), source_line=line)
         for (kind, date), line in sorted(found.items(), key=lambda item: (item[0][1], item[0][0]))
     )
-
-
-def _count_flags(rows: Sequence[CourtRow], first: CourtRow, rejected: bool) -> list[str]:
-    flags = []
-    facts = {
-        (r.charge_text, r.level, r.step_date, r.disp_date, r.disposition)
-        for r in rows
-        if not r.update
-    }
-    if len(facts) > 1:
-        flags.append("conflicting_count_rows")
-    if rejected:
-        flags.append("some_rows_rejected")
-    if len({r.file for r in rows}) > 1:
-        flags.append("count_rows_in_several_files")
-    if first.level_flag:
-        flags.append(first.level_flag)
-    if first.charge_column == "COMMENT_TEXT":
-        flags.append("charge_from_comment")
-    return flags
 
 
 def _arrests_by_cycle(
@@ -232,7 +215,7 @@ def _conviction(
     """A convicted count: ``context`` is the subject, files, arrests and case numbers."""
     subject, files, first_of_cycle, numbers = context
     first = convicted[0]
-    flags = _count_flags(rows, first, cnt in subject.rejected_counts)
+    flags = count_flags(rows, first, cnt in subject.rejected_counts)
     disposition_date = as_date(first.step_date if first.step_date else first.disp_date)
     if disposition_date is None:
         flags.append("disposition_date_missing")

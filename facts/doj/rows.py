@@ -6,6 +6,7 @@ Dates are ``YYYYMMDD`` integers or None. ``file`` is the index of the input file
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 
@@ -73,6 +74,35 @@ IDENTITY_FIELDS: tuple[tuple[str, str], ...] = (
     ("race_code", "conflicting_race"),
     ("cii", "conflicting_cii"),
 )
+
+
+def order_key(value: str) -> tuple[int, str]:
+    """A sentence part's order (``SENT_ORDER``): by number when it is digits, else last."""
+    return (int(value), value) if value.isascii() and value.isdigit() else (1 << 62, value)
+
+
+def count_flags(rows: Sequence[CourtRow], first: CourtRow, rejected: bool) -> list[str]:
+    """A count's data flags from its rows (``first``: its first convicted row).
+
+    Here, in a compiled module, for both the history builder and the bulk run's direct path.
+    """
+    flags = []
+    facts = {
+        (r.charge_text, r.level, r.step_date, r.disp_date, r.disposition)
+        for r in rows
+        if not r.update
+    }
+    if len(facts) > 1:
+        flags.append("conflicting_count_rows")
+    if rejected:
+        flags.append("some_rows_rejected")
+    if len({r.file for r in rows}) > 1:
+        flags.append("count_rows_in_several_files")
+    if first.level_flag:
+        flags.append(first.level_flag)
+    if first.charge_column == "COMMENT_TEXT":
+        flags.append("charge_from_comment")
+    return flags
 
 
 class Subject:

@@ -173,6 +173,15 @@ def _analysis(
     return statements, rules, None if needed is None else frozenset(needed)
 
 
+def needed(text: str) -> frozenset[Signature] | None:
+    """The predicates a shown atom or a constraint of ``text`` depends on; None when all are.
+
+    What :func:`prune` keeps the rules of (before the rules that cannot fire for a run's
+    settings are left out too): a predicate outside it is read by no kept rule.
+    """
+    return _analysis(text)[2]
+
+
 def prune(text: str, absent: frozenset[Signature] = frozenset()) -> str:
     """``text`` with every rule blanked out that no shown atom depends on or cannot fire.
 

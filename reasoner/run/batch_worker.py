@@ -39,7 +39,7 @@ from cmr_reason.reasoner.engine.solver import (
     take_prepared,
 )
 from cmr_reason.reasoner.run.batch_child import in_batch_child
-from cmr_reason.reasoner.run.impact_summary import ImpactSummary
+from cmr_reason.reasoner.run.impact_summary import ImpactSummary, Pending
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
 from cmr_reason.reasoner.run.rows import (
     LeanRecord,
@@ -68,6 +68,9 @@ class BatchSpec:
     # The bulk program less the rules the run's settings cannot fire (absent_settings);
     # empty: the program set's own.
     program: str = ""
+    # The optional parts of the packed facts the program reads none of, written none
+    # (direct.unread_parts): fewer terms for clingo to read.
+    unread: frozenset[str] = frozenset()
 
     def prepare(self) -> None:
         """Parse the bulk program once, in a worker that forks a child per batch."""
@@ -133,7 +136,7 @@ def _people(
     people = [lean_person(history) for history in built]
     if rows:
         for sid, subject in subjects:
-            text, person = direct_person(sid, subject, spec.files)
+            text, person = direct_person(sid, subject, spec.files, spec.unread)
             facts.append(text)
             people.append(person)
     return facts, people, [], accounts
@@ -176,6 +179,7 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     case_lines: list[str] = []
     decisions = solved.decisions
     convictions = 0
+    counted: Pending = {}  # the summary's counts, added once a batch (add_pending)
     for person in people:
         mine = {c.conviction_id: decisions[c.conviction_id] for c in person.convictions}
         convictions += len(mine)
@@ -188,7 +192,8 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
         people_lines.append(csv_line(person_row(person, outcome, spec.as_of)))
         for row in case_rows(person, mine, solved.cannabis_cases, solved.sealable_cases):
             case_lines.append(csv_line(row))
-        result.summary.add_person(person, mine, outcome)
+        result.summary.add_person(person, mine, outcome, counted)
+    result.summary.add_pending(counted)
     if spec.programs.remedies:
         result.remedy_csv, result.remedy_summary = remedy_batch_rows(
             histories, decisions, remedy_decisions(solved), spec.programs.remedies, catalogue

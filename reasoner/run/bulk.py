@@ -29,6 +29,7 @@ from typing import Any
 
 from cmr_reason.facts.doj import split as ranges_split
 from cmr_reason.facts.doj.accounting import RowAccount, public_reason
+from cmr_reason.facts.doj.direct import unread_parts
 from cmr_reason.facts.doj.excel_damage import ExcelRepair, FileScan
 from cmr_reason.facts.doj.reader import DEFAULT_BUDGET_BYTES, DojStream
 from cmr_reason.facts.doj.stream import stream_doj
@@ -38,6 +39,7 @@ from cmr_reason.facts.history_reader import LpRead, input_kind, read_lp_historie
 from cmr_reason.facts.private_files import open_private
 from cmr_reason.facts.process_stats import peak_rss_kib
 from cmr_reason.reasoner.engine.catalogue import Catalogue, load_catalogue
+from cmr_reason.reasoner.engine.program_prune import needed
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.solver import absent_settings
 from cmr_reason.reasoner.run.batch_child import BatchProcessLost, lost_error
@@ -474,6 +476,7 @@ def _decide_and_write(
         catalogue=catalogue,
         orphans=read.orphans if isinstance(read, DojStream) else {},
         program=program,
+        unread=unread_parts(needed(config.programs.bulk_text)),
     )
     # Once the last batch is handed out, while the workers decide the last batches (a core is
     # then idle): the inputs are hashed for the manifest, in a thread, and the spilled run

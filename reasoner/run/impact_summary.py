@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeAlias
 
 from cmr_reason.facts.lean_person import LeanConviction, LeanPerson
 from cmr_reason.reasoner.engine.decision import Decision
@@ -56,13 +56,9 @@ def _conviction_keys(conv: LeanConviction, d: Decision) -> tuple[tuple[str, ...]
         level = conv.level or UNKNOWN
         year = conv.disposition_date // 10000 if conv.disposition_date else None
         cannabis = (level, decade(year), conv.code_section or UNKNOWN)
-    keys = _keys(d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis)
-    # For the run's sanity checks (run_warnings.py), not in summary.json: every conviction by
-    # county, and those HS 11361.8 addresses by county and by the run's outcome and reason.
-    county = (COUNTY, conv.county)
-    if d.statutory_outcome == NOT_ADDRESSED:
-        return (*keys, county)
-    return (*keys, county, (ADDRESSED, conv.county, d.outcome, d.reason))
+    return _keys(
+        d.outcome, d.reason, d.statutory_outcome, d.statutory_reason, cannabis, conv.county
+    )
 
 
 @lru_cache(maxsize=1 << 14)
@@ -72,8 +68,12 @@ def _keys(
     statutory_outcome: str,
     statutory_reason: str,
     cannabis: tuple[str, str, str] | None,
+    county: str,
 ) -> tuple[tuple[str, ...], ...]:
-    """:func:`_conviction_keys` by outcome, reason and, for cannabis, level, decade and section."""
+    """:func:`_conviction_keys` by its arguments: one tuple for equal ones, while it is kept.
+
+    For cannabis: level, decade and section; every conviction's county.
+    """
     keys = [
         ("convictions", "total"),
         ("outcome", outcome),
@@ -81,18 +81,61 @@ def _keys(
         ("reason", outcome, reason),
         ("statutory_reason", statutory_outcome, statutory_reason),
     ]
-    if cannabis is None:
-        return tuple(keys)
-    level, decade_name, section = cannabis
-    keys += [
-        ("convictions", "cannabis_related"),
-        ("by_level", level, outcome),
-        ("by_decade", decade_name, outcome),
-        ("by_code_section", section, outcome),
-    ]
-    if outcome in RELIEF:
-        keys.append(("relieved_by_level", outcome, level))
+    if cannabis is not None:
+        level, decade_name, section = cannabis
+        keys += [
+            ("convictions", "cannabis_related"),
+            ("by_level", level, outcome),
+            ("by_decade", decade_name, outcome),
+            ("by_code_section", section, outcome),
+        ]
+        if outcome in RELIEF:
+            keys.append(("relieved_by_level", outcome, level))
+    # For the run's sanity checks (run_warnings.py), not in summary.json: every conviction by
+    # county, and those HS 11361.8 addresses by county and by the run's outcome and reason.
+    keys.append((COUNTY, county))
+    if statutory_outcome != NOT_ADDRESSED:
+        keys.append((ADDRESSED, county, outcome, reason))
     return tuple(keys)
+
+
+@lru_cache(maxsize=1 << 10)
+def _person_keys(
+    race: str,
+    gender: str,
+    cannabis: bool,
+    deceased: bool,
+    relieved: bool,
+    no_felony_after: bool,
+    no_conviction_after: bool,
+    felony_record_cleared: bool,
+) -> tuple[tuple[str, ...], ...]:
+    """The counts a person adds one to (one tuple for equal arguments, while it is kept).
+
+    The last three are of a relieved person only; with no conviction after, the record
+    is cleared of convictions.
+    """
+    keys = [("people", "total"), ("race", race, "people"), ("gender", gender, "people")]
+    if cannabis:
+        keys.append(("people", "with_cannabis_conviction"))
+    if deceased:
+        keys.append(("people", "deceased"))
+    if relieved:
+        keys += [("people", "relieved"), ("race", race, "relieved"),
+                 ("gender", gender, "relieved")]  # fmt: skip
+    if no_felony_after:
+        keys.append(("people", "relieved_no_felony_after"))
+    if no_conviction_after:
+        keys += [("people", "relieved_no_conviction_after"),
+                 ("people", "conviction_record_cleared")]  # fmt: skip
+    if felony_record_cleared:
+        keys.append(("people", "felony_record_cleared"))
+    return tuple(keys)
+
+
+#: Groups of counts that go up together (a person's, a conviction's: kept tuples), by the
+#: group's id, each with how many times it went up; the entry keeps its group, so its id.
+Pending: TypeAlias = dict[int, tuple[tuple[tuple[str, ...], ...], list[int]]]
 
 
 class ImpactSummary:
@@ -106,27 +149,51 @@ class ImpactSummary:
         self.counts.update(other.counts)
 
     def add_person(
-        self, person: LeanPerson, decisions: dict[str, Decision], outcome: PersonOutcome
+        self,
+        person: LeanPerson,
+        decisions: dict[str, Decision],
+        outcome: PersonOutcome,
+        pending: Pending | None = None,
     ) -> None:
-        """Count one person and their convictions."""
+        """Count one person and their convictions.
+
+        With ``pending``, the counts that go up by one are noted there in groups (the
+        person's, then each conviction's, which :func:`_person_keys` and :func:`_keys` keep),
+        to be added by :meth:`add_pending` after many people: the same counts, each group
+        added once.
+        """
         c = self.counts
-        race = race_group(person.race)
-        gender = gender_group(person.gender)
-        keys = [("people", "total"), ("race", race, "people"), ("gender", gender, "people")]
-        c[("people", "with_cannabis_conviction")] += outcome.cannabis > 0
-        c[("people", "deceased")] += person.deceased
-        if outcome.relieved > 0:
-            keys += [("people", "relieved"), ("race", race, "relieved"),
-                     ("gender", gender, "relieved")]  # fmt: skip
-            c[("people", "relieved_no_felony_after")] += outcome.felonies_after == 0
-            c[("people", "relieved_no_conviction_after")] += outcome.convictions_after == 0
-            c[("people", "felony_record_cleared")] += (
-                outcome.felonies_before > 0 and outcome.felonies_after == 0
+        relieved = outcome.relieved > 0
+        groups = [
+            _person_keys(
+                race_group(person.race),
+                gender_group(person.gender),
+                outcome.cannabis > 0,
+                person.deceased,
+                relieved,
+                relieved and outcome.felonies_after == 0,
+                relieved and outcome.convictions_after == 0,
+                relieved and outcome.felonies_before > 0 and outcome.felonies_after == 0,
             )
-            c[("people", "conviction_record_cleared")] += outcome.convictions_after == 0
+        ]
         for conv in person.convictions:
-            keys += _conviction_keys(conv, decisions[conv.conviction_id])
-        c.update(keys)  # one pass in C for every count that goes up by one
+            groups.append(_conviction_keys(conv, decisions[conv.conviction_id]))
+        if pending is None:
+            c.update([key for group in groups for key in group])  # one pass in C
+            return
+        for group in groups:  # by its id: its hash would walk every key
+            noted = pending.get(id(group))
+            if noted is None:
+                pending[id(group)] = (group, [1])
+            else:
+                noted[1][0] += 1
+
+    def add_pending(self, pending: Pending) -> None:
+        """Add the groups :meth:`add_person` noted in ``pending``, each as many times."""
+        c = self.counts
+        for group, times in pending.values():
+            for key in group:
+                c[key] += times[0]
 
     def convictions_by_county(self) -> dict[str, int]:
         """Every conviction by the county of its court, as the input writes it."""
