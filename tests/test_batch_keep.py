@@ -13,12 +13,10 @@ import gc
 from collections.abc import Iterator
 
 import pytest
+from batch_specs import batch_spec
 
 from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.synth.generator import demo_path
-from cmr_reason.reasoner.engine.catalogue import load_catalogue
-from cmr_reason.reasoner.engine.program_set import load_program_set
-from cmr_reason.reasoner.engine.solver import absent_settings
 from cmr_reason.reasoner.run import batch_worker
 from cmr_reason.reasoner.run.batch_worker import BatchResult, BatchSpec, Item, run_batch
 from cmr_reason.reasoner.run.pool import forked, forks_per_batch, reap_children
@@ -28,18 +26,9 @@ AS_OF = dt.date(2020, 7, 1)
 
 @pytest.fixture(scope="module")
 def batch() -> Iterator[tuple[list[Item], BatchSpec]]:
-    programs = load_program_set("statute")
     with stream_doj([demo_path()]) as read:
         items = list(read.items())[:40]
-        spec = BatchSpec(
-            programs=programs,
-            as_of=AS_OF,
-            scope_county=None,
-            files=read.files,
-            catalogue=load_catalogue(programs),
-            orphans=read.orphans,
-            program=programs.bulk_program_without(absent_settings(None, "")),
-        )
+        spec = batch_spec(read, AS_OF)
         yield items, spec
 
 

@@ -14,14 +14,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
+from batch_specs import batch_spec
 
 from cmr_reason.facts.doj.stream import stream_doj
 from cmr_reason.facts.lean_person import LeanPerson
 from cmr_reason.facts.synth.generator import demo_path
-from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.decision import Decision
-from cmr_reason.reasoner.engine.program_set import load_program_set
-from cmr_reason.reasoner.engine.solver import absent_settings, settings_facts, solve_text
+from cmr_reason.reasoner.engine.solver import settings_facts, solve_text
 from cmr_reason.reasoner.run import batch_worker
 from cmr_reason.reasoner.run.batch_worker import BatchSpec
 from cmr_reason.reasoner.run.impact_summary import (
@@ -88,21 +87,12 @@ def _reference(decided: Decided) -> Counter[tuple[str, ...]]:
 @pytest.fixture(scope="module")
 def decided() -> Iterator[tuple[Decided, BatchSpec, list[object]]]:
     """The demo file's people (statute), each with their decisions and outcome."""
-    programs = load_program_set("statute")
     with stream_doj([demo_path()]) as read:
         items: list[object] = list(read.items())
-        spec = BatchSpec(
-            programs=programs,
-            as_of=AS_OF,
-            scope_county=None,
-            files=read.files,
-            catalogue=load_catalogue(programs),
-            orphans=read.orphans,
-            program=programs.bulk_program_without(absent_settings(None, "")),
-        )
+        spec = batch_spec(read, AS_OF)
         facts, people, _, _ = batch_worker._people(items, spec)  # type: ignore[arg-type]
         text = "".join(facts) + settings_facts(AS_OF, None)
-        solved = solve_text(programs, text, lean=True, program=spec.program)
+        solved = solve_text(spec.programs, text, lean=True, program=spec.program)
         found: Decided = []
         for person in people:
             mine = {c.conviction_id: solved.decisions[c.conviction_id] for c in person.convictions}
