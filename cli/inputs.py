@@ -45,9 +45,9 @@ def load_histories(
         if path.suffix.lower() != ".lp":
             continue
         doc = read_lp(path)
-        as_of = doc.setting("as_of")
-        if as_of and loaded.as_of is None:
-            loaded.as_of = from_yyyymmdd(as_of[0].arguments[0].number)
+        as_of = doc.as_of()
+        if as_of is not None and loaded.as_of is None:
+            loaded.as_of = from_yyyymmdd(as_of)
         loaded.policy = loaded.policy or doc.policy()
         loaded.scope_county = loaded.scope_county or doc.scope_county()
         loaded.extra_facts += doc.setting_facts()

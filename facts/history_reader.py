@@ -88,9 +88,9 @@ def read_lp_histories(paths: Sequence[Path]) -> LpRead:
     for path in paths:
         doc = read_lp(path)
         if doc.settings:
-            as_of = doc.setting("as_of")
+            as_of = doc.as_of()
             read.settings[str(path)] = LpSettings(
-                as_of=str(as_of[0].arguments[0]) if as_of else "",
+                as_of=str(as_of) if as_of is not None else "",
                 policy=doc.policy() or "",
                 scope_county=doc.scope_county(),
                 others=sum(

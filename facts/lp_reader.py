@@ -94,6 +94,12 @@ class LpDocument:
         """The arguments-bearing settings facts named ``name``."""
         return [f.symbol for f in self.settings if f.symbol.name == name]
 
+    def as_of(self) -> int | None:
+        """The file's first ``as_of/1`` as written (``YYYYMMDD``), if it names one as a number."""
+        found = self.setting("as_of")
+        day = found[0].arguments[0] if found else None
+        return day.number if day is not None and day.type is clingo.SymbolType.Number else None
+
     def policy(self) -> str | None:
         """The policy the file names (``policy/1``), if it names one."""
         policies = self.setting("policy")

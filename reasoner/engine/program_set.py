@@ -8,6 +8,7 @@ process; its text and SHA-256 go into the run's manifest.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -29,6 +30,13 @@ def policy_names() -> list[str]:
 
 
 TOML_KEYS = ("policy", "params")
+
+
+def policy_key(policy: str) -> str:
+    """A policy as compared: a file by its absolute path, a bundled policy by its name."""
+    if policy.endswith((".lp", ".toml")):
+        return os.path.abspath(policy)
+    return policy.strip().lower().replace("_", "-")
 
 
 def _named_policy_file(policy: str) -> Path:

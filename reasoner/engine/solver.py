@@ -542,6 +542,11 @@ def prepare_control(program: str) -> None:
     round). The worker itself never solves with it. What clingo logs while parsing is kept
     and reported with each batch's messages, as when each batch parsed the program itself.
     """
+    _PREPARED[program] = _parsed(program)
+
+
+def _parsed(program: str) -> tuple[clingo.Control, list[str]]:
+    """A control holding ``program``, and the list its log (every warning) goes to."""
     messages: list[str] = []
 
     def log(code: clingo.MessageCode, message: str) -> None:
@@ -549,7 +554,7 @@ def prepare_control(program: str) -> None:
 
     control = clingo.Control(["--warn=all"], logger=log, message_limit=50)
     control.add("base", [], program)
-    _PREPARED[program] = (control, messages)
+    return control, messages
 
 
 def take_prepared(program: str) -> tuple[clingo.Control, list[str]] | None:
@@ -578,15 +583,9 @@ def solve_text(
     result = SolveResult()
     clock = time.perf_counter
     started = clock()
-    if prepared is not None:
-        ctl, result.messages = prepared
-    else:
-
-        def log(code: clingo.MessageCode, message: str) -> None:
-            result.messages.append(f"{code.name}: {message.strip()}")
-
-        ctl = clingo.Control(["--warn=all"], logger=log, message_limit=50)
-        ctl.add("base", [], (program or programs.bulk_program) if lean else programs.text)
+    if prepared is None:
+        prepared = _parsed((program or programs.bulk_program) if lean else programs.text)
+    ctl, result.messages = prepared
     ctl.add("base", [], facts)
     ctl.ground([("base", [])], context=CALENDAR)
     grounded = clock()

@@ -29,7 +29,7 @@ from cmr_reason.facts.counties import CALIFORNIA_COUNTIES
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.history_reader import LpSettings
 from cmr_reason.reasoner.engine.policy_catalogue import read_policy_spec
-from cmr_reason.reasoner.engine.program_set import ProgramSet
+from cmr_reason.reasoner.engine.program_set import ProgramSet, policy_key
 from cmr_reason.reasoner.engine.programs_dir import program_path
 from cmr_reason.reasoner.run.rows import RELIEF
 
@@ -286,7 +286,7 @@ def lp_settings_warnings(
         differ = []
         if named.as_of and named.as_of != run_day:
             differ.append(f"as_of({named.as_of}) (the run: --as-of {as_of.isoformat()})")
-        if named.policy and named.policy.replace("_", "-") != policy.replace("_", "-"):
+        if named.policy and policy_key(named.policy) != policy_key(policy):
             differ.append(f"policy({named.policy}) (the run: --policy {policy})")
         if named.scope_county and named.scope_county != (county or ""):
             differ.append(

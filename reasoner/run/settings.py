@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cmr_reason.facts.errors import UserError
-from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set
+from cmr_reason.reasoner.engine.program_set import ProgramSet, load_program_set, policy_key
 from cmr_reason.reasoner.engine.remedies import manifest_remedies, remedy_codes, remedy_names
 from cmr_reason.reasoner.run.bulk import RunConfig
 from cmr_reason.reasoner.run.contents import is_manifest
@@ -79,13 +79,6 @@ class RunSettings:
             repair_excel=self.repair_excel,
             **options,
         )
-
-
-def policy_key(policy: str) -> str:
-    """A policy as compared: a file by its absolute path, a bundled policy by its name."""
-    if policy.endswith((".lp", ".toml")):
-        return os.path.abspath(policy)
-    return policy.strip().lower().replace("_", "-")
 
 
 def recorded_policy(manifest: dict[str, Any]) -> str:
