@@ -36,6 +36,7 @@ MODULES = (
     "cmr_reason.facts.doj.reader",
     "cmr_reason.facts.doj.direct",
     "cmr_reason.reasoner.engine.decision",
+    "cmr_reason.reasoner.engine.fact_loader",
     "cmr_reason.reasoner.engine.solver",
     "cmr_reason.reasoner.explain.justification",
     "cmr_reason.reasoner.run.rows",

@@ -31,6 +31,7 @@ from cmr_reason.facts.fact_writer import packed_facts, quote
 from cmr_reason.facts.history import History
 from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.reasoner.engine.decision import Absence, Decision, Firing, Value
+from cmr_reason.reasoner.engine.fact_loader import add_facts, message_limit
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_atoms import (
     REMEDY_ATOMS,
@@ -529,6 +530,9 @@ class _LeanReader:
             dec.agency = value if isinstance(value, str) else rest
 
 
+#: The messages a control passes to its logger (clingo's warnings), at most.
+MESSAGE_LIMIT = 50
+
 # Controls that already hold a bulk program, by its text (:func:`prepare_control`).
 _PREPARED: dict[str, tuple[clingo.Control, list[str]]] = {}
 
@@ -552,7 +556,8 @@ def _parsed(program: str) -> tuple[clingo.Control, list[str]]:
     def log(code: clingo.MessageCode, message: str) -> None:
         messages.append(f"{code.name}: {message.strip()}")
 
-    control = clingo.Control(["--warn=all"], logger=log, message_limit=50)
+    limit = message_limit(program, MESSAGE_LIMIT)
+    control = clingo.Control(["--warn=all"], logger=log, message_limit=limit)
     control.add("base", [], program)
     return control, messages
 
@@ -586,8 +591,9 @@ def solve_text(
     if prepared is None:
         prepared = _parsed((program or programs.bulk_program) if lean else programs.text)
     ctl, result.messages = prepared
-    ctl.add("base", [], facts)
+    add_facts(ctl, facts, result.messages)
     ctl.ground([("base", [])], context=CALENDAR)
+    del result.messages[MESSAGE_LIMIT:]  # the control's room for add_facts' checks unused
     grounded = clock()
     with ctl.solve(yield_=True) as handle:
         for model in handle:
