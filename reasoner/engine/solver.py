@@ -1,8 +1,9 @@
 """Ground and solve many people at once, and read back one decision per conviction.
 
 One clingo control per batch (never one per person): the batch's facts are built as text
-and added in one call, then the programs decide every conviction together. The programs
-are stratified, so there is exactly one answer set.
+and handed to clingo in one call, as ground atoms when they are plain facts
+(:mod:`~cmr_reason.reasoner.engine.fact_loader`), then the programs decide every conviction
+together. The programs are stratified, so there is exactly one answer set.
 
 Reading the answer back is a large share of a bulk run's time, so :func:`solve_text` can read
 *lean*: the programs' bulk view (``programs/views/bulk.lp``) shows only what the output
