@@ -41,6 +41,7 @@ from pathlib import Path
 from sys import intern
 from typing import Any, Final, Protocol, TypeVar
 
+from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
 from cmr_reason.facts.doj import vocabulary as vocab
@@ -293,25 +294,68 @@ def _count_order(row: list[str]) -> str:
 
 
 def _charge_text(row: list[str]) -> tuple[str, str]:
-    """The charge text and its column (docs/doj-format.md "How rows become a history")."""
-    for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
-        text = row[index]
-        if text and text.upper() != _SEE_COMMENT:
-            return text, _KEPT_COLUMNS[index]
+    """The charge text and its column (docs/doj-format.md "How rows become a history").
+
+    The offence of conviction wins; when it reads ``SEE COMMENT FOR CHARGE``, the offence
+    of conviction is the comment, never the charged offence (``OFFENSE_DESCR``).
+    """
+    text = row[_K.CONV_OFFENSE_DESCR]
+    if text:
+        if text.upper() != _SEE_COMMENT:
+            return text, "CONV_OFFENSE_DESCR"
+        return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
+    text = row[_K.OFFENSE_DESCR]
+    if text and text.upper() != _SEE_COMMENT:
+        return text, "OFFENSE_DESCR"
     return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
 
+def _charged_text(row: list[str]) -> str:
+    """The charged offence's text: ``OFFENSE_DESCR``, or the comment it sends to."""
+    text = row[_K.OFFENSE_DESCR]
+    return text if text and text.upper() != _SEE_COMMENT else row[_K.COMMENT_TEXT]
+
+
+def _same_offence(first: str, second: str) -> bool:
+    """Two charge texts name the same offence (body, section, subsections, attempt)."""
+    if " ".join(first.upper().split()) == " ".join(second.upper().split()):
+        return True
+    a, b = normalise_charge(first), normalise_charge(second)
+    return a.parsed and (a.body, a.section, a.subsections, a.attempt, a.conspiracy) == (
+        b.body,
+        b.section,
+        b.subsections,
+        b.attempt,
+        b.conspiracy,
+    )
+
+
 def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
-    """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
+    """The level at conviction, and a flag when the row does not settle it.
+
+    ``CONV_STAT_DESCR`` when it is FELONY, MISDEMEANOR or INFRACTION. A status written but
+    not one of those (``F/M``) is not replaced by a type of crime: no level, flag
+    ``conviction_status_unrecognised``. A blank status: the type of crime of the offence
+    of conviction (``CONV_OFFENSE_TOC``), or ``OFFENSE_TOC`` when the charged offence is the
+    one convicted; the charged offence's type is not the level of another offence (a plea
+    to a lesser one): no level, flag ``type_of_charged_offence_not_used``
+    (docs/doj-format.md "Felony or misdemeanor").
+    """
     status = row[_K.CONV_STAT_DESCR].upper()
     if status in _LEVELS:
         return _LEVELS[status], ""
-    flag = "conviction_status_unrecognised" if status else ""
-    toc = ""
-    if charge_column == "CONV_OFFENSE_DESCR":
+    if status:
+        return None, "conviction_status_unrecognised"
+    convicted = row[_K.CONV_OFFENSE_DESCR]
+    if convicted:
         toc = row[_K.CONV_OFFENSE_TOC].upper()
-    toc = toc or row[_K.OFFENSE_TOC].upper()
-    return _TOC_LEVELS.get(toc), flag
+        if toc:
+            return _TOC_LEVELS.get(toc), ""
+        toc = row[_K.OFFENSE_TOC].upper()
+        if toc and not _same_offence(_charge_text(row)[0], _charged_text(row)):
+            return None, "type_of_charged_offence_not_used"
+        return _TOC_LEVELS.get(toc), ""
+    return _TOC_LEVELS.get(row[_K.OFFENSE_TOC].upper()), ""
 
 
 #: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
@@ -718,6 +762,8 @@ class FileReader:
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
         if text and text.upper() != _SEE_COMMENT:
             column = "CONV_OFFENSE_DESCR"
+        elif text:  # the offence of conviction is in the comment (rare)
+            text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
         else:
             text = row[_K.OFFENSE_DESCR]
             if text and text.upper() != _SEE_COMMENT:
@@ -777,7 +823,9 @@ class FileReader:
         if step_date == _BAD or cyc_date == _BAD:  # raises for the first
             _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if not text or text.upper() == _SEE_COMMENT:
+        if text and text.upper() == _SEE_COMMENT:
+            text = row[_K.COMMENT_TEXT]
+        elif not text:
             text = row[_K.OFFENSE_DESCR]
             if not text or text.upper() == _SEE_COMMENT:
                 text = row[_K.COMMENT_TEXT]
