@@ -281,3 +281,47 @@ def test_a_deceased_step_is_read_and_written(tmp_path):
     history = _read(tmp_path, rows)
     assert str(history.person.deceased_date) == "2015-01-01"
     assert 'deceased("1001", 20150101).' in history_facts(history)
+
+
+# --- The code section and its text -------------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["11357 HS (C)", "11357HS(C)-POSSESS MARIJ", "11357(C) HS"])
+def test_a_subsection_written_after_the_body_code_is_the_sections(tmp_path, spelling):
+    """``11357 HS (C)`` is HS 11357(c): before this audit the ``(C)`` was read as description.
+
+    A 2010 misdemeanor under former HS 11357(c) (more than 28.5 grams) is a misdemeanor
+    today too: no relief. Read without its subsection it was dismissed and sealed as
+    lawful conduct (HS 11361.8(e)), with the amount left to a footnote.
+    """
+    history, conviction = _conviction(
+        tmp_path, charge=spelling, OFFENSE_TOC="M", CONV_STAT_DESCR="MISDEMEANOR"
+    )
+    assert (conviction.charge.section, conviction.charge.subsections) == ("11357", ("c",))
+    assert _decided(history).outcome == "no_relief"
+
+
+@pytest.mark.parametrize("spelling", ["11357 A HS", "11357-HS", "11360 A 1 HS", "11357 B HS-POSS"])
+def test_a_section_whose_body_code_cannot_be_told_goes_to_review(tmp_path, spelling):
+    """Pinned: letters or a dash between the number and the body: no body read, review."""
+    history, conviction = _conviction(tmp_path, charge=spelling)
+    assert conviction.charge.body == "unknown"
+    assert _decided(history).outcome == "review"
+
+
+@pytest.mark.parametrize(
+    ("spelling", "section", "outcome"),
+    [
+        ("11357.5 HS-SYNTHETIC CANNABINOID", "11357.5", "not_applicable"),
+        ("11362.3 HS-SMOKE IN PUBLIC", "11362.3", "not_applicable"),
+        ("11530 HS-POSSESS MARIJUANA", "11530", "not_applicable"),  # predecessor, 2010 record
+        ("23222(B) VC-POSSESS MARIJ WHILE DRIVING", "23222", "not_applicable"),
+        ("182 PC/11359 HS", "182", "not_applicable"),
+        ("664/11359 HS", "11359", "review"),
+    ],
+)
+def test_sections_beside_the_cannabis_ones_are_read_exactly(tmp_path, spelling, section, outcome):
+    """Pinned: no substring match (11357.5), a conspiracy is PC 182, an attempt reviewed."""
+    history, conviction = _conviction(tmp_path, charge=spelling)
+    assert conviction.charge.section == section
+    assert _decided(history).outcome == outcome
