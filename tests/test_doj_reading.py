@@ -325,3 +325,25 @@ def test_sections_beside_the_cannabis_ones_are_read_exactly(tmp_path, spelling, 
     history, conviction = _conviction(tmp_path, charge=spelling)
     assert conviction.charge.section == section
     assert _decided(history).outcome == outcome
+
+
+def test_the_parts_of_one_sentence_may_each_name_their_kind_in_the_disposition(tmp_path):
+    """``CONVICTED-PROBATION`` on the probation row, ``CONVICTED-JAIL`` on the jail row.
+
+    Both rows convict the same count; the suffix names the sentence part. Before this
+    audit the two texts were a conflict and the count went to review; rows that disagree
+    on the charge, level, dates or on whether the count was convicted still do.
+    """
+    rows = [
+        ARREST,
+        court(COUNT, "20100301", "11359 HS", OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY",
+              SENT_ORDER="1"),
+        court(COUNT, "20100301", "11359 HS", OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY",
+              SENT_ORDER="2", DISP_DESCR="CONVICTED-JAIL", SENT_LOC_DESCR="JAIL",
+              SENT_LENGTH="30", SENT_TIME_CODE="D"),
+    ]  # fmt: skip
+    history = _read(tmp_path, rows)
+    (conviction,) = history.convictions
+    assert [p.kind for p in conviction.sentence] == ["probation", "jail"]
+    assert "conflicting_count_rows" not in conviction.flags
+    assert _decided(history).outcome == "redesignate_misdemeanor"
