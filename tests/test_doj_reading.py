@@ -242,13 +242,39 @@ def test_a_disposition_before_the_arrest_is_a_contradiction_reviewed(tmp_path):
     assert (decision.outcome, decision.reason) == ("review", "conflicting_dates")
 
 
-@pytest.mark.parametrize("date", ["19850000", "19850300", "850301", "1985031"])
-def test_a_partial_or_short_conviction_date_rejects_the_row(tmp_path, date):
-    """Pinned: a date with a zero day or month, or not 8 digits, is not guessed at.
+@pytest.mark.parametrize("date", ["19850000", "19850300"])
+def test_a_partial_conviction_date_is_missing_and_the_conviction_reviewed(tmp_path, date):
+    """A zero day, or zero month and day: the year is known, the day is not.
 
-    The row goes to ``rejects.csv`` and the person's record is incomplete
-    (``docs/legal-questions.md`` "Reading the DOJ record": the conviction is not decided).
+    Before this audit the row was rejected as an impossible date: the conviction vanished
+    from the decisions (``rejects.csv`` only; the person showed no conviction at all). Now
+    the date is missing, the person flagged ``partial_date``, and the conviction, with no
+    conviction date, goes to review (``record.review.disposition_date_missing``): no day is
+    guessed.
     """
+    rows = [ARREST, court(COUNT, date, "11359 HS", OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY")]
+    read = read_doj([write(tmp_path / "doj.csv", rows)])
+    (history,) = list(read)
+    (conviction,) = history.convictions
+    assert conviction.disposition_date is None
+    assert "disposition_date_missing" in conviction.flags
+    assert "partial_date" in history.flags
+    assert read.account.rows_rejected == 0
+    decision = _decided(history)
+    assert (decision.outcome, decision.reason) == ("review", "disposition_date_unknown")
+
+
+def test_a_partial_step_date_gives_way_to_the_disposition_date(tmp_path):
+    rows = [ARREST, court(COUNT, "20100300", "11359 HS", DISP_DATE="20100315",
+                          OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY")]  # fmt: skip
+    history = _read(tmp_path, rows)
+    assert str(history.convictions[0].disposition_date) == "2010-03-15"
+    assert "partial_date" in history.flags
+
+
+@pytest.mark.parametrize("date", ["850301", "1985031", "19851300", "19850032", "00000300"])
+def test_a_short_or_impossible_conviction_date_rejects_the_row(tmp_path, date):
+    """Pinned: not 8 digits, or a month or day out of range, is damage: rejected."""
     rows = [ARREST, court(COUNT, date, "11359 HS", OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY")]
     read = read_doj([write(tmp_path / "doj.csv", rows)])
     (history,) = list(read)

@@ -62,6 +62,8 @@ _TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
 _UNITS = {"D": "day", "M": "month", "Y": "year"}
 _SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
 _BAD = -1  # marks a malformed date
+#: The person flag of a record holding a partial date (:func:`partial_date`).
+PARTIAL_DATE: Final = "partial_date"
 _REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
 #: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
 Repairs = Sequence[ExcelRepair | None]
@@ -274,14 +276,33 @@ def _clean(fields: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _dates(row: list[str], *columns: int) -> list[int | None]:
-    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
+def partial_date(text: str) -> bool:
+    """A ``YYYYMMDD`` date whose day, or month and day, are zeros: ``19850300``, ``19850000``.
+
+    The year (and month) are known, the day is not: the date is missing, never completed
+    by a guess (docs/facts.md "How DOJ rows become a history").
+    """
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return False
+    value = int(text)
+    return value // 10000 > 0 and value % 100 == 0 and value // 100 % 100 <= 12
+
+
+def _dates(row: list[str], subject: Subject | None, *columns: int) -> list[int | None]:
+    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one.
+
+    A partial date (:func:`partial_date`) is missing, and flags ``subject``
+    (``partial_date``); without a subject it is bad too.
+    """
     found = []
     for index in columns:
         text = row[index]
         value = parse_date(text)
         if value == _BAD:
-            raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
+            if subject is None or not partial_date(text):
+                raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
+            subject.flags.add(PARTIAL_DATE)
+            value = None
         found.append(value)
     return found
 
@@ -739,8 +760,11 @@ class FileReader:
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         disp_date = parse_date(row[_K.DISP_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
-        if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # raises for the first
-            _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
+        if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # rare
+            # raises for a malformed one; a partial one is missing
+            step_date, disp_date, cyc_date = _dates(
+                row, subject, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE
+            )
         disposition = row[_K.DISP_DESCR]
         found = _disposition(disposition)
         if found is None:
@@ -820,8 +844,8 @@ class FileReader:
             _count_order(row)  # raises
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
-        if step_date == _BAD or cyc_date == _BAD:  # raises for the first
-            _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
+        if step_date == _BAD or cyc_date == _BAD:  # rare: as in court
+            step_date, cyc_date = _dates(row, subject, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
         if text and text.upper() == _SEE_COMMENT:
             text = row[_K.COMMENT_TEXT]
@@ -846,7 +870,7 @@ class FileReader:
 
     def registration(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A registration step (PC 290, HS 11590, ...)."""
-        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        (date,) = _dates(row, subject, _K.STP_EVENT_DATE)
         text, _ = _charge_text(row)
         if not text:
             raise _RowError("empty_charge", "a registration without its code section")
@@ -854,7 +878,7 @@ class FileReader:
 
     def death(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A ``DECEASED`` step."""
-        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        (date,) = _dates(row, subject, _K.STP_EVENT_DATE)
         return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
 
     @staticmethod
