@@ -373,3 +373,71 @@ def test_the_parts_of_one_sentence_may_each_name_their_kind_in_the_disposition(t
     assert [p.kind for p in conviction.sentence] == ["probation", "jail"]
     assert "conflicting_count_rows" not in conviction.flags
     assert _decided(history).outcome == "redesignate_misdemeanor"
+
+
+@pytest.mark.parametrize("spelling", ["POSSESS MARIJUANA", "SEE COMMENT FOR CHARGE"])
+def test_a_charge_without_a_section_at_its_start_is_unreadable_and_reviewed(tmp_path, spelling):
+    """Pinned: no section where the charge begins (the comment ``POSS MARIJ 11357(B) HS``)."""
+    history, conviction = _conviction(
+        tmp_path, charge=spelling, COMMENT_TEXT="POSS MARIJ 11357(B) HS", OFFENSE_TOC="M",
+        CONV_STAT_DESCR="MISDEMEANOR",
+    )  # fmt: skip
+    assert not conviction.charge.parsed
+    assert (_decided(history).outcome, _decided(history).reason) == ("review", "charge_unreadable")
+
+
+# --- Sentences, dates the rules do not settle, the person ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("where", "length", "unit", "kind"),
+    [("JAIL SUSPENDED", "365", "D", "jail"), ("CONCURRENT", "", "", "other"),
+     ("FINE", "", "", "fine"), ("PRISON", "16", "M", "prison")],
+)  # fmt: skip
+def test_the_sentence_text_is_read_by_its_kind(tmp_path, where, length, unit, kind):
+    """Pinned: the kind is the first of probation, jail, prison, fine the text names.
+
+    A suspended jail term reads as a jail part (the suspension is not read:
+    ``docs/legal-questions.md`` "Reading the DOJ record", "The person").
+    """
+    _, conviction = _conviction(
+        tmp_path, SENT_LOC_DESCR=where, SENT_LENGTH=length, SENT_TIME_CODE=unit
+    )
+    (part,) = conviction.sentence
+    assert part.kind == kind and part.length == (int(length) if length else None)
+
+
+def test_a_sentence_length_that_is_not_a_number_rejects_the_row(tmp_path):
+    """Pinned (open): a ``LIFE`` term rejects its row; the conviction is in rejects.csv only."""
+    rows = [ARREST, court(COUNT, "20100301", "11359 HS", OFFENSE_TOC="F",
+                          CONV_STAT_DESCR="FELONY", SENT_LOC_DESCR="PRISON",
+                          SENT_LENGTH="LIFE", SENT_TIME_CODE="")]  # fmt: skip
+    read = read_doj([write(tmp_path / "doj.csv", rows)])
+    (history,) = list(read)
+    assert history.convictions == ()
+    assert [r.reason for r in read.account.rejects()] == ["bad_sentence_length"]
+
+
+def test_the_step_date_is_the_conviction_date_when_disp_date_differs(tmp_path):
+    """Pinned (open): ``STP_EVENT_DATE`` wins over a different ``DISP_DATE``, unflagged."""
+    _, conviction = _conviction(tmp_path, DISP_DATE="20161115")
+    assert str(conviction.disposition_date) == "2010-03-01"
+
+
+def test_a_conviction_after_the_as_of_date_is_decided_as_if_known(tmp_path):
+    """Pinned (open, for the lead): a 2021 conviction as of 2020-07-01 is decided, not left out."""
+    history = _read(tmp_path, [ARREST, court(COUNT, "20210301", "11359 HS", OFFENSE_TOC="F",
+                                             CONV_STAT_DESCR="FELONY")])  # fmt: skip
+    assert _decided(history).outcome != "review"
+
+
+def test_two_names_are_flagged_and_decide_nothing(tmp_path):
+    rows = [
+        ARREST,
+        court(COUNT, "20100301", "11359 HS", OFFENSE_TOC="F", CONV_STAT_DESCR="FELONY",
+              PRI_NAME="OTHERNAME,ALEX Q"),
+    ]  # fmt: skip
+    history = _read(tmp_path, rows)
+    assert "conflicting_name" in history.flags
+    assert history.person.name == "TESTPERSON,ALEX Q"  # the first row's, flagged
+    assert _decided(history).outcome == "redesignate_misdemeanor"
