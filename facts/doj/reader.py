@@ -784,16 +784,16 @@ class FileReader:
             )
         disposition = disposition.upper()
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if text and text.upper() != _SEE_COMMENT:
-            column = "CONV_OFFENSE_DESCR"
-        elif text:  # the offence of conviction is in the comment (rare)
-            text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
-        else:
+        if not text:
             text = row[_K.OFFENSE_DESCR]
             if text and text.upper() != _SEE_COMMENT:
                 column = "OFFENSE_DESCR"
             else:
                 text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
+        elif text.upper() != _SEE_COMMENT:
+            column = "CONV_OFFENSE_DESCR"
+        else:  # the offence of conviction is in the comment (rare)
+            text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
         sentence: tuple[str, int | None, str | None] = ("", None, None)
         level, level_flag = None, ""
         if convicted:
@@ -847,12 +847,12 @@ class FileReader:
         if step_date == _BAD or cyc_date == _BAD:  # rare: as in court
             step_date, cyc_date = _dates(row, subject, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if text and text.upper() == _SEE_COMMENT:
-            text = row[_K.COMMENT_TEXT]
-        elif not text:
+        if not text:
             text = row[_K.OFFENSE_DESCR]
             if not text or text.upper() == _SEE_COMMENT:
                 text = row[_K.COMMENT_TEXT]
+        elif text.upper() == _SEE_COMMENT:
+            text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
         if self.share_values:
