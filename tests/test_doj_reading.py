@@ -441,3 +441,25 @@ def test_two_names_are_flagged_and_decide_nothing(tmp_path):
     assert "conflicting_name" in history.flags
     assert history.person.name == "TESTPERSON,ALEX Q"  # the first row's, flagged
     assert _decided(history).outcome == "redesignate_misdemeanor"
+
+
+def test_a_conviction_written_on_an_arrest_step_is_rejected_not_dropped(tmp_path):
+    """``CONVICTED-PROBATION`` on an ``ARREST/DETAINED/CITED`` row: neither read nor dropped.
+
+    Before this audit it was an arrest whose end was ``other``: a conviction the rules never
+    saw (Code for America's engine read any ``CONVICTED`` row as a conviction, whatever its
+    step). The reader does not guess the court, level or date of a conviction from an
+    arrest step: the row is rejected and the person's other convictions are reviewed.
+    """
+    rows = [
+        arrest("001001001000", "20100105", "11359 HS", OFFENSE_TOC="F",
+               DISP_DESCR="CONVICTED-PROBATION"),
+        court("002002001000", "20120301", "11357(C) HS", OFFENSE_TOC="M",
+              CONV_STAT_DESCR="MISDEMEANOR"),
+    ]  # fmt: skip
+    read = read_doj([write(tmp_path / "doj.csv", rows)])
+    (history,) = list(read)
+    assert [r.reason for r in read.account.rejects()] == ["conviction_on_arrest_step"]
+    assert "some_rows_rejected" in history.flags
+    decisions = decide([history], load_program_set("statute"), AS_OF).decisions
+    assert decisions["1001:002002001000"].outcome == "review"

@@ -855,6 +855,12 @@ class FileReader:
             text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
+        if disposition:  # a conviction written on the arrest step is not an arrest's end
+            found = _disposition(disposition)
+            if found is not None and found[0] == vocab.CONVICTION:
+                raise _RowError(
+                    "conviction_on_arrest_step", "DISP_DESCR is a conviction on an arrest step"
+                )
         if self.share_values:
             text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
             county, disposition = intern(county), intern(disposition)
