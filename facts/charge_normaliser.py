@@ -47,6 +47,8 @@ _NUMBER = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 _LETTERS = re.compile(r"[A-Z]+")
 _SUB = re.compile(r"\(\s*([A-Z0-9]{1,4})\s*\)")
 _SPACES = re.compile(r"\s*")
+# A subsection written after the body code: one letter, or one or two digits.
+_TRAILING_SUB = re.compile(r"\s*\(\s*([A-Z]|[0-9]{1,2})\s*\)")
 # One or two digits glued after a section's glued letters are a paragraph: "288A2 PC" reads
 # as "288A(2) PC" (docs/facts.md "How charges are normalised"). Which sections matter, and
 # what a glued letter means for them, is for the programs (tables/cannabis.lp).
@@ -144,6 +146,8 @@ def _scan(text: str) -> _Scan:
                 if word and word.group() in BODIES:
                     body, pos = word.group(), word.end()
             if body is not None:
+                if not section.paths[-1]:  # "11357 HS (C)": subsections after the body
+                    pos = _read_trailing_subsections(text, pos, section)
                 _assign_body(pending, body)
                 more = _MORE_SECTIONS.match(text, pos)
                 if not more:
@@ -184,6 +188,20 @@ def _read_subsections(text: str, pos: int, section: _Section) -> int:
                 pos = sub.end()
                 continue
         return pos
+
+
+def _read_trailing_subsections(text: str, pos: int, section: _Section) -> int:
+    """Read ``(C)`` or ``(A)(1)`` written after a section's body code (``11357 HS (C)``).
+
+    Only a letter or one or two digits a group, right after the body: a longer group
+    (``(PCP)``) starts the description.
+    """
+    while True:
+        sub = _TRAILING_SUB.match(text, pos)
+        if not sub:
+            return pos
+        section.paths[-1].append(sub.group(1))
+        pos = sub.end()
 
 
 def _assign_body(pending: list[_Section], body: str) -> None:

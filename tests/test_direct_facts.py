@@ -57,7 +57,7 @@ COUNTIES = ("LOS ANGELES", "SAN DIEGO", "", 'A "QUOTED" COUNTY')
 
 def _date(rng: random.Random) -> str:
     if rng.random() < 0.05:
-        return rng.choice(["", "00000000", "20091345"])
+        return rng.choice(["", "00000000", "20091345", "19850000", "20100300"])  # and partial
     return f"{rng.randint(1975, 2020)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
 
 
@@ -89,6 +89,11 @@ def _person(rng: random.Random, sid: str) -> list[list[str]]:
                 values = {
                     "DISP_DESCR": rng.choice(DISPOSITIONS),
                     "CONV_STAT_DESCR": rng.choice(LEVELS),
+                    # an offence of conviction: none, sending to the comment, a plea
+                    "CONV_OFFENSE_DESCR": rng.choice(
+                        ["", "", "SEE COMMENT FOR CHARGE", "11357(A) HS"]
+                    ),
+                    "CONV_OFFENSE_TOC": rng.choice(["", "M"]),
                     "OFFENSE_TOC": rng.choice("FMI "),
                     "SENT_ORDER": rng.choice(["1", "2", "10", "", "A"]),
                     "SENT_LOC_DESCR": rng.choice(["PROBATION", "JAIL", "PRISON", "FINE", ""]),

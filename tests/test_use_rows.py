@@ -184,8 +184,9 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
     """Every mix of the three charge columns, conviction statuses and types of crime.
 
     ``court`` and ``arrest`` find the charge and the level inline; ``_charge_text`` and
-    ``_level`` are the reference (blank and ``SEE COMMENT`` columns passed over, a status
-    not known falling back to the type of crime, with its flag).
+    ``_level`` are the reference (blank and ``SEE COMMENT`` columns passed over, an offence
+    of conviction reading ``SEE COMMENT`` sending to the comment alone, a status not known
+    giving no level, with its flag).
     """
     reader = FileReader(Path("f.csv"), 0, FileAccount("f.csv"), {}, share_values=False)
     compared = 0
@@ -215,8 +216,10 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
         )
         text, column = _charge_text(row)
         subject = Subject()
+        row[_K.DISP_DESCR] = ""  # an arrest step with a conviction is rejected (test_doj_reading)
         assert reader.arrest(row, number, subject) == "arrest"
         assert subject.arrests["001002"][0].charge_text == text
+        row[_K.DISP_DESCR] = "CONVICTED"
         if not text:
             with pytest.raises(_RowError, match="empty_charge"):
                 reader.court(row, number, Subject())
@@ -226,7 +229,9 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
         assert (kept.charge_text, kept.charge_column) == (text, column)
         assert (kept.level, kept.level_flag) == _level(row, column)
         compared += 1
-    assert compared == 4 * 4 * 2 * 4 * 2 * 2 - 3 * 3 * 4 * 2 * 2
+    # no charge: no offence of conviction and none charged (3), or an offence of
+    # conviction sending to the comment (2 x 4), with a blank comment
+    assert compared == 4 * 4 * 2 * 4 * 2 * 2 - (3 + 2 * 4) * 4 * 2 * 2
 
 
 def test_parse_date_answers_the_same_when_asked_again():

@@ -41,6 +41,7 @@ from pathlib import Path
 from sys import intern
 from typing import Any, Final, Protocol, TypeVar
 
+from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import from_yyyymmdd
 from cmr_reason.facts.doj import columns as col
 from cmr_reason.facts.doj import vocabulary as vocab
@@ -61,6 +62,8 @@ _TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
 _UNITS = {"D": "day", "M": "month", "Y": "year"}
 _SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
 _BAD = -1  # marks a malformed date
+#: The person flag of a record holding a partial date (:func:`partial_date`).
+PARTIAL_DATE: Final = "partial_date"
 _REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
 #: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
 Repairs = Sequence[ExcelRepair | None]
@@ -273,14 +276,33 @@ def _clean(fields: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def _dates(row: list[str], *columns: int) -> list[int | None]:
-    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one."""
+def partial_date(text: str) -> bool:
+    """A ``YYYYMMDD`` date whose day, or month and day, are zeros: ``19850300``, ``19850000``.
+
+    The year (and month) are known, the day is not: the date is missing, never completed
+    by a guess (docs/facts.md "How DOJ rows become a history").
+    """
+    if len(text) != 8 or not text.isascii() or not text.isdigit():
+        return False
+    value = int(text)
+    return value // 10000 > 0 and value % 100 == 0 and value // 100 % 100 <= 12
+
+
+def _dates(row: list[str], subject: Subject | None, *columns: int) -> list[int | None]:
+    """Parse date columns of a projected row, raising ``bad_date:<COLUMN>`` on a bad one.
+
+    A partial date (:func:`partial_date`) is missing, and flags ``subject``
+    (``partial_date``); without a subject it is bad too.
+    """
     found = []
     for index in columns:
         text = row[index]
         value = parse_date(text)
         if value == _BAD:
-            raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
+            if subject is None or not partial_date(text):
+                raise _RowError(f"bad_date:{_KEPT_COLUMNS[index]}", _date_detail(text))
+            subject.flags.add(PARTIAL_DATE)
+            value = None
         found.append(value)
     return found
 
@@ -293,25 +315,68 @@ def _count_order(row: list[str]) -> str:
 
 
 def _charge_text(row: list[str]) -> tuple[str, str]:
-    """The charge text and its column (docs/doj-format.md "How rows become a history")."""
-    for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
-        text = row[index]
-        if text and text.upper() != _SEE_COMMENT:
-            return text, _KEPT_COLUMNS[index]
+    """The charge text and its column (docs/doj-format.md "How rows become a history").
+
+    The offence of conviction wins; when it reads ``SEE COMMENT FOR CHARGE``, the offence
+    of conviction is the comment, never the charged offence (``OFFENSE_DESCR``).
+    """
+    text = row[_K.CONV_OFFENSE_DESCR]
+    if text:
+        if text.upper() != _SEE_COMMENT:
+            return text, "CONV_OFFENSE_DESCR"
+        return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
+    text = row[_K.OFFENSE_DESCR]
+    if text and text.upper() != _SEE_COMMENT:
+        return text, "OFFENSE_DESCR"
     return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
 
+def _charged_text(row: list[str]) -> str:
+    """The charged offence's text: ``OFFENSE_DESCR``, or the comment it sends to."""
+    text = row[_K.OFFENSE_DESCR]
+    return text if text and text.upper() != _SEE_COMMENT else row[_K.COMMENT_TEXT]
+
+
+def _same_offence(first: str, second: str) -> bool:
+    """Two charge texts name the same offence (body, section, subsections, attempt)."""
+    if " ".join(first.upper().split()) == " ".join(second.upper().split()):
+        return True
+    a, b = normalise_charge(first), normalise_charge(second)
+    return a.parsed and (a.body, a.section, a.subsections, a.attempt, a.conspiracy) == (
+        b.body,
+        b.section,
+        b.subsections,
+        b.attempt,
+        b.conspiracy,
+    )
+
+
 def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
-    """Level from CONV_STAT_DESCR, else the type of crime; and a flag when unrecognised."""
+    """The level at conviction, and a flag when the row does not settle it.
+
+    ``CONV_STAT_DESCR`` when it is FELONY, MISDEMEANOR or INFRACTION. A status written but
+    not one of those (``F/M``) is not replaced by a type of crime: no level, flag
+    ``conviction_status_unrecognised``. A blank status: the type of crime of the offence
+    of conviction (``CONV_OFFENSE_TOC``), or ``OFFENSE_TOC`` when the charged offence is the
+    one convicted; the charged offence's type is not the level of another offence (a plea
+    to a lesser one): no level, flag ``type_of_charged_offence_not_used``
+    (docs/doj-format.md "Felony or misdemeanor").
+    """
     status = row[_K.CONV_STAT_DESCR].upper()
     if status in _LEVELS:
         return _LEVELS[status], ""
-    flag = "conviction_status_unrecognised" if status else ""
-    toc = ""
-    if charge_column == "CONV_OFFENSE_DESCR":
+    if status:
+        return None, "conviction_status_unrecognised"
+    convicted = row[_K.CONV_OFFENSE_DESCR]
+    if convicted:
         toc = row[_K.CONV_OFFENSE_TOC].upper()
-    toc = toc or row[_K.OFFENSE_TOC].upper()
-    return _TOC_LEVELS.get(toc), flag
+        if toc:
+            return _TOC_LEVELS.get(toc), ""
+        toc = row[_K.OFFENSE_TOC].upper()
+        if toc and not _same_offence(_charge_text(row)[0], _charged_text(row)):
+            return None, "type_of_charged_offence_not_used"
+        return _TOC_LEVELS.get(toc), ""
+    return _TOC_LEVELS.get(row[_K.OFFENSE_TOC].upper()), ""
 
 
 #: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
@@ -695,8 +760,11 @@ class FileReader:
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         disp_date = parse_date(row[_K.DISP_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
-        if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # raises for the first
-            _dates(row, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE)
+        if step_date == _BAD or disp_date == _BAD or cyc_date == _BAD:  # rare
+            # raises for a malformed one; a partial one is missing
+            step_date, disp_date, cyc_date = _dates(
+                row, subject, _K.STP_EVENT_DATE, _K.DISP_DATE, _K.CYC_DATE
+            )
         disposition = row[_K.DISP_DESCR]
         found = _disposition(disposition)
         if found is None:
@@ -716,14 +784,16 @@ class FileReader:
             )
         disposition = disposition.upper()
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if text and text.upper() != _SEE_COMMENT:
-            column = "CONV_OFFENSE_DESCR"
-        else:
+        if not text:
             text = row[_K.OFFENSE_DESCR]
             if text and text.upper() != _SEE_COMMENT:
                 column = "OFFENSE_DESCR"
             else:
                 text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
+        elif text.upper() != _SEE_COMMENT:
+            column = "CONV_OFFENSE_DESCR"
+        else:  # the offence of conviction is in the comment (rare)
+            text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
         sentence: tuple[str, int | None, str | None] = ("", None, None)
         level, level_flag = None, ""
         if convicted:
@@ -774,15 +844,23 @@ class FileReader:
             _count_order(row)  # raises
         step_date = parse_date(row[_K.STP_EVENT_DATE])
         cyc_date = parse_date(row[_K.CYC_DATE])
-        if step_date == _BAD or cyc_date == _BAD:  # raises for the first
-            _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
+        if step_date == _BAD or cyc_date == _BAD:  # rare: as in court
+            step_date, cyc_date = _dates(row, subject, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if not text or text.upper() == _SEE_COMMENT:
+        if not text:
             text = row[_K.OFFENSE_DESCR]
             if not text or text.upper() == _SEE_COMMENT:
                 text = row[_K.COMMENT_TEXT]
+        elif text.upper() == _SEE_COMMENT:
+            text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
+        if disposition:  # a conviction written on the arrest step is not an arrest's end
+            found = _disposition(disposition)
+            if found is not None and found[0] == vocab.CONVICTION:
+                raise _RowError(
+                    "conviction_on_arrest_step", "DISP_DESCR is a conviction on an arrest step"
+                )
         if self.share_values:
             text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
             county, disposition = intern(county), intern(disposition)
@@ -798,7 +876,7 @@ class FileReader:
 
     def registration(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A registration step (PC 290, HS 11590, ...)."""
-        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        (date,) = _dates(row, subject, _K.STP_EVENT_DATE)
         text, _ = _charge_text(row)
         if not text:
             raise _RowError("empty_charge", "a registration without its code section")
@@ -806,7 +884,7 @@ class FileReader:
 
     def death(self, row: list[str], line: int, subject: Subject) -> str | None:
         """A ``DECEASED`` step."""
-        (date,) = _dates(row, _K.STP_EVENT_DATE)
+        (date,) = _dates(row, subject, _K.STP_EVENT_DATE)
         return self.event(subject.deaths, EventRow(self.index, line, date, ""), "death")
 
     @staticmethod

@@ -87,8 +87,12 @@ def count_flags(rows: Sequence[CourtRow], first: CourtRow, rejected: bool) -> li
     Here, in a compiled module, for both the history builder and the bulk run's direct path.
     """
     flags = []
+    # Whether each row convicts, not its DISP_DESCR: CONVICTED-JAIL on a count's jail part
+    # and CONVICTED-PROBATION on its probation part agree (the suffix names the part);
+    # a conviction and a dismissal of one count do not (docs/facts.md "How DOJ rows become
+    # a history", its data flags).
     facts = {
-        (r.charge_text, r.level, r.step_date, r.disp_date, r.disposition)
+        (r.charge_text, r.level, r.step_date, r.disp_date, r.convicted)
         for r in rows
         if not r.update
     }

@@ -361,7 +361,8 @@ def bad_date(rng: random.Random, line: Line) -> Damage:
 def impossible_date(rng: random.Random, line: Line) -> Damage:
     name = rng.choice(line.dates())
     y = _year(line, name, rng)
-    value = rng.choice([f"{y}1301", f"{y}0230", f"{y}0431", f"{y}0132", f"{y}0015", f"{y}0600"])
+    # (a zero day, "{y}0600", is a partial date, read as missing: zero_date)
+    value = rng.choice([f"{y}1301", f"{y}0230", f"{y}0431", f"{y}0132", f"{y}0015", f"{y}0631"])
     return _reject(line.replaced(**{name: value}), f"bad_date:{name}")
 
 
@@ -451,7 +452,11 @@ def empty_charge(rng: random.Random, line: Line) -> Damage:
 
 
 def zero_date(rng: random.Random, line: Line) -> Damage:
-    return _value(line.replaced(**{rng.choice(line.dates()): "00000000"}))
+    name = rng.choice(line.dates())
+    if rng.random() < 0.5:
+        return _value(line.replaced(**{name: "00000000"}))
+    y = _year(line, name, rng)  # a partial date: the day, or month and day, zeros
+    return _value(line.replaced(**{name: rng.choice([f"{y}0000", f"{y}0600"])}))
 
 
 def blank_dates(rng: random.Random, line: Line) -> Damage:
