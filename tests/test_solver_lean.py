@@ -215,3 +215,49 @@ def test_fast_firing_on_a_solved_batch():
             fast += 1
             assert found == Firing(rule_id, _as_value(conclusion), _as_args(args)), rest
     assert len(rests) > 300 and fast > 0.9 * len(rests)
+
+
+def _model_texts(program: str, context: object = None) -> tuple[list[str], list[str]]:
+    """A program's shown atoms as :func:`_texts_fast` and :func:`_texts_plain` print them."""
+    from cmr_reason.reasoner.engine.solver import _texts_fast, _texts_plain
+
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], program)
+    ctl.ground([("base", [])], context=context)
+    with ctl.solve(yield_=True) as handle:
+        model = next(iter(handle))
+        return _texts_fast(model), _texts_plain(model)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_fast_model_texts_in_chunks_of_many_atoms(extra):
+    """Several chunks, the last of one, two or a full chunk's atoms; strings with escapes."""
+    from cmr_reason.reasoner.engine.solver import _CHUNK
+
+    count = 3 * _CHUNK + extra
+    program = (
+        f'p(1..{count}, "a \\\\ \\"b\\",\\n(c)", f(x, (1,)), -2). '
+        f'q(N, "{"z" * 3000}") :- N = 1..3. #show p/4. #show q/2.'
+    )
+    fast, plain = _model_texts(program)
+    assert len(plain) == count + 3
+    assert fast == plain
+
+
+class _LineFeedNames:
+    """Terms whose printed text holds a line feed, as only the API can make them."""
+
+    @staticmethod
+    def odd() -> list[clingo.Symbol]:
+        names = ["a\n,b", "c,\n", "\n", "d,\n,e"]
+        return [clingo.Function(name) for name in names]
+
+
+def test_fast_model_texts_of_names_with_line_feeds():
+    """A chunk whose text holds a line feed besides its markers is printed atom by atom.
+
+    Without that check (``count("\\n")`` in ``_Printer.chunk``) the atoms are cut wrongly.
+    """
+    fast, plain = _model_texts("p(1..20). q(@odd). #show p/1. #show q/1.", _LineFeedNames())
+    assert any("\n" in text for text in plain)
+    assert fast == plain

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from typing import Any
 
 import clingo
 
@@ -309,13 +311,15 @@ def _texts_plain(model: clingo.Model) -> list[str]:
 
 
 def _texts_fast(model: clingo.Model) -> list[str]:
-    """The shown atoms as text, through clingo's C API with one reused buffer.
+    """The shown atoms as text, through clingo's C API, many atoms a call.
 
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
-    Python ``Symbol`` and a fresh buffer per atom. Each atom is printed straight into the
-    buffer: clingo prints into a stream bounded by the size it is given and returns false,
-    having written nothing beyond it, when the text does not fit (``ArrayStream`` in
-    clingo's ``utility.hh``); only then is the atom's size asked and the buffer grown.
+    Python ``Symbol`` a atom. Clingo prints a symbol through a C++ stream made afresh for
+    each call (most of the cost of a short atom) and each call through cffi costs about as
+    much again, so the atoms are printed :data:`_CHUNK` at a time: put in one tuple with a
+    marker between each two, a constant whose name is a line feed (a name only the C API can
+    make), printed once and cut at the markers (:func:`_printed_chunk`). A chunk that holds
+    any other line feed, or of one atom, is printed atom by atom (:func:`_printed_each`).
     """
     ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
@@ -323,28 +327,93 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     if not lib.clingo_model_symbols_size(model._rep, show, p_size):
         return _texts_plain(model)
     count = p_size[0]
-    symbols = ffi.new("clingo_symbol_t[]", count)
-    if not lib.clingo_model_symbols(model._rep, show, symbols, count):
+    symbols = array("Q", bytes(8 * count))  # clingo_symbol_t is a uint64_t
+    if not lib.clingo_model_symbols(
+        model._rep, show, ffi.from_buffer("clingo_symbol_t[]", symbols), count
+    ):
         return _texts_plain(model)
-    capacity = 1024
-    buffer = ffi.new("char[]", capacity)
-    to_size, to_string, string = (
-        lib.clingo_symbol_to_string_size,
-        lib.clingo_symbol_to_string,
-        ffi.string,
-    )
+    p_symbol = ffi.new("clingo_symbol_t*")
+    if not lib.clingo_symbol_create_function(b"\n", ffi.NULL, 0, True, p_symbol):
+        return _texts_plain(model)
+    printer = _Printer(ffi, lib, p_symbol[0])
     texts: list[str] = []
-    append = texts.append
-    for symbol in symbols:
-        if not to_string(symbol, buffer, capacity):
-            if not to_size(symbol, p_size) or p_size[0] <= capacity:
-                return _texts_plain(model)  # refused for another reason than the size
-            capacity = 2 * p_size[0]
-            buffer = ffi.new("char[]", capacity)
-            if not to_string(symbol, buffer, capacity):
+    for start in range(0, count, _CHUNK):
+        part = symbols[start : start + _CHUNK]
+        found = printer.chunk(part) if len(part) > 1 else None
+        if found is None:
+            found = printer.each(part)
+            if found is None:
                 return _texts_plain(model)
-        append(string(buffer).decode())
+        texts += found
     return texts
+
+
+#: The atoms :func:`_texts_fast` prints in one call (fewer calls, a buffer of a few dozen KB).
+_CHUNK = 256
+
+
+class _Printer:
+    """Prints clingo symbols into one reused buffer (:func:`_texts_fast`)."""
+
+    def __init__(self, ffi: Any, lib: Any, marker: int) -> None:
+        self.ffi, self.lib = ffi, lib
+        self.capacity = 1 << 15
+        self.buffer = ffi.new("char[]", self.capacity)
+        self.p_size = ffi.new("size_t*")
+        self.p_symbol = ffi.new("clingo_symbol_t*")
+        # the tuple's arguments: the atoms at the even places, the marker between them
+        self.args = array("Q", [marker]) * (2 * _CHUNK)
+        self.c_args = ffi.from_buffer("clingo_symbol_t[]", self.args)
+
+    def text(self, symbol: int) -> str | None:
+        """One symbol as clingo prints it; None if clingo refuses for another reason than size.
+
+        Clingo prints into a stream bounded by the size it is given and returns false, having
+        written nothing beyond it, when the text does not fit (``ArrayStream`` in clingo's
+        ``utility.hh``); only then is the size asked and the buffer grown.
+        """
+        lib = self.lib
+        if not lib.clingo_symbol_to_string(symbol, self.buffer, self.capacity):
+            if not lib.clingo_symbol_to_string_size(symbol, self.p_size):
+                return None
+            if self.p_size[0] <= self.capacity:
+                return None
+            self.capacity = 2 * self.p_size[0]
+            self.buffer = self.ffi.new("char[]", self.capacity)
+            if not lib.clingo_symbol_to_string(symbol, self.buffer, self.capacity):
+                return None
+        text: str = self.ffi.string(self.buffer).decode()
+        return text
+
+    def each(self, symbols: array) -> list[str] | None:
+        """The symbols printed one call each."""
+        texts: list[str] = []
+        for symbol in symbols:
+            text = self.text(symbol)
+            if text is None:
+                return None
+            texts.append(text)
+        return texts
+
+    def chunk(self, symbols: array) -> list[str] | None:
+        """Two or more symbols printed in one call, as :meth:`each` prints them; or None.
+
+        Printed as the tuple ``(a,M,b,M,c)`` where ``M`` prints as a line feed: the text is cut
+        at each ``,M,``. Clingo prints no line feed of its own (a string's is escaped, a name
+        has none), so a chunk whose text holds exactly its markers' line feeds is cut exactly;
+        any other (a symbol made through an API with a line feed in its name) gives None.
+        """
+        size = len(symbols)
+        args = self.args
+        args[0 : 2 * size : 2] = symbols
+        if not self.lib.clingo_symbol_create_function(
+            b"", self.c_args, 2 * size - 1, True, self.p_symbol
+        ):
+            return None
+        text = self.text(self.p_symbol[0])
+        if text is None or text.count("\n") != size - 1:
+            return None
+        return text[1:-1].split(",\n,")
 
 
 try:  # clingo's own cffi handles; fall back to the public API if they move
