@@ -281,6 +281,92 @@ def _fast_firing(rest: str) -> Firing | None:
     return Firing(rule_id, conclusion, args)
 
 
+# An integer term of a firing of the common shape (:data:`_FIRING`): after "(" or ",", before
+# ")" or "," (a name never starts with a digit; a digit in a string is checked by the count).
+_INT_TERM = re.compile(r"(?<=[(,])-?\d+(?=[),])")
+
+
+class _Template:
+    """A parsed firing whose integers are read from the places they hold in its text.
+
+    Made from the first firing of a rule that has integers (:func:`_template`): a firing of
+    the same rule whose text has the same length and equals the template's outside those
+    places (dates, ages) is read by :meth:`fill` as :func:`_fast_firing` reads it, without
+    its regular expressions.
+    """
+
+    def __init__(
+        self,
+        rest: str,
+        firing: Firing,
+        values: list[Value],
+        count: int,
+        places: list[int],
+        spans: list[tuple[int, int]],
+    ) -> None:
+        self.rule_id = firing.rule_id
+        conclusion = firing.conclusion
+        self.name: str = conclusion[0] if isinstance(conclusion, tuple) else str(conclusion)
+        self.slots = [slot for slot, _ in firing.args]
+        self.values = values  # the conclusion's terms, then the slots' values
+        self.count = count  # how many of them are the conclusion's (-1: a constant)
+        self.places = places  # which of them are integers
+        self.starts = [start for start, _ in spans]  # where each integer is in the text
+        self.ends = [end for _, end in spans]
+        self.length = len(rest)
+        # the text between the integers, and where each piece starts
+        self.fixed = [
+            rest[start:begin]
+            for start, begin in zip([0, *self.ends], [*self.starts, len(rest)], strict=True)
+        ]
+        self.fixed_starts = [0, *self.ends]
+
+    def fill(self, rest: str) -> Firing | None:
+        """The firing of ``rest``; None unless it is the template's text but for its integers."""
+        if len(rest) != self.length:
+            return None
+        fixed, fixed_starts = self.fixed, self.fixed_starts
+        for index in range(len(fixed)):
+            piece = fixed[index]
+            start = fixed_starts[index]
+            if rest[start : start + len(piece)] != piece:
+                return None
+        values = self.values.copy()
+        places, starts, ends = self.places, self.starts, self.ends
+        for index in range(len(places)):
+            text = rest[starts[index] : ends[index]]
+            try:
+                values[places[index]] = int(text)
+            except ValueError:  # a name in the integer's place: f(a1) for f(12)
+                return None
+        slots, count = self.slots, self.count
+        offset = 0 if count < 0 else count
+        args = tuple([(slots[index], values[offset + index]) for index in range(len(slots))])
+        if count < 0:
+            return Firing(self.rule_id, self.name, args)
+        return Firing(self.rule_id, (self.name, *values[:count]), args)
+
+
+def _template(rest: str, firing: Firing) -> _Template | None:
+    """The template of a firing :func:`_fast_firing` parsed from ``rest``; None without integers.
+
+    The integer terms found in the text must be the firing's integers, in order: a text
+    whose strings hold something that looks like one gives no template.
+    """
+    conclusion = firing.conclusion
+    values: list[Value] = list(conclusion[1:]) if isinstance(conclusion, tuple) else []
+    count = len(values) if isinstance(conclusion, tuple) else -1
+    values += [value for _, value in firing.args]
+    places = [index for index, value in enumerate(values) if isinstance(value, int)]
+    spans = [match.span() for match in _INT_TERM.finditer(rest)]
+    if not places or len(spans) != len(places):
+        return None
+    for place, (begin, end) in zip(places, spans, strict=True):
+        if int(rest[begin:end]) != values[place]:
+            return None
+    return _Template(rest, firing, values, count, places, spans)
+
+
 _SKIP = frozenset({"absent"})
 # The atoms :meth:`_LeanReader.absorb_all` reads inline (most of a bulk answer): those with
 # values after the key, and those with the key alone.
@@ -436,6 +522,8 @@ class _LeanReader:
 
     def __init__(self) -> None:
         self.firings: dict[str, Firing | None] = {}
+        # a template for the firings of each rule, by its quoted id (:class:`_Template`)
+        self.templates: dict[str, _Template] = {}
         self.values: dict[str, list[Value]] = {}
         self.strings: dict[str, list[str]] = {}
         # a fired/4 atom's terms after its key: the firing kept (or None) and whether it
@@ -466,7 +554,15 @@ class _LeanReader:
         found = self.firings.get(rest, _Unseen.UNSEEN)
         if found is not _Unseen.UNSEEN:
             return found
-        parsed = _fast_firing(rest)
+        rule = rest[: rest.find('",')]  # the rule id, quoted (a text without one: all)
+        template = self.templates.get(rule)
+        parsed = None if template is None else template.fill(rest)
+        if parsed is None:
+            parsed = _fast_firing(rest)
+            if parsed is not None and template is None:
+                made = _template(rest, parsed)
+                if made is not None:
+                    self.templates[rule] = made
         if parsed is None:
             rule_id, conclusion, args = _parse_terms(rest)
             if not isinstance(rule_id, str):
