@@ -522,6 +522,7 @@ class _LeanReader:
 
     def __init__(self) -> None:
         self.firings: dict[str, Firing | None] = {}
+        self.remedy_kinds: dict[str, bool] = {}
         # a template for the firings of each rule, by its quoted id (:class:`_Template`)
         self.templates: dict[str, _Template] = {}
         self.values: dict[str, list[Value]] = {}
@@ -573,6 +574,13 @@ class _LeanReader:
         self.firings[rest] = firing
         return firing
 
+    def remedy(self, kind: str) -> bool:
+        """:func:`is_remedy_conclusion`, once a conclusion's kind."""
+        found = self.remedy_kinds.get(kind)
+        if found is None:
+            found = self.remedy_kinds[kind] = is_remedy_conclusion(kind)
+        return found
+
     def absorb_all(self, texts: Iterable[str], result: SolveResult) -> None:
         """:meth:`absorb` each text; the frequent atoms with a plain key read inline.
 
@@ -582,16 +590,17 @@ class _LeanReader:
         """
         decisions = result.decisions
         seen = self.seen
+        inline, with_values = _INLINE, _WITH_VALUES  # locals: compiled, no module look-up
         for text in texts:
             name, _, body = text.partition('("')
             end = body.find('"')
-            if end < 0 or name not in _INLINE or text[-1] != ")":
+            if end < 0 or name not in inline or text[-1] != ")":
                 self.absorb(text, result)
                 continue
             key = body[:end]
             tail = body[end + 1 : -1]
             if "\\" in key or (
-                (tail[0] != "," or name not in _WITH_VALUES) if tail else name in _WITH_VALUES
+                (tail[0] != "," or name not in with_values) if tail else name in with_values
             ):
                 self.absorb(text, result)
                 continue
@@ -603,10 +612,7 @@ class _LeanReader:
                 entry = seen.get(rest)
                 if entry is None:
                     firing = self.firing(rest)
-                    entry = seen[rest] = (
-                        firing,
-                        firing is not None and is_remedy_conclusion(firing.kind),
-                    )
+                    entry = seen[rest] = (firing, firing is not None and self.remedy(firing.kind))
                 firing, remedy = entry
                 if remedy:
                     result.remedy_firings.append((key, firing))  # type: ignore[arg-type]
