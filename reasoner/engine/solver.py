@@ -400,12 +400,13 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     """The shown atoms as text, through clingo's C API, many atoms a call.
 
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
-    Python ``Symbol`` a atom. Clingo prints a symbol through a C++ stream made afresh for
+    Python ``Symbol`` per atom. Clingo prints a symbol through a C++ stream made afresh for
     each call (most of the cost of a short atom) and each call through cffi costs about as
     much again, so the atoms are printed :data:`_CHUNK` at a time: put in one tuple with a
     marker between each two, a constant whose name is a line feed (a name only the C API can
-    make), printed once and cut at the markers (:func:`_printed_chunk`). A chunk that holds
-    any other line feed, or of one atom, is printed atom by atom (:func:`_printed_each`).
+    make), printed once and cut at the markers (:meth:`_Printer.chunk`). A chunk that holds
+    any other line feed, or of one atom, is printed atom by atom (:meth:`_Printer.each`).
+    The tuples stay in clingo's symbol table, as every symbol a grounding makes does.
     """
     ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
