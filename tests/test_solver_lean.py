@@ -215,3 +215,143 @@ def test_fast_firing_on_a_solved_batch():
             fast += 1
             assert found == Firing(rule_id, _as_value(conclusion), _as_args(args)), rest
     assert len(rests) > 300 and fast > 0.9 * len(rests)
+
+
+def _model_texts(program: str, context: object = None) -> tuple[list[str], list[str]]:
+    """A program's shown atoms as :func:`_texts_fast` and :func:`_texts_plain` print them."""
+    from cmr_reason.reasoner.engine.solver import _texts_fast, _texts_plain
+
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], program)
+    ctl.ground([("base", [])], context=context)
+    with ctl.solve(yield_=True) as handle:
+        model = next(iter(handle))
+        return _texts_fast(model), _texts_plain(model)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_fast_model_texts_in_chunks_of_many_atoms(extra):
+    """Several chunks, the last of one, two or a full chunk's atoms; strings with escapes."""
+    from cmr_reason.reasoner.engine.solver import _CHUNK
+
+    count = 3 * _CHUNK + extra - 3  # with the three q/2 atoms: a last chunk of 0, 1 or 2
+    program = (
+        f'p(1..{count}, "a \\\\ \\"b\\",\\n(c)", f(x, (1,)), -2). '
+        f'q(N, "{"z" * 3000}") :- N = 1..3. #show p/4. #show q/2.'
+    )
+    fast, plain = _model_texts(program)
+    assert len(plain) == 3 * _CHUNK + extra
+    assert fast == plain
+
+
+class _LineFeedNames:
+    """Terms whose printed text holds a line feed, as only the API can make them."""
+
+    @staticmethod
+    def odd() -> list[clingo.Symbol]:
+        names = ["a\n,b", "c,\n", "\n", "d,\n,e"]
+        return [clingo.Function(name) for name in names]
+
+
+def test_fast_model_texts_of_names_with_line_feeds():
+    """A chunk whose text holds a line feed besides its markers is printed atom by atom.
+
+    Without that check (``count("\\n")`` in ``_Printer.chunk``) the atoms are cut wrongly.
+    """
+    fast, plain = _model_texts("p(1..20). q(@odd). #show p/1. #show q/1.", _LineFeedNames())
+    assert any("\n" in text for text in plain)
+    assert fast == plain
+
+
+# Firings in the order a reader meets them: the first of each rule with integers is parsed and
+# made a template, the rule's others read through it where they equal it outside its integers.
+SHAPED = [
+    '"p64.date.arrest",offence_date(20090717),(date(20090717),)',
+    '"p64.date.arrest",offence_date(20100101),(date(20100102),)',
+    '"p64.date.arrest",offence_date(-2010010),(date(20100102),)',
+    '"p64.date.arrest",offence_date(-2010010),(date(-2010010),)',
+    '"p64.old.11359",old_conduct(possession_for_sale),(date(20100101),)',
+    '"p64.old.11358",old_conduct(possession_for_sale),(date(20100101),)',  # another rule
+    '"p64.old.11358",old_conduct(possession_for_sale),(date(20110101),)',
+    '"p64.scope.x",outcome(presumed,a,b),(charge("11364"),date(20100101))',
+    '"p64.scope.x",outcome(presumed,a,b),(charge("11350"),date(20100101))',  # another string
+    '"p64.scope.x",outcome(presumed,a,b),(charge("11350"),date(20120101))',
+    '"p64.n",f(1,2,c_1),(n("(5)"),m(3))',  # a string that looks like an integer term
+    '"p64.n",f(3,4,c_1),(n("(6)"),m(7))',
+    '"p64.n",f(3,4,c_2),(n("(5)"),m(7))',
+    '"p64.age.21_plus",tier(age_21_plus),(age(25),date(20100301))',
+    '"p64.age.21_plus",tier(age_21_plus),(age(31),date(19991231))',
+    '"p64.age.21_plus",tier(age_31_plus),(age(31),date(19991231))',
+    '"p64.age.21_plus",tier(age_21_plus),(age(9),date(19991231))',  # another length
+    '"p64.age.21_plus",tier(age_21_plus),(age(-9),date(19991231))',
+    '"p64.date.arrest",offence_date(x2009071),(date(20090717),)',  # a name, not an integer
+    '"p64.sentence",sentence(completed),(end(20200101),)',
+    '"p64.sentence",sentence(completed),(end(20200101),)',
+]
+
+
+def _filled(reader, rest: str) -> bool:
+    """Whether the reader's template for the rule of ``rest`` reads it."""
+    template = reader.templates.get(rest[: rest.find('",')])
+    return template is not None and template.fill(rest) is not None
+
+
+def test_firings_read_through_templates_equal_the_general_parser():
+    """Each text read by one reader, in order, is the firing the general tokenizer reads.
+
+    Fails when ``_Template.fill`` does not check the text outside its integers (another rule
+    id or string of the same length would take the template's).
+    """
+    from cmr_reason.reasoner.engine.decision import Firing
+    from cmr_reason.reasoner.engine.solver import _LeanReader
+
+    reader = _LeanReader()
+    for text in SHAPED:
+        rule_id, conclusion, args = _parse_terms(text)
+        general = Firing(rule_id, _as_value(conclusion), _as_args(args))
+        found = reader.firing(text)
+        assert found == general, text
+        assert (found.kind, found.branch) == (general.kind, general.branch)
+    assert len(reader.templates) == 6  # not "p64.n": its string holds an integer term
+    filled = [text for text in SHAPED if _filled(reader, text)]
+    assert len(filled) >= 9
+
+
+def test_firings_of_a_solved_batch_read_through_templates():
+    """Every distinct firing of a synthetic batch with damaged rows, in the answer's order,
+    read by one reader equals the general parse (alternative branches: None)."""
+    import datetime as dt
+    import tempfile
+    from pathlib import Path
+
+    from cmr_reason.facts.history_reader import read_histories
+    from cmr_reason.facts.synth.generator import write_file
+    from cmr_reason.reasoner.engine import solver
+    from cmr_reason.reasoner.engine.decision import Firing
+    from cmr_reason.reasoner.engine.program_set import load_program_set
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "synth.csv"
+        write_file(path, 300, seed=13, malformed_rate=0.05)
+        histories = list(read_histories([path]))
+    programs = load_program_set("los-angeles-2020")
+    facts = solver.batch_facts(histories) + solver.settings_facts(dt.date(2020, 7, 1))
+    ctl = clingo.Control(["--warn=none"])
+    ctl.add("base", [], programs.bulk_program)
+    ctl.add("base", [], facts)
+    ctl.ground([("base", [])])
+    with ctl.solve(yield_=True) as handle:
+        texts = solver.shown_texts(next(iter(handle)))
+    rests = list(dict.fromkeys(t.split('",', 1)[1][:-1] for t in texts if t.startswith("fired(")))
+    reader = solver._LeanReader()
+    for rest in rests:
+        rule_id, conclusion, args = _parse_terms(rest)
+        general = Firing(rule_id, _as_value(conclusion), _as_args(args))
+        found = reader.firing(rest)
+        if general.branch in (None, "presumed"):
+            assert found == general, rest
+            assert (found.kind, found.branch) == (general.kind, general.branch)
+        else:
+            assert found is None
+    templated = sum(_filled(reader, rest) for rest in rests)
+    assert len(rests) > 800 and templated > len(rests) / 2

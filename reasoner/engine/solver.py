@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import re
 import time
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
+from typing import Any
 
 import clingo
 
@@ -281,6 +283,92 @@ def _fast_firing(rest: str) -> Firing | None:
     return Firing(rule_id, conclusion, args)
 
 
+# An integer term of a firing of the common shape (:data:`_FIRING`): after "(" or ",", before
+# ")" or "," (a name never starts with a digit; a digit in a string is checked by the count).
+_INT_TERM = re.compile(r"(?<=[(,])-?\d+(?=[),])")
+
+
+class _Template:
+    """A parsed firing whose integers are read from the places they hold in its text.
+
+    Made from the first firing of a rule that has integers (:func:`_template`): a firing of
+    the same rule whose text has the same length and equals the template's outside those
+    places (dates, ages) is read by :meth:`fill` as :func:`_fast_firing` reads it, without
+    its regular expressions.
+    """
+
+    def __init__(
+        self,
+        rest: str,
+        firing: Firing,
+        values: list[Value],
+        count: int,
+        places: list[int],
+        spans: list[tuple[int, int]],
+    ) -> None:
+        self.rule_id = firing.rule_id
+        conclusion = firing.conclusion
+        self.name: str = conclusion[0] if isinstance(conclusion, tuple) else str(conclusion)
+        self.slots = [slot for slot, _ in firing.args]
+        self.values = values  # the conclusion's terms, then the slots' values
+        self.count = count  # how many of them are the conclusion's (-1: a constant)
+        self.places = places  # which of them are integers
+        self.starts = [start for start, _ in spans]  # where each integer is in the text
+        self.ends = [end for _, end in spans]
+        self.length = len(rest)
+        # the text between the integers, and where each piece starts
+        self.fixed = [
+            rest[start:begin]
+            for start, begin in zip([0, *self.ends], [*self.starts, len(rest)], strict=True)
+        ]
+        self.fixed_starts = [0, *self.ends]
+
+    def fill(self, rest: str) -> Firing | None:
+        """The firing of ``rest``; None unless it is the template's text but for its integers."""
+        if len(rest) != self.length:
+            return None
+        fixed, fixed_starts = self.fixed, self.fixed_starts
+        for index in range(len(fixed)):
+            piece = fixed[index]
+            start = fixed_starts[index]
+            if rest[start : start + len(piece)] != piece:
+                return None
+        values = self.values.copy()
+        places, starts, ends = self.places, self.starts, self.ends
+        for index in range(len(places)):
+            text = rest[starts[index] : ends[index]]
+            try:
+                values[places[index]] = int(text)
+            except ValueError:  # a name in the integer's place: f(a1) for f(12)
+                return None
+        slots, count = self.slots, self.count
+        offset = 0 if count < 0 else count
+        args = tuple([(slots[index], values[offset + index]) for index in range(len(slots))])
+        if count < 0:
+            return Firing(self.rule_id, self.name, args)
+        return Firing(self.rule_id, (self.name, *values[:count]), args)
+
+
+def _template(rest: str, firing: Firing) -> _Template | None:
+    """The template of a firing :func:`_fast_firing` parsed from ``rest``; None without integers.
+
+    The integer terms found in the text must be the firing's integers, in order: a text
+    whose strings hold something that looks like one gives no template.
+    """
+    conclusion = firing.conclusion
+    values: list[Value] = list(conclusion[1:]) if isinstance(conclusion, tuple) else []
+    count = len(values) if isinstance(conclusion, tuple) else -1
+    values += [value for _, value in firing.args]
+    places = [index for index, value in enumerate(values) if isinstance(value, int)]
+    spans = [match.span() for match in _INT_TERM.finditer(rest)]
+    if not places or len(spans) != len(places):
+        return None
+    for place, (begin, end) in zip(places, spans, strict=True):
+        if int(rest[begin:end]) != values[place]:
+            return None
+    return _Template(rest, firing, values, count, places, spans)
+
+
 _SKIP = frozenset({"absent"})
 # The atoms :meth:`_LeanReader.absorb_all` reads inline (most of a bulk answer): those with
 # values after the key, and those with the key alone.
@@ -311,13 +399,16 @@ def _texts_plain(model: clingo.Model) -> list[str]:
 
 
 def _texts_fast(model: clingo.Model) -> list[str]:
-    """The shown atoms as text, through clingo's C API with one reused buffer.
+    """The shown atoms as text, through clingo's C API, many atoms a call.
 
     The same strings as :func:`_texts_plain` (``tests/test_solver_lean.py``), without a
-    Python ``Symbol`` and a fresh buffer per atom. Each atom is printed straight into the
-    buffer: clingo prints into a stream bounded by the size it is given and returns false,
-    having written nothing beyond it, when the text does not fit (``ArrayStream`` in
-    clingo's ``utility.hh``); only then is the atom's size asked and the buffer grown.
+    Python ``Symbol`` per atom. Clingo prints a symbol through a C++ stream made afresh for
+    each call (most of the cost of a short atom) and each call through cffi costs about as
+    much again, so the atoms are printed :data:`_CHUNK` at a time: put in one tuple with a
+    marker between each two, a constant whose name is a line feed (a name only the C API can
+    make), printed once and cut at the markers (:meth:`_Printer.chunk`). A chunk that holds
+    any other line feed, or of one atom, is printed atom by atom (:meth:`_Printer.each`).
+    The tuples stay in clingo's symbol table, as every symbol a grounding makes does.
     """
     ffi, lib = _CFFI
     show = lib.clingo_show_type_shown
@@ -325,28 +416,93 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     if not lib.clingo_model_symbols_size(model._rep, show, p_size):
         return _texts_plain(model)
     count = p_size[0]
-    symbols = ffi.new("clingo_symbol_t[]", count)
-    if not lib.clingo_model_symbols(model._rep, show, symbols, count):
+    symbols = array("Q", bytes(8 * count))  # clingo_symbol_t is a uint64_t
+    if not lib.clingo_model_symbols(
+        model._rep, show, ffi.from_buffer("clingo_symbol_t[]", symbols), count
+    ):
         return _texts_plain(model)
-    capacity = 1024
-    buffer = ffi.new("char[]", capacity)
-    to_size, to_string, string = (
-        lib.clingo_symbol_to_string_size,
-        lib.clingo_symbol_to_string,
-        ffi.string,
-    )
+    p_symbol = ffi.new("clingo_symbol_t*")
+    if not lib.clingo_symbol_create_function(b"\n", ffi.NULL, 0, True, p_symbol):
+        return _texts_plain(model)
+    printer = _Printer(ffi, lib, p_symbol[0])
     texts: list[str] = []
-    append = texts.append
-    for symbol in symbols:
-        if not to_string(symbol, buffer, capacity):
-            if not to_size(symbol, p_size) or p_size[0] <= capacity:
-                return _texts_plain(model)  # refused for another reason than the size
-            capacity = 2 * p_size[0]
-            buffer = ffi.new("char[]", capacity)
-            if not to_string(symbol, buffer, capacity):
+    for start in range(0, count, _CHUNK):
+        part = symbols[start : start + _CHUNK]
+        found = printer.chunk(part) if len(part) > 1 else None
+        if found is None:
+            found = printer.each(part)
+            if found is None:
                 return _texts_plain(model)
-        append(string(buffer).decode())
+        texts += found
     return texts
+
+
+#: The atoms :func:`_texts_fast` prints in one call (fewer calls, a buffer of a few dozen KB).
+_CHUNK = 256
+
+
+class _Printer:
+    """Prints clingo symbols into one reused buffer (:func:`_texts_fast`)."""
+
+    def __init__(self, ffi: Any, lib: Any, marker: int) -> None:
+        self.ffi, self.lib = ffi, lib
+        self.capacity = 1 << 15
+        self.buffer = ffi.new("char[]", self.capacity)
+        self.p_size = ffi.new("size_t*")
+        self.p_symbol = ffi.new("clingo_symbol_t*")
+        # the tuple's arguments: the atoms at the even places, the marker between them
+        self.args = array("Q", [marker]) * (2 * _CHUNK)
+        self.c_args = ffi.from_buffer("clingo_symbol_t[]", self.args)
+
+    def text(self, symbol: int) -> str | None:
+        """One symbol as clingo prints it; None if clingo refuses for another reason than size.
+
+        Clingo prints into a stream bounded by the size it is given and returns false, having
+        written nothing beyond it, when the text does not fit (``ArrayStream`` in clingo's
+        ``utility.hh``); only then is the size asked and the buffer grown.
+        """
+        lib = self.lib
+        if not lib.clingo_symbol_to_string(symbol, self.buffer, self.capacity):
+            if not lib.clingo_symbol_to_string_size(symbol, self.p_size):
+                return None
+            if self.p_size[0] <= self.capacity:
+                return None
+            self.capacity = 2 * self.p_size[0]
+            self.buffer = self.ffi.new("char[]", self.capacity)
+            if not lib.clingo_symbol_to_string(symbol, self.buffer, self.capacity):
+                return None
+        text: str = self.ffi.string(self.buffer).decode()
+        return text
+
+    def each(self, symbols: array) -> list[str] | None:
+        """The symbols printed one call each."""
+        texts: list[str] = []
+        for symbol in symbols:
+            text = self.text(symbol)
+            if text is None:
+                return None
+            texts.append(text)
+        return texts
+
+    def chunk(self, symbols: array) -> list[str] | None:
+        """Two or more symbols printed in one call, as :meth:`each` prints them; or None.
+
+        Printed as the tuple ``(a,M,b,M,c)`` where ``M`` prints as a line feed: the text is cut
+        at each ``,M,``. Clingo prints no line feed of its own (a string's is escaped, a name
+        has none), so a chunk whose text holds exactly its markers' line feeds is cut exactly;
+        any other (a symbol made through an API with a line feed in its name) gives None.
+        """
+        size = len(symbols)
+        args = self.args
+        args[0 : 2 * size : 2] = symbols
+        if not self.lib.clingo_symbol_create_function(
+            b"", self.c_args, 2 * size - 1, True, self.p_symbol
+        ):
+            return None
+        text = self.text(self.p_symbol[0])
+        if text is None or text.count("\n") != size - 1:
+            return None
+        return text[1:-1].split(",\n,")
 
 
 try:  # clingo's own cffi handles; fall back to the public API if they move
@@ -369,6 +525,9 @@ class _LeanReader:
 
     def __init__(self) -> None:
         self.firings: dict[str, Firing | None] = {}
+        self.remedy_kinds: dict[str, bool] = {}
+        # a template for the firings of each rule, by its quoted id (:class:`_Template`)
+        self.templates: dict[str, _Template] = {}
         self.values: dict[str, list[Value]] = {}
         self.strings: dict[str, list[str]] = {}
         # a fired/4 atom's terms after its key: the firing kept (or None) and whether it
@@ -399,7 +558,15 @@ class _LeanReader:
         found = self.firings.get(rest, _Unseen.UNSEEN)
         if found is not _Unseen.UNSEEN:
             return found
-        parsed = _fast_firing(rest)
+        rule = rest[: rest.find('",')]  # the rule id, quoted (a text without one: all)
+        template = self.templates.get(rule)
+        parsed = None if template is None else template.fill(rest)
+        if parsed is None:
+            parsed = _fast_firing(rest)
+            if parsed is not None and template is None:
+                made = _template(rest, parsed)
+                if made is not None:
+                    self.templates[rule] = made
         if parsed is None:
             rule_id, conclusion, args = _parse_terms(rest)
             if not isinstance(rule_id, str):
@@ -410,6 +577,13 @@ class _LeanReader:
         self.firings[rest] = firing
         return firing
 
+    def remedy(self, kind: str) -> bool:
+        """:func:`is_remedy_conclusion`, once a conclusion's kind."""
+        found = self.remedy_kinds.get(kind)
+        if found is None:
+            found = self.remedy_kinds[kind] = is_remedy_conclusion(kind)
+        return found
+
     def absorb_all(self, texts: Iterable[str], result: SolveResult) -> None:
         """:meth:`absorb` each text; the frequent atoms with a plain key read inline.
 
@@ -419,16 +593,17 @@ class _LeanReader:
         """
         decisions = result.decisions
         seen = self.seen
+        inline, with_values = _INLINE, _WITH_VALUES  # locals: compiled, no module look-up
         for text in texts:
             name, _, body = text.partition('("')
             end = body.find('"')
-            if end < 0 or name not in _INLINE or text[-1] != ")":
+            if end < 0 or name not in inline or text[-1] != ")":
                 self.absorb(text, result)
                 continue
             key = body[:end]
             tail = body[end + 1 : -1]
             if "\\" in key or (
-                (tail[0] != "," or name not in _WITH_VALUES) if tail else name in _WITH_VALUES
+                (tail[0] != "," or name not in with_values) if tail else name in with_values
             ):
                 self.absorb(text, result)
                 continue
@@ -440,10 +615,7 @@ class _LeanReader:
                 entry = seen.get(rest)
                 if entry is None:
                     firing = self.firing(rest)
-                    entry = seen[rest] = (
-                        firing,
-                        firing is not None and is_remedy_conclusion(firing.kind),
-                    )
+                    entry = seen[rest] = (firing, firing is not None and self.remedy(firing.kind))
                 firing, remedy = entry
                 if remedy:
                     result.remedy_firings.append((key, firing))  # type: ignore[arg-type]

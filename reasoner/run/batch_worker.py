@@ -43,6 +43,7 @@ from cmr_reason.reasoner.run.impact_summary import ImpactSummary, Pending
 from cmr_reason.reasoner.run.remedy_output import RemedySummary, remedy_batch_rows
 from cmr_reason.reasoner.run.rows import (
     LeanRecord,
+    Tails,
     case_rows,
     conviction_line,
     csv_line,
@@ -180,13 +181,14 @@ def _run_batch(index: int, items: Sequence[Item], spec: BatchSpec) -> BatchResul
     decisions = solved.decisions
     convictions = 0
     counted: Pending = {}  # the summary's counts, added once a batch (add_pending)
+    tails: Tails = {}  # conviction lines' decision parts by shape (rows.conviction_line)
     for person in people:
         mine = {c.conviction_id: decisions[c.conviction_id] for c in person.convictions}
         convictions += len(mine)
         record = LeanRecord(None, person)
         for conv in person.convictions:
             conv_lines.append(
-                conviction_line(person, conv, mine[conv.conviction_id], catalogue, record)
+                conviction_line(person, conv, mine[conv.conviction_id], catalogue, record, tails)
             )
         outcome = person_outcome(person, mine)
         people_lines.append(csv_line(person_row(person, outcome, spec.as_of)))

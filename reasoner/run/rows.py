@@ -287,20 +287,103 @@ def _encoded(text: str) -> str:
     return found
 
 
+#: A batch's conviction-line tails by the shape of their decision (:func:`conviction_line`):
+#: the cells from ``statutory_outcome`` on as one text, or "" for a line written whole.
+Tails = dict[tuple[object, ...], str]
+
+
+def _tail_key(decision: Decision) -> tuple[object, ...]:
+    """What a conviction line's cells from ``statutory_outcome`` on depend on.
+
+    The outcomes and reasons, the deciding rule, the agency, the flags, the alternatives,
+    and of each firing in order what :func:`_chain` sorts and filters it by (its rule id,
+    kind and branch) and, for a firing of the deciding rule, the slot values the
+    explanation reads. Not the offence date, which is each conviction's own.
+    """
+    decided_by, flags, alternatives = decision.decided_by, decision.flags, decision.alternatives
+    key: list[object] = [
+        decided_by,
+        decision.outcome,
+        decision.reason,
+        decision.statutory_outcome,
+        decision.statutory_reason,
+        decision.agency,
+        len(flags),
+        *flags,
+        len(alternatives),
+        *alternatives,
+    ]
+    for firing in decision.firings:
+        rule_id = firing.rule_id
+        key += (rule_id, firing.kind, firing.branch, firing.args if rule_id == decided_by else 0)
+    return tuple(key)
+
+
+def _tail(cells: list[str], decision: Decision) -> str:
+    """A row's cells from ``statutory_outcome`` on, as :func:`csv_line` writes them.
+
+    Empty when the explanation reads the person's record (a ``prior`` slot of the deciding
+    rule) or when one of these cells needs quotes: such lines are written whole.
+    """
+    chain = _chain(decision)
+    decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
+    if decisive is not None and any(name == "prior" for name, _ in decisive.args):
+        return ""
+    own = ",".join(cells[11:16])
+    if (
+        own.count(",") != 4
+        or '"' in own
+        or "\n" in own
+        or "\r" in own
+        or not _plain(cells[18])
+        or not _plain(cells[20])
+    ):
+        return ""
+    return (
+        f"{own},{_encoded(cells[16])},{_encoded(cells[17])},{cells[18]},"
+        f"{_encoded(cells[19])},{cells[20]}"
+    )
+
+
 def conviction_line(
     person: LeanPerson,
     conv: LeanConviction,
     decision: Decision,
     catalogue: Catalogue,
     record: Record | None = None,
+    tails: Tails | None = None,
 ) -> str:
     """:func:`conviction_row` as :func:`csv_line` writes it.
 
     The rule-id, citation and explanation cells, which nearly always need quotes, are
     written once each as the writer writes them and kept; the other cells are joined and
-    checked as :func:`csv_line` checks a row (``tests/test_csv_lines.py``).
+    checked as :func:`csv_line` checks a row (``tests/test_csv_lines.py``). ``tails``, one
+    dict a batch (one catalogue), keeps the decision's part of the line by
+    :func:`_tail_key`: a conviction whose decision has the shape of one already written (half
+    of them: "not applicable: not cannabis" with one rule) is written from the kept part
+    and its own cells, without its row (``tests/test_row_tails.py``).
     """
-    cells = conviction_row(person, conv, decision, catalogue, record)
+    if tails is not None:
+        key = _tail_key(decision)
+        found = tails.get(key)
+        if found is None:
+            cells = conviction_row(person, conv, decision, catalogue, record)
+            tails[key] = _tail(cells, decision)
+            return _line(cells)
+        if found:
+            head = (
+                f"{person.subject_id},{conv.case_id},{conv.conviction_id},{conv.file},"
+                f"{conv.line},{conv.county},{_iso(conv.disposition_date)},"
+                f"{_offence_date(decision)},"
+                f"{conv.code_section},{conv.charge.raw},{conv.level}"
+            )
+            if head.count(",") == 10 and '"' not in head and "\n" not in head and "\r" not in head:
+                return f"{head},{found}\n"
+    return _line(conviction_row(person, conv, decision, catalogue, record))
+
+
+def _line(cells: list[str]) -> str:
+    """A conviction row's cells as :func:`csv_line` writes them, the kept cells kept."""
     head = ",".join(cells[:16])
     flags, agency = cells[18], cells[20]
     if (
