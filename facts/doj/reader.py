@@ -34,7 +34,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress, count, groupby, islice, repeat
 from operator import add, eq, itemgetter, mul, ne
 from pathlib import Path
@@ -54,14 +53,18 @@ from cmr_reason.facts.history import History
 from cmr_reason.facts.private_files import open_private_binary
 
 _SNIFF_BYTES = 1 << 16
-_SEE_COMMENT = "SEE COMMENT FOR CHARGE"
-_UNKNOWN_STEP = "unknown_step"  # routed to be rejected in the using step (its subject flagged)
-_LEVELS = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
-_TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
-_UNITS = {"D": "day", "M": "month", "Y": "year"}
-_SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
-_BAD = -1  # marks a malformed date
-_REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
+# The module's constants are ``Final``: compiled by mypyc, a literal is then inlined and any
+# other value kept in a C static, where a plain module name is looked up in the module's
+# dict at each use (tests/bench/analysis.md, issue 18's ninth round).
+_SEE_COMMENT: Final = "SEE COMMENT FOR CHARGE"
+# Routed to be rejected in the using step (its subject flagged).
+_UNKNOWN_STEP: Final = "unknown_step"
+_LEVELS: Final = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
+_TOC_LEVELS: Final = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
+_UNITS: Final = {"D": "day", "M": "month", "Y": "year"}
+_SENTENCE_KINDS: Final = ("probation", "jail", "prison", "fine")
+_BAD: Final = -1  # marks a malformed date
+_REPAIRED: Final = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
 #: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
 Repairs = Sequence[ExcelRepair | None]
 
@@ -110,18 +113,20 @@ class _K:
     COMMENT_TEXT: Final = 25
 
 
-_person_fields = itemgetter(
+_person_fields: Final = itemgetter(
     _K.PRI_NAME, _K.PRI_DOB, _K.GENDER, _K.RACE_DESCR, _K.RACE_CODE, _K.CII_NUMBER
 )
-_FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
-_PART_SEP = "\x1e"
+_FIELD_SEP: Final = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
+_PART_SEP: Final = "\x1e"
 _HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
 _opens = str.startswith  # a line that starts with a quote opens a field there
 # A step type not yet looked up (by identity: of a variable-length tuple type, so that mypyc
 # keeps it one object, not a pair unboxed and boxed anew at each use).
 _MISSING: tuple[str, ...] = ("", "")
 # A NamedTuple row made from all its values at once, without its Python-level __new__.
-_new_row: Callable[..., Any] = tuple.__new__
+_new_row: Final[Callable[..., Any]] = tuple.__new__
+_COURT_ROW: Final[type[CourtRow]] = CourtRow
+_ARREST_ROW: Final[type[ArrestRow]] = ArrestRow
 _C = TypeVar("_C")
 
 
@@ -144,8 +149,8 @@ class _RowError(Exception):
 #: :func:`parse_date`'s answers by text (0 for None), emptied when it reaches ``_DATES_MAX``.
 #: A plain dict, not ``lru_cache``: compiled, a hit is a dict look-up instead of a call
 #: through the cache's wrapper (tests/bench/analysis.md, issue 18's seventh round).
-_DATES: dict[str, int] = {}
-_DATES_MAX = 1 << 16
+_DATES: Final[dict[str, int]] = {}
+_DATES_MAX: Final = 1 << 16
 
 
 def parse_date(text: str) -> int | None:
@@ -188,7 +193,7 @@ def _date_detail(text: str) -> str:
 
 
 #: The kind of a routed row that stands for a rejected line of its subject (no fields).
-REJECTED = "rejected"
+REJECTED: Final = "rejected"
 
 
 def line_subject(raw: Sequence[str]) -> str:
@@ -285,6 +290,15 @@ def _dates(row: list[str], *columns: int) -> list[int | None]:
     return found
 
 
+def _is_see_comment(text: str) -> bool:
+    """``text.upper() == _SEE_COMMENT``, without upper-casing a longer text.
+
+    ``str.upper`` never shortens a text (each character becomes one to three), so a text
+    longer than the marker is never it: most charge texts are.
+    """
+    return len(text) <= len(_SEE_COMMENT) and text.upper() == _SEE_COMMENT
+
+
 def _count_order(row: list[str]) -> str:
     cnt = row[_K.CNT_ORDER]
     if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
@@ -296,7 +310,7 @@ def _charge_text(row: list[str]) -> tuple[str, str]:
     """The charge text and its column (docs/doj-format.md "How rows become a history")."""
     for index in (_K.CONV_OFFENSE_DESCR, _K.OFFENSE_DESCR):
         text = row[index]
-        if text and text.upper() != _SEE_COMMENT:
+        if text and not _is_see_comment(text):
             return text, _KEPT_COLUMNS[index]
     return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
@@ -315,8 +329,8 @@ def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
 
 
 #: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
-_DISPOSITIONS: dict[str, tuple[str, ...] | None] = {}
-_DISPOSITIONS_MAX = 1 << 12
+_DISPOSITIONS: Final[dict[str, tuple[str, ...] | None]] = {}
+_DISPOSITIONS_MAX: Final = 1 << 12
 
 
 def _disposition(text: str) -> tuple[str, ...] | None:
@@ -335,14 +349,32 @@ def _disposition(text: str) -> tuple[str, ...] | None:
     return found
 
 
-@lru_cache(maxsize=1 << 12)
-def _sentence_of(
-    where: str, length_text: str, unit_code: str
-) -> tuple[str, int | None, str | None]:
+#: A sentence part's kind, length and unit (kind empty when there is none).
+Sentence = tuple[str, int | None, str | None]
+#: :func:`_sentence_of`'s answers by its three texts, emptied when it reaches
+#: ``_SENTENCES_MAX``: a plain dict, as ``_DATES`` (a row that raises is not kept).
+_SENTENCES: Final[dict[tuple[str, str, str], Sentence]] = {}
+_SENTENCES_MAX: Final = 1 << 12
+
+
+def _sentence_of(where: str, length_text: str, unit_code: str) -> Sentence:
     """Kind, length and unit of a sentence part (kind empty when there is none).
 
-    From the row's three sentence columns (a handful of values repeat).
+    From the row's three sentence columns (a handful of values repeat: kept by them).
     """
+    key = (where, length_text, unit_code)
+    known = _SENTENCES.get(key)
+    if known is not None:
+        return known
+    found = _sentence_part(where, length_text, unit_code)
+    if len(_SENTENCES) >= _SENTENCES_MAX:
+        _SENTENCES.clear()
+    _SENTENCES[key] = found
+    return found
+
+
+def _sentence_part(where: str, length_text: str, unit_code: str) -> Sentence:
+    """:func:`_sentence_of`, not cached."""
     where = where.upper()
     unit_code = unit_code.upper()
     length = None
@@ -716,15 +748,15 @@ class FileReader:
             )
         disposition = disposition.upper()
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if text and text.upper() != _SEE_COMMENT:
+        if text and not _is_see_comment(text):
             column = "CONV_OFFENSE_DESCR"
         else:
             text = row[_K.OFFENSE_DESCR]
-            if text and text.upper() != _SEE_COMMENT:
+            if text and not _is_see_comment(text):
                 column = "OFFENSE_DESCR"
             else:
                 text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
-        sentence: tuple[str, int | None, str | None] = ("", None, None)
+        sent_kind, sent_length, sent_unit = "", None, None
         level, level_flag = None, ""
         if convicted:
             if not text:
@@ -734,7 +766,7 @@ class FileReader:
             level = _LEVELS.get(row[_K.CONV_STAT_DESCR].upper())
             if level is None:
                 level, level_flag = _level(row, column)
-            sentence = _sentence_of(
+            sent_kind, sent_length, sent_unit = _sentence_of(
                 row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE]
             )
         comment, ori_code = row[_K.COMMENT_TEXT], row[_K.STP_ORI_CODE]
@@ -742,10 +774,11 @@ class FileReader:
         if self.share_values:  # one shared copy of a repeated value (county, charge, court...)
             disposition, text, comment = intern(disposition), intern(text), intern(comment)
             ori_code, ori_descr, county = intern(ori_code), intern(ori_descr), intern(county)
-        kept: CourtRow = _new_row(CourtRow, (
+        kept: CourtRow = _new_row(_COURT_ROW, (
             self.index, line, convicted, update, disposition, step_date, disp_date, cyc_date,
-            text, column, comment, level, level_flag, row[_K.SENT_ORDER], *sentence,
-            ori_code, ori_descr, county, row[_K.OFN], row[_K.FE_NUM_CRT_CASE],
+            text, column, comment, level, level_flag, row[_K.SENT_ORDER], sent_kind,
+            sent_length, sent_unit, ori_code, ori_descr, county, row[_K.OFN],
+            row[_K.FE_NUM_CRT_CASE],
         ))  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
         if rows and any(kept[2:] == other[2:] for other in rows):
@@ -777,16 +810,16 @@ class FileReader:
         if step_date == _BAD or cyc_date == _BAD:  # raises for the first
             _dates(row, _K.STP_EVENT_DATE, _K.CYC_DATE)
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
-        if not text or text.upper() == _SEE_COMMENT:
+        if not text or _is_see_comment(text):
             text = row[_K.OFFENSE_DESCR]
-            if not text or text.upper() == _SEE_COMMENT:
+            if not text or _is_see_comment(text):
                 text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
         if self.share_values:
             text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
             county, disposition = intern(county), intern(disposition)
-        kept: ArrestRow = _new_row(ArrestRow, (
+        kept: ArrestRow = _new_row(_ARREST_ROW, (
             self.index, line, cnt, step_date, cyc_date, text, ori_code, ori_descr, county,
             disposition,
         ))  # fmt: skip
@@ -1267,7 +1300,7 @@ def use_rows(
     # Rows used, by kind, a file: added to the accounts' counters at the end, in the same
     # order (a counter's item costs a call through its Python class each time).
     counted: list[dict[str, int]] = [{} for _ in files]
-    identity = FileReader.identity
+    used_lines = [account.used_lines for account in accounts]  # (FileAccount is not compiled)
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:
         subject = Subject()
@@ -1316,16 +1349,15 @@ def use_rows(
                 continue
             person = _person_fields(row)
             if person != subject.last_identity:  # usually the same as the previous row's
-                identity(person, subject, (index, line))
-            account = accounts[index]
+                FileReader.identity(person, subject, (index, line))
             if used_as is None:
-                account.ignore(line, "duplicate_row")
+                accounts[index].ignore(line, "duplicate_row")
                 continue
             if first is None:
                 first = subject.first = (index, line)
             counts = counted[index]
             counts[used_as] = counts.get(used_as, 0) + 1
-            account.used_lines.append(line)
+            used_lines[index].append(line)
         if first is not None:
             if orphans:
                 attach_orphans(subject, orphans, sid, accounts)
