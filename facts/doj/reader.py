@@ -781,7 +781,11 @@ class FileReader:
             row[_K.FE_NUM_CRT_CASE],
         ))  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
-        if rows and any(kept[2:] == other[2:] for other in rows):
+        # A count's rows mostly differ in their sentence part's order: compared first, the
+        # rows' values (all but file and line) are sliced only when it is the same.
+        if rows and any(
+            other.sent_order == kept.sent_order and kept[2:] == other[2:] for other in rows
+        ):
             return None
         first_conviction = convicted and (not rows or not any(other[2] for other in rows))
         rows.append(kept)
@@ -824,7 +828,8 @@ class FileReader:
             disposition,
         ))  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
-        if rows and any(kept[2:] == other[2:] for other in rows):
+        # A step's rows are its counts: the count compared first, as for a court row.
+        if rows and any(other.count_order == cnt and kept[2:] == other[2:] for other in rows):
             return None
         rows.append(kept)
         return "arrest"
@@ -1300,7 +1305,9 @@ def use_rows(
     # Rows used, by kind, a file: added to the accounts' counters at the end, in the same
     # order (a counter's item costs a call through its Python class each time).
     counted: list[dict[str, int]] = [{} for _ in files]
-    used_lines = [account.used_lines for account in accounts]  # (FileAccount is not compiled)
+    # Used lines, a file: added to the accounts' arrays at the end, in the same order (an
+    # array's append is a method call through its Python type each time).
+    used_lines: list[list[int]] = [[] for _ in files]
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:
         subject = Subject()
@@ -1347,7 +1354,10 @@ def use_rows(
                 )  # as FileReader.rejected does for a row naming its subject
                 subject.mark_rejected(index, line)
                 continue
-            person = _person_fields(row)
+            person: tuple[str, ...] = (  # _person_fields(row), without a call through it
+                row[_K.PRI_NAME], row[_K.PRI_DOB], row[_K.GENDER], row[_K.RACE_DESCR],
+                row[_K.RACE_CODE], row[_K.CII_NUMBER],
+            )  # fmt: skip
             if person != subject.last_identity:  # usually the same as the previous row's
                 FileReader.identity(person, subject, (index, line))
             if used_as is None:
@@ -1362,9 +1372,10 @@ def use_rows(
             if orphans:
                 attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))
-    for account, counts in zip(accounts, counted, strict=True):
+    for account, counts, lines in zip(accounts, counted, used_lines, strict=True):
         for kind, used in counts.items():
             account.used[kind] += used
+        account.used_lines.extend(lines)
     return kept, accounts
 
 
