@@ -76,7 +76,7 @@ _KEPT_COLUMNS = (
     "FE_NUM_CRT_CASE", "DISP_DESCR", "CONV_STAT_DESCR", "SENT_ORDER", "SENT_LOC_DESCR",
     "SENT_LENGTH", "SENT_TIME_CODE", "COMMENT_TEXT",
 )  # fmt: skip
-_project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
+_project: Final = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
 
 
 class _K:
@@ -118,11 +118,12 @@ _person_fields: Final = itemgetter(
 )
 _FIELD_SEP: Final = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
 _PART_SEP: Final = "\x1e"
-_HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
-_opens = str.startswith  # a line that starts with a quote opens a field there
+# A row whose first field holds it may be a header (is_header).
+_HEADER_MARK: Final = col.HEADER_MARK
+_opens: Final = str.startswith  # a line that starts with a quote opens a field there
 # A step type not yet looked up (by identity: of a variable-length tuple type, so that mypyc
 # keeps it one object, not a pair unboxed and boxed anew at each use).
-_MISSING: tuple[str, ...] = ("", "")
+_MISSING: Final[tuple[str, ...]] = ("", "")
 # A NamedTuple row made from all its values at once, without its Python-level __new__.
 _new_row: Final[Callable[..., Any]] = tuple.__new__
 _COURT_ROW: Final[type[CourtRow]] = CourtRow
@@ -183,6 +184,29 @@ def _parse_date(text: str) -> int | None:
     if month == 0 or month > 12 or value < 10000:  # month or year 0 (from_yyyymmdd refuses)
         return _BAD
     return value
+
+
+def _quotes_paired(text: str) -> bool:
+    """True when each quote of ``text`` (whole lines) opens a field or closes the one opened.
+
+    That is: the quotes pair up, each pair in one line, its first after a comma or at a
+    line's start, its second right after the first or after anything but a comma. Then
+    every line has twice as many quotes as ``,"`` and a leading quote count openings, which
+    is the quote test of :meth:`FileReader._route_lines` (and of ``records``): it holds for
+    every line, so that test is skipped. A quote a pair at a time (``str.find``, in C),
+    where the test counts through every character of every line three times.
+    """
+    at = text.find('"')  # text.find called as such: compiled, a C call (not a bound method)
+    while at >= 0:
+        if at and text[at - 1] != "," and text[at - 1] != "\n":
+            return False  # not an opening
+        close = text.find('"', at + 1)
+        if close < 0 or (close - 1 != at and text[close - 1] == ","):
+            return False  # never closed, or a closing that the test counts as an opening
+        if text.find("\n", at + 1, close) >= 0:
+            return False  # the pair is not in one line
+        at = text.find('"', close + 1)
+    return True
 
 
 def _date_detail(text: str) -> str:
@@ -486,7 +510,9 @@ class FileReader:
                 first = False
                 lines = lines[1:]
                 number += 1
-            self._route_lines(lines, number, groups, ended, "\0" in text, "\x1f" in text)
+            nul, separator = "\0" in text, "\x1f" in text
+            paired = not nul and _quotes_paired(text)
+            self._route_lines(lines, number, groups, ended, nul, separator, paired)
             number += len(lines)
 
     def _route_lines(
@@ -497,16 +523,24 @@ class FileReader:
         ended: bool,
         nul: bool,
         separator: bool,
+        paired: bool = False,
     ) -> None:
-        """:meth:`route_text` of one piece: ``lines`` without their line feeds from ``number``."""
+        """:meth:`route_text` of one piece: ``lines`` without their line feeds from ``number``.
+
+        ``paired``: :func:`_quotes_paired` holds for the piece, so no line's quote test fails.
+        """
         if nul:  # rare: every line read as the serial read reads it
             for at in range(len(lines)):
                 self._read_line(lines, at, number, ended)
             return
-        # A line whose quotes are not all openings and closings of fields (see records).
-        quotes = map(str.count, lines, repeat('"'))
-        openings = map(add, map(str.count, lines, repeat(',"')), map(_opens, lines, repeat('"')))
-        odd = list(compress(count(), map(ne, quotes, map(mul, openings, repeat(2)))))
+        odd: list[int] = []
+        if not paired:
+            # A line whose quotes are not all openings and closings of fields (see records).
+            quotes = map(str.count, lines, repeat('"'))
+            openings = map(
+                add, map(str.count, lines, repeat(',"')), map(_opens, lines, repeat('"'))
+            )
+            odd = list(compress(count(), map(ne, quotes, map(mul, openings, repeat(2)))))
         start = 0
         for stop in [*odd, len(lines)]:
             while stop > start:  # lines[start:stop]: each should be one record by itself
@@ -1041,10 +1075,10 @@ def group_orphans(orphans: Iterable[tuple[str, int, int]]) -> Orphans:
 
 #: Default memory budget for routed rows held before they are spilled to a run file.
 DEFAULT_BUDGET_BYTES = 192 << 20
-_ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
-_SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
-_RUN_CHUNK = 2000  # subjects per pickle record in a run file
-_TUPLE_SIZE = 2000  # bytes counted for a row kept as a tuple (a field holds the separator)
+_ROW_OVERHEAD: Final = 64  # bytes a kept row costs beyond its text (str header, list slot)
+_SUBJECT_OVERHEAD: Final = 200  # bytes a new subject costs (dict entry, list, id string)
+_RUN_CHUNK: Final = 2000  # subjects per pickle record in a run file
+_TUPLE_SIZE: Final = 2000  # bytes counted for a row kept as a tuple (a field holds the separator)
 
 #: A routed row kept for the *using* step: ``"file<RS>line<RS>kind<RS>field<US>field..."``,
 #: or a tuple ``(file, line, kind, fields)`` when a field holds the separator.
