@@ -76,7 +76,8 @@ _KEPT_COLUMNS = (
     "FE_NUM_CRT_CASE", "DISP_DESCR", "CONV_STAT_DESCR", "SENT_ORDER", "SENT_LOC_DESCR",
     "SENT_LENGTH", "SENT_TIME_CODE", "COMMENT_TEXT",
 )  # fmt: skip
-_project: Final = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
+_KEPT_INDEX: Final = tuple(col.INDEX[name] for name in _KEPT_COLUMNS)
+_project: Final = itemgetter(*_KEPT_INDEX)
 
 
 class _K:
@@ -619,7 +620,10 @@ class FileReader:
                                 len(packed) if packed.__class__ is str else _TUPLE_SIZE
                             )
                         else:
-                            packed = f"{prefix}{line}{middle}{join(project(raw))}"
+                            # _project, as a compiled comprehension: the itemgetter indexes
+                            # the list through its Python type, item by item
+                            kept_fields = [raw[at] for at in _KEPT_INDEX]
+                            packed = f"{prefix}{line}{middle}{join(kept_fields)}"
                             size += _ROW_OVERHEAD + len(packed)
                         kept = held.get(sid)
                         if kept is None:
