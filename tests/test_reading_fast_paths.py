@@ -4,11 +4,13 @@
   range readers, so every one of its lines must pass that test;
 - ``_sentence_of``'s plain-dict cache answers as the uncached ``_sentence_part``;
 - ``_is_see_comment`` answers as ``text.upper() == _SEE_COMMENT``;
-- a duplicate court or arrest row is found as comparing every value would find it.
+- a duplicate court or arrest row is found as comparing every value would find it;
+- ``_plain_fields`` splits a plain line into the fields :mod:`csv` reads.
 """
 
 from __future__ import annotations
 
+import csv
 import random
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from cmr_reason.facts.doj.reader import (
     _SEE_COMMENT,
     FileReader,
     _is_see_comment,
+    _plain_fields,
     _quotes_paired,
     _RowError,
     _sentence_of,
@@ -167,3 +170,45 @@ def _plain_court(reader: FileReader, row: list[str], line: int) -> tuple:
     reader.court(row, line, subject)
     (kept,) = subject.counts[row[_K.CNT_ORDER]]
     return kept
+
+
+def _csv_fields(text: str, limit: int) -> list[str] | None:
+    """What strict :mod:`csv` reads in ``text`` alone, fields up to ``limit``; None: an error."""
+    old = csv.field_size_limit(limit)
+    try:
+        return next(csv.reader((text,), strict=True), [])
+    except csv.Error:
+        return None
+    finally:
+        csv.field_size_limit(old)
+
+
+def test_plain_fields_are_what_csv_reads():
+    rng = random.Random(64)
+    pieces = ['"', '"', ",", ",", ",", "a", "bc", " ", "\r", '""', ',"', '",', "\x1f"]
+    plain = 0
+    for _ in range(100_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 12)))
+        limit = rng.choice((4, 131_072))  # a small limit: some fields are too long for it
+        fields = _plain_fields(text, limit)
+        if fields is not None:
+            plain += 1
+            assert fields == _csv_fields(text, limit), repr(text)
+    assert plain > 10_000  # the comparison was made on many plain lines
+
+
+@pytest.mark.parametrize(
+    ("text", "fields"),
+    [
+        (',,"DOE,JANE",M,19800101\r', ["", "", "DOE,JANE", "M", "19800101"]),
+        ('"A,B","",x', ["A,B", "", "x"]),
+        ("a,b,c", ["a", "b", "c"]),
+        ('a,"b""c",d', None),  # a doubled quote: csv reads it
+        ('a,"b"c,d', None),  # a closing quote before a letter: csv refuses it
+        ('a,"b', None),  # open at the line's end
+        ("", None),  # a blank line: csv gives no field
+        ("a\rb", None),  # a carriage return inside
+    ],
+)
+def test_plain_fields(text, fields):
+    assert _plain_fields(text, 131_072) == fields

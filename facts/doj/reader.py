@@ -210,6 +210,49 @@ def _quotes_paired(text: str) -> bool:
     return True
 
 
+def _plain_fields(text: str, limit: int) -> list[str] | None:
+    """The fields :mod:`csv` reads in one line (strict, the default dialect); None: not plain.
+
+    A plain line (without its line feed; a carriage return may end it) is split at its
+    commas, each quoted field kept whole: every quote opens a field (at the line's start or
+    after a comma) or closes it (before a comma or the line's end), no quote is doubled, no
+    carriage return is inside, and the line is no longer than ``limit``
+    (:func:`csv.field_size_limit`). Compiled, a few splits in C where :mod:`csv` takes each
+    character through its state machine and makes each field from a buffer of its own.
+    ``tests/test_reading_fast_paths.py`` compares both on random lines.
+    """
+    if text.endswith("\r"):
+        text = text[:-1]
+    if not text or len(text) > limit or "\r" in text:
+        return None
+    if '"' not in text:
+        return text.split(",")
+    pieces = text.split('"')  # outside, quoted, outside, ... when the quotes pair up
+    last = len(pieces) - 1
+    if last % 2:
+        return None  # an odd number of quotes
+    fields: list[str] = []
+    for k in range(0, last + 1, 2):
+        outside = pieces[k].split(",")
+        if k == 0:  # the line's start: up to a comma (or nothing) before the first quote
+            if outside[-1]:
+                return None
+            del outside[-1]
+        elif k == last:  # after the last quote: a comma (or nothing) first
+            if outside[0]:
+                return None
+            del outside[0]
+        else:  # between a closing and an opening quote: commas at both ends
+            if len(outside) < 2 or outside[0] or outside[-1]:
+                return None
+            del outside[-1]
+            del outside[0]
+        fields += outside
+        if k < last:
+            fields.append(pieces[k + 1])
+    return fields
+
+
 def _date_detail(text: str) -> str:
     """What is wrong with a date, without its value (it may be a birth date or a name)."""
     if len(text) == 8 and text.isdigit():
@@ -493,8 +536,9 @@ class FileReader:
         account and routed rows as :meth:`read` over :func:`records` of the same lines with
         ``sink=groups.add``, faster. A run of lines that :func:`records` would each take as
         a whole record by itself (no NUL, quotes as RFC 4180 has them, see
-        :func:`~cmr_reason.facts.doj.lines.records`) is parsed by :mod:`csv` at once and
-        its common rows routed inline (:meth:`_route_rows`); any other line goes through
+        :func:`~cmr_reason.facts.doj.lines.records`) is parsed at once (split where plain,
+        else by :mod:`csv`) and its common rows routed inline (:meth:`_route_rows`); any
+        other line goes through
         :meth:`read` alone, which gives it the same record as the whole file would (a line
         whose quoted field runs on is read again by itself there too). Only for a reader
         with a sink into ``groups``, without ``only`` or an Excel repair.
@@ -565,7 +609,10 @@ class FileReader:
 
         Returns how many lines were routed: all of them, unless :mod:`csv` reads a line
         that is not a record by itself (a quoted field running on, a field too long), which
-        is left, with the lines after it, to the caller. The common row (the file's width, a
+        is left, with the lines after it, to the caller. A plain line is split by
+        :func:`_plain_fields`, any other read by :mod:`csv` by itself (a record ends with its
+        line, so it is read as one reader over all the lines reads it). The common row (the
+        file's width, a
         printable subject id, a used step type) is packed and kept here; any other goes
         through :meth:`row`. ``separator``: some field may hold the packing's separator, so
         each row is packed by :func:`_pack`.
@@ -582,68 +629,69 @@ class FileReader:
         budget = groups.budget
         sid_at, step_at, disp_at = col.SUBJECT_ID, col.STP_TYPE_DESCR, col.DISP_DESCR
         routed = 0
-        line = offset = number - 1
+        line = number - 1
         kinds: dict[str, tuple[str, str] | None] = {}  # a step type's kind, and its packing
         held, size = groups.groups, groups.size
-        rows = csv.reader(lines, strict=True)
-        try:
-            for raw in rows:
-                line += 1
-                if rows.line_num + offset != line:  # csv took more than one line
-                    line -= 1
-                    break
-                if len(raw) == width:
-                    step = raw[step_at].strip()
-                    known = kinds.get(step, _MISSING)
-                    if known is _MISSING:
-                        used = step_kind(step) if step and step != "NULL" else None
-                        middle = f"{_PART_SEP}{used}{_PART_SEP}"
-                        known = kinds[step] = None if used is None else (used, middle)
-                    sid = raw[sid_at].strip()
-                    if (
-                        known is not None
-                        and sid
-                        and sid != "NULL"
-                        and sid.isprintable()
-                        and _HEADER_MARK not in raw[0]
-                    ):
-                        kind, middle = known
-                        if kind == "court":
-                            found = disposition(raw[disp_at])
-                            if found is not None and found[0] == procedural:
-                                account.ignore(line, vocab.COURT_PROCEDURAL)
-                                continue
-                        routed += 1
-                        if separator:
-                            packed = _pack(kind, line, project(raw), index)
-                            size += _ROW_OVERHEAD + (
-                                len(packed) if packed.__class__ is str else _TUPLE_SIZE
-                            )
-                        else:
-                            # _project, as a compiled comprehension: the itemgetter indexes
-                            # the list through its Python type, item by item
-                            kept_fields = [raw[at] for at in _KEPT_INDEX]
-                            packed = f"{prefix}{line}{middle}{join(kept_fields)}"
-                            size += _ROW_OVERHEAD + len(packed)
-                        kept = held.get(sid)
-                        if kept is None:
-                            held[sid] = [packed]
-                            size += _SUBJECT_OVERHEAD
-                        else:
-                            kept.append(packed)
-                        if size > budget:
-                            groups.size = size
-                            groups.spill()
-                            held, size = groups.groups, groups.size
-                        continue
-                groups.size = size
+        limit = csv.field_size_limit()
+        for text in lines:
+            line += 1
+            raw = _plain_fields(text, limit)
+            if raw is None:  # not a plain line: csv reads it alone
                 try:
-                    self.row(raw, line)
-                except _RowError as problem:
-                    self.rejected(line, problem, raw)
-                held, size = groups.groups, groups.size
-        except csv.Error:
-            pass  # the line being read is left to the caller
+                    raw = next(csv.reader((text,), strict=True), [])
+                except csv.Error:  # a quoted field running on, a field too long...
+                    line -= 1
+                    break  # the line is left to the caller
+            if len(raw) == width:
+                step = raw[step_at].strip()
+                known = kinds.get(step, _MISSING)
+                if known is _MISSING:
+                    used = step_kind(step) if step and step != "NULL" else None
+                    middle = f"{_PART_SEP}{used}{_PART_SEP}"
+                    known = kinds[step] = None if used is None else (used, middle)
+                sid = raw[sid_at].strip()
+                if (
+                    known is not None
+                    and sid
+                    and sid != "NULL"
+                    and sid.isprintable()
+                    and _HEADER_MARK not in raw[0]
+                ):
+                    kind, middle = known
+                    if kind == "court":
+                        found = disposition(raw[disp_at])
+                        if found is not None and found[0] == procedural:
+                            account.ignore(line, vocab.COURT_PROCEDURAL)
+                            continue
+                    routed += 1
+                    if separator:
+                        packed = _pack(kind, line, project(raw), index)
+                        size += _ROW_OVERHEAD + (
+                            len(packed) if packed.__class__ is str else _TUPLE_SIZE
+                        )
+                    else:
+                        # _project, as a compiled comprehension: the itemgetter indexes
+                        # the list through its Python type, item by item
+                        kept_fields = [raw[at] for at in _KEPT_INDEX]
+                        packed = f"{prefix}{line}{middle}{join(kept_fields)}"
+                        size += _ROW_OVERHEAD + len(packed)
+                    kept = held.get(sid)
+                    if kept is None:
+                        held[sid] = [packed]
+                        size += _SUBJECT_OVERHEAD
+                    else:
+                        kept.append(packed)
+                    if size > budget:
+                        groups.size = size
+                        groups.spill()
+                        held, size = groups.groups, groups.size
+                    continue
+            groups.size = size
+            try:
+                self.row(raw, line)
+            except _RowError as problem:
+                self.rejected(line, problem, raw)
+            held, size = groups.groups, groups.size
         groups.size = size
         self.routed += routed
         return line - number + 1
