@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from operator import itemgetter
+from typing import Final
 
 from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.dates import part_end_yyyymmdd, to_yyyymmdd
@@ -25,10 +26,12 @@ from cmr_reason.facts.fact_writer import body_term, packed_charge_term, quote, s
 from cmr_reason.facts.history import Charge
 from cmr_reason.facts.lean_person import LeanCase, LeanConviction, LeanPerson
 
-_file_line = itemgetter(0, 1)  # a CourtRow's (file, line)
-_LAST = 1 << 62  # sorts an unknown date after every known one
-_CONVICTED_LATER = "later_disposition_without_conviction"
-_quoted = lru_cache(maxsize=1 << 14)(quote)  # counties, courts and file names repeat
+# Final: compiled by mypyc, a C static or the literal itself, not a look-up in the module's
+# dict at each use (reader.py's constants).
+_file_line: Final = itemgetter(0, 1)  # a CourtRow's (file, line)
+_LAST: Final = 1 << 62  # sorts an unknown date after every known one
+_CONVICTED_LATER: Final = "later_disposition_without_conviction"
+_quoted: Final = lru_cache(maxsize=1 << 14)(quote)  # counties, courts and file names repeat
 
 
 _ChargeParts = tuple[Charge, str, tuple[tuple[str, str], ...], str]
@@ -90,8 +93,8 @@ def _court_place(code: str, description: str) -> str:
     return f"{quote(court.kind)}, {quote(court.place)}" if court.place else "none, none"
 
 
-@lru_cache(maxsize=1 << 16)
 def _part_end(disposition: int | None, length: int | None, unit: str | None) -> str:
+    """A sentence part's end date as a term (not cached: in a batch, nearly every one differs)."""
     if disposition is None or length is None or unit is None:
         return "none"
     end = part_end_yyyymmdd(disposition, length, unit)
@@ -242,7 +245,7 @@ def _rejected(pid: str, subject: Subject, files: Sequence[str]) -> list[str]:
     ]
 
 
-_NO_ARREST: tuple[int | None, str] = (None, "none")
+_NO_ARREST: Final[tuple[int | None, str]] = (None, "none")
 
 #: The parts of the packed facts a program may leave unread, and the predicate that
 #: ``programs/core/packed_facts.lp`` unpacks each into: the arresting agency of

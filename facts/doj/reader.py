@@ -34,7 +34,6 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, MutableMapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress, count, groupby, islice, repeat
 from operator import add, eq, itemgetter, mul, ne
 from pathlib import Path
@@ -55,16 +54,20 @@ from cmr_reason.facts.history import History
 from cmr_reason.facts.private_files import open_private_binary
 
 _SNIFF_BYTES = 1 << 16
-_SEE_COMMENT = "SEE COMMENT FOR CHARGE"
-_UNKNOWN_STEP = "unknown_step"  # routed to be rejected in the using step (its subject flagged)
-_LEVELS = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
-_TOC_LEVELS = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
-_UNITS = {"D": "day", "M": "month", "Y": "year"}
-_SENTENCE_KINDS = ("probation", "jail", "prison", "fine")
-_BAD = -1  # marks a malformed date
+# The module's constants are ``Final``: compiled by mypyc, a literal is then inlined and any
+# other value kept in a C static, where a plain module name is looked up in the module's
+# dict at each use (tests/bench/analysis.md, issue 18's ninth round).
+_SEE_COMMENT: Final = "SEE COMMENT FOR CHARGE"
+# Routed to be rejected in the using step (its subject flagged).
+_UNKNOWN_STEP: Final = "unknown_step"
+_LEVELS: Final = {"FELONY": "felony", "MISDEMEANOR": "misdemeanor", "INFRACTION": "infraction"}
+_TOC_LEVELS: Final = {"F": "felony", "M": "misdemeanor", "I": "infraction"}
+_UNITS: Final = {"D": "day", "M": "month", "Y": "year"}
+_SENTENCE_KINDS: Final = ("probation", "jail", "prison", "fine")
+_BAD: Final = -1  # marks a malformed date
+_REPAIRED: Final = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
 #: The person flag of a record holding a partial date (:func:`partial_date`).
 PARTIAL_DATE: Final = "partial_date"
-_REPAIRED = "+"  # before a routed row's kind: a value of the row was repaired (excel_damage)
 #: Each input file's Excel repair (``run --repair-excel``), by position; None: none.
 Repairs = Sequence[ExcelRepair | None]
 
@@ -76,7 +79,8 @@ _KEPT_COLUMNS = (
     "FE_NUM_CRT_CASE", "DISP_DESCR", "CONV_STAT_DESCR", "SENT_ORDER", "SENT_LOC_DESCR",
     "SENT_LENGTH", "SENT_TIME_CODE", "COMMENT_TEXT",
 )  # fmt: skip
-_project = itemgetter(*(col.INDEX[name] for name in _KEPT_COLUMNS))
+_KEPT_INDEX: Final = tuple(col.INDEX[name] for name in _KEPT_COLUMNS)
+_project: Final = itemgetter(*_KEPT_INDEX)
 
 
 class _K:
@@ -113,18 +117,21 @@ class _K:
     COMMENT_TEXT: Final = 25
 
 
-_person_fields = itemgetter(
+_person_fields: Final = itemgetter(
     _K.PRI_NAME, _K.PRI_DOB, _K.GENDER, _K.RACE_DESCR, _K.RACE_CODE, _K.CII_NUMBER
 )
-_FIELD_SEP = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
-_PART_SEP = "\x1e"
-_HEADER_MARK = col.HEADER_MARK  # a row whose first field holds it may be a header (is_header)
-_opens = str.startswith  # a line that starts with a quote opens a field there
+_FIELD_SEP: Final = "\x1f"  # joins a projected row into one string (rows holding it stay tuples)
+_PART_SEP: Final = "\x1e"
+# A row whose first field holds it may be a header (is_header).
+_HEADER_MARK: Final = col.HEADER_MARK
+_opens: Final = str.startswith  # a line that starts with a quote opens a field there
 # A step type not yet looked up (by identity: of a variable-length tuple type, so that mypyc
 # keeps it one object, not a pair unboxed and boxed anew at each use).
-_MISSING: tuple[str, ...] = ("", "")
+_MISSING: Final[tuple[str, ...]] = ("", "")
 # A NamedTuple row made from all its values at once, without its Python-level __new__.
-_new_row: Callable[..., Any] = tuple.__new__
+_new_row: Final[Callable[..., Any]] = tuple.__new__
+_COURT_ROW: Final[type[CourtRow]] = CourtRow
+_ARREST_ROW: Final[type[ArrestRow]] = ArrestRow
 _C = TypeVar("_C")
 
 
@@ -147,8 +154,8 @@ class _RowError(Exception):
 #: :func:`parse_date`'s answers by text (0 for None), emptied when it reaches ``_DATES_MAX``.
 #: A plain dict, not ``lru_cache``: compiled, a hit is a dict look-up instead of a call
 #: through the cache's wrapper (tests/bench/analysis.md, issue 18's seventh round).
-_DATES: dict[str, int] = {}
-_DATES_MAX = 1 << 16
+_DATES: Final[dict[str, int]] = {}
+_DATES_MAX: Final = 1 << 16
 
 
 def parse_date(text: str) -> int | None:
@@ -183,6 +190,72 @@ def _parse_date(text: str) -> int | None:
     return value
 
 
+def _quotes_paired(text: str) -> bool:
+    """True when each quote of ``text`` (whole lines) opens a field or closes the one opened.
+
+    That is: the quotes pair up, each pair in one line, its first after a comma or at a
+    line's start, its second right after the first or after anything but a comma. Then
+    every line has twice as many quotes as ``,"`` and a leading quote count openings, which
+    is the quote test of :meth:`FileReader._route_lines` (and of ``records``): it holds for
+    every line, so that test is skipped. A quote a pair at a time (``str.find``, in C),
+    where the test counts through every character of every line three times.
+    """
+    at = text.find('"')  # text.find called as such: compiled, a C call (not a bound method)
+    while at >= 0:
+        if at and text[at - 1] != "," and text[at - 1] != "\n":
+            return False  # not an opening
+        close = text.find('"', at + 1)
+        if close < 0 or (close - 1 != at and text[close - 1] == ","):
+            return False  # never closed, or a closing that the test counts as an opening
+        if text.find("\n", at + 1, close) >= 0:
+            return False  # the pair is not in one line
+        at = text.find('"', close + 1)
+    return True
+
+
+def _plain_fields(text: str, limit: int) -> list[str] | None:
+    """The fields :mod:`csv` reads in one line (strict, the default dialect); None: not plain.
+
+    A plain line (without its line feed; a carriage return may end it) is split at its
+    commas, each quoted field kept whole: every quote opens a field (at the line's start or
+    after a comma) or closes it (before a comma or the line's end), no quote is doubled, no
+    carriage return is inside, and the line is no longer than ``limit``
+    (:func:`csv.field_size_limit`). Compiled, a few splits in C where :mod:`csv` takes each
+    character through its state machine and makes each field from a buffer of its own.
+    ``tests/test_reading_fast_paths.py`` compares both on random lines.
+    """
+    if text.endswith("\r"):
+        text = text[:-1]
+    if not text or len(text) > limit or "\r" in text:
+        return None
+    if '"' not in text:
+        return text.split(",")
+    pieces = text.split('"')  # outside, quoted, outside, ... when the quotes pair up
+    last = len(pieces) - 1
+    if last % 2:
+        return None  # an odd number of quotes
+    fields: list[str] = []
+    for k in range(0, last + 1, 2):
+        outside = pieces[k].split(",")
+        if k == 0:  # the line's start: up to a comma (or nothing) before the first quote
+            if outside[-1]:
+                return None
+            del outside[-1]
+        elif k == last:  # after the last quote: a comma (or nothing) first
+            if outside[0]:
+                return None
+            del outside[0]
+        else:  # between a closing and an opening quote: commas at both ends
+            if len(outside) < 2 or outside[0] or outside[-1]:
+                return None
+            del outside[-1]
+            del outside[0]
+        fields += outside
+        if k < last:
+            fields.append(pieces[k + 1])
+    return fields
+
+
 def _date_detail(text: str) -> str:
     """What is wrong with a date, without its value (it may be a birth date or a name)."""
     if len(text) == 8 and text.isdigit():
@@ -191,7 +264,7 @@ def _date_detail(text: str) -> str:
 
 
 #: The kind of a routed row that stands for a rejected line of its subject (no fields).
-REJECTED = "rejected"
+REJECTED: Final = "rejected"
 
 
 def line_subject(raw: Sequence[str]) -> str:
@@ -307,6 +380,15 @@ def _dates(row: list[str], subject: Subject | None, *columns: int) -> list[int |
     return found
 
 
+def _is_see_comment(text: str) -> bool:
+    """``text.upper() == _SEE_COMMENT``, without upper-casing a longer text.
+
+    ``str.upper`` never shortens a text (each character becomes one to three), so a text
+    longer than the marker is never it: most charge texts are.
+    """
+    return len(text) <= len(_SEE_COMMENT) and text.upper() == _SEE_COMMENT
+
+
 def _count_order(row: list[str]) -> str:
     cnt = row[_K.CNT_ORDER]
     if len(cnt) != 12 or not cnt.isascii() or not cnt.isdigit():
@@ -322,11 +404,11 @@ def _charge_text(row: list[str]) -> tuple[str, str]:
     """
     text = row[_K.CONV_OFFENSE_DESCR]
     if text:
-        if text.upper() != _SEE_COMMENT:
+        if not _is_see_comment(text):
             return text, "CONV_OFFENSE_DESCR"
         return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
     text = row[_K.OFFENSE_DESCR]
-    if text and text.upper() != _SEE_COMMENT:
+    if text and not _is_see_comment(text):
         return text, "OFFENSE_DESCR"
     return row[_K.COMMENT_TEXT], "COMMENT_TEXT"
 
@@ -380,8 +462,8 @@ def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
 
 
 #: :func:`_disposition`'s answers by text, emptied when it reaches ``_DISPOSITIONS_MAX``.
-_DISPOSITIONS: dict[str, tuple[str, ...] | None] = {}
-_DISPOSITIONS_MAX = 1 << 12
+_DISPOSITIONS: Final[dict[str, tuple[str, ...] | None]] = {}
+_DISPOSITIONS_MAX: Final = 1 << 12
 
 
 def _disposition(text: str) -> tuple[str, ...] | None:
@@ -400,14 +482,32 @@ def _disposition(text: str) -> tuple[str, ...] | None:
     return found
 
 
-@lru_cache(maxsize=1 << 12)
-def _sentence_of(
-    where: str, length_text: str, unit_code: str
-) -> tuple[str, int | None, str | None]:
+#: A sentence part's kind, length and unit (kind empty when there is none).
+Sentence = tuple[str, int | None, str | None]
+#: :func:`_sentence_of`'s answers by its three texts, emptied when it reaches
+#: ``_SENTENCES_MAX``: a plain dict, as ``_DATES`` (a row that raises is not kept).
+_SENTENCES: Final[dict[tuple[str, str, str], Sentence]] = {}
+_SENTENCES_MAX: Final = 1 << 12
+
+
+def _sentence_of(where: str, length_text: str, unit_code: str) -> Sentence:
     """Kind, length and unit of a sentence part (kind empty when there is none).
 
-    From the row's three sentence columns (a handful of values repeat).
+    From the row's three sentence columns (a handful of values repeat: kept by them).
     """
+    key = (where, length_text, unit_code)
+    known = _SENTENCES.get(key)
+    if known is not None:
+        return known
+    found = _sentence_part(where, length_text, unit_code)
+    if len(_SENTENCES) >= _SENTENCES_MAX:
+        _SENTENCES.clear()
+    _SENTENCES[key] = found
+    return found
+
+
+def _sentence_part(where: str, length_text: str, unit_code: str) -> Sentence:
+    """:func:`_sentence_of`, not cached."""
     where = where.upper()
     unit_code = unit_code.upper()
     length = None
@@ -501,8 +601,9 @@ class FileReader:
         account and routed rows as :meth:`read` over :func:`records` of the same lines with
         ``sink=groups.add``, faster. A run of lines that :func:`records` would each take as
         a whole record by itself (no NUL, quotes as RFC 4180 has them, see
-        :func:`~cmr_reason.facts.doj.lines.records`) is parsed by :mod:`csv` at once and
-        its common rows routed inline (:meth:`_route_rows`); any other line goes through
+        :func:`~cmr_reason.facts.doj.lines.records`) is parsed at once (split where plain,
+        else by :mod:`csv`) and its common rows routed inline (:meth:`_route_rows`); any
+        other line goes through
         :meth:`read` alone, which gives it the same record as the whole file would (a line
         whose quoted field runs on is read again by itself there too). Only for a reader
         with a sink into ``groups``, without ``only`` or an Excel repair.
@@ -519,7 +620,9 @@ class FileReader:
                 first = False
                 lines = lines[1:]
                 number += 1
-            self._route_lines(lines, number, groups, ended, "\0" in text, "\x1f" in text)
+            nul, separator = "\0" in text, "\x1f" in text
+            paired = not nul and _quotes_paired(text)
+            self._route_lines(lines, number, groups, ended, nul, separator, paired)
             number += len(lines)
 
     def _route_lines(
@@ -530,16 +633,24 @@ class FileReader:
         ended: bool,
         nul: bool,
         separator: bool,
+        paired: bool = False,
     ) -> None:
-        """:meth:`route_text` of one piece: ``lines`` without their line feeds from ``number``."""
+        """:meth:`route_text` of one piece: ``lines`` without their line feeds from ``number``.
+
+        ``paired``: :func:`_quotes_paired` holds for the piece, so no line's quote test fails.
+        """
         if nul:  # rare: every line read as the serial read reads it
             for at in range(len(lines)):
                 self._read_line(lines, at, number, ended)
             return
-        # A line whose quotes are not all openings and closings of fields (see records).
-        quotes = map(str.count, lines, repeat('"'))
-        openings = map(add, map(str.count, lines, repeat(',"')), map(_opens, lines, repeat('"')))
-        odd = list(compress(count(), map(ne, quotes, map(mul, openings, repeat(2)))))
+        odd: list[int] = []
+        if not paired:
+            # A line whose quotes are not all openings and closings of fields (see records).
+            quotes = map(str.count, lines, repeat('"'))
+            openings = map(
+                add, map(str.count, lines, repeat(',"')), map(_opens, lines, repeat('"'))
+            )
+            odd = list(compress(count(), map(ne, quotes, map(mul, openings, repeat(2)))))
         start = 0
         for stop in [*odd, len(lines)]:
             while stop > start:  # lines[start:stop]: each should be one record by itself
@@ -563,7 +674,10 @@ class FileReader:
 
         Returns how many lines were routed: all of them, unless :mod:`csv` reads a line
         that is not a record by itself (a quoted field running on, a field too long), which
-        is left, with the lines after it, to the caller. The common row (the file's width, a
+        is left, with the lines after it, to the caller. A plain line is split by
+        :func:`_plain_fields`, any other read by :mod:`csv` by itself (a record ends with its
+        line, so it is read as one reader over all the lines reads it). The common row (the
+        file's width, a
         printable subject id, a used step type) is packed and kept here; any other goes
         through :meth:`row`. ``separator``: some field may hold the packing's separator, so
         each row is packed by :func:`_pack`.
@@ -580,65 +694,69 @@ class FileReader:
         budget = groups.budget
         sid_at, step_at, disp_at = col.SUBJECT_ID, col.STP_TYPE_DESCR, col.DISP_DESCR
         routed = 0
-        line = offset = number - 1
+        line = number - 1
         kinds: dict[str, tuple[str, str] | None] = {}  # a step type's kind, and its packing
         held, size = groups.groups, groups.size
-        rows = csv.reader(lines, strict=True)
-        try:
-            for raw in rows:
-                line += 1
-                if rows.line_num + offset != line:  # csv took more than one line
-                    line -= 1
-                    break
-                if len(raw) == width:
-                    step = raw[step_at].strip()
-                    known = kinds.get(step, _MISSING)
-                    if known is _MISSING:
-                        used = step_kind(step) if step and step != "NULL" else None
-                        middle = f"{_PART_SEP}{used}{_PART_SEP}"
-                        known = kinds[step] = None if used is None else (used, middle)
-                    sid = raw[sid_at].strip()
-                    if (
-                        known is not None
-                        and sid
-                        and sid != "NULL"
-                        and sid.isprintable()
-                        and _HEADER_MARK not in raw[0]
-                    ):
-                        kind, middle = known
-                        if kind == "court":
-                            found = disposition(raw[disp_at])
-                            if found is not None and found[0] == procedural:
-                                account.ignore(line, vocab.COURT_PROCEDURAL)
-                                continue
-                        routed += 1
-                        if separator:
-                            packed = _pack(kind, line, project(raw), index)
-                            size += _ROW_OVERHEAD + (
-                                len(packed) if packed.__class__ is str else _TUPLE_SIZE
-                            )
-                        else:
-                            packed = f"{prefix}{line}{middle}{join(project(raw))}"
-                            size += _ROW_OVERHEAD + len(packed)
-                        kept = held.get(sid)
-                        if kept is None:
-                            held[sid] = [packed]
-                            size += _SUBJECT_OVERHEAD
-                        else:
-                            kept.append(packed)
-                        if size > budget:
-                            groups.size = size
-                            groups.spill()
-                            held, size = groups.groups, groups.size
-                        continue
-                groups.size = size
+        limit = csv.field_size_limit()
+        for text in lines:
+            line += 1
+            raw = _plain_fields(text, limit)
+            if raw is None:  # not a plain line: csv reads it alone
                 try:
-                    self.row(raw, line)
-                except _RowError as problem:
-                    self.rejected(line, problem, raw)
-                held, size = groups.groups, groups.size
-        except csv.Error:
-            pass  # the line being read is left to the caller
+                    raw = next(csv.reader((text,), strict=True), [])
+                except csv.Error:  # a quoted field running on, a field too long...
+                    line -= 1
+                    break  # the line is left to the caller
+            if len(raw) == width:
+                step = raw[step_at].strip()
+                known = kinds.get(step, _MISSING)
+                if known is _MISSING:
+                    used = step_kind(step) if step and step != "NULL" else None
+                    middle = f"{_PART_SEP}{used}{_PART_SEP}"
+                    known = kinds[step] = None if used is None else (used, middle)
+                sid = raw[sid_at].strip()
+                if (
+                    known is not None
+                    and sid
+                    and sid != "NULL"
+                    and sid.isprintable()
+                    and _HEADER_MARK not in raw[0]
+                ):
+                    kind, middle = known
+                    if kind == "court":
+                        found = disposition(raw[disp_at])
+                        if found is not None and found[0] == procedural:
+                            account.ignore(line, vocab.COURT_PROCEDURAL)
+                            continue
+                    routed += 1
+                    if separator:
+                        packed = _pack(kind, line, project(raw), index)
+                        size += _ROW_OVERHEAD + (
+                            len(packed) if packed.__class__ is str else _TUPLE_SIZE
+                        )
+                    else:
+                        # _project, as a compiled comprehension: the itemgetter indexes
+                        # the list through its Python type, item by item
+                        kept_fields = [raw[at] for at in _KEPT_INDEX]
+                        packed = f"{prefix}{line}{middle}{join(kept_fields)}"
+                        size += _ROW_OVERHEAD + len(packed)
+                    kept = held.get(sid)
+                    if kept is None:
+                        held[sid] = [packed]
+                        size += _SUBJECT_OVERHEAD
+                    else:
+                        kept.append(packed)
+                    if size > budget:
+                        groups.size = size
+                        groups.spill()
+                        held, size = groups.groups, groups.size
+                    continue
+            groups.size = size
+            try:
+                self.row(raw, line)
+            except _RowError as problem:
+                self.rejected(line, problem, raw)
+            held, size = groups.groups, groups.size
         groups.size = size
         self.routed += routed
         return line - number + 1
@@ -786,15 +904,15 @@ class FileReader:
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
         if not text:
             text = row[_K.OFFENSE_DESCR]
-            if text and text.upper() != _SEE_COMMENT:
+            if text and not _is_see_comment(text):
                 column = "OFFENSE_DESCR"
             else:
                 text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
-        elif text.upper() != _SEE_COMMENT:
+        elif not _is_see_comment(text):
             column = "CONV_OFFENSE_DESCR"
         else:  # the offence of conviction is in the comment (rare)
             text, column = row[_K.COMMENT_TEXT], "COMMENT_TEXT"
-        sentence: tuple[str, int | None, str | None] = ("", None, None)
+        sent_kind, sent_length, sent_unit = "", None, None
         level, level_flag = None, ""
         if convicted:
             if not text:
@@ -804,7 +922,7 @@ class FileReader:
             level = _LEVELS.get(row[_K.CONV_STAT_DESCR].upper())
             if level is None:
                 level, level_flag = _level(row, column)
-            sentence = _sentence_of(
+            sent_kind, sent_length, sent_unit = _sentence_of(
                 row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE]
             )
         comment, ori_code = row[_K.COMMENT_TEXT], row[_K.STP_ORI_CODE]
@@ -812,13 +930,18 @@ class FileReader:
         if self.share_values:  # one shared copy of a repeated value (county, charge, court...)
             disposition, text, comment = intern(disposition), intern(text), intern(comment)
             ori_code, ori_descr, county = intern(ori_code), intern(ori_descr), intern(county)
-        kept: CourtRow = _new_row(CourtRow, (
+        kept: CourtRow = _new_row(_COURT_ROW, (
             self.index, line, convicted, update, disposition, step_date, disp_date, cyc_date,
-            text, column, comment, level, level_flag, row[_K.SENT_ORDER], *sentence,
-            ori_code, ori_descr, county, row[_K.OFN], row[_K.FE_NUM_CRT_CASE],
+            text, column, comment, level, level_flag, row[_K.SENT_ORDER], sent_kind,
+            sent_length, sent_unit, ori_code, ori_descr, county, row[_K.OFN],
+            row[_K.FE_NUM_CRT_CASE],
         ))  # fmt: skip
         rows = subject.counts.setdefault(cnt, [])
-        if rows and any(kept[2:] == other[2:] for other in rows):
+        # A count's rows mostly differ in their sentence part's order: compared first, the
+        # rows' values (all but file and line) are sliced only when it is the same.
+        if rows and any(
+            other.sent_order == kept.sent_order and kept[2:] == other[2:] for other in rows
+        ):
             return None
         first_conviction = convicted and (not rows or not any(other[2] for other in rows))
         rows.append(kept)
@@ -849,9 +972,9 @@ class FileReader:
         text = row[_K.CONV_OFFENSE_DESCR]  # _charge_text, inline
         if not text:
             text = row[_K.OFFENSE_DESCR]
-            if not text or text.upper() == _SEE_COMMENT:
+            if not text or _is_see_comment(text):
                 text = row[_K.COMMENT_TEXT]
-        elif text.upper() == _SEE_COMMENT:
+        elif _is_see_comment(text):
             text = row[_K.COMMENT_TEXT]
         ori_code, ori_descr = row[_K.STP_ORI_CODE], row[_K.STP_ORI_DESCR]
         county, disposition = row[_K.STP_ORI_CNTY_NAME], row[_K.DISP_DESCR]
@@ -864,12 +987,13 @@ class FileReader:
         if self.share_values:
             text, ori_code, ori_descr = intern(text), intern(ori_code), intern(ori_descr)
             county, disposition = intern(county), intern(disposition)
-        kept: ArrestRow = _new_row(ArrestRow, (
+        kept: ArrestRow = _new_row(_ARREST_ROW, (
             self.index, line, cnt, step_date, cyc_date, text, ori_code, ori_descr, county,
             disposition,
         ))  # fmt: skip
         rows = subject.arrests.setdefault(cnt[:6], [])
-        if rows and any(kept[2:] == other[2:] for other in rows):
+        # A step's rows are its counts: the count compared first, as for a court row.
+        if rows and any(other.count_order == cnt and kept[2:] == other[2:] for other in rows):
             return None
         rows.append(kept)
         return "arrest"
@@ -1081,10 +1205,10 @@ def group_orphans(orphans: Iterable[tuple[str, int, int]]) -> Orphans:
 
 #: Default memory budget for routed rows held before they are spilled to a run file.
 DEFAULT_BUDGET_BYTES = 192 << 20
-_ROW_OVERHEAD = 64  # bytes a kept row costs beyond its text (str header, list slot)
-_SUBJECT_OVERHEAD = 200  # bytes a new subject costs (dict entry, list, id string)
-_RUN_CHUNK = 2000  # subjects per pickle record in a run file
-_TUPLE_SIZE = 2000  # bytes counted for a row kept as a tuple (a field holds the separator)
+_ROW_OVERHEAD: Final = 64  # bytes a kept row costs beyond its text (str header, list slot)
+_SUBJECT_OVERHEAD: Final = 200  # bytes a new subject costs (dict entry, list, id string)
+_RUN_CHUNK: Final = 2000  # subjects per pickle record in a run file
+_TUPLE_SIZE: Final = 2000  # bytes counted for a row kept as a tuple (a field holds the separator)
 
 #: A routed row kept for the *using* step: ``"file<RS>line<RS>kind<RS>field<US>field..."``,
 #: or a tuple ``(file, line, kind, fields)`` when a field holds the separator.
@@ -1345,7 +1469,9 @@ def use_rows(
     # Rows used, by kind, a file: added to the accounts' counters at the end, in the same
     # order (a counter's item costs a call through its Python class each time).
     counted: list[dict[str, int]] = [{} for _ in files]
-    identity = FileReader.identity
+    # Used lines, a file: added to the accounts' arrays at the end, in the same order (an
+    # array's append is a method call through its Python type each time).
+    used_lines: list[list[int]] = [[] for _ in files]
     kept: list[tuple[str, Subject]] = []
     for sid, rows in items:
         subject = Subject()
@@ -1392,25 +1518,28 @@ def use_rows(
                 )  # as FileReader.rejected does for a row naming its subject
                 subject.mark_rejected(index, line)
                 continue
-            person = _person_fields(row)
+            person: tuple[str, ...] = (  # _person_fields(row), without a call through it
+                row[_K.PRI_NAME], row[_K.PRI_DOB], row[_K.GENDER], row[_K.RACE_DESCR],
+                row[_K.RACE_CODE], row[_K.CII_NUMBER],
+            )  # fmt: skip
             if person != subject.last_identity:  # usually the same as the previous row's
-                identity(person, subject, (index, line))
-            account = accounts[index]
+                FileReader.identity(person, subject, (index, line))
             if used_as is None:
-                account.ignore(line, "duplicate_row")
+                accounts[index].ignore(line, "duplicate_row")
                 continue
             if first is None:
                 first = subject.first = (index, line)
             counts = counted[index]
             counts[used_as] = counts.get(used_as, 0) + 1
-            account.used_lines.append(line)
+            used_lines[index].append(line)
         if first is not None:
             if orphans:
                 attach_orphans(subject, orphans, sid, accounts)
             kept.append((sid, subject))
-    for account, counts in zip(accounts, counted, strict=True):
+    for account, counts, lines in zip(accounts, counted, used_lines, strict=True):
         for kind, used in counts.items():
             account.used[kind] += used
+        account.used_lines.extend(lines)
     return kept, accounts
 
 
