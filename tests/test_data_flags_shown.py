@@ -2,7 +2,7 @@
 
 Nothing is read silently: a charge read from the comment text, or a partial date that gave
 way to another date, changes no decision by itself, but a reviewer must see it
-(docs/facts.md "Data flags", docs/outputs.md ``flags``).
+(docs/facts.md "How DOJ rows become a history", docs/outputs.md ``flags``).
 """
 
 from __future__ import annotations
