@@ -15,13 +15,12 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from prior_people import person_with_prior, prior_decision
 
-from cmr_reason.facts.charge_normaliser import normalise_charge
 from cmr_reason.facts.history_reader import read_histories
-from cmr_reason.facts.lean_person import LeanConviction, LeanPerson, lean_person
+from cmr_reason.facts.lean_person import lean_person
 from cmr_reason.facts.synth.generator import write_file
-from cmr_reason.reasoner.engine.catalogue import RuleEntry, load_catalogue
-from cmr_reason.reasoner.engine.decision import Decision, Firing
+from cmr_reason.reasoner.engine.catalogue import load_catalogue
 from cmr_reason.reasoner.engine.program_set import load_program_set
 from cmr_reason.reasoner.engine.solver import decide
 from cmr_reason.reasoner.run.rows import LeanRecord, Tails, conviction_line
@@ -55,44 +54,16 @@ def test_lines_from_kept_tails_equal_whole_lines(tmp_path: Path, policy: str) ->
     assert kept > lines / 3  # many lines were written from a kept tail
 
 
-def _person(cid: str, prior: str, disposition: int) -> LeanPerson:
-    """A person with conviction ``cid`` and an earlier one, ``prior``, of ``disposition``."""
-    convictions = []
-    for conv_id, code, when in ((cid, "11359 HS", 20100101), (prior, "459 PC", disposition)):
-        charge = normalise_charge(code)
-        convictions.append(
-            LeanConviction(
-                conviction_id=conv_id,
-                case_id=conv_id[:-6],
-                file="f.csv",
-                line=2,
-                county="ALAMEDA",
-                disposition_date=when,
-                charge=charge,
-                code_section=charge.code_section(),
-                level="felony",
-                court="CASC ALAMEDA",
-                case_numbers=(),
-            )
-        )
-    return LeanPerson("1", "", None, "", "", False, False, convictions, {})
-
-
 def test_a_line_that_reads_the_record_is_not_kept() -> None:
     """Two people with one decision (the same firing) whose prior convictions differ.
 
     Fails when ``rows._tail`` keeps a tail whose deciding rule has a ``prior`` slot.
     """
-    catalogue = load_catalogue(load_program_set("statute"))
-    rule = RuleEntry("t.prior", "HS 11361.8(e)", "After {prior}.", 1, "test")
-    catalogue = dataclasses.replace(catalogue, rules={**catalogue.rules, "t.prior": rule})
-    firing = Firing("t.prior", ("outcome", "presumed", "review", "prior"), (("prior", "1:002"),))
-    decision = Decision("1:001", outcome="review", reason="prior", decided_by="t.prior")
-    decision.firings.append(firing)
+    catalogue, decision = prior_decision()
     tails: Tails = {}
     lines = []
     for disposition in (19900401, 20000501):
-        person = _person("1:001", "1:002", disposition)
+        person = person_with_prior("1:001", "1:002", disposition)
         record = LeanRecord(None, person)
         (conv, _) = person.convictions
         line = conviction_line(person, conv, decision, catalogue, record, tails)

@@ -181,9 +181,8 @@ def test_fast_firing_equals_the_general_parser(text):
     assert (fast is None) == (FIRINGS.index(text) >= 6)
 
 
-def test_fast_firing_on_a_solved_batch():
-    """Every firing of a synthetic batch with damaged rows: the fast parse, where it reads
-    one, equals the general one, and it reads nearly all of them."""
+def _solved_texts(people: int, seed: int) -> list[str]:
+    """The shown atoms of a synthetic ``los-angeles-2020`` batch with 5 % damaged rows."""
     import datetime as dt
     import tempfile
     from pathlib import Path
@@ -191,12 +190,11 @@ def test_fast_firing_on_a_solved_batch():
     from cmr_reason.facts.history_reader import read_histories
     from cmr_reason.facts.synth.generator import write_file
     from cmr_reason.reasoner.engine import solver
-    from cmr_reason.reasoner.engine.decision import Firing
     from cmr_reason.reasoner.engine.program_set import load_program_set
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "synth.csv"
-        write_file(path, 150, seed=11, malformed_rate=0.05)
+        write_file(path, people, seed=seed, malformed_rate=0.05)
         histories = list(read_histories([path]))
     programs = load_program_set("los-angeles-2020")
     facts = solver.batch_facts(histories) + solver.settings_facts(dt.date(2020, 7, 1))
@@ -205,7 +203,16 @@ def test_fast_firing_on_a_solved_batch():
     ctl.add("base", [], facts)
     ctl.ground([("base", [])])
     with ctl.solve(yield_=True) as handle:
-        texts = solver.shown_texts(next(iter(handle)))
+        return solver.shown_texts(next(iter(handle)))
+
+
+def test_fast_firing_on_a_solved_batch():
+    """Every firing of a synthetic batch with damaged rows: the fast parse, where it reads
+    one, equals the general one, and it reads nearly all of them."""
+    from cmr_reason.reasoner.engine import solver
+    from cmr_reason.reasoner.engine.decision import Firing
+
+    texts = _solved_texts(150, 11)
     rests = {t.split('",', 1)[1][:-1] for t in texts if t.startswith("fired(")}
     fast = 0
     for rest in rests:
@@ -320,28 +327,10 @@ def test_firings_read_through_templates_equal_the_general_parser():
 def test_firings_of_a_solved_batch_read_through_templates():
     """Every distinct firing of a synthetic batch with damaged rows, in the answer's order,
     read by one reader equals the general parse (alternative branches: None)."""
-    import datetime as dt
-    import tempfile
-    from pathlib import Path
-
-    from cmr_reason.facts.history_reader import read_histories
-    from cmr_reason.facts.synth.generator import write_file
     from cmr_reason.reasoner.engine import solver
     from cmr_reason.reasoner.engine.decision import Firing
-    from cmr_reason.reasoner.engine.program_set import load_program_set
 
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "synth.csv"
-        write_file(path, 300, seed=13, malformed_rate=0.05)
-        histories = list(read_histories([path]))
-    programs = load_program_set("los-angeles-2020")
-    facts = solver.batch_facts(histories) + solver.settings_facts(dt.date(2020, 7, 1))
-    ctl = clingo.Control(["--warn=none"])
-    ctl.add("base", [], programs.bulk_program)
-    ctl.add("base", [], facts)
-    ctl.ground([("base", [])])
-    with ctl.solve(yield_=True) as handle:
-        texts = solver.shown_texts(next(iter(handle)))
+    texts = _solved_texts(300, 13)
     rests = list(dict.fromkeys(t.split('",', 1)[1][:-1] for t in texts if t.startswith("fired(")))
     reader = solver._LeanReader()
     for rest in rests:
