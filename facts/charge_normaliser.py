@@ -146,7 +146,7 @@ def _scan(text: str) -> _Scan:
                 if word and word.group() in BODIES:
                     body, pos = word.group(), word.end()
             if body is not None:
-                if not section.paths[-1]:  # "11357 HS (C)": subsections after the body
+                if not section.paths[-1]:  # "459 PC (A)": subsections after the body
                     pos = _read_trailing_subsections(text, pos, section)
                 _assign_body(pending, body)
                 more = _MORE_SECTIONS.match(text, pos)
@@ -191,7 +191,7 @@ def _read_subsections(text: str, pos: int, section: _Section) -> int:
 
 
 def _read_trailing_subsections(text: str, pos: int, section: _Section) -> int:
-    """Read ``(C)`` or ``(A)(1)`` written after a section's body code (``11357 HS (C)``).
+    """Read ``(C)`` or ``(A)(1)`` written after a section's body code (``459 PC (A)``).
 
     Only a letter or one or two digits a group, right after the body: a longer group
     (``(PCP)``) starts the description.

@@ -70,7 +70,7 @@ def test_a_batch_decides_the_same_either_way(policy: str, monkeypatch: pytest.Mo
 
 def test_the_atoms_way_is_taken_with_this_clingo():
     """A clingo that moved its cffi handles would make every batch slow: fail, not fall back."""
-    assert fact_loader._CFFI is not None
+    assert fact_loader.CLINGO_CFFI is not None
     assert _loaded("q(X) :- p(X).", 'p(1).\np("a.b\\n").\n', fast=True)[0]
 
 

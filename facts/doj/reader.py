@@ -416,7 +416,7 @@ def _charge_text(row: list[str]) -> tuple[str, str]:
 def _charged_text(row: list[str]) -> str:
     """The charged offence's text: ``OFFENSE_DESCR``, or the comment it sends to."""
     text = row[_K.OFFENSE_DESCR]
-    return text if text and text.upper() != _SEE_COMMENT else row[_K.COMMENT_TEXT]
+    return text if text and not _is_see_comment(text) else row[_K.COMMENT_TEXT]
 
 
 def _same_offence(first: str, second: str) -> bool:
@@ -433,11 +433,12 @@ def _same_offence(first: str, second: str) -> bool:
     )
 
 
-def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
+def _level(row: list[str], charge: str) -> tuple[str | None, str]:
     """The level at conviction, and a flag when the row does not settle it.
 
-    ``CONV_STAT_DESCR`` when it is FELONY, MISDEMEANOR or INFRACTION. A status written but
-    not one of those (``F/M``) is not replaced by a type of crime: no level, flag
+    ``charge`` is the row's charge text (:func:`_charge_text`). ``CONV_STAT_DESCR`` when
+    it is FELONY, MISDEMEANOR or INFRACTION. A status written but not one of those
+    (``F/M``) is not replaced by a type of crime: no level, flag
     ``conviction_status_unrecognised``. A blank status: the type of crime of the offence
     of conviction (``CONV_OFFENSE_TOC``), or ``OFFENSE_TOC`` when the charged offence is the
     one convicted; the charged offence's type is not the level of another offence (a plea
@@ -455,7 +456,7 @@ def _level(row: list[str], charge_column: str) -> tuple[str | None, str]:
         if toc:
             return _TOC_LEVELS.get(toc), ""
         toc = row[_K.OFFENSE_TOC].upper()
-        if toc and not _same_offence(_charge_text(row)[0], _charged_text(row)):
+        if toc and not _same_offence(charge, _charged_text(row)):
             return None, "type_of_charged_offence_not_used"
         return _TOC_LEVELS.get(toc), ""
     return _TOC_LEVELS.get(row[_K.OFFENSE_TOC].upper()), ""
@@ -921,7 +922,7 @@ class FileReader:
                 )
             level = _LEVELS.get(row[_K.CONV_STAT_DESCR].upper())
             if level is None:
-                level, level_flag = _level(row, column)
+                level, level_flag = _level(row, text)
             sent_kind, sent_length, sent_unit = _sentence_of(
                 row[_K.SENT_LOC_DESCR], row[_K.SENT_LENGTH], row[_K.SENT_TIME_CODE]
             )

@@ -24,9 +24,11 @@ import clingo
 try:  # clingo's own cffi handles (the tested minor versions: pyproject.toml)
     from clingo._internal import _ffi, _lib
 
-    _CFFI: tuple[Any, Any] | None = (_ffi, _lib)
+    #: ``(ffi, lib)`` of clingo's C API, or None if this clingo keeps them elsewhere (the
+    #: facts then go in as text, and the solver reads the answer through the public API).
+    CLINGO_CFFI: tuple[Any, Any] | None = (_ffi, _lib)
 except ImportError:  # pragma: no cover
-    _CFFI = None
+    CLINGO_CFFI = None
 
 
 def as_tuple(text: str) -> str | None:
@@ -57,27 +59,17 @@ def add_facts(control: clingo.Control, text: str, messages: list[str]) -> bool:
     control's message limit: the control is made with room for one a ``#show``
     (:func:`message_limit`).
     """
-    whole = as_tuple(text) if _CFFI is not None and text else None
-    if whole is None:
+    parsed = _tuple_items(text)
+    if parsed is None:
         control.add("base", [], text)
         return False
-    ffi, lib = _CFFI  # type: ignore[misc]
-    p_term = ffi.new("clingo_symbol_t*")
-    if not lib.clingo_parse_term(whole.encode(), ffi.NULL, ffi.NULL, 0, p_term):
-        control.add("base", [], text)
-        return False
-    p_items = ffi.new("clingo_symbol_t**")
-    p_count = ffi.new("size_t*")
-    if not lib.clingo_symbol_arguments(p_term[0], p_items, p_count):
-        control.add("base", [], text)
-        return False
-    items = p_items[0]
+    items, count = parsed
+    ffi, lib = CLINGO_CFFI  # type: ignore[misc]
     p_atom = ffi.new("clingo_atom_t*")
     null = ffi.NULL
     add_atom, rule = lib.clingo_backend_add_atom, lib.clingo_backend_rule
     logged = len(messages)
     added = 0
-    count = p_count[0]
     with control.backend() as backend:
         handle = backend._rep
         while added < count and add_atom(handle, items + added, p_atom):
@@ -91,6 +83,25 @@ def add_facts(control: clingo.Control, text: str, messages: list[str]) -> bool:
     return True
 
 
+def _tuple_items(text: str) -> tuple[Any, int] | None:
+    """The elements of ``text`` read as one tuple (:func:`as_tuple`), and how many.
+
+    A C array of symbols; None if ``text`` is not plain facts or the term parser refuses it.
+    """
+    whole = as_tuple(text) if CLINGO_CFFI is not None and text else None
+    if whole is None:
+        return None
+    ffi, lib = CLINGO_CFFI  # type: ignore[misc]
+    p_term = ffi.new("clingo_symbol_t*")
+    p_items = ffi.new("clingo_symbol_t**")
+    p_count = ffi.new("size_t*")
+    if not lib.clingo_parse_term(whole.encode(), ffi.NULL, ffi.NULL, 0, p_term):
+        return None
+    if not lib.clingo_symbol_arguments(p_term[0], p_items, p_count):
+        return None
+    return p_items[0], p_count[0]
+
+
 def message_limit(program: str, limit: int) -> int:
     """The message limit of a control for ``program`` that logs up to ``limit`` of its own.
 
@@ -101,6 +112,6 @@ def message_limit(program: str, limit: int) -> int:
 
 def clingo_error() -> str:
     """The last error message of clingo."""
-    ffi, lib = _CFFI  # type: ignore[misc]
+    ffi, lib = CLINGO_CFFI  # type: ignore[misc]
     message = lib.clingo_error_message()
     return ffi.string(message).decode() if message != ffi.NULL else "clingo refused a fact"

@@ -34,7 +34,7 @@ from cmr_reason.facts.fact_writer import packed_facts, quote
 from cmr_reason.facts.history import History
 from cmr_reason.facts.remedy_facts import remedy_facts
 from cmr_reason.reasoner.engine.decision import Absence, Decision, Firing, Value
-from cmr_reason.reasoner.engine.fact_loader import add_facts, message_limit
+from cmr_reason.reasoner.engine.fact_loader import CLINGO_CFFI, add_facts, message_limit
 from cmr_reason.reasoner.engine.program_set import ProgramSet
 from cmr_reason.reasoner.engine.remedy_atoms import (
     REMEDY_ATOMS,
@@ -410,7 +410,7 @@ def _texts_fast(model: clingo.Model) -> list[str]:
     any other line feed, or of one atom, is printed atom by atom (:meth:`_Printer.each`).
     The tuples stay in clingo's symbol table, as every symbol a grounding makes does.
     """
-    ffi, lib = _CFFI
+    ffi, lib = CLINGO_CFFI  # type: ignore[misc]
     show = lib.clingo_show_type_shown
     p_size = ffi.new("size_t*")
     if not lib.clingo_model_symbols_size(model._rep, show, p_size):
@@ -505,13 +505,8 @@ class _Printer:
         return text[1:-1].split(",\n,")
 
 
-try:  # clingo's own cffi handles; fall back to the public API if they move
-    from clingo._internal import _ffi, _lib
-
-    _CFFI = (_ffi, _lib)
-    shown_texts = _texts_fast
-except ImportError:  # pragma: no cover
-    shown_texts = _texts_plain
+# clingo's own cffi handles (fact_loader); the public API if this clingo moved them.
+shown_texts = _texts_plain if CLINGO_CFFI is None else _texts_fast
 
 
 class _Unseen(Enum):
