@@ -73,11 +73,13 @@ def test_batch_lines_are_the_writers_lines(tmp_path: Path, policy: str) -> None:
             record = LeanRecord(None, person)
             for index, conv in enumerate(person.convictions):
                 decision = mine[conv.conviction_id]
-                if index % 3 == 1:  # a county and an agency that need quotes
+                if index % 4 == 1:  # a county and an agency that need quotes
                     conv = dataclasses.replace(conv, county='SAN "X", CA\r')
                     decision = dataclasses.replace(decision, agency="DA, SAN X")
-                elif index % 3 == 2:
+                elif index % 4 == 2:
                     decision = dataclasses.replace(decision, agency='"DA"')
+                elif index % 4 == 3:  # a quote and no delimiter, in a cell before the rules'
+                    conv = dataclasses.replace(conv, county='SAN "X"')
                 row = conviction_row(person, conv, decision, catalogue, record)
                 assert conviction_line(person, conv, decision, catalogue, record) == _written(row)
                 lines += 1

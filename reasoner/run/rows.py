@@ -329,20 +329,7 @@ def _tail(cells: list[str], decision: Decision) -> str:
     decisive = chain[0] if chain and chain[0].rule_id == decision.decided_by else None
     if decisive is not None and any(name == "prior" for name, _ in decisive.args):
         return ""
-    own = ",".join(cells[11:16])
-    if (
-        own.count(",") != 4
-        or '"' in own
-        or "\n" in own
-        or "\r" in own
-        or not _plain(cells[18])
-        or not _plain(cells[20])
-    ):
-        return ""
-    return (
-        f"{own},{_encoded(cells[16])},{_encoded(cells[17])},{cells[18]},"
-        f"{_encoded(cells[19])},{cells[20]}"
-    )
+    return _cells_from(cells, 11) or ""
 
 
 def conviction_line(
@@ -384,21 +371,31 @@ def conviction_line(
 
 def _line(cells: list[str]) -> str:
     """A conviction row's cells as :func:`csv_line` writes them, the kept cells kept."""
-    head = ",".join(cells[:16])
-    flags, agency = cells[18], cells[20]
+    text = _cells_from(cells, 0)
+    return csv_line(cells) if text is None else f"{text}\n"
+
+
+def _cells_from(cells: list[str], start: int) -> str | None:
+    """A conviction row's cells from ``start`` on as :func:`csv_line` writes them.
+
+    None when one of them needs quotes (then :func:`csv_line` writes the row). The
+    explanation and the rule cells are always quoted as needed (``_encoded``); the flags and
+    the agency are checked (``_plain``).
+    """
+    own = ",".join(cells[start:16])
     if (
-        head.count(",") == 15
-        and '"' not in head
-        and "\n" not in head
-        and "\r" not in head
-        and _plain(flags)
-        and _plain(agency)
+        own.count(",") != 15 - start
+        or '"' in own
+        or "\n" in own
+        or "\r" in own
+        or not _plain(cells[18])
+        or not _plain(cells[20])
     ):
-        return (
-            f"{head},{_encoded(cells[16])},{_encoded(cells[17])},{flags},"
-            f"{_encoded(cells[19])},{agency}\n"
-        )
-    return csv_line(cells)
+        return None
+    return (
+        f"{own},{_encoded(cells[16])},{_encoded(cells[17])},{cells[18]},"
+        f"{_encoded(cells[19])},{cells[20]}"
+    )
 
 
 @dataclass
