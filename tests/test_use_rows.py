@@ -227,7 +227,7 @@ def test_court_and_arrest_rows_take_the_charge_and_level_as_the_helpers_give_the
         assert reader.court(row, number, subject) == "conviction"
         kept = subject.counts["001002003004"][0]
         assert (kept.charge_text, kept.charge_column) == (text, column)
-        assert (kept.level, kept.level_flag) == _level(row, column)
+        assert (kept.level, kept.level_flag) == _level(row, text)
         compared += 1
     # no charge: no offence of conviction and none charged (3), or an offence of
     # conviction sending to the comment (2 x 4), with a blank comment
